@@ -1,0 +1,189 @@
+import { Command, CommanderError, Option } from 'commander';
+import { Engine, LibraryWatcher, UsageError, errorMessage, type PhotoEvent } from '../engine/index.js';
+import { runDoctor } from '../engine/doctor.js';
+import { irisVersion } from '../version.js';
+import { formatDoctor, formatFolders, formatIndexSummary, formatPhotos } from './format.js';
+import { attachProgressBar } from './progress.js';
+
+/** Exit codes: 0 success, 1 some files failed (still recorded), 2 usage error. */
+export const EXIT = { ok: 0, someFailed: 1, usage: 2 } as const;
+
+interface GlobalOptions {
+  library?: string;
+  json?: boolean;
+}
+
+function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** `--json` puts exactly one JSON document (or, for watch, one per line) on stdout and nothing else. */
+function emit(options: GlobalOptions, value: unknown, human: () => string): void {
+  out(options.json ? JSON.stringify(value, null, 2) : human());
+}
+
+async function withEngine<T>(options: GlobalOptions, work: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = Engine.open({ libraryDir: options.library });
+  try {
+    return await work(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      resolve(signal);
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}
+
+function describeEvent(event: PhotoEvent): string {
+  switch (event.event) {
+    case 'moved':
+      return `moved    ${event.from} -> ${event.path}`;
+    case 'failed':
+      return `failed   ${event.path}: ${event.error}`;
+    default:
+      return `${event.event.padEnd(8)} ${event.path}`;
+  }
+}
+
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command()
+    .name('iris')
+    .description('Iris: a local, private AI photo manager.')
+    .version(irisVersion)
+    .addOption(new Option('--library <dir>', 'library folder (iris.db and thumbnails)').env('IRIS_LIBRARY'))
+    .option('--json', 'machine-readable output on stdout, nothing else there')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>();
+
+  program
+    .command('add')
+    .description('register photo folders (they are read, never written)')
+    .argument('<folder...>')
+    .action(async (folders: string[], _opts, command: Command) => {
+      const options = globals(command);
+      await withEngine(options, async (engine) => {
+        const added = engine.addFolders(folders);
+        emit(options, added, () => added.map((folder) => `added ${folder.path}`).join('\n'));
+      });
+    });
+
+  program
+    .command('remove')
+    .description('forget a folder and its photos (the files stay on disk)')
+    .argument('<folder>')
+    .action(async (folder: string, _opts, command: Command) => {
+      const options = globals(command);
+      await withEngine(options, async (engine) => {
+        const result = engine.removeFolder(folder);
+        emit(options, result, () => `removed ${folder} (${result.photos} photos left the library; no file was touched)`);
+      });
+    });
+
+  program
+    .command('folders')
+    .description('list the library folders')
+    .action(async (_opts, command: Command) => {
+      const options = globals(command);
+      await withEngine(options, async (engine) => {
+        const folders = engine.listFolders();
+        emit(options, folders, () => formatFolders(folders));
+      });
+    });
+
+  program
+    .command('index')
+    .description('add folders if needed, scan them, and run every job to completion')
+    .argument('[folder...]')
+    .action(async (folders: string[], _opts, command: Command) => {
+      const options = globals(command);
+      await withEngine(options, async (engine) => {
+        const detach = attachProgressBar(engine);
+        const summary = await engine.index(folders).finally(detach);
+        emit(options, { found: summary.found, indexed: summary.indexed, unchanged: summary.unchanged, removed: summary.removed, failed: summary.failed }, () =>
+          formatIndexSummary(summary),
+        );
+        if (summary.failed.length > 0) setExitCode(EXIT.someFailed);
+      });
+    });
+
+  program
+    .command('watch')
+    .description('follow folders live until Ctrl-C (SIGINT) or SIGTERM')
+    .argument('[folder...]')
+    .option('--poll', 'poll the file system instead of native events (network drives)')
+    .action(async (folders: string[], opts: { poll?: boolean }, command: Command) => {
+      const options = globals(command);
+      await withEngine(options, async (engine) => {
+        const watched = engine.resolveFolders(folders);
+        if (watched.length === 0) throw new UsageError('no folders to watch: give one, e.g. `iris watch ~/Pictures`');
+        const print = (value: Record<string, unknown>, human: string) => out(options.json ? JSON.stringify(value) : human);
+        engine.on('photo', (event) => {
+          const { photoId: _photoId, ...printed } = event;
+          print(printed, describeEvent(event));
+        });
+        engine.on('problem', (problem) => process.stderr.write(`iris: ${problem.scope} problem${problem.path ? ` at ${problem.path}` : ''}: ${problem.message}\n`));
+        const stopped = untilSignal();
+        const watcher = new LibraryWatcher(engine, watched, { usePolling: opts.poll ?? false });
+        await watcher.start();
+        print({ event: 'ready', folders: watched.map((folder) => folder.path) }, `watching ${watched.map((folder) => folder.path).join(', ')} (Ctrl-C to stop)`);
+        await stopped;
+        await watcher.close();
+      });
+    });
+
+  program
+    .command('list')
+    .description('every photo in the library')
+    .action(async (_opts, command: Command) => {
+      const options = globals(command);
+      await withEngine(options, async (engine) => {
+        const photos = engine.listPhotos();
+        emit(options, photos, () => formatPhotos(photos));
+      });
+    });
+
+  program
+    .command('doctor')
+    .description('versions, library, counts, integrity and execution providers')
+    .action(async (_opts, command: Command) => {
+      const options = globals(command);
+      await withEngine(options, async (engine) => {
+        const report = await runDoctor(engine);
+        emit(options, report, () => formatDoctor(report));
+        if (report.integrity !== 'ok') setExitCode(EXIT.someFailed);
+      });
+    });
+
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version end with a CommanderError too; they are not failures.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    process.stderr.write(`iris: ${errorMessage(error)}\n`);
+    return error instanceof UsageError ? EXIT.usage : EXIT.someFailed;
+  }
+}

@@ -1,0 +1,139 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Numbered schema migrations. Each runs once, in its own transaction, and bumps
+ * `PRAGMA user_version` to its number. Never edit a migration that has shipped:
+ * add the next number instead.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'folders, photos and their locations',
+    up(db) {
+      db.exec(`
+        CREATE TABLE folders (
+          id          INTEGER PRIMARY KEY,
+          path        TEXT NOT NULL UNIQUE,
+          added_at    INTEGER NOT NULL,
+          scanned_at  INTEGER,
+          last_error  TEXT
+        );
+
+        -- A photo is its bytes: one row per distinct sha256. Everything a person attaches to a photo
+        -- (tags, captions, edits) hangs off photos.id, so it survives moves and renames.
+        CREATE TABLE photos (
+          id           INTEGER PRIMARY KEY,
+          hash         TEXT NOT NULL UNIQUE,
+          size         INTEGER NOT NULL,
+          status       TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'ok', 'failed')),
+          error        TEXT,
+          format       TEXT,
+          width        INTEGER,
+          height       INTEGER,
+          orientation  INTEGER,
+          taken_at     TEXT,
+          taken_at_source TEXT CHECK (taken_at_source IN ('exif', 'mtime')),
+          camera_make  TEXT,
+          camera_model TEXT,
+          lens         TEXT,
+          gps_lat      REAL,
+          gps_lon      REAL,
+          gps_alt      REAL,
+          added_at     INTEGER NOT NULL,
+          -- Set when the last location disappears; the photo is hidden and kept for a grace period
+          -- so that a move seen as delete-then-add keeps its id and everything attached to it.
+          orphaned_at  INTEGER
+        );
+
+        -- Where a photo's bytes are on disk now. The same bytes at two paths: one photo, two locations.
+        CREATE TABLE locations (
+          id         INTEGER PRIMARY KEY,
+          photo_id   INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+          folder_id  INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+          path       TEXT NOT NULL UNIQUE,
+          size       INTEGER NOT NULL,
+          mtime_ms   INTEGER NOT NULL,
+          added_at   INTEGER NOT NULL
+        );
+        CREATE INDEX locations_photo ON locations(photo_id);
+        CREATE INDEX locations_folder ON locations(folder_id);
+        CREATE INDEX photos_orphaned ON photos(orphaned_at) WHERE orphaned_at IS NOT NULL;
+      `);
+    },
+  },
+  {
+    version: 2,
+    name: 'persistent job queue',
+    up(db) {
+      db.exec(`
+        CREATE TABLE jobs (
+          id          INTEGER PRIMARY KEY,
+          kind        TEXT NOT NULL,
+          photo_id    INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+          state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'running', 'done', 'failed')),
+          attempts    INTEGER NOT NULL DEFAULT 0,
+          error       TEXT,
+          -- The process working on a running job; a job whose owner is gone is taken up again.
+          owner_pid   INTEGER,
+          claimed_at  INTEGER,
+          updated_at  INTEGER NOT NULL,
+          UNIQUE (kind, photo_id)
+        );
+        CREATE INDEX jobs_by_state ON jobs(state, kind, id);
+      `);
+    },
+  },
+  {
+    version: 3,
+    name: 'event log and settings',
+    up(db) {
+      db.exec(`
+        -- Problems that are not a photo's own (a watcher error, an unreadable folder), kept to show the user.
+        CREATE TABLE problems (
+          id       INTEGER PRIMARY KEY,
+          at       INTEGER NOT NULL,
+          scope    TEXT NOT NULL,
+          path     TEXT,
+          message  TEXT NOT NULL
+        );
+        CREATE TABLE settings (
+          key    TEXT PRIMARY KEY,
+          value  TEXT NOT NULL
+        );
+      `);
+    },
+  },
+];
+
+export const latestVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+
+/**
+ * Brings the database up to `target` (default: latest). Safe when two processes open a new
+ * library at once: the version is read again inside an IMMEDIATE transaction, so only one of them
+ * applies each step.
+ */
+export function migrate(db: Database, target = latestVersion): void {
+  for (const migration of migrations) {
+    if (migration.version > target) break;
+    const apply = db.transaction(() => {
+      const current = db.pragma('user_version', { simple: true }) as number;
+      if (current >= migration.version) return;
+      if (current !== migration.version - 1) {
+        throw new Error(`library schema is at version ${current}; cannot apply migration ${migration.version}`);
+      }
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    });
+    apply.immediate();
+  }
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > latestVersion) {
+    throw new Error(`library was made by a newer Iris (schema ${version}, this Iris knows up to ${latestVersion}); update Iris`);
+  }
+}

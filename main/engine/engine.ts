@@ -1,0 +1,267 @@
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Db, openDatabase } from './db/database.js';
+import { UsageError, errorMessage } from './errors.js';
+import type { EngineEvents, PhotoEvent, Problem } from './events.js';
+import { hashFile } from './hash.js';
+import { JobRunner, type RunnerHooks } from './jobs/runner.js';
+import { runThumbnailJob } from './jobs/thumbnail-job.js';
+import { type Folder, LibraryStore, type PhotoRecord } from './library-store.js';
+import { MoveTracker } from './move-tracker.js';
+import { type LibraryLayout, defaultLibraryDir, isWithin, libraryLayout } from './paths.js';
+import { type FoundFile, mapWithConcurrency, walkPhotos } from './scanner.js';
+import { removeThumbnails } from './thumbnails.js';
+
+export interface EngineOptions {
+  /** Library folder (holds iris.db and thumbnails). Default: the OS app-data folder `Iris`. */
+  libraryDir?: string;
+  /** Photos decoded at once. Default: the number of cores. */
+  concurrency?: number;
+  /** How long the two halves of a move wait for each other, in ms. */
+  moveWindowMs?: number;
+}
+
+export interface ScanSummary {
+  /** Photo files found on disk in the scanned folders. */
+  found: number;
+  /** Files read (hashed and recorded) because they were new or had changed. */
+  indexed: number;
+  /** Files skipped because size and mtime matched what the library knows. */
+  unchanged: number;
+  /** Files the library knew that are no longer there. */
+  removed: number;
+  /** Files that could not be read at all (no bytes to hash). */
+  unreadable: { path: string; error: string }[];
+}
+
+export interface IndexSummary {
+  found: number;
+  indexed: number;
+  unchanged: number;
+  removed: number;
+  failed: { path: string; error: string }[];
+}
+
+/** Files hashed at once while scanning: enough to keep the disk busy, few enough to bound memory. */
+const HASH_CONCURRENCY = 4;
+
+/**
+ * The Iris engine: one library (database + thumbnails), its folders, scanning, the job queue and
+ * the events that report all of it. Plain Node: the CLI, the tests and the desktop app's utility
+ * process all drive this same class.
+ */
+export class Engine extends EventEmitter<EngineEvents> {
+  readonly store: LibraryStore;
+  private readonly runner: JobRunner;
+  private readonly moves: MoveTracker;
+  private closed = false;
+
+  private constructor(
+    readonly layout: LibraryLayout,
+    private readonly db: Db,
+    options: EngineOptions,
+  ) {
+    super();
+    this.store = new LibraryStore(db);
+    this.runner = new JobRunner(
+      this.store,
+      { thumbnail: (photoId) => runThumbnailJob(this.store, layout.thumbnails, photoId) },
+      options.concurrency ?? Math.max(1, os.availableParallelism()),
+    );
+    this.moves = new MoveTracker(options.moveWindowMs ?? 1500, (event) => this.emit('photo', event));
+  }
+
+  static open(options: EngineOptions = {}): Engine {
+    const dir = path.resolve(options.libraryDir ?? defaultLibraryDir());
+    fs.mkdirSync(dir, { recursive: true });
+    // Real path, so that "is this file inside the library folder" holds through symlinked homes.
+    const layout = libraryLayout(fs.realpathSync(dir));
+    fs.mkdirSync(layout.thumbnails, { recursive: true });
+    const engine = new Engine(layout, openDatabase(layout.database), options);
+    engine.store.jobs.recoverAbandoned();
+    for (const hash of engine.store.purgeOrphans()) void removeThumbnails(layout.thumbnails, hash);
+    return engine;
+  }
+
+  get database(): Db {
+    return this.db;
+  }
+
+  // ---- folders ----
+
+  listFolders(): Folder[] {
+    return this.store.listFolders();
+  }
+
+  /** Registers folders (each must exist). Returns the folders that now cover them. */
+  addFolders(paths: readonly string[]): Folder[] {
+    return paths.map((given) => {
+      const absolute = path.resolve(given);
+      let stat: fs.Stats;
+      try {
+        stat = fs.statSync(absolute);
+      } catch {
+        throw new UsageError(`folder not found: ${absolute}`);
+      }
+      if (!stat.isDirectory()) throw new UsageError(`not a folder: ${absolute}`);
+      const real = fs.realpathSync(absolute);
+      // The library folder may sit inside a photo folder (scans and watches skip it), not the reverse.
+      if (isWithin(this.layout.dir, real)) throw new UsageError(`${real} is inside the library folder ${this.layout.dir}; photos cannot live there`);
+      return this.store.addFolder(real).folder;
+    });
+  }
+
+  removeFolder(given: string): { removed: boolean; photos: number } {
+    const absolute = path.resolve(given);
+    const resolved = fs.existsSync(absolute) ? fs.realpathSync(absolute) : absolute;
+    const result = this.store.removeFolder(resolved);
+    if (!result.removed) throw new UsageError(`not a library folder: ${resolved}`);
+    for (const hash of result.hashes) void removeThumbnails(this.layout.thumbnails, hash);
+    return { removed: true, photos: result.photos };
+  }
+
+  /** The registered folders that cover the given paths (all folders when none are given). */
+  resolveFolders(paths?: readonly string[]): Folder[] {
+    if (!paths || paths.length === 0) return this.listFolders();
+    const covering = this.addFolders(paths);
+    return [...new Map(covering.map((folder) => [folder.id, folder])).values()];
+  }
+
+  // ---- scanning ----
+
+  /**
+   * Brings the library in line with the disk for these folders: new and changed files (by size and
+   * mtime) are hashed and recorded, vanished ones forgotten. Decoding happens later, in jobs.
+   */
+  async scan(folders: readonly Folder[] = this.listFolders()): Promise<ScanSummary> {
+    const summary: ScanSummary = { found: 0, indexed: 0, unchanged: 0, removed: 0, unreadable: [] };
+    for (const folder of folders) {
+      const known = this.store.knownFiles(folder.id);
+      const toRead: FoundFile[] = [];
+      let folderError: string | null = null;
+      for await (const batch of walkPhotos(folder.path, {
+        exclude: [this.layout.dir],
+        onError: (where, error) => {
+          if (where === folder.path) folderError = errorMessage(error);
+          this.reportProblem({ scope: 'scan', path: where, message: errorMessage(error) });
+        },
+      })) {
+        for (const file of batch) {
+          summary.found++;
+          const previous = known.get(file.path);
+          known.delete(file.path);
+          if (previous && previous.size === file.size && previous.mtimeMs === file.mtimeMs) summary.unchanged++;
+          else toRead.push(file);
+        }
+        this.emit('progress', { phase: 'scan', found: summary.found, current: batch[0]?.path ?? null });
+      }
+      // A folder that cannot be read at all (unmounted drive) must not look like "every photo deleted".
+      if (folderError === null) {
+        for (const gone of known.keys()) if (this.store.removeFile(gone)) summary.removed++;
+      }
+      await this.readFiles(folder, toRead, summary);
+      this.store.markScanned(folder.id, folderError);
+    }
+    return summary;
+  }
+
+  private async readFiles(folder: Folder, files: readonly FoundFile[], summary: ScanSummary): Promise<void> {
+    const started = Date.now();
+    let done = 0;
+    await mapWithConcurrency(files, HASH_CONCURRENCY, async (file) => {
+      try {
+        const hash = await hashFile(file.path);
+        this.store.recordFile({ ...file, folderId: folder.id, hash });
+        summary.indexed++;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+          summary.unreadable.push({ path: file.path, error: `cannot read file: ${errorMessage(error)}` });
+        }
+      }
+      done++;
+      const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
+      this.emit('progress', { phase: 'read', done, total: files.length, rate, etaSeconds: (files.length - done) / rate, current: file.path });
+    });
+  }
+
+  /** Works every pending job (thumbnails and metadata now; embeddings and captions later). */
+  async runJobs(): Promise<void> {
+    await this.runner.drain(this.runnerHooks());
+  }
+
+  private runnerHooks(): RunnerHooks {
+    return {
+      onProgress: (progress) => this.emit('progress', { phase: 'jobs', ...progress }),
+      onOutcome: (outcome) => {
+        if (outcome.ok) return;
+        const location = this.store.locationsOf(outcome.photoId)[0];
+        if (location) this.emit('photo', { event: 'failed', path: location.path, error: outcome.error ?? 'failed', photoId: outcome.photoId });
+      },
+    };
+  }
+
+  /** `iris index`: add the folders if needed, scan, and run every job to completion. */
+  async index(paths?: readonly string[]): Promise<IndexSummary> {
+    const folders = this.resolveFolders(paths);
+    if (folders.length === 0) throw new UsageError('no folders in this library yet: give one, e.g. `iris index ~/Pictures`');
+    const scan = await this.scan(folders);
+    await this.runJobs();
+    const failed = [...scan.unreadable, ...this.store.failedPhotos(folders.map((folder) => folder.id))].sort((a, b) => a.path.localeCompare(b.path));
+    return { found: scan.found, indexed: scan.indexed, unchanged: scan.unchanged, removed: scan.removed, failed };
+  }
+
+  // ---- live file events (from the watcher) ----
+
+  /** A file appeared or changed: hash it, record it, report it, and queue its decoding. */
+  async fileAppeared(file: string): Promise<void> {
+    const folder = this.store.folderFor(file);
+    if (!folder || isWithin(this.layout.dir, file)) return;
+    let stat: fs.Stats;
+    let hash: string;
+    try {
+      stat = fs.statSync(file);
+      if (!stat.isFile()) return;
+      hash = await hashFile(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // gone already: the unlink event follows
+      this.emit('photo', { event: 'failed', path: file, error: `cannot read file: ${errorMessage(error)}`, photoId: null });
+      return;
+    }
+    const outcome = this.store.recordFile({ path: file, folderId: folder.id, size: stat.size, mtimeMs: Math.floor(stat.mtimeMs), hash });
+    if (outcome.kind === 'changed') this.emit('photo', { event: 'changed', path: file, photoId: outcome.photoId });
+    else if (outcome.kind === 'added') this.moves.added(outcome.photoId, file, !outcome.newPhoto);
+    void this.runJobs();
+  }
+
+  /** A file (or, with `isDirectory`, everything below a folder) is gone from disk. */
+  fileRemoved(file: string, isDirectory = false): void {
+    for (const gone of isDirectory ? this.store.filesUnder(file) : [file]) {
+      const result = this.store.removeFile(gone);
+      if (result) this.moves.removed(result.photoId, gone);
+    }
+  }
+
+  reportProblem(problem: Problem): void {
+    this.store.recordProblem(problem.scope, problem.path, problem.message);
+    this.emit('problem', problem);
+  }
+
+  // ---- reading ----
+
+  listPhotos(): PhotoRecord[] {
+    return this.store.listPhotos();
+  }
+
+  /** Stops job work after the jobs in flight, reports held move halves, closes the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.runner.stop();
+    this.moves.flush();
+    this.db.close();
+  }
+}
+
+export type { PhotoEvent };

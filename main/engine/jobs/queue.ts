@@ -1,0 +1,96 @@
+import type { Db } from '../db/database.js';
+
+/** Kinds of work a photo can need. Later issues add embed, caption and tag. */
+export type JobKind = 'thumbnail';
+
+export interface Job {
+  id: number;
+  kind: JobKind;
+  photoId: number;
+  attempts: number;
+}
+
+export interface JobCounts {
+  pending: number;
+  running: number;
+  done: number;
+  failed: number;
+}
+
+/** Transient failures (a file busy, a disk hiccup) are retried this many times in all. */
+export const MAX_ATTEMPTS = 3;
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The persistent work queue: rows in `jobs`. A job is claimed atomically by one process (so
+ * `iris index` and `iris watch` on one library never do the same work twice), and a job whose
+ * process died (kill -9, a native crash) is handed out again.
+ */
+export class JobQueue {
+  constructor(private readonly db: Db) {}
+
+  /** Queues work for a photo; asking again for work already done or failed queues it afresh. */
+  enqueue(kind: JobKind, photoId: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO jobs (kind, photo_id, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (kind, photo_id) DO UPDATE SET state = 'pending', attempts = 0, error = NULL, owner_pid = NULL, updated_at = excluded.updated_at
+         WHERE jobs.state IN ('done', 'failed')`,
+      )
+      .run(kind, photoId, Date.now());
+  }
+
+  /** Running jobs whose owner process is gone go back to pending. Returns how many. */
+  recoverAbandoned(): number {
+    const running = this.db.prepare(`SELECT id, owner_pid AS ownerPid FROM jobs WHERE state = 'running'`).all() as { id: number; ownerPid: number | null }[];
+    const orphaned = running.filter((job) => job.ownerPid === null || !isAlive(job.ownerPid));
+    const reset = this.db.prepare(`UPDATE jobs SET state = 'pending', owner_pid = NULL, claimed_at = NULL, updated_at = ? WHERE id = ? AND state = 'running'`);
+    this.db.transaction(() => orphaned.forEach((job) => reset.run(Date.now(), job.id))).immediate();
+    return orphaned.length;
+  }
+
+  claim(limit: number, kinds?: readonly JobKind[]): Job[] {
+    const kindFilter = kinds ? `AND kind IN (${kinds.map(() => '?').join(',')})` : '';
+    const claim = this.db.transaction(() => {
+      const rows = this.db
+        .prepare(`SELECT id, kind, photo_id AS photoId, attempts FROM jobs WHERE state = 'pending' ${kindFilter} ORDER BY id LIMIT ?`)
+        .all(...(kinds ?? []), limit) as Job[];
+      const mark = this.db.prepare(`UPDATE jobs SET state = 'running', owner_pid = ?, claimed_at = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`);
+      const now = Date.now();
+      for (const row of rows) {
+        mark.run(process.pid, now, now, row.id);
+        row.attempts += 1;
+      }
+      return rows;
+    });
+    return claim.immediate();
+  }
+
+  complete(jobId: number): void {
+    this.db.prepare(`UPDATE jobs SET state = 'done', error = NULL, owner_pid = NULL, updated_at = ? WHERE id = ?`).run(Date.now(), jobId);
+  }
+
+  /** Retryable failures go back to pending until MAX_ATTEMPTS; others fail at once. Returns the final state. */
+  fail(job: Job, error: string, retryable: boolean): 'pending' | 'failed' {
+    const state = retryable && job.attempts < MAX_ATTEMPTS ? 'pending' : 'failed';
+    this.db.prepare(`UPDATE jobs SET state = ?, error = ?, owner_pid = NULL, updated_at = ? WHERE id = ?`).run(state, error, Date.now(), job.id);
+    return state;
+  }
+
+  counts(): JobCounts {
+    const counts: JobCounts = { pending: 0, running: 0, done: 0, failed: 0 };
+    for (const row of this.db.prepare(`SELECT state, count(*) AS n FROM jobs GROUP BY state`).all() as { state: keyof JobCounts; n: number }[]) {
+      counts[row.state] = row.n;
+    }
+    return counts;
+  }
+}
