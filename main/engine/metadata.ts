@@ -23,7 +23,11 @@ export interface PhotoMetadata {
   gps: { lat: number; lon: number; alt: number | null } | null;
 }
 
-const EXIF_FIELDS = ['DateTimeOriginal', 'CreateDate', 'DateTimeDigitized', 'ModifyDate', 'Make', 'Model', 'LensModel', 'Orientation', 'latitude', 'longitude', 'GPSAltitude', 'GPSAltitudeRef'];
+// exifr computes latitude/longitude from the raw GPS tags, so those must be picked too.
+const EXIF_FIELDS = [
+  'DateTimeOriginal', 'CreateDate', 'DateTimeDigitized', 'Make', 'Model', 'LensModel', 'Orientation',
+  'GPSLatitude', 'GPSLatitudeRef', 'GPSLongitude', 'GPSLongitudeRef', 'GPSAltitude', 'GPSAltitudeRef', 'latitude', 'longitude',
+];
 
 interface ExifFields {
   DateTimeOriginal?: Date | string;
@@ -63,7 +67,7 @@ function text(value: unknown): string | null {
 
 async function readExif(bytes: Buffer): Promise<ExifFields | null> {
   try {
-    const fields = (await exifr.parse(bytes, { pick: EXIF_FIELDS, gps: true, xmp: false, icc: false, iptc: false, jfif: false, ihdr: false })) as ExifFields | undefined;
+    const fields = (await exifr.parse(bytes, { pick: EXIF_FIELDS, translateValues: false, gps: true, xmp: false, icc: false, iptc: false, jfif: false, ihdr: false })) as ExifFields | undefined;
     return fields ?? null;
   } catch {
     // No EXIF, or a container exifr does not parse (GIF, some WebP): the photo is still fine.

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import { PhotoReadError } from '../../main/engine/decode-errors.js';
+import { PIXEL_LIMIT, readMetadata } from '../../main/engine/metadata.js';
+import { makeThumbnails, thumbnailPath } from '../../main/engine/thumbnails.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const red = { width: 40, height: 30, channels: 3 as const, background: '#f00' };
+
+describe('metadata', () => {
+  it('reads capture date, camera, lens and GPS from EXIF', async () => {
+    const bytes = await sharp({ create: red })
+      .withExif({
+        IFD0: { Make: 'Fujifilm', Model: 'X100V' },
+        IFD2: { DateTimeOriginal: '2021:06:15 18:30:05', LensModel: '23mm F2' },
+        IFD3: { GPSLatitudeRef: 'S', GPSLatitude: '33/1 51/1 3540/100', GPSLongitudeRef: 'E', GPSLongitude: '151/1 12/1 3000/100', GPSAltitude: '58/1' },
+      })
+      .jpeg()
+      .toBuffer();
+    const m = await readMetadata(bytes);
+    assert.equal(m.format, 'jpeg');
+    assert.equal(m.takenAt, '2021-06-15T18:30:05', 'wall clock as recorded, whatever the machine time zone');
+    assert.deepEqual([m.cameraMake, m.cameraModel, m.lens], ['Fujifilm', 'X100V', '23mm F2']);
+    assert.ok(m.gps);
+    assert.ok(Math.abs(m.gps.lat - -33.859833) < 1e-5 && Math.abs(m.gps.lon - 151.208333) < 1e-5);
+    assert.equal(m.gps.alt, 58);
+  });
+
+  it('reports the upright size and the orientation as a number', async () => {
+    const bytes = await sharp({ create: red }).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const m = await readMetadata(bytes);
+    assert.deepEqual([m.width, m.height, m.orientation], [30, 40, 6]);
+    assert.equal(m.takenAt, null);
+    assert.equal(m.gps, null);
+  });
+
+  it('refuses a decompression bomb from its header, saying how big it is', async () => {
+    // A valid PNG header claiming 30000×30000 pixels: the bytes are tiny, the decode would not be.
+    const bytes = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } }).png().toBuffer();
+    bytes.writeUInt32BE(30000, 16);
+    bytes.writeUInt32BE(30000, 20);
+    await assert.rejects(readMetadata(bytes), (error: unknown) => {
+      assert.ok(error instanceof PhotoReadError);
+      assert.equal(error.code, 'too-large');
+      assert.match(error.message, /30000×30000 is 900 MP, over the 268 MP limit/);
+      return true;
+    });
+    assert.ok(30000 * 30000 > PIXEL_LIMIT);
+  });
+
+  it('names what is wrong with a file that is not an image', async () => {
+    await assert.rejects(readMetadata(Buffer.from('definitely not a photo')), (error: unknown) => error instanceof PhotoReadError && /not a readable image/.test(error.message));
+  });
+
+  it('makes upright webp thumbnails at both sizes, never enlarging', async () => {
+    const dir = tempDir();
+    const wide = await sharp({ create: { width: 2000, height: 1000, channels: 3, background: '#0a0' } }).withMetadata({ orientation: 8 }).jpeg().toBuffer();
+    await makeThumbnails(wide, 'ab'.repeat(32), dir);
+    const small = await sharp(thumbnailPath(dir, 'ab'.repeat(32), 256)).metadata();
+    const large = await sharp(thumbnailPath(dir, 'ab'.repeat(32), 1024)).metadata();
+    assert.deepEqual([small.format, small.width, small.height], ['webp', 128, 256]);
+    assert.deepEqual([large.width, large.height], [512, 1024]);
+    const tiny = await sharp({ create: { width: 20, height: 10, channels: 4, background: '#00f8' } }).png().toBuffer();
+    await makeThumbnails(tiny, 'cd'.repeat(32), dir);
+    assert.deepEqual(((m) => [m.width, m.height])(await sharp(thumbnailPath(dir, 'cd'.repeat(32), 1024)).metadata()), [20, 10]);
+    assert.ok(!fs.readdirSync(path.join(dir, 'ab')).some((f) => f.endsWith('.tmp')), 'no temporary files left behind');
+  });
+});

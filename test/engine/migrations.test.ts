@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { openDatabase } from '../../main/engine/db/database.js';
+import { latestVersion, migrate, migrations } from '../../main/engine/db/migrations.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const tables = (db: Database.Database) => db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[];
+const version = (db: Database.Database) => db.pragma('user_version', { simple: true }) as number;
+
+describe('migrations', () => {
+  it('are numbered 1..n without gaps', () => {
+    assert.deepEqual(migrations.map((m) => m.version), Array.from({ length: migrations.length }, (_, i) => i + 1));
+    assert.equal(latestVersion, migrations.length);
+  });
+
+  it('1 creates folders, photos and locations with the identity constraints', () => {
+    const db = new Database(':memory:');
+    migrate(db, 1);
+    assert.equal(version(db), 1);
+    assert.deepEqual(tables(db), ['folders', 'locations', 'photos']);
+    db.prepare(`INSERT INTO folders (path, added_at) VALUES ('/p', 0)`).run();
+    db.prepare(`INSERT INTO photos (hash, size, added_at) VALUES ('h', 1, 0)`).run();
+    assert.throws(() => db.prepare(`INSERT INTO photos (hash, size, added_at) VALUES ('h', 1, 0)`).run(), /UNIQUE/);
+    assert.throws(() => db.prepare(`INSERT INTO photos (hash, size, added_at, status) VALUES ('x', 1, 0, 'weird')`).run(), /CHECK/);
+    db.prepare(`INSERT INTO locations (photo_id, folder_id, path, size, mtime_ms, added_at) VALUES (1, 1, '/p/a.jpg', 1, 0, 0)`).run();
+    assert.throws(() => db.prepare(`INSERT INTO locations (photo_id, folder_id, path, size, mtime_ms, added_at) VALUES (1, 1, '/p/a.jpg', 1, 0, 0)`).run(), /UNIQUE/);
+  });
+
+  it('2 adds the job queue on top of existing photos, one job per kind and photo', () => {
+    const db = new Database(':memory:');
+    migrate(db, 1);
+    db.prepare(`INSERT INTO photos (hash, size, added_at) VALUES ('h', 1, 0)`).run();
+    migrate(db, 2);
+    assert.equal(version(db), 2);
+    assert.ok(tables(db).includes('jobs'));
+    db.prepare(`INSERT INTO jobs (kind, photo_id, updated_at) VALUES ('thumbnail', 1, 0)`).run();
+    assert.throws(() => db.prepare(`INSERT INTO jobs (kind, photo_id, updated_at) VALUES ('thumbnail', 1, 0)`).run(), /UNIQUE/);
+    assert.equal(db.prepare(`SELECT state FROM jobs`).pluck().get(), 'pending');
+  });
+
+  it('3 adds problems and settings and keeps earlier data', () => {
+    const db = new Database(':memory:');
+    migrate(db, 2);
+    db.prepare(`INSERT INTO folders (path, added_at) VALUES ('/kept', 0)`).run();
+    migrate(db, 3);
+    assert.equal(version(db), 3);
+    assert.ok(tables(db).includes('problems') && tables(db).includes('settings'));
+    assert.equal(db.prepare(`SELECT path FROM folders`).pluck().get(), '/kept');
+  });
+
+  it('runs each step in a transaction: a failing step leaves the previous version intact', () => {
+    const db = new Database(':memory:');
+    migrate(db, 1);
+    db.exec(`CREATE TABLE jobs (id INTEGER)`); // makes migration 2's CREATE TABLE fail
+    assert.throws(() => migrate(db, 2), /already exists/);
+    assert.equal(version(db), 1);
+    assert.deepEqual(db.prepare(`PRAGMA table_info(jobs)`).all().length, 1);
+  });
+
+  it('is idempotent, and two connections opening a new library both succeed', () => {
+    const file = path.join(tempDir(), 'iris.db');
+    const first = openDatabase(file);
+    const second = openDatabase(file);
+    assert.equal(version(first), latestVersion);
+    assert.equal(version(second), latestVersion);
+    assert.equal(first.pragma('journal_mode', { simple: true }), 'wal');
+    first.close();
+    second.close();
+  });
+
+  it('refuses a library made by a newer Iris', () => {
+    const file = path.join(tempDir(), 'iris.db');
+    const db = new Database(file);
+    db.pragma(`user_version = ${latestVersion + 5}`);
+    db.close();
+    assert.throws(() => openDatabase(file), /newer Iris/);
+  });
+});
