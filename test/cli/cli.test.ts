@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { makePhoto, runIris, tempDir } from '../helpers/fixtures.js';
+
+async function folderWithPhotos(count: number, broken = false): Promise<string> {
+  const dir = tempDir('iris-photos-');
+  for (let i = 0; i < count; i++) await makePhoto(path.join(dir, `p${i}.jpg`), { seed: i });
+  fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a photo');
+  if (broken) fs.writeFileSync(path.join(dir, 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a]));
+  return dir;
+}
+
+describe('iris CLI', () => {
+  it('index --json prints exactly one JSON object with the documented shape', async () => {
+    const photos = await folderWithPhotos(3);
+    const library = tempDir();
+    const run = runIris(['index', photos, '--library', library, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as Record<string, unknown>;
+    assert.deepEqual(result, { found: 3, indexed: 3, unchanged: 0, removed: 0, failed: [] });
+    const again = JSON.parse(runIris(['index', '--library', library, '--json']).stdout) as Record<string, unknown>;
+    assert.deepEqual([again.indexed, again.unchanged], [0, 3]);
+  });
+
+  it('exits 1 when some files failed, and still records them', async () => {
+    const photos = await folderWithPhotos(2, true);
+    const library = tempDir();
+    const run = runIris(['index', photos, '--library', library, '--json']);
+    assert.equal(run.code, 1);
+    const result = JSON.parse(run.stdout) as { failed: { path: string; error: string }[]; found: number };
+    assert.equal(result.found, 3);
+    assert.equal(result.failed.length, 1);
+    assert.equal(path.basename(result.failed[0]!.path), 'broken.jpg');
+    assert.match(result.failed[0]!.error, /truncated|corrupt|not a readable image/);
+    const list = JSON.parse(runIris(['list', '--library', library, '--json']).stdout) as { path: string; status: string; error: string | null }[];
+    assert.deepEqual(list.map((p) => p.status).sort(), ['failed', 'ok', 'ok']);
+    assert.equal(list.find((p) => p.status === 'failed')!.error, result.failed[0]!.error);
+  });
+
+  it('list --json gives id, hash, path, size, format, takenAt, status and error for every photo', async () => {
+    const photos = await folderWithPhotos(2);
+    const library = tempDir();
+    runIris(['index', photos, '--library', library]);
+    const list = JSON.parse(runIris(['list', '--json', '--library', library]).stdout) as Record<string, unknown>[];
+    assert.equal(list.length, 2);
+    for (const photo of list) {
+      for (const key of ['id', 'hash', 'path', 'width', 'height', 'format', 'takenAt', 'status', 'error']) assert.ok(key in photo, key);
+      assert.equal(photo.status, 'ok');
+      assert.match(String(photo.hash), /^[0-9a-f]{64}$/);
+      assert.match(String(photo.takenAt), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    }
+  });
+
+  it('adds, lists and removes folders; removing never deletes files', async () => {
+    const photos = await folderWithPhotos(1);
+    const library = tempDir();
+    assert.equal(runIris(['add', photos, '--library', library]).code, 0);
+    const folders = JSON.parse(runIris(['folders', '--json', '--library', library]).stdout) as { path: string }[];
+    assert.deepEqual(folders.map((f) => f.path), [fs.realpathSync(photos)]);
+    runIris(['index', '--library', library]);
+    const removed = runIris(['remove', photos, '--library', library, '--json']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.deepEqual(JSON.parse(removed.stdout), { removed: true, photos: 1 });
+    assert.ok(fs.existsSync(path.join(photos, 'p0.jpg')));
+    assert.deepEqual(JSON.parse(runIris(['list', '--json', '--library', library]).stdout), []);
+  });
+
+  it('exits 2 with a clear message on usage errors', () => {
+    const library = tempDir();
+    const unknown = runIris(['frobnicate', '--library', library]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+    const missing = runIris(['index', '/definitely/not/here', '--library', library]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /folder not found: \/definitely\/not\/here/);
+    const empty = runIris(['index', '--library', library]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /no folders in this library yet/);
+    const noArgument = runIris(['add', '--library', library]);
+    assert.equal(noArgument.code, 2);
+    assert.match(noArgument.stderr, /missing required argument/);
+    assert.equal(runIris(['--help']).code, 0);
+  });
+
+  it('doctor reports versions, library, counts, integrity and execution providers', async () => {
+    const photos = await folderWithPhotos(2);
+    const library = tempDir();
+    runIris(['index', photos, '--library', library]);
+    const run = runIris(['doctor', '--json', '--library', library]);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as {
+      versions: Record<string, string>; library: { path: string }; counts: { photos: number; ok: number }; integrity: string;
+      executionProviders: { name: string }[]; jobs: { done: number; pending: number };
+    };
+    assert.equal(report.integrity, 'ok');
+    assert.equal(report.library.path, fs.realpathSync(library));
+    assert.deepEqual([report.counts.photos, report.counts.ok, report.jobs.done, report.jobs.pending], [2, 2, 2, 0]);
+    assert.match(report.versions['sqlite-vec']!, /^v0\.1/);
+    assert.ok(report.executionProviders.some((p) => p.name === 'cpu'));
+    const human = runIris(['doctor', '--library', library]);
+    assert.match(human.stdout, /integrity\s+ok/);
+  });
+});
