@@ -14,7 +14,7 @@
  * Generated inputs are cached under the OS temp folder (set TMPDIR to bench another disk) and
  * kept between runs; the libraries are deleted at the end.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -266,12 +266,22 @@ class Scratch {
 }
 
 /**
- * Preloaded into each iris process: on exit it writes that process's own peak resident set, so the
- * number is the CLI's and not this script's. Portable, unlike GNU time's -f (absent on macOS).
+ * Preloaded into each iris process: on exit it writes that process's own peak resident set. On
+ * Linux it reads VmHWM, not getrusage's maxRSS: a process spawned by Node starts as a fork of this
+ * script, and Linux carries the forked image's RSS into maxRSS across exec, so maxRSS would report
+ * this script's memory (hundreds of MiB after making photos) instead of the CLI's. Elsewhere (macOS
+ * spawns without that copy) maxRSS is right. Unlike GNU time's -f, this works on every OS.
  */
 const RSS_PROBE = `data:text/javascript,${encodeURIComponent(
-  `import { writeFileSync } from 'node:fs';
-   process.on('exit', () => writeFileSync(process.env.IRIS_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS * 1024)));`,
+  `import { readFileSync, writeFileSync } from 'node:fs';
+   function peakRss() {
+     try {
+       const match = /^VmHWM:\\s*(\\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+       if (match) return Number(match[1]) * 1024;
+     } catch {}
+     return process.resourceUsage().maxRSS * 1024;
+   }
+   process.on('exit', () => writeFileSync(process.env.IRIS_BENCH_RSS_FILE, String(peakRss())));`,
 )}`;
 
 interface IrisRun {
@@ -280,15 +290,22 @@ interface IrisRun {
   stdout: string;
 }
 
+/** Children still running, so that Ctrl-C can stop them before their library is deleted. */
+const runningChildren = new Set<ChildProcess>();
+
 function spawnCollect(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    runningChildren.add(child);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }));
+    child.on('close', (code) => {
+      runningChildren.delete(child);
+      resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
+    });
   });
 }
 
@@ -337,7 +354,7 @@ async function benchThroughput(options: Options, scratch: Scratch): Promise<Row[
     ['`iris index`, fresh library', seconds(run.seconds), 'hash, record, metadata, 256 and 1024 px WebP thumbnails; whole process'],
     ['Photos per second', (n / run.seconds).toFixed(1), ''],
     ['Input MB/s', (set.bytes / 1e6 / run.seconds).toFixed(1), 'MB = 10^6 bytes'],
-    ['Peak RSS of `iris index`', mebibytes(run.peakRssBytes), 'the CLI process, from process.resourceUsage().maxRSS'],
+    ['Peak RSS of `iris index`', mebibytes(run.peakRssBytes), 'the CLI process alone (its VmHWM on Linux)'],
   ];
 }
 
@@ -494,8 +511,10 @@ async function main(): Promise<void> {
   const machine = machineLines();
   const date = new Date().toISOString();
   const scratch = new Scratch();
-  // Ctrl-C reaches the iris child too; the scratch libraries must not be left behind.
+  // Interrupted: stop the iris child (a SIGINT sent to this process alone does not reach it), so it
+  // does not write into its library while that is deleted, and leave no scratch library behind.
   process.once('SIGINT', () => {
+    for (const child of runningChildren) child.kill('SIGKILL');
     scratch.remove();
     process.exit(130);
   });
