@@ -134,11 +134,17 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
           print(printed, describeEvent(event));
         });
         engine.on('problem', (problem) => process.stderr.write(`iris: ${problem.scope} problem${problem.path ? ` at ${problem.path}` : ''}: ${problem.message}\n`));
-        const stopped = untilSignal();
+        let stopping = false;
+        const stopped = untilSignal().then(() => (stopping = true));
         const watcher = new LibraryWatcher(engine, watched, { usePolling: opts.poll ?? false });
-        await watcher.start();
-        print({ event: 'ready', folders: watched.map((folder) => folder.path) }, `watching ${watched.map((folder) => folder.path).join(', ')} (Ctrl-C to stop)`);
+        const ready = watcher.start().then(() => {
+          if (stopping) return;
+          print({ event: 'ready', folders: watched.map((folder) => folder.path) }, `watching ${watched.map((folder) => folder.path).join(', ')} (Ctrl-C to stop)`);
+        });
+        // A signal during the initial rescan must not wait for the whole library: stop between files.
+        await Promise.race([ready, stopped]);
         await stopped;
+        await engine.stop();
         await watcher.close();
       });
     });

@@ -57,6 +57,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly runner: JobRunner;
   private readonly moves: MoveTracker;
   private closed = false;
+  private stopRequested = false;
 
   private constructor(
     readonly layout: LibraryLayout,
@@ -148,6 +149,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           this.reportProblem({ scope: 'scan', path: where, message: errorMessage(error) });
         },
       })) {
+        if (this.stopRequested) break;
         for (const file of batch) {
           summary.found++;
           const previous = known.get(file.path);
@@ -157,6 +159,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         }
         this.emit('progress', { phase: 'scan', found: summary.found, current: batch[0]?.path ?? null });
       }
+      if (this.stopRequested) break;
       // A folder that cannot be read at all (unmounted drive) must not look like "every photo deleted".
       if (folderError === null) {
         for (const gone of known.keys()) if (this.store.removeFile(gone)) summary.removed++;
@@ -171,6 +174,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const started = Date.now();
     let done = 0;
     await mapWithConcurrency(files, HASH_CONCURRENCY, async (file) => {
+      if (this.stopRequested) return;
       try {
         const hash = await hashFile(file.path);
         this.store.recordFile({ ...file, folderId: folder.id, hash });
@@ -232,7 +236,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const outcome = this.store.recordFile({ path: file, folderId: folder.id, size: stat.size, mtimeMs: Math.floor(stat.mtimeMs), hash });
     if (outcome.kind === 'changed') this.emit('photo', { event: 'changed', path: file, photoId: outcome.photoId });
     else if (outcome.kind === 'added') this.moves.added(outcome.photoId, file, !outcome.newPhoto);
-    void this.runJobs();
+    this.runJobs().catch((error: unknown) => this.reportProblem({ scope: 'read', path: file, message: errorMessage(error) }));
   }
 
   /** A file (or, with `isDirectory`, everything below a folder) is gone from disk. */
@@ -254,11 +258,20 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.store.listPhotos();
   }
 
-  /** Stops job work after the jobs in flight, reports held move halves, closes the database. */
+  /**
+   * Asks long work to wind down: a scan stops between files, the job runner after the jobs in
+   * flight. Nothing is lost: what was not done is found again by the next scan or stays queued.
+   */
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    await this.runner.stop();
+  }
+
+  /** Stops (see stop), reports held move halves, closes the database. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.runner.stop();
+    await this.stop();
     this.moves.flush();
     this.db.close();
   }
