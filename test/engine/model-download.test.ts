@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type ModelEntry, ModelEntrySchema, modelFilePath } from '../../main/engine/models/catalog.js';
+import { type DownloadProgress, installModel, verifyModel } from '../../main/engine/models/download.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const BYTES = randomBytes(300_000);
+const SHA = createHash('sha256').update(BYTES).digest('hex');
+
+/** How the local test server misbehaves for the next request(s). */
+interface Behaviour {
+  cutAfter?: number;
+  corrupt?: boolean;
+  ignoreRange?: boolean;
+}
+
+describe('model download (against a real local HTTP server)', () => {
+  let server: http.Server;
+  let baseUrl: string;
+  const requests: { url: string; range: string | undefined }[] = [];
+  let behaviours: Behaviour[] = [];
+
+  before(async () => {
+    server = http.createServer((req, res) => {
+      requests.push({ url: req.url ?? '', range: req.headers.range });
+      if (!req.url?.endsWith('/onnx/model.onnx')) {
+        res.writeHead(404).end('not here');
+        return;
+      }
+      const behaviour = behaviours.shift() ?? {};
+      const body = behaviour.corrupt ? Buffer.from(BYTES).fill(7, 1000, 2000) : BYTES;
+      const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      const start = range && !behaviour.ignoreRange ? Number(range[1]) : 0;
+      const slice = body.subarray(start);
+      res.writeHead(start > 0 ? 206 : 200, {
+        'content-length': slice.length,
+        ...(start > 0 ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+      });
+      if (behaviour.cutAfter !== undefined) {
+        res.write(slice.subarray(0, behaviour.cutAfter), () => res.destroy());
+      } else {
+        res.end(slice);
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const model = (file = 'onnx/model.onnx'): ModelEntry =>
+    ModelEntrySchema.parse({
+      id: 'test-model',
+      task: 'clip',
+      title: 'test',
+      licence: 'MIT',
+      source: { repo: 'iris/test-model', revision: 'abc123', baseUrl },
+      files: [{ path: file, bytes: BYTES.length, sha256: SHA }],
+    });
+
+  const fresh = () => {
+    requests.length = 0;
+    behaviours = [];
+    return tempDir('iris-models-');
+  };
+  const target = (dir: string, m = model()) => modelFilePath(dir, m, m.files[0]!);
+
+  it('downloads from the pinned revision, verifies, and moves the file into place', async () => {
+    const dir = fresh();
+    const progress: DownloadProgress[] = [];
+    const result = await installModel(dir, model(), { onProgress: (p) => progress.push(p) });
+    assert.deepEqual(result, { downloaded: ['onnx/model.onnx'], present: [] });
+    assert.ok(fs.readFileSync(target(dir)).equals(BYTES));
+    assert.ok(!fs.existsSync(`${target(dir)}.part`));
+    assert.equal(requests[0]!.url, '/iris/test-model/resolve/abc123/onnx/model.onnx');
+    assert.deepEqual(progress.at(-1)!.received, BYTES.length);
+    assert.deepEqual(await verifyModel(dir, model()), [{ path: 'onnx/model.onnx', state: 'ok' }]);
+    const again = await installModel(dir, model());
+    assert.deepEqual(again, { downloaded: [], present: ['onnx/model.onnx'] });
+    assert.equal(requests.length, 1, 'an installed, verified file is not fetched again');
+  });
+
+  it('resumes an interrupted transfer with a Range request', async () => {
+    const dir = fresh();
+    behaviours = [{ cutAfter: 120_000 }];
+    await installModel(dir, model(), { retryDelayMs: 10 });
+    assert.ok(fs.readFileSync(target(dir)).equals(BYTES));
+    assert.equal(requests.length, 2);
+    assert.equal(requests[0]!.range, undefined);
+    const resumedFrom = Number(/bytes=(\d+)-/.exec(requests[1]!.range ?? '')?.[1]);
+    // Whatever reached the disk before the cut is kept: the second request asks only for the rest.
+    assert.ok(resumedFrom > 0 && resumedFrom <= 120_000, `resumed from ${resumedFrom}`);
+  });
+
+  it('starts over when the server ignores Range', async () => {
+    const dir = fresh();
+    behaviours = [{ cutAfter: 50_000 }, { ignoreRange: true }];
+    await installModel(dir, model(), { retryDelayMs: 10 });
+    assert.ok(fs.readFileSync(target(dir)).equals(BYTES));
+    assert.ok(requests[1]!.range, 'it asked to resume');
+  });
+
+  it('rejects wrong bytes by sha256, keeps nothing under the final name, and fetches again', async () => {
+    const dir = fresh();
+    behaviours = [{ corrupt: true }, { corrupt: true }];
+    await assert.rejects(installModel(dir, model(), { attempts: 2, retryDelayMs: 10 }), /sha256 [0-9a-f]{64} does not match the catalog's/);
+    assert.ok(!fs.existsSync(target(dir)));
+    assert.ok(!fs.existsSync(`${target(dir)}.part`));
+    behaviours = [{ corrupt: true }];
+    await installModel(dir, model(), { attempts: 2, retryDelayMs: 10 });
+    assert.ok(fs.readFileSync(target(dir)).equals(BYTES), 'the second attempt got good bytes');
+  });
+
+  it('throws away a partial file whose bytes are wrong', async () => {
+    const dir = fresh();
+    fs.mkdirSync(path.dirname(target(dir)), { recursive: true });
+    fs.writeFileSync(`${target(dir)}.part`, Buffer.alloc(100_000, 1));
+    await installModel(dir, model(), { retryDelayMs: 10 });
+    assert.ok(fs.readFileSync(target(dir)).equals(BYTES));
+    assert.equal(requests[0]!.range, 'bytes=100000-');
+    assert.equal(requests[1]!.range, undefined, 'the second try starts from zero');
+  });
+
+  it('detects a corrupted installed file and replaces it', async () => {
+    const dir = fresh();
+    await installModel(dir, model());
+    const bad = fs.readFileSync(target(dir));
+    bad[10] = bad[10]! ^ 0xff;
+    fs.writeFileSync(target(dir), bad);
+    assert.deepEqual(await verifyModel(dir, model()), [{ path: 'onnx/model.onnx', state: 'wrong-hash' }]);
+    fs.truncateSync(target(dir), 10);
+    assert.deepEqual(await verifyModel(dir, model()), [{ path: 'onnx/model.onnx', state: 'wrong-size' }]);
+    const result = await installModel(dir, model());
+    assert.deepEqual(result.downloaded, ['onnx/model.onnx']);
+    assert.deepEqual(await verifyModel(dir, model()), [{ path: 'onnx/model.onnx', state: 'ok' }]);
+  });
+
+  it('gives up at once on 404, naming the URL', async () => {
+    const dir = fresh();
+    await assert.rejects(installModel(dir, model('onnx/missing.onnx'), { retryDelayMs: 10 }), /missing\.onnx: HTTP 404/);
+    assert.equal(requests.length, 1);
+    assert.deepEqual(await verifyModel(dir, model('onnx/missing.onnx')), [{ path: 'onnx/missing.onnx', state: 'missing' }]);
+  });
+});
