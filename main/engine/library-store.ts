@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Db } from './db/database.js';
+import { StatementCache } from './db/statements.js';
 import { JobQueue } from './jobs/queue.js';
 import { isWithin } from './paths.js';
 
@@ -94,15 +95,21 @@ function toRecord(row: PhotoRow): PhotoRecord {
  */
 export class LibraryStore {
   readonly jobs: JobQueue;
+  private readonly statements: StatementCache;
 
   constructor(private readonly db: Db) {
-    this.jobs = new JobQueue(db);
+    this.statements = new StatementCache(db);
+    this.jobs = new JobQueue(db, this.statements);
+  }
+
+  private sql(text: string) {
+    return this.statements.get(text);
   }
 
   // ---- folders ----
 
   listFolders(): Folder[] {
-    return this.db.prepare(`SELECT id, path, added_at AS addedAt, scanned_at AS scannedAt, last_error AS lastError FROM folders ORDER BY path`).all() as Folder[];
+    return this.sql(`SELECT id, path, added_at AS addedAt, scanned_at AS scannedAt, last_error AS lastError FROM folders ORDER BY path`).all() as Folder[];
   }
 
   /** The registered folder that holds `file`, if any. */
@@ -121,10 +128,10 @@ export class LibraryStore {
       const covering = existing.find((folder) => isWithin(folder.path, absolute));
       if (covering) return { folder: covering, created: false };
       const now = Date.now();
-      const id = Number(this.db.prepare(`INSERT INTO folders (path, added_at) VALUES (?, ?)`).run(absolute, now).lastInsertRowid);
+      const id = Number(this.sql(`INSERT INTO folders (path, added_at) VALUES (?, ?)`).run(absolute, now).lastInsertRowid);
       for (const inner of existing.filter((folder) => isWithin(absolute, folder.path))) {
-        this.db.prepare(`UPDATE locations SET folder_id = ? WHERE folder_id = ?`).run(id, inner.id);
-        this.db.prepare(`DELETE FROM folders WHERE id = ?`).run(inner.id);
+        this.sql(`UPDATE locations SET folder_id = ? WHERE folder_id = ?`).run(id, inner.id);
+        this.sql(`DELETE FROM folders WHERE id = ?`).run(inner.id);
       }
       return { folder: { id, path: absolute, addedAt: now, scannedAt: null, lastError: null }, created: true };
     }).immediate();
@@ -137,14 +144,14 @@ export class LibraryStore {
   removeFolder(folderPath: string): { removed: boolean; photos: number; hashes: string[] } {
     const absolute = path.resolve(folderPath);
     return this.db.transaction(() => {
-      const folder = this.db.prepare(`SELECT id FROM folders WHERE path = ?`).get(absolute) as { id: number } | undefined;
+      const folder = this.sql(`SELECT id FROM folders WHERE path = ?`).get(absolute) as { id: number } | undefined;
       if (!folder) return { removed: false, photos: 0, hashes: [] };
-      const affected = this.db.prepare(`SELECT DISTINCT photo_id AS id FROM locations WHERE folder_id = ?`).all(folder.id) as { id: number }[];
-      this.db.prepare(`DELETE FROM locations WHERE folder_id = ?`).run(folder.id);
-      this.db.prepare(`DELETE FROM folders WHERE id = ?`).run(folder.id);
+      const affected = this.sql(`SELECT DISTINCT photo_id AS id FROM locations WHERE folder_id = ?`).all(folder.id) as { id: number }[];
+      this.sql(`DELETE FROM locations WHERE folder_id = ?`).run(folder.id);
+      this.sql(`DELETE FROM folders WHERE id = ?`).run(folder.id);
       const hashes: string[] = [];
-      const lonely = this.db.prepare(`SELECT hash FROM photos WHERE id = ? AND NOT EXISTS (SELECT 1 FROM locations WHERE photo_id = photos.id)`);
-      const drop = this.db.prepare(`DELETE FROM photos WHERE id = ?`);
+      const lonely = this.sql(`SELECT hash FROM photos WHERE id = ? AND NOT EXISTS (SELECT 1 FROM locations WHERE photo_id = photos.id)`);
+      const drop = this.sql(`DELETE FROM photos WHERE id = ?`);
       for (const { id } of affected) {
         const row = lonely.get(id) as { hash: string } | undefined;
         if (row) {
@@ -157,14 +164,14 @@ export class LibraryStore {
   }
 
   markScanned(folderId: number, error: string | null): void {
-    this.db.prepare(`UPDATE folders SET scanned_at = ?, last_error = ? WHERE id = ?`).run(Date.now(), error, folderId);
+    this.sql(`UPDATE folders SET scanned_at = ?, last_error = ? WHERE id = ?`).run(Date.now(), error, folderId);
   }
 
   // ---- locations ----
 
   /** Every file known under a folder, by path, for the size+mtime comparison of a rescan. */
   knownFiles(folderId: number): Map<string, KnownFile> {
-    const rows = this.db.prepare(`SELECT path, photo_id AS photoId, size, mtime_ms AS mtimeMs FROM locations WHERE folder_id = ?`).raw().all(folderId) as [string, number, number, number][];
+    const rows = this.sql(`SELECT path, photo_id AS photoId, size, mtime_ms AS mtimeMs FROM locations WHERE folder_id = ?`).raw().all(folderId) as [string, number, number, number][];
     return new Map(rows.map(([file, photoId, size, mtimeMs]) => [file, { photoId, size, mtimeMs }]));
   }
 
@@ -182,24 +189,24 @@ export class LibraryStore {
   recordFile(facts: FileFacts): FileOutcome {
     return this.db.transaction((): FileOutcome => {
       const now = Date.now();
-      const current = this.db.prepare(`SELECT l.id, l.photo_id AS photoId, p.hash FROM locations l JOIN photos p ON p.id = l.photo_id WHERE l.path = ?`).get(facts.path) as
+      const current = this.sql(`SELECT l.id, l.photo_id AS photoId, p.hash FROM locations l JOIN photos p ON p.id = l.photo_id WHERE l.path = ?`).get(facts.path) as
         | { id: number; photoId: number; hash: string }
         | undefined;
       if (current && current.hash === facts.hash) {
-        this.db.prepare(`UPDATE locations SET size = ?, mtime_ms = ?, folder_id = ? WHERE id = ?`).run(facts.size, facts.mtimeMs, facts.folderId, current.id);
+        this.sql(`UPDATE locations SET size = ?, mtime_ms = ?, folder_id = ? WHERE id = ?`).run(facts.size, facts.mtimeMs, facts.folderId, current.id);
         return { kind: 'unchanged', photoId: current.photoId };
       }
-      const existing = this.db.prepare(`SELECT id, orphaned_at AS orphanedAt FROM photos WHERE hash = ?`).get(facts.hash) as { id: number; orphanedAt: number | null } | undefined;
+      const existing = this.sql(`SELECT id, orphaned_at AS orphanedAt FROM photos WHERE hash = ?`).get(facts.hash) as { id: number; orphanedAt: number | null } | undefined;
       let photoId: number;
       if (existing) {
         photoId = existing.id;
-        if (existing.orphanedAt !== null) this.db.prepare(`UPDATE photos SET orphaned_at = NULL WHERE id = ?`).run(photoId);
+        if (existing.orphanedAt !== null) this.sql(`UPDATE photos SET orphaned_at = NULL WHERE id = ?`).run(photoId);
       } else {
-        photoId = Number(this.db.prepare(`INSERT INTO photos (hash, size, added_at) VALUES (?, ?, ?)`).run(facts.hash, facts.size, now).lastInsertRowid);
+        photoId = Number(this.sql(`INSERT INTO photos (hash, size, added_at) VALUES (?, ?, ?)`).run(facts.hash, facts.size, now).lastInsertRowid);
         this.jobs.enqueue('thumbnail', photoId);
       }
       if (current) {
-        this.db.prepare(`UPDATE locations SET photo_id = ?, size = ?, mtime_ms = ?, folder_id = ? WHERE id = ?`).run(photoId, facts.size, facts.mtimeMs, facts.folderId, current.id);
+        this.sql(`UPDATE locations SET photo_id = ?, size = ?, mtime_ms = ?, folder_id = ? WHERE id = ?`).run(photoId, facts.size, facts.mtimeMs, facts.folderId, current.id);
         this.orphanIfLonely(current.photoId, now);
         return { kind: 'changed', photoId, newPhoto: !existing, previousPhotoId: current.photoId };
       }
@@ -213,9 +220,9 @@ export class LibraryStore {
   /** Forgets one path. The photo stays (hidden) while no other location holds it, for move pairing. */
   removeFile(file: string): { photoId: number; orphaned: boolean } | undefined {
     return this.db.transaction(() => {
-      const row = this.db.prepare(`SELECT id, photo_id AS photoId FROM locations WHERE path = ?`).get(file) as { id: number; photoId: number } | undefined;
+      const row = this.sql(`SELECT id, photo_id AS photoId FROM locations WHERE path = ?`).get(file) as { id: number; photoId: number } | undefined;
       if (!row) return undefined;
-      this.db.prepare(`DELETE FROM locations WHERE id = ?`).run(row.id);
+      this.sql(`DELETE FROM locations WHERE id = ?`).run(row.id);
       return { photoId: row.photoId, orphaned: this.orphanIfLonely(row.photoId, Date.now()) };
     }).immediate();
   }
@@ -223,7 +230,7 @@ export class LibraryStore {
   /** Every known path at or below `dir` (for a folder deleted as a whole). */
   filesUnder(dir: string): string[] {
     const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
-    const rows = this.db.prepare(`SELECT path FROM locations WHERE substr(path, 1, ?) = ?`).pluck().all(prefix.length, prefix) as string[];
+    const rows = this.sql(`SELECT path FROM locations WHERE substr(path, 1, ?) = ?`).pluck().all(prefix.length, prefix) as string[];
     return rows;
   }
 
@@ -237,8 +244,8 @@ export class LibraryStore {
   /** Deletes photos hidden for longer than the grace period; returns their hashes. */
   purgeOrphans(olderThanMs = ORPHAN_GRACE_MS, now = Date.now()): string[] {
     return this.db.transaction(() => {
-      const hashes = this.db.prepare(`SELECT hash FROM photos WHERE orphaned_at IS NOT NULL AND orphaned_at <= ?`).pluck().all(now - olderThanMs) as string[];
-      this.db.prepare(`DELETE FROM photos WHERE orphaned_at IS NOT NULL AND orphaned_at <= ?`).run(now - olderThanMs);
+      const hashes = this.sql(`SELECT hash FROM photos WHERE orphaned_at IS NOT NULL AND orphaned_at <= ?`).pluck().all(now - olderThanMs) as string[];
+      this.sql(`DELETE FROM photos WHERE orphaned_at IS NOT NULL AND orphaned_at <= ?`).run(now - olderThanMs);
       return hashes;
     }).immediate();
   }
@@ -252,23 +259,23 @@ export class LibraryStore {
   /** Every photo in the library (hidden orphans excluded), ordered by path. */
   listPhotos(options: { folderId?: number } = {}): PhotoRecord[] {
     const rows = options.folderId === undefined
-      ? this.db.prepare(this.photoQuery('')).all()
-      : this.db.prepare(this.photoQuery('WHERE p.id IN (SELECT photo_id FROM locations WHERE folder_id = ?)')).all(options.folderId);
+      ? this.sql(this.photoQuery('')).all()
+      : this.sql(this.photoQuery('WHERE p.id IN (SELECT photo_id FROM locations WHERE folder_id = ?)')).all(options.folderId);
     return (rows as PhotoRow[]).map(toRecord);
   }
 
   getPhoto(id: number): PhotoRecord | undefined {
-    const row = this.db.prepare(this.photoQuery('WHERE p.id = ?')).get(id) as PhotoRow | undefined;
+    const row = this.sql(this.photoQuery('WHERE p.id = ?')).get(id) as PhotoRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 
   /** Paths where a photo's bytes are, oldest location first, with each one's mtime. */
   locationsOf(photoId: number): { path: string; mtimeMs: number }[] {
-    return this.db.prepare(`SELECT path, mtime_ms AS mtimeMs FROM locations WHERE photo_id = ? ORDER BY id`).all(photoId) as { path: string; mtimeMs: number }[];
+    return this.sql(`SELECT path, mtime_ms AS mtimeMs FROM locations WHERE photo_id = ? ORDER BY id`).all(photoId) as { path: string; mtimeMs: number }[];
   }
 
   hashOf(photoId: number): string | undefined {
-    return this.db.prepare(`SELECT hash FROM photos WHERE id = ?`).pluck().get(photoId) as string | undefined;
+    return this.sql(`SELECT hash FROM photos WHERE id = ?`).pluck().get(photoId) as string | undefined;
   }
 
   saveMetadata(photoId: number, m: {
@@ -284,7 +291,7 @@ export class LibraryStore {
   }
 
   setStatus(photoId: number, status: PhotoStatus, error: string | null = null): void {
-    this.db.prepare(`UPDATE photos SET status = ?, error = ? WHERE id = ?`).run(status, error, photoId);
+    this.sql(`UPDATE photos SET status = ?, error = ? WHERE id = ?`).run(status, error, photoId);
   }
 
   /** Failed photos with a location under one of the given folders (all folders when omitted). */
@@ -296,7 +303,7 @@ export class LibraryStore {
   }
 
   recordProblem(scope: string, file: string | null, message: string): void {
-    this.db.prepare(`INSERT INTO problems (at, scope, path, message) VALUES (?, ?, ?, ?)`).run(Date.now(), scope, file, message);
+    this.sql(`INSERT INTO problems (at, scope, path, message) VALUES (?, ?, ?, ?)`).run(Date.now(), scope, file, message);
   }
 
   counts(): { folders: number; photos: number; ok: number; failed: number; pending: number; hidden: number; locations: number } {

@@ -1,4 +1,4 @@
-import exifr from 'exifr';
+import exifReader from 'exif-reader';
 import sharp, { type Metadata } from 'sharp';
 import { PhotoReadError, describeDecodeError } from './decode-errors.js';
 
@@ -23,40 +23,28 @@ export interface PhotoMetadata {
   gps: { lat: number; lon: number; alt: number | null } | null;
 }
 
-// exifr computes latitude/longitude from the raw GPS tags, so those must be picked too.
-const EXIF_FIELDS = [
-  'DateTimeOriginal', 'CreateDate', 'DateTimeDigitized', 'Make', 'Model', 'LensModel', 'Orientation',
-  'GPSLatitude', 'GPSLatitudeRef', 'GPSLongitude', 'GPSLongitudeRef', 'GPSAltitude', 'GPSAltitudeRef', 'latitude', 'longitude',
-];
-
 interface ExifFields {
-  DateTimeOriginal?: Date | string;
-  CreateDate?: Date | string;
-  DateTimeDigitized?: Date | string;
-  Make?: string;
-  Model?: string;
-  LensModel?: string;
-  Orientation?: number;
-  latitude?: number;
-  longitude?: number;
-  GPSAltitude?: number;
-  GPSAltitudeRef?: number | Uint8Array;
+  takenAt: string | null;
+  make: string | null;
+  model: string | null;
+  lens: string | null;
+  gps: PhotoMetadata['gps'];
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
-/** exifr revives EXIF dates as local-time Date objects; read the same local fields back. */
-export function formatWallClock(date: Date): string {
-  return `${pad(date.getFullYear(), 4)}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+/**
+ * EXIF dates carry no zone; exif-reader returns them as if they were UTC, so the UTC fields are
+ * the wall clock the camera recorded.
+ */
+function wallClockFromExif(value: unknown): string | null {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()) || value.getUTCFullYear() < 1800) return null;
+  return `${pad(value.getUTCFullYear(), 4)}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())}T${pad(value.getUTCHours())}:${pad(value.getUTCMinutes())}:${pad(value.getUTCSeconds())}`;
 }
 
-function wallClock(value: Date | string | undefined): string | null {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) || value.getFullYear() < 1800 ? null : formatWallClock(value);
-  if (typeof value === 'string') {
-    const m = /^(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(value);
-    if (m && m[1] !== '0000') return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}`;
-  }
-  return null;
+/** A local Date (a file's mtime) as wall clock in this machine's zone, the same form as EXIF's. */
+export function formatWallClock(date: Date): string {
+  return `${pad(date.getFullYear(), 4)}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
 function text(value: unknown): string | null {
@@ -65,14 +53,39 @@ function text(value: unknown): string | null {
   return trimmed === '' ? null : trimmed;
 }
 
-async function readExif(bytes: Buffer): Promise<ExifFields | null> {
+function degrees(dms: unknown, ref: unknown, negative: string): number | null {
+  if (!Array.isArray(dms) || dms.length !== 3 || !dms.every((n) => typeof n === 'number' && Number.isFinite(n))) return null;
+  const [d, m, s] = dms as [number, number, number];
+  const value = d + m / 60 + s / 3600;
+  return ref === negative ? -value : value;
+}
+
+/**
+ * Parses the raw EXIF block that sharp already read from the header. exif-reader rather than
+ * exifr: exifr keeps ~8 KB of heap per parse for the life of the process (measured: +32 MB over
+ * 4,000 parses), which a 100k-photo index cannot afford; this also avoids parsing the file twice.
+ */
+function parseExif(exif: Buffer | undefined): ExifFields | null {
+  if (!exif) return null;
+  let tags: ReturnType<typeof exifReader>;
   try {
-    const fields = (await exifr.parse(bytes, { pick: EXIF_FIELDS, translateValues: false, gps: true, xmp: false, icc: false, iptc: false, jfif: false, ihdr: false })) as ExifFields | undefined;
-    return fields ?? null;
+    tags = exifReader(exif);
   } catch {
-    // No EXIF, or a container exifr does not parse (GIF, some WebP): the photo is still fine.
-    return null;
+    return null; // a damaged EXIF block: the photo itself may be fine
   }
+  const photo = tags.Photo ?? {};
+  const image = tags.Image ?? {};
+  const gps = tags.GPSInfo ?? {};
+  const lat = degrees(gps.GPSLatitude, gps.GPSLatitudeRef, 'S');
+  const lon = degrees(gps.GPSLongitude, gps.GPSLongitudeRef, 'W');
+  const altitude = typeof gps.GPSAltitude === 'number' && Number.isFinite(gps.GPSAltitude) ? gps.GPSAltitude : null;
+  return {
+    takenAt: wallClockFromExif(photo.DateTimeOriginal) ?? wallClockFromExif(photo.DateTimeDigitized) ?? wallClockFromExif(image.DateTime),
+    make: text(image.Make),
+    model: text(image.Model),
+    lens: text(photo.LensModel),
+    gps: lat !== null && lon !== null ? { lat, lon, alt: altitude === null ? null : gps.GPSAltitudeRef === 1 ? -altitude : altitude } : null,
+  };
 }
 
 /**
@@ -95,22 +108,17 @@ export async function readMetadata(bytes: Buffer): Promise<PhotoMetadata> {
       'too-large',
     );
   }
-  const exif = await readExif(bytes);
-  const orientation = header.orientation ?? exif?.Orientation ?? null;
+  const exif = parseExif(header.exif);
   const upright = header.autoOrient ?? { width: header.width, height: header.height };
-  const hasGps = typeof exif?.latitude === 'number' && typeof exif.longitude === 'number' && Number.isFinite(exif.latitude) && Number.isFinite(exif.longitude);
-  const belowSeaLevel = exif?.GPSAltitudeRef === 1 || (exif?.GPSAltitudeRef instanceof Uint8Array && exif.GPSAltitudeRef[0] === 1);
   return {
     format: header.format === 'heif' ? (header.compression === 'av1' ? 'avif' : 'heic') : header.format,
     width: upright.width,
     height: upright.height,
-    orientation,
-    takenAt: wallClock(exif?.DateTimeOriginal) ?? wallClock(exif?.CreateDate) ?? wallClock(exif?.DateTimeDigitized),
-    cameraMake: text(exif?.Make),
-    cameraModel: text(exif?.Model),
-    lens: text(exif?.LensModel),
-    gps: hasGps
-      ? { lat: exif!.latitude!, lon: exif!.longitude!, alt: typeof exif!.GPSAltitude === 'number' ? (belowSeaLevel ? -exif!.GPSAltitude : exif!.GPSAltitude) : null }
-      : null,
+    orientation: header.orientation ?? null,
+    takenAt: exif?.takenAt ?? null,
+    cameraMake: exif?.make ?? null,
+    cameraModel: exif?.model ?? null,
+    lens: exif?.lens ?? null,
+    gps: exif?.gps ?? null,
   };
 }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import sharp from 'sharp';
 import { PhotoReadError } from '../../main/engine/decode-errors.js';
 import { PIXEL_LIMIT, readMetadata } from '../../main/engine/metadata.js';
@@ -27,6 +29,20 @@ describe('metadata', () => {
     assert.ok(m.gps);
     assert.ok(Math.abs(m.gps.lat - -33.859833) < 1e-5 && Math.abs(m.gps.lon - 151.208333) < 1e-5);
     assert.equal(m.gps.alt, 58);
+  });
+
+  it('keeps no memory per photo read (100k-photo libraries)', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const bytes = await sharp({ create: red }).withExif({ IFD0: { Make: 'Canon' }, IFD2: { DateTimeOriginal: '2020:01:01 00:00:00' } }).jpeg().toBuffer();
+    for (let i = 0; i < 200; i++) await readMetadata(bytes); // warm up
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 3000; i++) await readMetadata(bytes);
+    gc();
+    const grownPerRead = (process.memoryUsage().heapUsed - before) / 3000;
+    // exifr, used before, kept ~8 KB per read; allow noise well below that.
+    assert.ok(grownPerRead < 500, `heap grew ${grownPerRead.toFixed(0)} bytes per read`);
   });
 
   it('reports the upright size and the orientation as a number', async () => {

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { StatementCache } from '../db/statements.js';
 
 /** Kinds of work a photo can need. Later issues add embed, caption and tag. */
 export type JobKind = 'thumbnail';
@@ -36,7 +37,18 @@ function isAlive(pid: number): boolean {
  * process died (kill -9, a native crash) is handed out again.
  */
 export class JobQueue {
-  constructor(private readonly db: Db) {}
+  private readonly statements: StatementCache;
+
+  constructor(
+    private readonly db: Db,
+    statements?: StatementCache,
+  ) {
+    this.statements = statements ?? new StatementCache(db);
+  }
+
+  private sql(text: string) {
+    return this.statements.get(text);
+  }
 
   /** Queues work for a photo; asking again for work already done or failed queues it afresh. */
   enqueue(kind: JobKind, photoId: number): void {
@@ -51,9 +63,9 @@ export class JobQueue {
 
   /** Running jobs whose owner process is gone go back to pending. Returns how many. */
   recoverAbandoned(): number {
-    const running = this.db.prepare(`SELECT id, owner_pid AS ownerPid FROM jobs WHERE state = 'running'`).all() as { id: number; ownerPid: number | null }[];
+    const running = this.sql(`SELECT id, owner_pid AS ownerPid FROM jobs WHERE state = 'running'`).all() as { id: number; ownerPid: number | null }[];
     const orphaned = running.filter((job) => job.ownerPid === null || !isAlive(job.ownerPid));
-    const reset = this.db.prepare(`UPDATE jobs SET state = 'pending', owner_pid = NULL, claimed_at = NULL, updated_at = ? WHERE id = ? AND state = 'running'`);
+    const reset = this.sql(`UPDATE jobs SET state = 'pending', owner_pid = NULL, claimed_at = NULL, updated_at = ? WHERE id = ? AND state = 'running'`);
     this.db.transaction(() => orphaned.forEach((job) => reset.run(Date.now(), job.id))).immediate();
     return orphaned.length;
   }
@@ -64,7 +76,7 @@ export class JobQueue {
       const rows = this.db
         .prepare(`SELECT id, kind, photo_id AS photoId, attempts FROM jobs WHERE state = 'pending' ${kindFilter} ORDER BY id LIMIT ?`)
         .all(...(kinds ?? []), limit) as Job[];
-      const mark = this.db.prepare(`UPDATE jobs SET state = 'running', owner_pid = ?, claimed_at = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`);
+      const mark = this.sql(`UPDATE jobs SET state = 'running', owner_pid = ?, claimed_at = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`);
       const now = Date.now();
       for (const row of rows) {
         mark.run(process.pid, now, now, row.id);
@@ -76,19 +88,19 @@ export class JobQueue {
   }
 
   complete(jobId: number): void {
-    this.db.prepare(`UPDATE jobs SET state = 'done', error = NULL, owner_pid = NULL, updated_at = ? WHERE id = ?`).run(Date.now(), jobId);
+    this.sql(`UPDATE jobs SET state = 'done', error = NULL, owner_pid = NULL, updated_at = ? WHERE id = ?`).run(Date.now(), jobId);
   }
 
   /** Retryable failures go back to pending until MAX_ATTEMPTS; others fail at once. Returns the final state. */
   fail(job: Job, error: string, retryable: boolean): 'pending' | 'failed' {
     const state = retryable && job.attempts < MAX_ATTEMPTS ? 'pending' : 'failed';
-    this.db.prepare(`UPDATE jobs SET state = ?, error = ?, owner_pid = NULL, updated_at = ? WHERE id = ?`).run(state, error, Date.now(), job.id);
+    this.sql(`UPDATE jobs SET state = ?, error = ?, owner_pid = NULL, updated_at = ? WHERE id = ?`).run(state, error, Date.now(), job.id);
     return state;
   }
 
   counts(): JobCounts {
     const counts: JobCounts = { pending: 0, running: 0, done: 0, failed: 0 };
-    for (const row of this.db.prepare(`SELECT state, count(*) AS n FROM jobs GROUP BY state`).all() as { state: keyof JobCounts; n: number }[]) {
+    for (const row of this.sql(`SELECT state, count(*) AS n FROM jobs GROUP BY state`).all() as { state: keyof JobCounts; n: number }[]) {
       counts[row.state] = row.n;
     }
     return counts;
