@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import fs from 'node:fs';
 import { Engine, LibraryWatcher, UsageError, errorMessage, type PhotoEvent } from '../engine/index.js';
 import { runDoctor } from '../engine/doctor.js';
 import { irisVersion } from '../version.js';
@@ -75,7 +76,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       const options = globals(command);
       await withEngine(options, async (engine) => {
         const added = engine.addFolders(folders);
-        emit(options, added, () => added.map((folder) => `added ${folder.path}`).join('\n'));
+        emit(options, added, () =>
+          added.map((folder, i) => (folder.path === fs.realpathSync(folders[i]!) ? `added ${folder.path}` : `${folders[i]} is already covered by ${folder.path}`)).join('\n'),
+        );
       });
     });
 

@@ -59,6 +59,10 @@ describe('iris CLI', () => {
     assert.equal(runIris(['add', photos, '--library', library]).code, 0);
     const folders = JSON.parse(runIris(['folders', '--json', '--library', library]).stdout) as { path: string }[];
     assert.deepEqual(folders.map((f) => f.path), [fs.realpathSync(photos)]);
+    fs.mkdirSync(path.join(photos, 'inner'));
+    const inner = runIris(['add', path.join(photos, 'inner'), '--library', library]);
+    assert.equal(inner.code, 0);
+    assert.match(inner.stdout, /inner is already covered by /);
     runIris(['index', '--library', library]);
     const removed = runIris(['remove', photos, '--library', library, '--json']);
     assert.equal(removed.code, 0, removed.stderr);
