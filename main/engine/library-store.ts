@@ -176,8 +176,7 @@ export class LibraryStore {
   }
 
   knownFile(file: string): (KnownFile & { hash: string }) | undefined {
-    return this.db
-      .prepare(`SELECT l.photo_id AS photoId, l.size, l.mtime_ms AS mtimeMs, p.hash FROM locations l JOIN photos p ON p.id = l.photo_id WHERE l.path = ?`)
+    return this.sql(`SELECT l.photo_id AS photoId, l.size, l.mtime_ms AS mtimeMs, p.hash FROM locations l JOIN photos p ON p.id = l.photo_id WHERE l.path = ?`)
       .get(file) as (KnownFile & { hash: string }) | undefined;
   }
 
@@ -210,8 +209,7 @@ export class LibraryStore {
         this.orphanIfLonely(current.photoId, now);
         return { kind: 'changed', photoId, newPhoto: !existing, previousPhotoId: current.photoId };
       }
-      this.db
-        .prepare(`INSERT INTO locations (photo_id, folder_id, path, size, mtime_ms, added_at) VALUES (?, ?, ?, ?, ?, ?)`)
+      this.sql(`INSERT INTO locations (photo_id, folder_id, path, size, mtime_ms, added_at) VALUES (?, ?, ?, ?, ?, ?)`)
         .run(photoId, facts.folderId, facts.path, facts.size, facts.mtimeMs, now);
       return { kind: 'added', photoId, newPhoto: !existing, revived: existing?.orphanedAt != null };
     }).immediate();
@@ -235,8 +233,7 @@ export class LibraryStore {
   }
 
   private orphanIfLonely(photoId: number, now: number): boolean {
-    const result = this.db
-      .prepare(`UPDATE photos SET orphaned_at = ? WHERE id = ? AND orphaned_at IS NULL AND NOT EXISTS (SELECT 1 FROM locations WHERE photo_id = ?)`)
+    const result = this.sql(`UPDATE photos SET orphaned_at = ? WHERE id = ? AND orphaned_at IS NULL AND NOT EXISTS (SELECT 1 FROM locations WHERE photo_id = ?)`)
       .run(now, photoId, photoId);
     return result.changes > 0;
   }
@@ -282,8 +279,7 @@ export class LibraryStore {
     format: string; width: number; height: number; orientation: number | null; takenAt: string | null; takenAtSource: 'exif' | 'mtime' | null;
     cameraMake: string | null; cameraModel: string | null; lens: string | null; gps: { lat: number; lon: number; alt: number | null } | null;
   }): void {
-    this.db
-      .prepare(
+    this.sql(
         `UPDATE photos SET format = ?, width = ?, height = ?, orientation = ?, taken_at = ?, taken_at_source = ?,
            camera_make = ?, camera_model = ?, lens = ?, gps_lat = ?, gps_lon = ?, gps_alt = ? WHERE id = ?`,
       )
@@ -297,8 +293,7 @@ export class LibraryStore {
   /** Failed photos with a location under one of the given folders (all folders when omitted). */
   failedPhotos(folderIds?: readonly number[]): { path: string; error: string }[] {
     const filter = folderIds ? `AND l.folder_id IN (${folderIds.map(() => '?').join(',')})` : '';
-    return this.db
-      .prepare(`SELECT l.path, p.error FROM photos p JOIN locations l ON l.photo_id = p.id WHERE p.status = 'failed' ${filter} ORDER BY l.path`)
+    return this.sql(`SELECT l.path, p.error FROM photos p JOIN locations l ON l.photo_id = p.id WHERE p.status = 'failed' ${filter} ORDER BY l.path`)
       .all(...(folderIds ?? [])) as { path: string; error: string }[];
   }
 
@@ -307,8 +302,7 @@ export class LibraryStore {
   }
 
   counts(): { folders: number; photos: number; ok: number; failed: number; pending: number; hidden: number; locations: number } {
-    const row = this.db
-      .prepare(
+    const row = this.sql(
         `SELECT (SELECT count(*) FROM folders) AS folders,
                 (SELECT count(*) FROM photos WHERE orphaned_at IS NULL) AS photos,
                 (SELECT count(*) FROM photos WHERE orphaned_at IS NULL AND status = 'ok') AS ok,

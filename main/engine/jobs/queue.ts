@@ -52,8 +52,7 @@ export class JobQueue {
 
   /** Queues work for a photo; asking again for work already done or failed queues it afresh. */
   enqueue(kind: JobKind, photoId: number): void {
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO jobs (kind, photo_id, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (kind, photo_id) DO UPDATE SET state = 'pending', attempts = 0, error = NULL, owner_pid = NULL, updated_at = excluded.updated_at
          WHERE jobs.state IN ('done', 'failed')`,
@@ -73,8 +72,7 @@ export class JobQueue {
   claim(limit: number, kinds?: readonly JobKind[]): Job[] {
     const kindFilter = kinds ? `AND kind IN (${kinds.map(() => '?').join(',')})` : '';
     const claim = this.db.transaction(() => {
-      const rows = this.db
-        .prepare(`SELECT id, kind, photo_id AS photoId, attempts FROM jobs WHERE state = 'pending' ${kindFilter} ORDER BY id LIMIT ?`)
+      const rows = this.sql(`SELECT id, kind, photo_id AS photoId, attempts FROM jobs WHERE state = 'pending' ${kindFilter} ORDER BY id LIMIT ?`)
         .all(...(kinds ?? []), limit) as Job[];
       const mark = this.sql(`UPDATE jobs SET state = 'running', owner_pid = ?, claimed_at = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`);
       const now = Date.now();
