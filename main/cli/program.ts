@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import fs from 'node:fs';
+import path from 'node:path';
 import { Engine, LibraryWatcher, UsageError, errorMessage, type PhotoEvent } from '../engine/index.js';
 import { runDoctor } from '../engine/doctor.js';
 import { irisVersion } from '../version.js';
@@ -75,9 +75,17 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (folders: string[], _opts, command: Command) => {
       const options = globals(command);
       await withEngine(options, async (engine) => {
-        const added = engine.addFolders(folders);
-        emit(options, added, () =>
-          added.map((folder, i) => (folder.path === fs.realpathSync(folders[i]!) ? `added ${folder.path}` : `${folders[i]} is already covered by ${folder.path}`)).join('\n'),
+        const results = engine.registerFolders(folders);
+        emit(
+          options,
+          results.map((result) => result.folder),
+          () =>
+            results
+              .map(({ folder, created }, i) => {
+                if (created) return `added ${folder.path}`;
+                return path.resolve(folders[i]!) === folder.path ? `${folder.path} is already in the library` : `${folders[i]} is already covered by ${folder.path}`;
+              })
+              .join('\n'),
         );
       });
     });
@@ -144,7 +152,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
           if (stopping) return;
           print({ event: 'ready', folders: watched.map((folder) => folder.path) }, `watching ${watched.map((folder) => folder.path).join(', ')} (Ctrl-C to stop)`);
         });
-        // A signal during the initial rescan must not wait for the whole library: stop between files.
+        // The race surfaces a failed start at once; a signal during the initial rescan stops it
+        // between files (engine.stop below) instead of waiting for the whole library.
         await Promise.race([ready, stopped]);
         await stopped;
         await engine.stop();

@@ -98,6 +98,11 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Registers folders (each must exist). Returns the folders that now cover them. */
   addFolders(paths: readonly string[]): Folder[] {
+    return this.registerFolders(paths).map((result) => result.folder);
+  }
+
+  /** As addFolders, saying for each path whether it became a folder (`created`) or was already covered. */
+  registerFolders(paths: readonly string[]): { folder: Folder; created: boolean }[] {
     return paths.map((given) => {
       const absolute = path.resolve(given);
       let stat: fs.Stats;
@@ -110,7 +115,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       const real = fs.realpathSync(absolute);
       // The library folder may sit inside a photo folder (scans and watches skip it), not the reverse.
       if (isWithin(this.layout.dir, real)) throw new UsageError(`${real} is inside the library folder ${this.layout.dir}; photos cannot live there`);
-      return this.store.addFolder(real).folder;
+      return this.store.addFolder(real);
     });
   }
 
