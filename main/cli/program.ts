@@ -1,36 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import path from 'node:path';
-import { Engine, LibraryWatcher, UsageError, errorMessage, type PhotoEvent } from '../engine/index.js';
+import { LibraryWatcher, UsageError, errorMessage, type PhotoEvent } from '../engine/index.js';
 import { runDoctor } from '../engine/doctor.js';
 import { irisVersion } from '../version.js';
+import { type CommandContext, EXIT, emit, globals, out, withEngine } from './context.js';
+export { EXIT } from './context.js';
 import { formatDoctor, formatFolders, formatIndexSummary, formatPhotos } from './format.js';
 import { attachProgressBar } from './progress.js';
-
-/** Exit codes: 0 success, 1 some files failed (still recorded), 2 usage error. */
-export const EXIT = { ok: 0, someFailed: 1, usage: 2 } as const;
-
-interface GlobalOptions {
-  library?: string;
-  json?: boolean;
-}
-
-function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-}
-
-/** `--json` puts exactly one JSON document (or, for watch, one per line) on stdout and nothing else. */
-function emit(options: GlobalOptions, value: unknown, human: () => string): void {
-  out(options.json ? JSON.stringify(value, null, 2) : human());
-}
-
-async function withEngine<T>(options: GlobalOptions, work: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = Engine.open({ libraryDir: options.library });
-  try {
-    return await work(engine);
-  } finally {
-    await engine.close();
-  }
-}
 
 /** Resolves on the first SIGINT or SIGTERM. */
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -56,17 +32,20 @@ function describeEvent(event: PhotoEvent): string {
   }
 }
 
+/** Command groups that live in their own files (main/cli/commands). */
+const commandGroups: ((program: Command, context: CommandContext) => void)[] = [];
+
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command()
     .name('iris')
     .description('Iris: a local, private AI photo manager.')
     .version(irisVersion)
     .addOption(new Option('--library <dir>', 'library folder (iris.db and thumbnails)').env('IRIS_LIBRARY'))
+    .addOption(new Option('--models <dir>', 'models folder (catalog.json and downloaded models)').env('IRIS_MODELS'))
+    .addOption(new Option('--device <name>', 'where models run: auto, cpu, cuda, dml, coreml or webgpu (default: the library setting, else auto)').env('IRIS_DEVICE'))
     .option('--json', 'machine-readable output on stdout, nothing else there')
     .showHelpAfterError()
     .exitOverride();
-
-  const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>();
 
   program
     .command('add')
@@ -184,6 +163,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       });
     });
 
+  for (const register of commandGroups) register(program, { setExitCode });
   return program;
 }
 

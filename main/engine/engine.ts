@@ -10,7 +10,7 @@ import { JobRunner, type RunnerHooks } from './jobs/runner.js';
 import { runThumbnailJob } from './jobs/thumbnail-job.js';
 import { type Folder, LibraryStore, type PhotoRecord } from './library-store.js';
 import { MoveTracker } from './move-tracker.js';
-import { type LibraryLayout, defaultLibraryDir, isWithin, libraryLayout } from './paths.js';
+import { type LibraryLayout, defaultLibraryDir, defaultModelsDir, isWithin, libraryLayout } from './paths.js';
 import { type FoundFile, mapWithConcurrency, walkPhotos } from './scanner.js';
 import { removeThumbnails } from './thumbnails.js';
 
@@ -21,6 +21,10 @@ export interface EngineOptions {
   concurrency?: number;
   /** How long the two halves of a move wait for each other, in ms. */
   moveWindowMs?: number;
+  /** Models folder (catalog.json and installed models). Default: defaultModelsDir(). */
+  modelsDir?: string;
+  /** Execution device for models (auto, cpu, cuda, dml, coreml, webgpu). Default: the library setting, else auto. */
+  device?: string;
 }
 
 export interface ScanSummary {
@@ -54,6 +58,7 @@ const HASH_CONCURRENCY = 4;
  */
 export class Engine extends EventEmitter<EngineEvents> {
   readonly store: LibraryStore;
+  readonly modelsDir: string;
   private readonly runner: JobRunner;
   private readonly moves: MoveTracker;
   private closed = false;
@@ -66,6 +71,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   ) {
     super();
     this.store = new LibraryStore(db);
+    this.modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
     this.runner = new JobRunner(
       this.store,
       { thumbnail: (photoId) => runThumbnailJob(this.store, layout.thumbnails, photoId) },

@@ -3,5 +3,5 @@ export { LibraryWatcher, type WatchOptions } from './watcher.js';
 export { UsageError, errorMessage } from './errors.js';
 export type { EngineEvents, PhotoEvent, ProgressEvent, Problem } from './events.js';
 export type { Folder, PhotoRecord, PhotoStatus } from './library-store.js';
-export { defaultLibraryDir, libraryLayout } from './paths.js';
+export { defaultLibraryDir, defaultModelsDir, libraryLayout } from './paths.js';
 export { thumbnailPath, THUMBNAIL_SIZES } from './thumbnails.js';

@@ -297,6 +297,17 @@ export class LibraryStore {
       .all(...(folderIds ?? [])) as { path: string; error: string }[];
   }
 
+  // ---- settings (small per-library choices: the execution device, the CLIP model) ----
+
+  getSetting(key: string): string | undefined {
+    return (this.sql(`SELECT value FROM settings WHERE key = ?`).get(key) as { value: string } | undefined)?.value;
+  }
+
+  setSetting(key: string, value: string | null): void {
+    if (value === null) this.sql(`DELETE FROM settings WHERE key = ?`).run(key);
+    else this.sql(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value);
+  }
+
   recordProblem(scope: string, file: string | null, message: string): void {
     this.sql(`INSERT INTO problems (at, scope, path, message) VALUES (?, ?, ?, ?)`).run(Date.now(), scope, file, message);
   }

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { irisRoot } from '../version.js';
 
 /**
  * The folder Electron calls `userData` for an app named Iris, so the CLI and the desktop app open the
@@ -11,6 +12,14 @@ export function defaultLibraryDir(env: NodeJS.ProcessEnv = process.env, platform
   if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Iris');
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Iris');
   return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'Iris');
+}
+
+/**
+ * Where models live: `IRIS_MODELS`, else the `models/` folder of the install, which holds the
+ * catalog. (The packaged app passes its app-data folder instead: the install folder is read-only.)
+ */
+export function defaultModelsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.IRIS_MODELS ?? path.join(irisRoot, 'models'));
 }
 
 /** Everything Iris writes for a library lives below its folder, never in a photo folder. */

@@ -111,6 +111,32 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'embedding tables and tags',
+    up(db) {
+      db.exec(`
+        -- One vec0 table per embedding model (created when the model first embeds; see
+        -- search/vector-store.ts). This registry says which table belongs to which model and its width.
+        CREATE TABLE embedding_models (
+          model_id    TEXT PRIMARY KEY,
+          table_name  TEXT NOT NULL UNIQUE,
+          dim         INTEGER NOT NULL,
+          created_at  INTEGER NOT NULL
+        );
+        -- Labels on a photo: zero-shot CLIP tags (score = probability among the labels asked).
+        CREATE TABLE tags (
+          photo_id    INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+          label       TEXT NOT NULL,
+          score       REAL NOT NULL,
+          source      TEXT NOT NULL,
+          created_at  INTEGER NOT NULL,
+          PRIMARY KEY (photo_id, label)
+        );
+        CREATE INDEX tags_by_label ON tags(label, score);
+      `);
+    },
+  },
 ];
 
 export const latestVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

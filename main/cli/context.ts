@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { Engine } from '../engine/index.js';
+
+/** Exit codes: 0 success, 1 some files failed (still recorded), 2 usage error. */
+export const EXIT = { ok: 0, someFailed: 1, usage: 2 } as const;
+
+/** Options every command accepts (set before or after the command name). */
+export interface GlobalOptions {
+  library?: string;
+  models?: string;
+  device?: string;
+  json?: boolean;
+}
+
+export function globals(command: Command): GlobalOptions {
+  return command.optsWithGlobals<GlobalOptions>();
+}
+
+export function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** `--json` puts exactly one JSON document (or, for watch, one per line) on stdout and nothing else. */
+export function emit(options: GlobalOptions, value: unknown, human: () => string): void {
+  out(options.json ? JSON.stringify(value, null, 2) : human());
+}
+
+export async function withEngine<T>(options: GlobalOptions, work: (engine: Engine) => Promise<T>): Promise<T> {
+  const engine = Engine.open({ libraryDir: options.library, modelsDir: options.models, device: options.device });
+  try {
+    return await work(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** What a command file gets to register its commands. */
+export interface CommandContext {
+  setExitCode(code: number): void;
+}
