@@ -1,4 +1,5 @@
 import type { Folder, IndexSummary, PhotoRecord } from '../engine/index.js';
+import type { SearchResponse, TagResult } from '../engine/search/clip-search.js';
 import type { DoctorReport } from '../engine/doctor.js';
 
 /** Human-readable output. Machine-readable output is plain JSON.stringify of the same objects. */
@@ -6,6 +7,9 @@ import type { DoctorReport } from '../engine/doctor.js';
 export function formatIndexSummary(summary: IndexSummary): string {
   const lines = [`found ${summary.found} photos: ${summary.indexed} read, ${summary.unchanged} unchanged, ${summary.removed} gone, ${summary.failed.length} failed`];
   for (const failure of summary.failed) lines.push(`  failed  ${failure.path}\n          ${failure.error}`);
+  const e = summary.embeddings;
+  if (e.skipped) lines.push(`embeddings: ${e.embedded} photos searchable; ${e.missing} not embedded: ${e.skipped}`);
+  else if (e.model) lines.push(`embeddings: ${e.embedded} photos searchable with ${e.model}${e.missing ? ` (${e.missing} could not be embedded)` : ''}`);
   return lines.join('\n');
 }
 
@@ -31,7 +35,14 @@ export function formatFolders(folders: readonly Folder[]): string {
 
 export function formatDoctor(report: DoctorReport): string {
   const versions = Object.entries(report.versions).map(([name, version]) => `  ${name.padEnd(17)} ${version}`);
-  const providers = report.executionProviders.map((p) => `  ${p.name}${p.bundled ? '' : ' (not bundled: install its runtime to use it)'}`);
+  const providers = report.executionProviders.map((p) => {
+    const kind = !p.listed ? 'not in this build' : p.bundled ? 'bundled' : 'not bundled';
+    const probe = !p.probe ? 'not probed (Iris does not use it)' : p.probe.available ? `works (probe ${p.probe.ms} ms)` : `unavailable: ${p.probe.reason}`;
+    return `  ${p.name.padEnd(17)} ${kind.padEnd(18)} ${probe}`;
+  });
+  const d = report.device;
+  const from = d.source === 'cli' ? '--device / IRIS_DEVICE' : d.source === 'setting' ? 'library setting' : 'default';
+  const last = report.lastRuntime;
   const c = report.counts;
   const j = report.jobs;
   return [
@@ -46,6 +57,35 @@ export function formatDoctor(report: DoctorReport): string {
     `  jobs              ${j.pending} pending, ${j.running} running, ${j.done} done, ${j.failed} failed`,
     'execution providers',
     ...providers,
+    'device',
+    `  in effect         ${d.effective} (${from}; tries ${d.tries.join(', ')}) -> ${d.resolvesTo ?? 'nothing works'}`,
+    `  auto resolves to  ${d.autoResolvesTo ?? 'nothing works'}`,
+    'last model session',
+    ...(last
+      ? [
+          `  ${last.label ?? 'model'}: ${last.provider} (asked ${last.device}; ${last.threads.intraOp} intra-op threads; ${last.at})`,
+          ...last.attempts.filter((a) => !a.ok).map((a) => `  fell back from ${a.provider}: ${a.reason}`),
+        ]
+      : ['  none yet']),
     ...(report.recentProblems.length ? ['recent problems', ...report.recentProblems.map((p) => `  ${p.at} ${p.scope} ${p.path ?? ''} ${p.message}`)] : []),
   ].join('\n');
+}
+
+export function formatSearch(response: SearchResponse, what: string): string {
+  const timing = `(${response.model}: encode ${response.timings.encode_ms} ms, search ${response.timings.search_ms} ms)`;
+  if (response.results.length === 0) return `no photos match ${what} ${timing}`;
+  const rows = response.results.map((hit) => `${hit.score.toFixed(3)}  ${String(hit.id).padStart(6)}  ${hit.path}`);
+  return [`${'score'.padEnd(5)}  ${'id'.padStart(6)}  path`, ...rows, timing].join('\n');
+}
+
+export function formatDuplicates(result: { threshold: number; groups: { photos: { id: number; path: string; score: number }[] }[] }): string {
+  if (result.groups.length === 0) return `no near-duplicates (cosine ≥ ${result.threshold})`;
+  const blocks = result.groups.map((group, i) => [`group ${i + 1} (${group.photos.length} photos)`, ...group.photos.map((photo) => `  ${photo.score.toFixed(3)}  ${photo.path}`)].join('\n'));
+  return [...blocks, `${result.groups.length} groups of near-duplicates (cosine ≥ ${result.threshold})`].join('\n');
+}
+
+export function formatTags(results: readonly TagResult[]): string {
+  return results
+    .map((result) => `${result.path}\n${result.labels.map((label) => `  ${(label.probability * 100).toFixed(1).padStart(5)}%  ${label.label}`).join('\n')}`)
+    .join('\n');
 }

@@ -7,6 +7,9 @@ import { type CommandContext, EXIT, emit, globals, out, withEngine } from './con
 export { EXIT } from './context.js';
 import { formatDoctor, formatFolders, formatIndexSummary, formatPhotos } from './format.js';
 import { attachProgressBar } from './progress.js';
+import { registerSettingsCommands } from './commands/settings.js';
+import { registerSearchCommands } from './commands/search.js';
+import { registerModelsCommands } from './commands/models.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -33,7 +36,7 @@ function describeEvent(event: PhotoEvent): string {
 }
 
 /** Command groups that live in their own files (main/cli/commands). */
-const commandGroups: ((program: Command, context: CommandContext) => void)[] = [];
+const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerSettingsCommands, registerModelsCommands];
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command()
@@ -101,7 +104,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       await withEngine(options, async (engine) => {
         const detach = attachProgressBar(engine);
         const summary = await engine.index(folders).finally(detach);
-        emit(options, { found: summary.found, indexed: summary.indexed, unchanged: summary.unchanged, removed: summary.removed, failed: summary.failed }, () =>
+        emit(options, { found: summary.found, indexed: summary.indexed, unchanged: summary.unchanged, removed: summary.removed, failed: summary.failed, embeddings: summary.embeddings }, () =>
           formatIndexSummary(summary),
         );
         if (summary.failed.length > 0) setExitCode(EXIT.someFailed);
@@ -157,7 +160,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (_opts, command: Command) => {
       const options = globals(command);
       await withEngine(options, async (engine) => {
-        const report = await runDoctor(engine);
+        const report = await runDoctor(engine, { device: options.device });
         emit(options, report, () => formatDoctor(report));
         if (report.integrity !== 'ok') setExitCode(EXIT.someFailed);
       });

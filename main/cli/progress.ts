@@ -2,7 +2,12 @@ import cliProgress from 'cli-progress';
 import path from 'node:path';
 import type { Engine, ProgressEvent } from '../engine/index.js';
 
-const PHASE_LABEL: Record<ProgressEvent['phase'], string> = { scan: 'Scanning', read: 'Reading ', jobs: 'Thumbnails' };
+/** The bar's label: the phase, and for jobs what kind of work (thumbnails, then embeddings). */
+function label(event: ProgressEvent): string {
+  if (event.phase === 'scan') return 'Scanning  ';
+  if (event.phase === 'read') return 'Reading   ';
+  return event.kind === 'thumbnail' ? 'Thumbnails' : 'Embedding ';
+}
 
 /**
  * A progress bar on stderr with rate and ETA, shown only when stderr is a terminal (so pipes,
@@ -21,19 +26,19 @@ export function attachProgressBar(engine: Engine, stream: NodeJS.WriteStream = p
     },
     cliProgress.Presets.shades_classic,
   );
-  let phase: ProgressEvent['phase'] | null = null;
+  let phase: string | null = null;
   const onProgress = (event: ProgressEvent) => {
     const total = event.phase === 'scan' ? event.found : event.total;
     const value = event.phase === 'scan' ? event.found : event.phase === 'jobs' ? event.done + event.failed : event.done;
     const payload = {
-      phase: PHASE_LABEL[event.phase],
+      phase: label(event),
       rate: event.phase === 'scan' ? '-' : event.rate.toFixed(1),
       current: event.current ? path.basename(event.current).slice(0, 40) : '',
     };
-    if (phase !== event.phase) {
+    if (phase !== payload.phase) {
       if (phase !== null) bar.stop();
       bar.start(total, value, payload);
-      phase = event.phase;
+      phase = payload.phase;
     } else {
       bar.setTotal(total);
       bar.update(value, payload);

@@ -3,6 +3,10 @@ import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { irisVersion } from '../version.js';
 import type { Engine } from './engine.js';
+import { type Backend, type Device, type Provider, candidateProviders } from './runtime/devices.js';
+import { type ProbeResult, probeProviders, providersToProbe } from './runtime/probe.js';
+import { type RuntimeReport, loadOrt, loadRuntimeReport } from './runtime/session.js';
+import { type DeviceSource, resolveDeviceWithSource } from './settings.js';
 
 export interface DoctorReport {
   versions: Record<string, string>;
@@ -10,7 +14,23 @@ export interface DoctorReport {
   counts: ReturnType<Engine['store']['counts']>;
   jobs: ReturnType<Engine['store']['jobs']['counts']>;
   integrity: string;
-  executionProviders: { name: string; bundled: boolean }[];
+  /** What onnxruntime-node lists, each tried for real on a tiny model (probe null: Iris never uses it). */
+  executionProviders: { name: string; bundled: boolean; listed: boolean; probe: Omit<ProbeResult, 'provider'> | null }[];
+  device: {
+    /** The --device / IRIS_DEVICE value, if any. */
+    requested: string | null;
+    /** The library setting, if stored. */
+    setting: string | null;
+    effective: Device;
+    source: DeviceSource;
+    /** Providers the effective device tries, in order. */
+    tries: Provider[];
+    /** The first of those whose probe worked: what a session would get now. */
+    resolvesTo: Provider | null;
+    autoResolvesTo: Provider | null;
+  };
+  /** The last session the engine created in this library, with its fallbacks. */
+  lastRuntime: RuntimeReport | null;
   recentProblems: { at: string; scope: string; path: string | null; message: string }[];
 }
 
@@ -24,19 +44,33 @@ function packageVersion(name: string): string {
   }
 }
 
+/** The listed backends (plus the requested device when unlisted), each probed with a real session. */
+async function probeExecutionProviders(device: Device): Promise<{ executionProviders: DoctorReport['executionProviders']; backends: Backend[]; probes: ProbeResult[] }> {
+  let backends: Backend[];
+  try {
+    backends = (await loadOrt()).listSupportedBackends();
+  } catch (error) {
+    const name = `onnxruntime-node failed to load: ${(error as Error).message}`;
+    return { executionProviders: [{ name, bundled: false, listed: false, probe: null }], backends: [], probes: [] };
+  }
+  const probes = await probeProviders(providersToProbe(device, backends));
+  const unlisted = probes.filter((p) => !backends.some((b) => b.name === p.provider)).map((p) => ({ name: p.provider, bundled: false, listed: false }));
+  const executionProviders = [...backends.map((b) => ({ ...b, listed: true })), ...unlisted].map((entry) => {
+    const probe = probes.find((p) => p.provider === entry.name);
+    return { ...entry, probe: probe ? { available: probe.available, reason: probe.reason, ms: probe.ms } : null };
+  });
+  return { executionProviders, backends, probes };
+}
+
 /** Everything a bug report needs, gathered without changing the library. */
-export async function runDoctor(engine: Engine): Promise<DoctorReport> {
+export async function runDoctor(engine: Engine, options: { device?: string } = {}): Promise<DoctorReport> {
   const db = engine.database;
   const sqlite = db.prepare(`SELECT sqlite_version() AS sqlite, vec_version() AS vec`).get() as { sqlite: string; vec: string };
   const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check).join('; ');
-  let executionProviders: DoctorReport['executionProviders'] = [];
-  try {
-    // Loaded only here: the runtime is large, and nothing else in the foundation needs it yet.
-    const ort = await import('onnxruntime-node');
-    executionProviders = ort.listSupportedBackends().map((backend) => ({ name: backend.name, bundled: backend.bundled }));
-  } catch (error) {
-    executionProviders = [{ name: `onnxruntime-node failed to load: ${(error as Error).message}`, bundled: false }];
-  }
+  const { device, source } = resolveDeviceWithSource(options.device, engine.store);
+  const { executionProviders, backends, probes } = await probeExecutionProviders(device);
+  // What a session would get now: the first provider the device tries whose probe worked.
+  const firstWorking = (wanted: Device) => candidateProviders(wanted, process.platform, backends).find((p) => probes.some((r) => r.provider === p && r.available)) ?? null;
   const problems = db.prepare(`SELECT at, scope, path, message FROM problems ORDER BY id DESC LIMIT 10`).all() as { at: number; scope: string; path: string | null; message: string }[];
   return {
     versions: {
@@ -61,6 +95,16 @@ export async function runDoctor(engine: Engine): Promise<DoctorReport> {
     jobs: engine.store.jobs.counts(),
     integrity,
     executionProviders,
+    device: {
+      requested: options.device ?? null,
+      setting: engine.store.getSetting('device') ?? null,
+      effective: device,
+      source,
+      tries: candidateProviders(device, process.platform, backends),
+      resolvesTo: firstWorking(device),
+      autoResolvesTo: firstWorking('auto'),
+    },
+    lastRuntime: loadRuntimeReport(engine.store),
     recentProblems: problems.map((p) => ({ ...p, at: new Date(p.at).toISOString() })),
   };
 }

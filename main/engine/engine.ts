@@ -6,8 +6,17 @@ import { type Db, openDatabase } from './db/database.js';
 import { UsageError, errorMessage } from './errors.js';
 import type { EngineEvents, PhotoEvent, Problem } from './events.js';
 import { hashFile } from './hash.js';
-import { JobRunner, type RunnerHooks } from './jobs/runner.js';
+import { ClipModel } from './clip/clip-model.js';
+import { CLIP_MODEL_SETTING, type ClipChoice, chooseClipModel } from './clip/active-model.js';
+import { embedHandler } from './jobs/embed-job.js';
+import { type JobKind, embedJobKind } from './jobs/queue.js';
+import { type JobHandler, JobRunner, type RunnerHooks, singlePhotoHandler } from './jobs/runner.js';
 import { runThumbnailJob } from './jobs/thumbnail-job.js';
+import { type Device, parseDevice } from './runtime/devices.js';
+import { resolveDevice } from './settings.js';
+import { saveRuntimeReport } from './runtime/session.js';
+import { ClipSearch } from './search/clip-search.js';
+import { VectorStore } from './search/vector-store.js';
 import { type Folder, LibraryStore, type PhotoRecord } from './library-store.js';
 import { MoveTracker } from './move-tracker.js';
 import { type LibraryLayout, defaultLibraryDir, defaultModelsDir, isWithin, libraryLayout } from './paths.js';
@@ -46,6 +55,18 @@ export interface IndexSummary {
   unchanged: number;
   removed: number;
   failed: { path: string; error: string }[];
+  embeddings: EmbeddingSummary;
+}
+
+/** Where the library's CLIP embeddings stand after an index. */
+export interface EmbeddingSummary {
+  /** The CLIP model of this library (null when the catalog names none). */
+  model: string | null;
+  /** Photos that have an embedding from it / readable photos that still lack one. */
+  embedded: number;
+  missing: number;
+  /** Why photos were not embedded (model not installed, broken, ...), when that is the case. */
+  skipped: string | null;
 }
 
 /** Files hashed at once while scanning: enough to keep the disk busy, few enough to bound memory. */
@@ -59,6 +80,11 @@ const HASH_CONCURRENCY = 4;
 export class Engine extends EventEmitter<EngineEvents> {
   readonly store: LibraryStore;
   readonly modelsDir: string;
+  /** The device given to open() (the CLI's --device); the library setting applies otherwise. */
+  private readonly device: Device | undefined;
+  private clip: ClipModel | undefined;
+  /** Why the embed jobs could not run in this process, when they could not. */
+  private embedUnavailable: string | null = null;
   private readonly runner: JobRunner;
   private readonly moves: MoveTracker;
   private closed = false;
@@ -72,11 +98,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     super();
     this.store = new LibraryStore(db);
     this.modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
-    this.runner = new JobRunner(
-      this.store,
-      { thumbnail: (photoId) => runThumbnailJob(this.store, layout.thumbnails, photoId) },
-      options.concurrency ?? Math.max(1, os.availableParallelism()),
-    );
+    this.device = options.device ? parseDevice(options.device) : undefined;
+    const concurrency = options.concurrency ?? Math.max(1, os.availableParallelism());
+    const thumbnails = singlePhotoHandler((photoId) => runThumbnailJob(this.store, layout.thumbnails, photoId), true);
+    this.runner = new JobRunner(this.store, () => this.jobHandlers(thumbnails, concurrency), concurrency);
     this.moves = new MoveTracker(options.moveWindowMs ?? 1500, (event) => this.emit('photo', event));
   }
 
@@ -201,14 +226,83 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
   }
 
-  /** Works every pending job (thumbnails and metadata now; embeddings and captions later). */
+  // ---- models ----
+
+  /** The execution device: the one given to open(), else the library setting, else auto. */
+  get executionDevice(): Device {
+    return resolveDevice(this.device, this.store);
+  }
+
+  /** The CLIP model this library uses and whether it is installed. */
+  clipChoice(): ClipChoice {
+    return chooseClipModel(this.modelsDir, this.store.getSetting(CLIP_MODEL_SETTING) || undefined);
+  }
+
+  /** The loaded CLIP model (sessions open on first use), or undefined with the reason. */
+  private clipModel(): { model?: ClipModel; reason?: string } {
+    const choice = this.clipChoice();
+    if (!choice.entry || !choice.installed) return { reason: choice.reason };
+    if (this.clip?.id !== choice.entry.id) {
+      void this.clip?.release();
+      this.clip = new ClipModel(this.modelsDir, choice.entry, { device: this.executionDevice, onSession: (session) => saveRuntimeReport(this.store, session.report()) });
+    }
+    return { model: this.clip };
+  }
+
+  private vectorsFor(model: ClipModel): VectorStore {
+    if (!model.dim) throw new Error(`model ${model.id}: the catalog gives no embedding_dim`);
+    return VectorStore.open(this.db, model.id, model.dim);
+  }
+
+  private jobHandlers(thumbnails: JobHandler, concurrency: number): Map<JobKind, JobHandler> {
+    const handlers = new Map<JobKind, JobHandler>([['thumbnail', thumbnails]]);
+    const { model } = this.clipModel();
+    if (model) handlers.set(embedJobKind(model.id), embedHandler({ store: this.store, model, vectors: () => this.vectorsFor(model), decodeConcurrency: concurrency }));
+    return handlers;
+  }
+
+  /** Queues an embedding for every readable photo that lacks one. Returns how many were queued. */
+  private queueEmbeddings(): number {
+    const { model } = this.clipModel();
+    if (!model) return 0;
+    const vectors = this.vectorsFor(model);
+    return this.store.jobs.enqueueSelected(embedJobKind(model.id), vectors.missingQuery());
+  }
+
+  /** Where the embeddings stand: how many photos have one, how many lack one, and why. */
+  embeddingSummary(): EmbeddingSummary {
+    const choice = this.clipChoice();
+    if (!choice.entry) return { model: null, embedded: 0, missing: this.store.counts().ok, skipped: choice.reason ?? 'no CLIP model' };
+    const ok = this.store.counts().ok;
+    const dim = choice.entry.preprocessing.embedding_dim;
+    const embedded = typeof dim === 'number' ? VectorStore.open(this.db, choice.entry.id, dim).count() : 0;
+    return { model: choice.entry.id, embedded, missing: Math.max(0, ok - embedded), skipped: choice.reason ?? this.embedUnavailable };
+  }
+
+  /**
+   * Works every pending job: thumbnails and metadata first, then the embeddings of the photos that
+   * decoded (queued after, so a photo that cannot be read is not also tried by the model).
+   */
   async runJobs(): Promise<void> {
+    this.queueEmbeddings();
     await this.runner.drain(this.runnerHooks());
+    if (this.queueEmbeddings() > 0) await this.runner.drain(this.runnerHooks());
+  }
+
+  /** Search, similar, duplicates and tags over the library's CLIP model; a UsageError says why not. */
+  clipSearch(): ClipSearch {
+    const { model, reason } = this.clipModel();
+    if (!model) throw new UsageError(reason ?? 'no CLIP model');
+    return new ClipSearch(this.db, this.store, model, this.vectorsFor(model));
   }
 
   private runnerHooks(): RunnerHooks {
     return {
       onProgress: (progress) => this.emit('progress', { phase: 'jobs', ...progress }),
+      onUnavailable: (kind, message) => {
+        this.embedUnavailable = message;
+        this.reportProblem({ scope: 'model', path: null, message: `${kind}: ${message}` });
+      },
       onOutcome: (outcome) => {
         if (outcome.ok) return;
         const location = this.store.locationsOf(outcome.photoId)[0];
@@ -224,7 +318,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const scan = await this.scan(folders);
     await this.runJobs();
     const failed = [...scan.unreadable, ...this.store.failedPhotos(folders.map((folder) => folder.id))].sort((a, b) => a.path.localeCompare(b.path));
-    return { found: scan.found, indexed: scan.indexed, unchanged: scan.unchanged, removed: scan.removed, failed };
+    return { found: scan.found, indexed: scan.indexed, unchanged: scan.unchanged, removed: scan.removed, failed, embeddings: this.embeddingSummary() };
   }
 
   // ---- live file events (from the watcher) ----
@@ -283,6 +377,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.closed) return;
     this.closed = true;
     await this.stop();
+    await this.clip?.release();
     this.moves.flush();
     this.db.close();
   }

@@ -14,7 +14,7 @@ export type ProgressEvent =
   | ({ phase: 'jobs' } & JobProgress);
 
 export interface Problem {
-  scope: 'watcher' | 'scan' | 'read';
+  scope: 'watcher' | 'scan' | 'read' | 'model';
   path: string | null;
   message: string;
 }

@@ -1,6 +1,5 @@
 import type { Tokenizer } from '@huggingface/tokenizers';
 import sharp, { type OutputInfo } from 'sharp';
-import { z } from 'zod';
 
 /**
  * CLIP input preparation for tests, driven by a catalog entry's `preprocessing` constants (as the
@@ -9,21 +8,9 @@ import { z } from 'zod';
  * rescale, normalise, channels first.
  */
 
-const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
-
-export const ClipPreprocessingSchema = z.object({
-  resize_shortest_edge: z.number().int().positive(),
-  crop_size: z.number().int().positive(),
-  rescale_factor: z.number().positive(),
-  image_mean: rgbTriple,
-  image_std: rgbTriple,
-  context_length: z.number().int().positive(),
-  bos_token_id: z.number().int().nonnegative(),
-  eos_token_id: z.number().int().nonnegative(),
-  pad_token_id: z.number().int().nonnegative(),
-  logit_scale: z.number().positive(),
-});
-export type ClipPreprocessing = z.infer<typeof ClipPreprocessingSchema>;
+// The engine's schema: a test helper must read the catalog exactly as the engine does.
+export { ClipPreprocessingSchema, type ClipPreprocessing } from '../../main/engine/clip/preprocessing.js';
+import type { ClipPreprocessing } from '../../main/engine/clip/preprocessing.js';
 
 export interface Batch<T> {
   data: T;

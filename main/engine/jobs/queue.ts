@@ -1,8 +1,15 @@
 import type { Db } from '../db/database.js';
 import { StatementCache } from '../db/statements.js';
 
-/** Kinds of work a photo can need. Later issues add embed, caption and tag. */
-export type JobKind = 'thumbnail';
+/**
+ * Kinds of work a photo can need: its thumbnails and metadata, and one embedding per model
+ * (`embed:<model id>`), so switching models neither loses nor mixes work. Later issues add captions.
+ */
+export type JobKind = 'thumbnail' | `embed:${string}`;
+
+export function embedJobKind(modelId: string): JobKind {
+  return `embed:${modelId}`;
+}
 
 export interface Job {
   id: number;
@@ -69,6 +76,26 @@ export class JobQueue {
     return orphaned.length;
   }
 
+  /**
+   * Queues `kind` for every photo the query selects (one `photo_id` column) that has no job of that
+   * kind yet, or only a done one (its result has since gone). Failed jobs are left alone: asking
+   * again would fail again. Returns how many were queued.
+   */
+  enqueueSelected(kind: JobKind, photoIdsQuery: string, ...params: unknown[]): number {
+    return this.sql(
+        `INSERT INTO jobs (kind, photo_id, updated_at) SELECT ?, photo_id, ? FROM (${photoIdsQuery}) WHERE true
+         ON CONFLICT (kind, photo_id) DO UPDATE SET state = 'pending', attempts = 0, error = NULL, owner_pid = NULL, updated_at = excluded.updated_at
+         WHERE jobs.state = 'done'`,
+      )
+      .run(kind, Date.now(), ...params).changes;
+  }
+
+  /** Hands claimed jobs back untouched (their attempt not counted): the work could not start. */
+  release(jobs: readonly Job[]): void {
+    const reset = this.sql(`UPDATE jobs SET state = 'pending', owner_pid = NULL, claimed_at = NULL, attempts = max(0, attempts - 1), updated_at = ? WHERE id = ? AND state = 'running'`);
+    this.db.transaction(() => jobs.forEach((job) => reset.run(Date.now(), job.id))).immediate();
+  }
+
   claim(limit: number, kinds?: readonly JobKind[]): Job[] {
     const kindFilter = kinds ? `AND kind IN (${kinds.map(() => '?').join(',')})` : '';
     const claim = this.db.transaction(() => {
@@ -96,9 +123,10 @@ export class JobQueue {
     return state;
   }
 
-  counts(): JobCounts {
+  counts(kinds?: readonly JobKind[]): JobCounts {
     const counts: JobCounts = { pending: 0, running: 0, done: 0, failed: 0 };
-    for (const row of this.sql(`SELECT state, count(*) AS n FROM jobs GROUP BY state`).all() as { state: keyof JobCounts; n: number }[]) {
+    const kindFilter = kinds ? `WHERE kind IN (${kinds.map(() => '?').join(',')})` : '';
+    for (const row of this.sql(`SELECT state, count(*) AS n FROM jobs ${kindFilter} GROUP BY state`).all(...(kinds ?? [])) as { state: keyof JobCounts; n: number }[]) {
       counts[row.state] = row.n;
     }
     return counts;

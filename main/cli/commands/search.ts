@@ -1,0 +1,93 @@
+import { type Command, Option } from 'commander';
+import { UsageError } from '../../engine/index.js';
+import type { SearchOptions } from '../../engine/search/clip-search.js';
+import { type CommandContext, emit, globals, withEngine } from '../context.js';
+import { formatDuplicates, formatSearch, formatTags } from '../format.js';
+
+interface FilterFlags {
+  limit: string;
+  folder?: string;
+  after?: string;
+  before?: string;
+  format?: string[];
+}
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} wants a whole number of at least 1, not "${value}"`);
+  return n;
+}
+
+function searchOptions(flags: FilterFlags): SearchOptions {
+  return {
+    limit: positiveInt('--limit', flags.limit),
+    folder: flags.folder,
+    after: flags.after,
+    before: flags.before,
+    formats: flags.format?.flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean),
+  };
+}
+
+/** The filters `search` and `similar` share. */
+function withFilters(command: Command): Command {
+  return command
+    .option('--limit <n>', 'how many photos', '20')
+    .option('--folder <dir>', 'only photos inside this folder')
+    .option('--after <date>', 'only photos taken on or after this date (YYYY-MM-DD)')
+    .option('--before <date>', 'only photos taken before this date (YYYY-MM-DD)')
+    .addOption(new Option('--format <formats...>', 'only these formats (jpeg, png, heic, avif, webp, tiff, ...)'));
+}
+
+/** `iris search`, `similar`, `duplicates` and `tag`: what the CLIP embeddings are for. */
+export function registerSearchCommands(program: Command, context: CommandContext): void {
+  withFilters(program.command('search').description('find photos from a sentence, best first').argument('<text>')).action(
+    async (text: string, flags: FilterFlags, command: Command) => {
+      const options = globals(command);
+      await withEngine(options, async (engine) => {
+        const response = await engine.clipSearch().searchText(text, searchOptions(flags));
+        emit(options, response, () => formatSearch(response, `"${text}"`));
+      });
+    },
+  );
+
+  withFilters(program.command('similar').description('photos that look like a photo (a library path or id, or any image file)').argument('<photo>')).action(
+    async (photo: string, flags: FilterFlags, command: Command) => {
+      const options = globals(command);
+      await withEngine(options, async (engine) => {
+        const response = await engine.clipSearch().similar(photo, searchOptions(flags));
+        emit(options, response, () => formatSearch(response, photo));
+      });
+    },
+  );
+
+  program
+    .command('duplicates')
+    .description('groups of near-duplicate photos (CLIP cosine at or above the threshold)')
+    .option('--threshold <cosine>', 'how alike two photos must be, 0-1')
+    .action(async (flags: { threshold?: string }, command: Command) => {
+      const options = globals(command);
+      const threshold = flags.threshold === undefined ? undefined : Number(flags.threshold);
+      if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) throw new UsageError(`--threshold wants a cosine between 0 and 1, not "${flags.threshold}"`);
+      await withEngine(options, async (engine) => {
+        const result = engine.clipSearch().duplicates(threshold);
+        emit(options, result, () => formatDuplicates(result));
+      });
+    });
+
+  program
+    .command('tag')
+    .description('zero-shot labels: how likely each label is for a photo ("a photo of a <label>")')
+    .argument('[photos...]', 'library paths or ids, or image files')
+    .requiredOption('--labels <labels>', 'comma-separated labels, e.g. "cat,dog,car"')
+    .option('--all', 'every embedded photo, saving each one\'s most likely label as a tag')
+    .action(async (photos: string[], flags: { labels: string; all?: boolean }, command: Command) => {
+      const options = globals(command);
+      if (flags.all && photos.length > 0) throw new UsageError('give photos or --all, not both');
+      if (!flags.all && photos.length === 0) throw new UsageError('give a photo (path or id) or --all');
+      await withEngine(options, async (engine) => {
+        const results = await engine.clipSearch().tag(flags.all ? 'all' : photos, flags.labels.split(','), flags.all ?? false);
+        emit(options, results, () => formatTags(results) + (flags.all ? `\nsaved the most likely label of ${results.length} photos as a tag` : ''));
+      });
+    });
+  void context;
+}

@@ -1,0 +1,220 @@
+import * as ort from 'onnxruntime-node';
+import path from 'node:path';
+import type { ModelEntry } from '../models/catalog.js';
+import { modelFilePath } from '../models/catalog.js';
+import { ensureVerified } from '../models/verified.js';
+import type { Device } from '../runtime/devices.js';
+import { float32ToHalf, halfToFloat32 } from '../runtime/float16.js';
+import { type ModelSession, createSession } from '../runtime/session.js';
+import { type ClipPreprocessing, parseClipPreprocessing } from './preprocessing.js';
+import { ClipTokenizer } from './tokenize.js';
+
+export interface ClipModelOptions {
+  device?: Device;
+  /** Threads per inference; default: the runtime's choice (see runtime/session.ts). */
+  intraOpThreads?: number;
+  /** Told of each session made (to record the provider really in use). */
+  onSession?: (session: ModelSession) => void;
+}
+
+type Tower = 'vision' | 'text';
+
+interface TowerFiles {
+  /** The ONNX file's path inside the model folder. */
+  file: string;
+  /** Input and output names the catalog promises; checked against the session. */
+  inputs: string[];
+  output: string;
+}
+
+/** Which catalog ONNX file is which tower: the one taking pixel_values sees, the one taking input_ids reads. */
+function towerFiles(model: ModelEntry, tower: Tower): TowerFiles {
+  const wanted = tower === 'vision' ? 'pixel_values' : 'input_ids';
+  const found = Object.entries(model.io).find(([, io]) => io.inputs.some((input) => input.name === wanted));
+  if (!found) throw new Error(`model ${model.id}: the catalog names no ONNX file with a ${wanted} input`);
+  const [file, io] = found;
+  const output = io.outputs[0]?.name;
+  if (!output) throw new Error(`model ${model.id}: the catalog lists no output for ${file}`);
+  return { file, inputs: io.inputs.map((input) => input.name), output };
+}
+
+/** One L2-normalised copy per row of a [N, dim] matrix. */
+function normalisedRows(data: Float32Array, dim: number): Float32Array[] {
+  const rows: Float32Array[] = [];
+  for (let offset = 0; offset < data.length; offset += dim) {
+    const row = data.slice(offset, offset + dim);
+    let sum = 0;
+    for (let i = 0; i < dim; i++) sum += row[i]! * row[i]!;
+    const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+    for (let i = 0; i < dim; i++) row[i]! *= scale;
+    rows.push(row);
+  }
+  return rows;
+}
+
+function floatTensor(data: Float32Array, dims: readonly number[], dtype: string): ort.Tensor {
+  if (dtype === 'float16') return new ort.Tensor('float16', float32ToHalf(data), dims);
+  if (dtype !== 'float32') throw new Error(`unsupported image input type ${dtype}`);
+  return new ort.Tensor('float32', data, dims);
+}
+
+function intTensor(data: BigInt64Array, dims: readonly number[], dtype: string): ort.Tensor {
+  if (dtype === 'int32') return new ort.Tensor('int32', Int32Array.from(data, Number), dims);
+  if (dtype !== 'int64') throw new Error(`unsupported token input type ${dtype}`);
+  return new ort.Tensor('int64', data, dims);
+}
+
+function floatsOf(tensor: ort.Tensor): Float32Array {
+  if (tensor.type === 'float16') return halfToFloat32(tensor.data as Uint16Array);
+  if (tensor.type === 'float32') return tensor.data as Float32Array;
+  throw new Error(`unexpected embedding type ${tensor.type}`);
+}
+
+/**
+ * A CLIP model from the catalog: its image and text towers as onnxruntime sessions, each made on
+ * first use (indexing needs only the image tower, a search only the text tower) after its files'
+ * sha256 is verified. Embeddings come out L2-normalised, whatever the export does.
+ *
+ * Input names, dtypes and shapes come from the session itself; the catalog's io is a promise that
+ * is checked against them, so a wrong file fails with a message instead of a wrong result.
+ */
+export class ClipModel {
+  readonly prep: ClipPreprocessing;
+  private readonly sessions = new Map<Tower, Promise<ModelSession>>();
+  private tokenizer: ClipTokenizer | undefined;
+  /** One inference at a time per model: a run already uses every core; two would only thrash. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly modelsDir: string,
+    readonly entry: ModelEntry,
+    private readonly options: ClipModelOptions = {},
+  ) {
+    if (entry.task !== 'clip') throw new Error(`model ${entry.id} is a ${entry.task} model, not CLIP`);
+    this.prep = parseClipPreprocessing(entry.id, entry.preprocessing);
+  }
+
+  get id(): string {
+    return this.entry.id;
+  }
+
+  get logitScale(): number {
+    return this.prep.logit_scale;
+  }
+
+  /** Width of the embeddings (from the catalog; checked against the first output). */
+  get dim(): number | undefined {
+    return this.prep.embedding_dim;
+  }
+
+  /** The files a tower needs: its ONNX file, and for text the tokenizer. */
+  filesFor(tower: Tower): string[] {
+    const { file } = towerFiles(this.entry, tower);
+    if (tower === 'vision') return [file];
+    return [file, ...this.entry.files.map((f) => f.path).filter((p) => p.startsWith('tokenizer') || p === 'special_tokens_map.json')];
+  }
+
+  /** The session of a tower (made once), for callers that want the provider really in use. */
+  session(tower: Tower): Promise<ModelSession> {
+    let session = this.sessions.get(tower);
+    if (!session) {
+      session = this.openSession(tower);
+      this.sessions.set(tower, session);
+      // A failed open is not cached: the next call tries again (after `iris models install`).
+      session.catch(() => this.sessions.delete(tower));
+    }
+    return session;
+  }
+
+  private async openSession(tower: Tower): Promise<ModelSession> {
+    await ensureVerified(this.modelsDir, this.entry, this.filesFor(tower));
+    const spec = towerFiles(this.entry, tower);
+    const file = this.entry.files.find((f) => f.path === spec.file);
+    if (!file) throw new Error(`model ${this.id}: the catalog's io names ${spec.file}, which is not among its files`);
+    const session = await createSession(modelFilePath(this.modelsDir, this.entry, file), {
+      device: this.options.device,
+      intraOpThreads: this.options.intraOpThreads,
+      label: `${this.id} ${tower}`,
+    });
+    const names = session.inputs.map((input) => input.name);
+    const missing = spec.inputs.filter((name) => !names.includes(name));
+    if (missing.length > 0 || !session.outputs.some((output) => output.name === spec.output)) {
+      await session.release();
+      throw new Error(
+        `model ${this.id}: ${spec.file} has inputs [${names.join(', ')}] and outputs [${session.outputs.map((o) => o.name).join(', ')}]; the catalog promises inputs [${spec.inputs.join(', ')}] and output ${spec.output}`,
+      );
+    }
+    this.options.onSession?.(session);
+    return session;
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work, work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Embeds preprocessed images (each [3, crop, crop] from preprocessImage) in one batch. */
+  async embedImages(images: readonly Float32Array[]): Promise<Float32Array[]> {
+    if (images.length === 0) return [];
+    const session = await this.session('vision');
+    const spec = towerFiles(this.entry, 'vision');
+    const crop = this.prep.crop_size;
+    const size = 3 * crop * crop;
+    const batch = new Float32Array(images.length * size);
+    images.forEach((image, i) => {
+      if (image.length !== size) throw new Error(`image ${i} has ${image.length} values, expected ${size}`);
+      batch.set(image, i * size);
+    });
+    const input = session.inputs.find((i) => i.name === 'pixel_values')!;
+    const outputs = await this.serialised(() => session.run({ pixel_values: floatTensor(batch, [images.length, 3, crop, crop], input.dtype) }));
+    return this.embeddingsFrom(outputs[spec.output]!, images.length);
+  }
+
+  /** Embeds texts with the model's tokenizer, feeding whichever text inputs the model declares. */
+  async embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    const session = await this.session('text');
+    const spec = towerFiles(this.entry, 'text');
+    this.tokenizer ??= ClipTokenizer.load(path.join(this.modelsDir, this.id), this.prep);
+    const tokens = this.tokenizer.batch(texts);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const input of session.inputs) {
+      if (input.name === 'input_ids') feeds[input.name] = intTensor(tokens.inputIds, tokens.dims, input.dtype);
+      else if (input.name === 'attention_mask') feeds[input.name] = intTensor(tokens.attentionMask, tokens.dims, input.dtype);
+      else if (input.name === 'token_type_ids') feeds[input.name] = intTensor(new BigInt64Array(tokens.inputIds.length), tokens.dims, input.dtype);
+      else if (input.name === 'position_ids') {
+        const positions = BigInt64Array.from({ length: tokens.inputIds.length }, (_, i) => BigInt(i % tokens.dims[1]));
+        feeds[input.name] = intTensor(positions, tokens.dims, input.dtype);
+      } else throw new Error(`model ${this.id}: text input ${input.name} is not one Iris knows how to fill`);
+    }
+    const outputs = await this.serialised(() => session.run(feeds));
+    return this.embeddingsFrom(outputs[spec.output]!, texts.length);
+  }
+
+  private embeddingsFrom(tensor: ort.Tensor, count: number): Float32Array[] {
+    const dim = tensor.dims[tensor.dims.length - 1]!;
+    if (tensor.dims.length !== 2 || tensor.dims[0] !== count) throw new Error(`model ${this.id}: embeddings have shape [${tensor.dims.join(', ')}], expected [${count}, dim]`);
+    if (this.dim !== undefined && dim !== this.dim) throw new Error(`model ${this.id}: embeddings are ${dim} wide; the catalog says ${this.dim}`);
+    return normalisedRows(floatsOf(tensor), dim);
+  }
+
+  /** Zero-shot probabilities: softmax over labels of logit_scale × cosine (CLIP's own classifier). */
+  zeroShot(image: Float32Array, labelEmbeddings: readonly Float32Array[]): number[] {
+    const logits = labelEmbeddings.map((label) => {
+      let dot = 0;
+      for (let i = 0; i < label.length; i++) dot += label[i]! * image[i]!;
+      return this.logitScale * dot;
+    });
+    const max = Math.max(...logits);
+    const exps = logits.map((logit) => Math.exp(logit - max));
+    const sum = exps.reduce((a, b) => a + b, 0);
+    return exps.map((e) => e / sum);
+  }
+
+  async release(): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const session of sessions) await (await session.catch(() => undefined))?.release();
+  }
+}

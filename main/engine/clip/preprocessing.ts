@@ -1,0 +1,93 @@
+import sharp from 'sharp';
+import { z } from 'zod';
+import { describeDecodeError } from '../decode-errors.js';
+import { PIXEL_LIMIT } from '../metadata.js';
+
+/**
+ * CLIP's input constants, read from a catalog entry's `preprocessing` (never hard-coded), so a
+ * model whose constants differ (Chinese-CLIP, a 336-pixel CLIP) needs a catalog entry, not code.
+ */
+const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
+
+export const ClipPreprocessingSchema = z.object({
+  resize_shortest_edge: z.number().int().positive(),
+  crop_size: z.number().int().positive(),
+  rescale_factor: z.number().positive(),
+  image_mean: rgbTriple,
+  image_std: rgbTriple,
+  context_length: z.number().int().positive(),
+  bos_token_id: z.number().int().nonnegative(),
+  eos_token_id: z.number().int().nonnegative(),
+  pad_token_id: z.number().int().nonnegative(),
+  logit_scale: z.number().positive(),
+  embedding_dim: z.number().int().positive().optional(),
+});
+export type ClipPreprocessing = z.infer<typeof ClipPreprocessingSchema>;
+
+export function parseClipPreprocessing(modelId: string, raw: unknown): ClipPreprocessing {
+  const parsed = ClipPreprocessingSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`model ${modelId}: catalog preprocessing.${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** White, as a print of a transparent image would show it (transparent pixels often hide black). */
+const FLATTEN_BACKGROUND = { r: 255, g: 255, b: 255 };
+
+/**
+ * One image as CHW float32 [3, crop, crop], as Hugging Face's CLIPImageProcessor makes it: the
+ * shortest side resized to `resize_shortest_edge` with a bicubic kernel (the long side truncated to
+ * an integer, as transformers does), a centre crop, rescale by 1/255, then (x - mean) / std.
+ *
+ * sharp does it in one decode: `autoOrient()` applies the EXIF orientation first (CLIP should see
+ * what the person sees); the resize being the first geometric step is what lets libjpeg/libwebp
+ * shrink on load, so a 12 MP JPEG is decoded at a fraction of its size instead of in full. CMYK
+ * and 16-bit inputs come out as 8-bit sRGB, and alpha is flattened onto white. The exact sizes are
+ * computed from the header rather than left to `fit: 'cover'`, whose rounding shifts the crop by
+ * a pixel against transformers' (measurable on detailed photos).
+ */
+export async function preprocessImage(input: Buffer | string, prep: ClipPreprocessing): Promise<Float32Array> {
+  let pixels: Buffer;
+  try {
+    const image = sharp(input, { limitInputPixels: PIXEL_LIMIT, failOn: 'error' });
+    const { autoOrient } = await image.metadata();
+    const { width, height } = resizedSize(autoOrient.width, autoOrient.height, prep.resize_shortest_edge, prep.crop_size);
+    pixels = await image
+      .autoOrient()
+      .flatten({ background: FLATTEN_BACKGROUND })
+      .toColourspace('srgb')
+      .resize({ width, height, fit: 'fill', kernel: 'cubic' })
+      // An extract after a resize crops the resized image (sharp applies them in call order).
+      .extract({ left: Math.floor((width - prep.crop_size) / 2), top: Math.floor((height - prep.crop_size) / 2), width: prep.crop_size, height: prep.crop_size })
+      .raw({ depth: 'uchar' })
+      .toBuffer();
+  } catch (error) {
+    throw describeDecodeError(error);
+  }
+  const plane = prep.crop_size * prep.crop_size;
+  if (pixels.length !== plane * 3) throw new Error(`expected ${plane * 3} RGB bytes after preprocessing, got ${pixels.length}`);
+  return normalise(pixels, prep);
+}
+
+/** transformers' get_resize_output_image_size: shortest side to `shortest`, the other truncated; never below the crop. */
+function resizedSize(width: number, height: number, shortest: number, crop: number): { width: number; height: number } {
+  if (!width || !height) throw new Error('image without dimensions');
+  const scale = shortest / Math.min(width, height);
+  return { width: Math.max(crop, Math.floor(width * scale)), height: Math.max(crop, Math.floor(height * scale)) };
+}
+
+/** Interleaved RGB bytes → planar, rescaled, normalised floats. */
+function normalise(pixels: Buffer, prep: ClipPreprocessing): Float32Array {
+  const plane = prep.crop_size * prep.crop_size;
+  const out = new Float32Array(3 * plane);
+  for (let c = 0; c < 3; c++) {
+    // (x * r - mean) / std == x * (r / std) - mean / std: one multiply-add per value.
+    const scale = prep.rescale_factor / prep.image_std[c]!;
+    const shift = prep.image_mean[c]! / prep.image_std[c]!;
+    const offset = c * plane;
+    for (let i = 0; i < plane; i++) out[offset + i] = pixels[i * 3 + c]! * scale - shift;
+  }
+  return out;
+}

@@ -1,0 +1,223 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ClipModel } from '../clip/clip-model.js';
+import { preprocessImage } from '../clip/preprocessing.js';
+import type { Db } from '../db/database.js';
+import { UsageError } from '../errors.js';
+import type { LibraryStore } from '../library-store.js';
+import { type SearchFilters, filterQuery, hasFilters } from './filters.js';
+import type { VectorStore } from './vector-store.js';
+
+export interface SearchHit {
+  id: number;
+  path: string;
+  score: number;
+}
+
+export interface SearchResponse {
+  model: string;
+  results: SearchHit[];
+  timings: { encode_ms: number; search_ms: number };
+}
+
+export interface SearchOptions extends SearchFilters {
+  limit?: number;
+}
+
+/**
+ * Two photos whose CLIP image embeddings have a cosine of at least this are near-duplicates. For
+ * ViT-B/32, re-encodes, resizes, small crops and burst shots of one scene land above 0.95, while
+ * two different photos of the same kind of subject (two beaches, two cats) stay below about 0.92.
+ */
+export const DUPLICATE_THRESHOLD = 0.95;
+
+/** CLIP's own zero-shot prompt; a bare word ("cat") matches captions less well than a sentence. */
+export const LABEL_PROMPT = (label: string) => `a photo of a ${label}`;
+
+export interface LabelScore {
+  label: string;
+  probability: number;
+}
+
+export interface TagResult {
+  id: number;
+  path: string;
+  labels: LabelScore[];
+}
+
+function elapsed(since: bigint): number {
+  return Math.round(Number(process.hrtime.bigint() - since) / 1e4) / 100;
+}
+
+/**
+ * Search, similar, duplicates and zero-shot tags over one CLIP model's embeddings. A photo is
+ * reported with its first location (photos are their bytes; `paths` in `iris list` has them all).
+ */
+export class ClipSearch {
+  constructor(
+    private readonly db: Db,
+    private readonly store: LibraryStore,
+    private readonly model: ClipModel,
+    private readonly vectors: VectorStore,
+  ) {}
+
+  private firstPath(photoId: number): string | undefined {
+    return this.store.locationsOf(photoId).map((location) => location.path).sort()[0];
+  }
+
+  private hits(found: readonly { photoId: number; score: number }[]): SearchHit[] {
+    return found.flatMap(({ photoId, score }) => {
+      const where = this.firstPath(photoId);
+      return where ? [{ id: photoId, path: where, score: Math.round(score * 1e4) / 1e4 }] : [];
+    });
+  }
+
+  private requireEmbeddings(): void {
+    if (this.vectors.count() === 0) {
+      throw new UsageError(`no photo has a ${this.model.id} embedding yet: run \`iris index\` (with the model installed) first`);
+    }
+  }
+
+  /** Visible photo ids that pass the filters, or undefined when nothing is filtered. */
+  private candidates(filters: SearchFilters): number[] | undefined {
+    if (!hasFilters(filters)) return undefined;
+    const { sql, params } = filterQuery(filters);
+    return this.db.prepare(sql).pluck().all(...params) as number[];
+  }
+
+  private nearest(query: Float32Array, options: SearchOptions, exclude: number[] = []): { photoId: number; score: number }[] {
+    const candidateIds = this.candidates(options);
+    if (candidateIds && candidateIds.length === 0) return [];
+    return this.vectors.search(query, options.limit ?? 20, { candidateIds, exclude });
+  }
+
+  async searchText(text: string, options: SearchOptions = {}): Promise<SearchResponse> {
+    if (!text.trim()) throw new UsageError('give something to search for, e.g. `iris search "a dog on the beach"`');
+    this.requireEmbeddings();
+    const encodeStart = process.hrtime.bigint();
+    const [query] = await this.model.embedTexts([text]);
+    const encode_ms = elapsed(encodeStart);
+    const searchStart = process.hrtime.bigint();
+    const results = this.hits(this.nearest(query!, options));
+    return { model: this.model.id, results, timings: { encode_ms, search_ms: elapsed(searchStart) } };
+  }
+
+  /**
+   * A photo reference: a photo id, a path in the library, or any image file (embedded on the fly,
+   * so "photos like this one I was sent" works without adding it).
+   */
+  async photoVector(reference: string): Promise<{ photoId: number | undefined; vector: Float32Array }> {
+    const photoId = this.resolvePhoto(reference);
+    if (photoId !== undefined) {
+      const vector = this.vectors.get(photoId);
+      if (!vector) throw new UsageError(`photo ${reference} has no ${this.model.id} embedding yet (still indexing, or it failed to decode): run \`iris index\``);
+      return { photoId, vector };
+    }
+    const file = path.resolve(reference);
+    if (!fs.existsSync(file)) throw new UsageError(`not a photo id or a file: ${reference}`);
+    const [vector] = await this.model.embedImages([await preprocessImage(file, this.model.prep)]);
+    return { photoId: undefined, vector: vector! };
+  }
+
+  /** The library photo a reference names (id or path), if it is one. */
+  resolvePhoto(reference: string): number | undefined {
+    if (/^\d+$/.test(reference) && this.store.getPhoto(Number(reference))) return Number(reference);
+    const absolute = path.resolve(reference);
+    const real = fs.existsSync(absolute) ? fs.realpathSync(absolute) : absolute;
+    return this.store.knownFile(real)?.photoId;
+  }
+
+  async similar(reference: string, options: SearchOptions = {}): Promise<SearchResponse> {
+    this.requireEmbeddings();
+    const encodeStart = process.hrtime.bigint();
+    const { photoId, vector } = await this.photoVector(reference);
+    const encode_ms = elapsed(encodeStart);
+    const searchStart = process.hrtime.bigint();
+    const results = this.hits(this.nearest(vector, options, photoId === undefined ? [] : [photoId]));
+    return { model: this.model.id, results, timings: { encode_ms, search_ms: elapsed(searchStart) } };
+  }
+
+  /**
+   * Groups of near-duplicates: photos linked when their cosine is at least `threshold`, grouped
+   * transitively (union-find), each group best-connected first. Uses each photo's nearest
+   * neighbours, so its cost is one k-NN search per photo.
+   */
+  duplicates(threshold = DUPLICATE_THRESHOLD, neighbours = 16): { threshold: number; groups: { photos: SearchHit[] }[] } {
+    this.requireEmbeddings();
+    const ids = this.vectors.photoIds();
+    const parent = new Map<number, number>(ids.map((id) => [id, id]));
+    const root = (id: number): number => {
+      let r = id;
+      while (parent.get(r) !== r) r = parent.get(r)!;
+      parent.set(id, r);
+      return r;
+    };
+    const best = new Map<number, number>();
+    for (const id of ids) {
+      const vector = this.vectors.get(id)!;
+      for (const { photoId, score } of this.vectors.search(vector, neighbours, { exclude: [id] })) {
+        if (score < threshold) break;
+        parent.set(root(photoId), root(id));
+        best.set(id, Math.max(best.get(id) ?? 0, score));
+        best.set(photoId, Math.max(best.get(photoId) ?? 0, score));
+      }
+    }
+    const groups = new Map<number, number[]>();
+    for (const id of best.keys()) groups.set(root(id), [...(groups.get(root(id)) ?? []), id]);
+    return {
+      threshold,
+      groups: [...groups.values()]
+        .map((members) => ({ photos: this.hits(members.map((id) => ({ photoId: id, score: best.get(id)! })).sort((a, b) => b.score - a.score || a.photoId - b.photoId)) }))
+        .filter((group) => group.photos.length > 1)
+        .sort((a, b) => b.photos.length - a.photos.length || a.photos[0]!.path.localeCompare(b.photos[0]!.path)),
+    };
+  }
+
+  /**
+   * Zero-shot labels: the probability of each label for each photo (softmax over the labels of the
+   * model's logit scale × cosine, as CLIP was trained). With `store`, each photo's most probable
+   * label is saved as a tag (replacing an earlier zero-shot tag among the same labels).
+   */
+  async tag(references: readonly string[] | 'all', labels: readonly string[], store: boolean): Promise<TagResult[]> {
+    const clean = [...new Set(labels.map((label) => label.trim()).filter(Boolean))];
+    if (clean.length < 2) throw new UsageError('give at least two labels, e.g. --labels "cat,dog,car": zero-shot picks among them');
+    this.requireEmbeddings();
+    const labelVectors = await this.model.embedTexts(clean.map(LABEL_PROMPT));
+    const targets: { photoId: number | undefined; path: string; vector: Float32Array }[] = [];
+    if (references === 'all') {
+      for (const photoId of this.vectors.photoIds()) {
+        const where = this.firstPath(photoId);
+        if (where) targets.push({ photoId, path: where, vector: this.vectors.get(photoId)! });
+      }
+    } else {
+      for (const reference of references) {
+        const { photoId, vector } = await this.photoVector(reference);
+        targets.push({ photoId, path: photoId === undefined ? path.resolve(reference) : this.firstPath(photoId)!, vector });
+      }
+    }
+    const results = targets.map((target) => ({
+      ...target,
+      labels: this.model
+        .zeroShot(target.vector, labelVectors)
+        .map((probability, i) => ({ label: clean[i]!, probability: Math.round(probability * 1e4) / 1e4 }))
+        .sort((a, b) => b.probability - a.probability),
+    }));
+    if (store) this.saveTags(results, clean);
+    return results.map(({ photoId, path: where, labels: scores }) => ({ id: photoId ?? -1, path: where, labels: scores }));
+  }
+
+  private saveTags(results: readonly { photoId: number | undefined; labels: LabelScore[] }[], labels: readonly string[]): void {
+    const source = `zero-shot:${this.model.id}`;
+    const forget = this.db.prepare(`DELETE FROM tags WHERE photo_id = ? AND source = ? AND label IN (SELECT value FROM json_each(?))`);
+    const save = this.db.prepare(`INSERT INTO tags (photo_id, label, score, source, created_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (photo_id, label) DO UPDATE SET score = excluded.score, source = excluded.source, created_at = excluded.created_at`);
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const result of results) {
+        if (result.photoId === undefined) continue;
+        forget.run(result.photoId, source, JSON.stringify(labels));
+        save.run(result.photoId, result.labels[0]!.label, result.labels[0]!.probability, source, now);
+      }
+    })();
+  }
+}

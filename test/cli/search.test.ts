@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import sharp from 'sharp';
+import { COLOURS } from '../fixtures/clip-fixture.js';
+import { repoRoot, runIris, tempDir } from '../helpers/fixtures.js';
+
+/**
+ * Semantic search end to end: the real CLI, real onnxruntime sessions on the fixture CLIP (whose
+ * embeddings encode the dominant colour), real sqlite-vec. Nothing is mocked: if preprocessing,
+ * tokenizing, the embed job, the vector store or the ranking is wrong, a colour lands in the wrong place.
+ */
+
+const fixtureModels = path.join(repoRoot, 'test', 'fixtures', 'models');
+
+interface Hit {
+  id: number;
+  path: string;
+  score: number;
+}
+
+/** A photo mostly of `main`, with a smaller block of `accent` so no two photos are alike in bytes. */
+async function dominantPhoto(file: string, main: readonly number[], accent: readonly number[], format: 'jpeg' | 'png' | 'webp' = 'jpeg'): Promise<string> {
+  const rgb = (c: readonly number[]) => ({ r: Math.round(c[0]! * 255), g: Math.round(c[1]! * 255), b: Math.round(c[2]! * 255) });
+  const block = await sharp({ create: { width: 40, height: 30, channels: 3, background: rgb(accent) } }).png().toBuffer();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await sharp({ create: { width: 160, height: 120, channels: 3, background: rgb(main) } })
+    .composite([{ input: block, left: 110, top: 80 }])
+    .toFormat(format)
+    .toFile(file);
+  return file;
+}
+
+function json<T>(args: string[], env: NodeJS.ProcessEnv = {}): T {
+  const run = runIris([...args, '--json'], { env: { IRIS_MODELS: fixtureModels, ...env } });
+  assert.equal(run.code, 0, `iris ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+const colourOf = (file: string) => path.basename(file).split('-')[0];
+
+describe('semantic search on the fixture CLIP', () => {
+  const photos = tempDir('iris-colours-');
+  const library = tempDir();
+  const lib = ['--library', library];
+  const ids = new Map<string, number>();
+
+  before(async () => {
+    // Two photos per colour; blue ones in a sub-folder, magenta as PNG, white as WebP, red ones "taken" in 2020.
+    for (const [k, colour] of COLOURS.entries()) {
+      for (const n of [1, 2]) {
+        const accent = COLOURS[(k + n) % COLOURS.length]!.rgb;
+        const format = colour.name === 'magenta' ? 'png' : colour.name === 'white' ? 'webp' : 'jpeg';
+        const dir = colour.name === 'blue' ? path.join(photos, 'sea') : photos;
+        const file = await dominantPhoto(path.join(dir, `${colour.name}-${n}.${format === 'jpeg' ? 'jpg' : format}`), colour.rgb, accent, format);
+        const when = colour.name === 'red' ? new Date(2020, 5, 1, 12) : new Date(2023, 0, 15, 12);
+        fs.utimesSync(file, when, when);
+      }
+    }
+    const summary = json<{ found: number; failed: unknown[]; embeddings: { model: string; embedded: number; missing: number; skipped: string | null } }>(['index', photos, ...lib]);
+    assert.equal(summary.found, 16);
+    assert.deepEqual(summary.embeddings, { model: 'clip-fixture', embedded: 16, missing: 0, skipped: null });
+    for (const photo of json<{ id: number; path: string }[]>(['list', ...lib])) ids.set(path.basename(photo.path), photo.id);
+  });
+
+  it('ranks the photos of every colour first for that colour word, with timings', () => {
+    for (const colour of COLOURS) {
+      const response = json<{ model: string; results: Hit[]; timings: { encode_ms: number; search_ms: number } }>(['search', colour.name, '--limit', '4', ...lib]);
+      assert.equal(response.model, 'clip-fixture');
+      assert.deepEqual(response.results.slice(0, 2).map((hit) => colourOf(hit.path)), [colour.name, colour.name], `query "${colour.name}"`);
+      assert.ok(response.results[0]!.score > response.results[2]!.score, 'its photos score above the rest');
+      assert.ok(response.timings.encode_ms >= 0 && response.timings.search_ms >= 0);
+      for (let i = 1; i < response.results.length; i++) assert.ok(response.results[i - 1]!.score >= response.results[i]!.score, 'best first');
+    }
+  });
+
+  it('understands a sentence that contains the colour', () => {
+    const { results } = json<{ results: Hit[] }>(['search', 'a photo of something red', '--limit', '2', ...lib]);
+    assert.deepEqual(results.map((hit) => colourOf(hit.path)), ['red', 'red']);
+  });
+
+  it('filters by folder, capture date and format', () => {
+    const inSea = json<{ results: Hit[] }>(['search', 'red', '--folder', path.join(photos, 'sea'), ...lib]).results;
+    assert.deepEqual(inSea.map((hit) => colourOf(hit.path)).sort(), ['blue', 'blue'], 'only the sub-folder, even for another colour');
+    const old = json<{ results: Hit[] }>(['search', 'green', '--before', '2021-01-01', ...lib]).results;
+    assert.deepEqual(old.map((hit) => colourOf(hit.path)), ['red', 'red'], 'only photos taken before 2021');
+    const recent = json<{ results: Hit[] }>(['search', 'red', '--after', '2021-01-01', '--limit', '50', ...lib]).results;
+    assert.equal(recent.length, 14);
+    assert.ok(!recent.some((hit) => colourOf(hit.path) === 'red'));
+    const png = json<{ results: Hit[] }>(['search', 'white', '--format', 'png', ...lib]).results;
+    assert.deepEqual(png.map((hit) => colourOf(hit.path)), ['magenta', 'magenta']);
+    const none = json<{ results: Hit[] }>(['search', 'red', '--format', 'tiff', ...lib]).results;
+    assert.deepEqual(none, []);
+  });
+
+  it('refuses bad filter values with exit 2', () => {
+    const run = runIris(['search', 'red', '--after', 'last tuesday', ...lib], { env: { IRIS_MODELS: fixtureModels } });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--after wants a date/);
+  });
+
+  it('finds similar photos by id, by library path and by an outside image file', async () => {
+    const byId = json<{ results: Hit[] }>(['similar', String(ids.get('green-1.jpg')), '--limit', '3', ...lib]).results;
+    assert.equal(colourOf(byId[0]!.path), 'green');
+    assert.ok(!byId.some((hit) => path.basename(hit.path) === 'green-1.jpg'), 'not itself');
+    const byPath = json<{ results: Hit[] }>(['similar', path.join(photos, 'yellow-2.jpg'), '--limit', '1', ...lib]).results;
+    assert.equal(path.basename(byPath[0]!.path), 'yellow-1.jpg');
+    const outside = await dominantPhoto(path.join(tempDir(), 'cyan-outside.png'), [0, 1, 1], [0, 0, 0], 'png');
+    const byFile = json<{ results: Hit[] }>(['similar', outside, '--limit', '2', ...lib]).results;
+    assert.deepEqual(byFile.map((hit) => colourOf(hit.path)), ['cyan', 'cyan']);
+  });
+
+  it('groups near-duplicates', () => {
+    const { groups, threshold } = json<{ threshold: number; groups: { photos: Hit[] }[] }>(['duplicates', ...lib]);
+    assert.equal(threshold, 0.95);
+    // The fixture sees only the dominant colour, so each colour's two photos are "the same picture".
+    assert.equal(groups.length, 8);
+    for (const group of groups) assert.deepEqual(new Set(group.photos.map((hit) => colourOf(hit.path))).size, 1);
+  });
+
+  it('tags zero-shot: per-photo probabilities, and --all saves the best label', () => {
+    const labels = COLOURS.map((c) => c.name).join(',');
+    const [one] = json<{ id: number; labels: { label: string; probability: number }[] }[]>(['tag', path.join(photos, 'sea', 'blue-1.jpg'), '--labels', labels, ...lib]);
+    assert.equal(one!.labels[0]!.label, 'blue');
+    assert.ok(one!.labels[0]!.probability > 0.5);
+    assert.ok(Math.abs(one!.labels.reduce((sum, l) => sum + l.probability, 0) - 1) < 1e-3, 'probabilities sum to 1');
+    const all = json<{ path: string; labels: { label: string }[] }[]>(['tag', '--all', '--labels', labels, ...lib]);
+    assert.equal(all.length, 16);
+    for (const result of all) assert.equal(result.labels[0]!.label, colourOf(result.path));
+    const db = new Database(path.join(library, 'iris.db'), { readonly: true });
+    const tags = db.prepare(`SELECT photo_id AS id, label, source FROM tags`).all() as { id: number; label: string; source: string }[];
+    db.close();
+    assert.equal(tags.length, 16);
+    assert.equal(tags.find((t) => t.id === ids.get('black-2.jpg'))!.label, 'black');
+    assert.ok(tags.every((t) => t.source === 'zero-shot:clip-fixture'));
+  });
+
+  it('embeds a photo added later, and only that one', async () => {
+    await dominantPhoto(path.join(photos, 'red-3.jpg'), [1, 0, 0], [1, 1, 1]);
+    const summary = json<{ indexed: number; embeddings: { embedded: number } }>(['index', ...lib]);
+    assert.equal(summary.indexed, 1);
+    assert.equal(summary.embeddings.embedded, 17);
+    const { results } = json<{ results: Hit[] }>(['search', 'red', '--limit', '3', ...lib]);
+    assert.deepEqual(results.map((hit) => colourOf(hit.path)), ['red', 'red', 'red']);
+  });
+});
+
+describe('search without a usable model', () => {
+  async function oneColourLibrary() {
+    const photos = tempDir('iris-colours-');
+    await dominantPhoto(path.join(photos, 'red-1.jpg'), [1, 0, 0], [0, 0, 1]);
+    return { photos, library: tempDir() };
+  }
+
+  /** A models folder with the fixture catalog, and the files `keep` says. */
+  function modelsCopy(keep: (file: string) => boolean): string {
+    const dir = tempDir('iris-models-');
+    fs.cpSync(fixtureModels, dir, { recursive: true, filter: (source) => fs.statSync(source).isDirectory() || keep(path.relative(fixtureModels, source)) });
+    return dir;
+  }
+
+  it('indexes without embeddings and says how to install the model', async () => {
+    const { photos, library } = await oneColourLibrary();
+    const models = modelsCopy((file) => file === 'catalog.json');
+    const run = runIris(['index', photos, '--library', library], { env: { IRIS_MODELS: models } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /not installed: run `iris models install clip-fixture`/);
+    const search = runIris(['search', 'red', '--library', library], { env: { IRIS_MODELS: models } });
+    assert.equal(search.code, 2);
+    assert.match(search.stderr, /iris models install clip-fixture/);
+  });
+
+  it('catches a corrupted model file by sha256 before loading it, and fails no photo', async () => {
+    const { photos, library } = await oneColourLibrary();
+    const models = modelsCopy(() => true);
+    const vision = path.join(models, 'clip-fixture', 'onnx', 'vision_model.onnx');
+    const bytes = fs.readFileSync(vision);
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
+    fs.writeFileSync(vision, bytes);
+    const run = runIris(['index', photos, '--library', library, '--json'], { env: { IRIS_MODELS: models } });
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout) as { failed: unknown[]; embeddings: { embedded: number; skipped: string } };
+    assert.deepEqual(summary.failed, []);
+    assert.equal(summary.embeddings.embedded, 0);
+    assert.match(summary.embeddings.skipped, /vision_model\.onnx is wrong hash.*iris models install clip-fixture/);
+    const list = JSON.parse(runIris(['list', '--json', '--library', library], { env: { IRIS_MODELS: models } }).stdout) as { status: string }[];
+    assert.deepEqual(list.map((p) => p.status), ['ok']);
+  });
+});
