@@ -1,5 +1,8 @@
 // `npm run demo`: the Quick start. Indexes the shared sample photos (or, without them, a few
-// generated ones) into a fresh temporary library with the real CLI, then lists what it found.
+// generated ones) into a fresh temporary library with the real CLI, lists what it found, and
+// searches it. The search runs on the real CLIP model when it is installed (`iris models install
+// clip-vit-b32`); otherwise on the test fixture CLIP (made by `npm run fixtures`, which the demo
+// script runs first), a real ONNX model that only knows colours, and the demo says so.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,10 +26,22 @@ const photos = process.argv[2] ?? (fs.existsSync(shared) ? shared : await genera
 const library = fs.mkdtempSync(path.join(os.tmpdir(), 'iris-demo-library-'));
 
 const step = async (title: string, args: string[]) => {
-  process.stdout.write(`\n$ iris ${args.join(' ')}\n# ${title}\n`);
+  process.stdout.write(`\n$ iris ${args.map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}\n# ${title}\n`);
   return runCli(args);
 };
 
-await step('index every photo (broken files and decompression bombs are reported, not fatal)', ['index', photos, '--library', library]);
+const installedModels = path.join(repoRoot, 'models');
+const realModel = fs.existsSync(path.join(installedModels, 'clip-vit-b32', 'onnx', 'vision_model.onnx'));
+const models = realModel ? installedModels : path.join(repoRoot, 'test', 'fixtures', 'models');
+if (!realModel) {
+  process.stdout.write(
+    '# The CLIP model is not installed (`iris models install clip-vit-b32` downloads it, ~600 MB), so this demo\n' +
+      '# searches with the test fixture CLIP: a real ONNX model whose embeddings encode only the dominant colour.\n',
+  );
+}
+const withModels = ['--library', library, '--models', models];
+
+await step('index every photo (broken files and decompression bombs are reported, not fatal)', ['index', photos, ...withModels]);
 await step('what the library holds now', ['list', '--library', library]);
+await step('find photos from a sentence', ['search', realModel ? 'a photo of flowers' : 'something red', '--limit', '5', ...withModels]);
 process.stdout.write(`\nlibrary: ${library} (temporary; the photos in ${photos} were only read)\n`);

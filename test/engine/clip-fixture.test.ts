@@ -91,6 +91,9 @@ describe('CLIP fixture model', () => {
     assert.equal(model.licence, 'MIT');
     assert.deepEqual(model.files.map((f) => f.path).sort(), ['onnx/text_model.onnx', 'onnx/vision_model.onnx', 'tokenizer.json', 'tokenizer_config.json']);
     assert.deepEqual(prep, {
+      image_size: 224,
+      resample: 'bicubic',
+      embedding_dim: 512,
       resize_shortest_edge: 224,
       crop_size: 224,
       rescale_factor: 1 / 255,
@@ -102,8 +105,6 @@ describe('CLIP fixture model', () => {
       pad_token_id: 49407,
       logit_scale: 100,
     });
-    assert.equal(model.preprocessing.image_size, 224);
-    assert.equal(model.preprocessing.resample, 'bicubic');
   });
 
   it('passes the engine’s own verification (sizes and sha256)', async () => {

@@ -33,7 +33,7 @@ export async function imageToPixelValues(input: Buffer | string, prep: ClipPrepr
 async function resizeAndCrop(input: Buffer | string, prep: ClipPreprocessing): Promise<{ data: Buffer; info: OutputInfo }> {
   const { width, height } = await sharp(input).metadata();
   if (!width || !height) throw new Error('image without dimensions');
-  const scale = prep.resize_shortest_edge / Math.min(width, height);
+  const scale = (prep.resize_shortest_edge ?? prep.crop_size) / Math.min(width, height);
   const resized = { width: Math.max(prep.crop_size, Math.floor(width * scale)), height: Math.max(prep.crop_size, Math.floor(height * scale)) };
   return sharp(input)
     .removeAlpha()

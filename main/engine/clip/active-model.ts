@@ -1,4 +1,4 @@
-import { type Catalog, type ModelEntry, loadCatalog } from '../models/catalog.js';
+import { type Catalog, type ModelEntry, catalogDirFor, loadCatalog } from '../models/catalog.js';
 import { isInstalled } from '../models/verified.js';
 
 /** The library setting that picks the CLIP model (else the catalog's default CLIP entry). */
@@ -15,7 +15,8 @@ export interface ClipChoice {
 
 function readCatalog(modelsDir: string): { catalog?: Catalog; error?: string } {
   try {
-    return { catalog: loadCatalog(modelsDir) };
+    // A models folder without its own catalog (app data) uses the one bundled with Iris.
+    return { catalog: loadCatalog(catalogDirFor(modelsDir)) };
   } catch (error) {
     return { error: (error as Error).message };
   }

@@ -7,7 +7,7 @@ import type { Device } from '../runtime/devices.js';
 import { float32ToHalf, halfToFloat32 } from '../runtime/float16.js';
 import { type ModelSession, createSession } from '../runtime/session.js';
 import { type ClipPreprocessing, parseClipPreprocessing } from './preprocessing.js';
-import { ClipTokenizer } from './tokenize.js';
+import { ClipTokenizer, type TokenizedBatch } from './tokenize.js';
 
 export interface ClipModelOptions {
   device?: Device;
@@ -27,13 +27,18 @@ interface TowerFiles {
   output: string;
 }
 
-/** Which catalog ONNX file is which tower: the one taking pixel_values sees, the one taking input_ids reads. */
+/**
+ * Which catalog ONNX file is which tower: the one taking pixel_values sees, the one taking input_ids
+ * reads. Some exports (Chinese-CLIP) are one graph taking both; then both towers are that file, and
+ * each reads its own output (image_embeds, text_embeds).
+ */
 function towerFiles(model: ModelEntry, tower: Tower): TowerFiles {
   const wanted = tower === 'vision' ? 'pixel_values' : 'input_ids';
   const found = Object.entries(model.io).find(([, io]) => io.inputs.some((input) => input.name === wanted));
   if (!found) throw new Error(`model ${model.id}: the catalog names no ONNX file with a ${wanted} input`);
   const [file, io] = found;
-  const output = io.outputs[0]?.name;
+  const named = tower === 'vision' ? 'image_embeds' : 'text_embeds';
+  const output = io.outputs.find((o) => o.name === named)?.name ?? io.outputs[0]?.name;
   if (!output) throw new Error(`model ${model.id}: the catalog lists no output for ${file}`);
   return { file, inputs: io.inputs.map((input) => input.name), output };
 }
@@ -80,7 +85,8 @@ function floatsOf(tensor: ort.Tensor): Float32Array {
  */
 export class ClipModel {
   readonly prep: ClipPreprocessing;
-  private readonly sessions = new Map<Tower, Promise<ModelSession>>();
+  /** Sessions by ONNX file (one file may serve both towers). */
+  private readonly sessions = new Map<string, Promise<ModelSession>>();
   private tokenizer: ClipTokenizer | undefined;
   /** One inference at a time per model: a run already uses every core; two would only thrash. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -98,8 +104,12 @@ export class ClipModel {
     return this.entry.id;
   }
 
+  /**
+   * exp(CLIP's learned temperature). When the catalog could not establish it, 100: CLIP's training
+   * clamps it at 100 and the released OpenAI and Chinese-CLIP models sit at that clamp.
+   */
   get logitScale(): number {
-    return this.prep.logit_scale;
+    return this.prep.logit_scale ?? 100;
   }
 
   /** Width of the embeddings (from the catalog; checked against the first output). */
@@ -116,12 +126,13 @@ export class ClipModel {
 
   /** The session of a tower (made once), for callers that want the provider really in use. */
   session(tower: Tower): Promise<ModelSession> {
-    let session = this.sessions.get(tower);
+    const { file } = towerFiles(this.entry, tower);
+    let session = this.sessions.get(file);
     if (!session) {
       session = this.openSession(tower);
-      this.sessions.set(tower, session);
+      this.sessions.set(file, session);
       // A failed open is not cached: the next call tries again (after `iris models install`).
-      session.catch(() => this.sessions.delete(tower));
+      session.catch(() => this.sessions.delete(file));
     }
     return session;
   }
@@ -157,8 +168,6 @@ export class ClipModel {
   /** Embeds preprocessed images (each [3, crop, crop] from preprocessImage) in one batch. */
   async embedImages(images: readonly Float32Array[]): Promise<Float32Array[]> {
     if (images.length === 0) return [];
-    const session = await this.session('vision');
-    const spec = towerFiles(this.entry, 'vision');
     const crop = this.prep.crop_size;
     const size = 3 * crop * crop;
     const batch = new Float32Array(images.length * size);
@@ -166,8 +175,12 @@ export class ClipModel {
       if (image.length !== size) throw new Error(`image ${i} has ${image.length} values, expected ${size}`);
       batch.set(image, i * size);
     });
-    const input = session.inputs.find((i) => i.name === 'pixel_values')!;
-    const outputs = await this.serialised(() => session.run({ pixel_values: floatTensor(batch, [images.length, 3, crop, crop], input.dtype) }));
+    const session = await this.session('vision');
+    const spec = towerFiles(this.entry, 'vision');
+    // A graph holding both towers wants a text too: one minimal text, whose result is ignored.
+    const texts = session.inputs.some((input) => input.name === 'input_ids') ? this.placeholderText() : undefined;
+    const feeds = this.feeds(session, { pixels: batch, count: images.length }, texts);
+    const outputs = await this.serialised(() => session.run(feeds));
     return this.embeddingsFrom(outputs[spec.output]!, images.length);
   }
 
@@ -177,19 +190,40 @@ export class ClipModel {
     const session = await this.session('text');
     const spec = towerFiles(this.entry, 'text');
     this.tokenizer ??= ClipTokenizer.load(path.join(this.modelsDir, this.id), this.prep);
-    const tokens = this.tokenizer.batch(texts);
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const input of session.inputs) {
-      if (input.name === 'input_ids') feeds[input.name] = intTensor(tokens.inputIds, tokens.dims, input.dtype);
-      else if (input.name === 'attention_mask') feeds[input.name] = intTensor(tokens.attentionMask, tokens.dims, input.dtype);
-      else if (input.name === 'token_type_ids') feeds[input.name] = intTensor(new BigInt64Array(tokens.inputIds.length), tokens.dims, input.dtype);
-      else if (input.name === 'position_ids') {
-        const positions = BigInt64Array.from({ length: tokens.inputIds.length }, (_, i) => BigInt(i % tokens.dims[1]));
-        feeds[input.name] = intTensor(positions, tokens.dims, input.dtype);
-      } else throw new Error(`model ${this.id}: text input ${input.name} is not one Iris knows how to fill`);
-    }
-    const outputs = await this.serialised(() => session.run(feeds));
+    // A graph holding both towers wants an image too: one blank image, whose result is ignored.
+    const pixels = session.inputs.some((input) => input.name === 'pixel_values') ? { pixels: new Float32Array(3 * this.prep.crop_size ** 2), count: 1 } : undefined;
+    const outputs = await this.serialised(() => session.run(this.feeds(session, pixels, this.tokenizer!.batch(texts))));
     return this.embeddingsFrom(outputs[spec.output]!, texts.length);
+  }
+
+  /** [bos, eos] padded: the smallest valid text, built without the tokenizer. */
+  private placeholderText(): TokenizedBatch {
+    const length = this.prep.context_length;
+    const inputIds = new BigInt64Array(length).fill(BigInt(this.prep.pad_token_id));
+    inputIds[0] = BigInt(this.prep.bos_token_id);
+    inputIds[1] = BigInt(this.prep.eos_token_id);
+    const attentionMask = new BigInt64Array(length);
+    attentionMask[0] = 1n;
+    attentionMask[1] = 1n;
+    return { inputIds, attentionMask, dims: [1, length] };
+  }
+
+  /** A tensor for every input the session declares, in the dtype it declares; an unknown input is an error. */
+  private feeds(session: ModelSession, images: { pixels: Float32Array; count: number } | undefined, tokens: TokenizedBatch | undefined): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {};
+    const crop = this.prep.crop_size;
+    for (const input of session.inputs) {
+      const dtype = String(input.dtype);
+      if (input.name === 'pixel_values' && images) feeds[input.name] = floatTensor(images.pixels, [images.count, 3, crop, crop], dtype);
+      else if (input.name === 'input_ids' && tokens) feeds[input.name] = intTensor(tokens.inputIds, tokens.dims, dtype);
+      else if (input.name === 'attention_mask' && tokens) feeds[input.name] = intTensor(tokens.attentionMask, tokens.dims, dtype);
+      else if (input.name === 'token_type_ids' && tokens) feeds[input.name] = intTensor(new BigInt64Array(tokens.inputIds.length), tokens.dims, dtype);
+      else if (input.name === 'position_ids' && tokens) {
+        const positions = BigInt64Array.from({ length: tokens.inputIds.length }, (_, i) => BigInt(i % tokens.dims[1]));
+        feeds[input.name] = intTensor(positions, tokens.dims, dtype);
+      } else throw new Error(`model ${this.id}: input ${input.name} is not one Iris knows how to fill`);
+    }
+    return feeds;
   }
 
   private embeddingsFrom(tensor: ort.Tensor, count: number): Float32Array[] {

@@ -1,31 +1,19 @@
 import sharp from 'sharp';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { ClipCatalogPreprocessingSchema } from '../models/catalog.js';
 import { describeDecodeError } from '../decode-errors.js';
 import { PIXEL_LIMIT } from '../metadata.js';
 
 /**
- * CLIP's input constants, read from a catalog entry's `preprocessing` (never hard-coded), so a
- * model whose constants differ (Chinese-CLIP, a 336-pixel CLIP) needs a catalog entry, not code.
+ * CLIP's input constants come from the catalog entry's `preprocessing` (never hard-coded here), so
+ * a model whose constants differ (Chinese-CLIP, a 336-pixel CLIP) needs a catalog entry, not code.
+ * The catalog's schema is the one definition of those keys.
  */
-const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
-
-export const ClipPreprocessingSchema = z.object({
-  resize_shortest_edge: z.number().int().positive(),
-  crop_size: z.number().int().positive(),
-  rescale_factor: z.number().positive(),
-  image_mean: rgbTriple,
-  image_std: rgbTriple,
-  context_length: z.number().int().positive(),
-  bos_token_id: z.number().int().nonnegative(),
-  eos_token_id: z.number().int().nonnegative(),
-  pad_token_id: z.number().int().nonnegative(),
-  logit_scale: z.number().positive(),
-  embedding_dim: z.number().int().positive().optional(),
-});
-export type ClipPreprocessing = z.infer<typeof ClipPreprocessingSchema>;
+export type ClipPreprocessing = z.infer<typeof ClipCatalogPreprocessingSchema>;
+export { ClipCatalogPreprocessingSchema as ClipPreprocessingSchema };
 
 export function parseClipPreprocessing(modelId: string, raw: unknown): ClipPreprocessing {
-  const parsed = ClipPreprocessingSchema.safeParse(raw);
+  const parsed = ClipCatalogPreprocessingSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new Error(`model ${modelId}: catalog preprocessing.${issue.path.join('.')}: ${issue.message}`);
@@ -33,13 +21,17 @@ export function parseClipPreprocessing(modelId: string, raw: unknown): ClipPrepr
   return parsed.data;
 }
 
+const KERNELS = { bicubic: 'cubic', bilinear: 'linear', nearest: 'nearest' } as const;
+
 /** White, as a print of a transparent image would show it (transparent pixels often hide black). */
 const FLATTEN_BACKGROUND = { r: 255, g: 255, b: 255 };
 
 /**
  * One image as CHW float32 [3, crop, crop], as Hugging Face's CLIPImageProcessor makes it: the
- * shortest side resized to `resize_shortest_edge` with a bicubic kernel (the long side truncated to
- * an integer, as transformers does), a centre crop, rescale by 1/255, then (x - mean) / std.
+ * shortest side resized to `resize_shortest_edge` (the long side truncated to an integer, as
+ * transformers does) with the catalog's kernel (bicubic for CLIP), a centre crop, rescale by
+ * 1/255, then (x - mean) / std. With `image_resize: "exact"` (ChineseCLIPImageProcessor) both sides
+ * go to the crop size, aspect not kept, and nothing is cropped.
  *
  * sharp does it in one decode: `autoOrient()` applies the EXIF orientation first (CLIP should see
  * what the person sees); the resize being the first geometric step is what lets libjpeg/libwebp
@@ -53,12 +45,15 @@ export async function preprocessImage(input: Buffer | string, prep: ClipPreproce
   try {
     const image = sharp(input, { limitInputPixels: PIXEL_LIMIT, failOn: 'error' });
     const { autoOrient } = await image.metadata();
-    const { width, height } = resizedSize(autoOrient.width, autoOrient.height, prep.resize_shortest_edge, prep.crop_size);
+    const { width, height } =
+      prep.image_resize === 'exact'
+        ? { width: prep.crop_size, height: prep.crop_size }
+        : resizedSize(autoOrient.width, autoOrient.height, prep.resize_shortest_edge ?? prep.crop_size, prep.crop_size);
     pixels = await image
       .autoOrient()
       .flatten({ background: FLATTEN_BACKGROUND })
       .toColourspace('srgb')
-      .resize({ width, height, fit: 'fill', kernel: 'cubic' })
+      .resize({ width, height, fit: 'fill', kernel: KERNELS[prep.resample] })
       // An extract after a resize crops the resized image (sharp applies them in call order).
       .extract({ left: Math.floor((width - prep.crop_size) / 2), top: Math.floor((height - prep.crop_size) / 2), width: prep.crop_size, height: prep.crop_size })
       .raw({ depth: 'uchar' })

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { irisRoot } from '../../version.js';
 
 /**
  * The model catalog: every model Iris can use, as data (models/catalog.json). The runtime never
@@ -20,35 +21,124 @@ const TensorSpec = z.object({
 export const ModelFileSchema = z.object({
   /** Path inside the model's folder, with forward slashes (e.g. "onnx/vision_model.onnx"). */
   path: z.string().min(1).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'path must stay inside the model folder'),
-  bytes: z.number().int().nonnegative(),
-  sha256,
+  /**
+   * Size and sha256 of the file at the source revision. `null` only in an entry marked
+   * `"pinned": false`: the installer then asks the server for them at that revision (the Hugging
+   * Face `X-Linked-Etag`/`X-Linked-Size` headers, or its tree API), verifies the download against
+   * them and records them in `<modelsDir>/<id>/pinned.json`, which `verify` uses afterwards.
+   */
+  bytes: z.number().int().nonnegative().nullable(),
+  sha256: sha256.nullable(),
   /** Where to download it; default: the source repo at its pinned revision. */
   url: z.url().optional(),
 });
 
-export const ModelEntrySchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'ids are lowercase letters, digits, dots and dashes'),
-  task: z.enum(['clip', 'caption', 'vqa', 'diffusion', 'controlnet']),
-  title: z.string().min(1),
-  licence: z.string().min(1),
-  source: z.object({
-    /** Hugging Face repository ("owner/name") and the revision (commit) the hashes belong to. */
-    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/),
-    revision: z.string().min(1),
-    /** Base URL the files are served from; default https://huggingface.co. */
-    baseUrl: z.url().optional(),
-  }),
-  /** Which precision this entry is (variants of one model share a `family`). */
-  dtype: z.enum(['fp32', 'fp16', 'q8', 'q4', 'mixed']).default('fp32'),
-  family: z.string().optional(),
-  default: z.boolean().default(false),
-  files: z.array(ModelFileSchema).min(1),
-  /** Inputs and outputs per ONNX file, by the file's path. */
-  io: z.record(z.string(), z.object({ inputs: z.array(TensorSpec), outputs: z.array(TensorSpec) })).default({}),
-  /** Task-specific constants (image size, mean/std, token ids, logit scale, ...). */
-  preprocessing: z.record(z.string(), z.unknown()).default({}),
-  notes: z.string().optional(),
-});
+const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
+
+/**
+ * The `preprocessing` keys of a `clip` entry, checked when the catalog is loaded (the runtime reads
+ * them; nothing is hard-coded there). Unknown keys are refused, so a typo cannot silently fall back
+ * to a default.
+ */
+export const ClipCatalogPreprocessingSchema = z
+  .strictObject({
+    /** Side of the square the vision tower takes (pixel_values is [N, 3, image_size, image_size]). */
+    image_size: z.number().int().positive(),
+    /**
+     * How an image becomes image_size × image_size. "shortest_edge" (CLIPImageProcessor, the
+     * default): the shortest side to `resize_shortest_edge`, aspect kept, then a centre crop of
+     * `crop_size`. "exact" (ChineseCLIPImageProcessor, and Chinese-CLIP's own
+     * `Resize((224, 224))`): both sides to image_size, aspect not kept, nothing cropped.
+     */
+    image_resize: z.enum(['shortest_edge', 'exact']).optional(),
+    /** Required with image_resize "shortest_edge". */
+    resize_shortest_edge: z.number().int().positive().optional(),
+    resample: z.enum(['bicubic', 'bilinear', 'nearest']),
+    crop_size: z.number().int().positive(),
+    rescale_factor: z.number().positive(),
+    image_mean: rgbTriple,
+    image_std: rgbTriple,
+    /** Tokens per text (padded and cut to it). */
+    context_length: z.number().int().positive(),
+    bos_token_id: z.number().int().nonnegative(),
+    eos_token_id: z.number().int().nonnegative(),
+    pad_token_id: z.number().int().nonnegative(),
+    /** exp(learned temperature), for turning cosine similarities into probabilities; null when not established (ranking by cosine does not need it). */
+    logit_scale: z.number().positive().nullable(),
+    embedding_dim: z.number().int().positive(),
+    /**
+     * The text inputs the text graph takes (by name); default ["input_ids"]
+     * (CLIP). BERT-style text towers (Chinese-CLIP) also take "attention_mask" (1 for a token, 0
+     * for padding) and some "token_type_ids" (all 0).
+     */
+    text_inputs: z.array(z.enum(['input_ids', 'attention_mask', 'token_type_ids'])).min(1).optional(),
+  })
+  .superRefine((prep, ctx) => {
+    if ((prep.image_resize ?? 'shortest_edge') === 'shortest_edge' && prep.resize_shortest_edge === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['resize_shortest_edge'], message: 'is required when image_resize is "shortest_edge" (the default)' });
+    }
+    if (prep.text_inputs && !prep.text_inputs.includes('input_ids')) {
+      ctx.addIssue({ code: 'custom', path: ['text_inputs'], message: 'must include "input_ids"' });
+    }
+  });
+
+export const ModelEntrySchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'ids are lowercase letters, digits, dots and dashes'),
+    task: z.enum(['clip', 'caption', 'vqa', 'diffusion', 'controlnet']),
+    title: z.string().min(1),
+    licence: z.string().min(1),
+    source: z.object({
+      /** Hugging Face repository ("owner/name") and the revision (commit) the hashes belong to. */
+      repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/),
+      revision: z.string().min(1),
+      /** Base URL the files are served from; default https://huggingface.co. */
+      baseUrl: z.url().optional(),
+    }),
+    /** Which precision this entry is (variants of one model share a `family`). */
+    dtype: z.enum(['fp32', 'fp16', 'q8', 'q4', 'mixed']).default('fp32'),
+    family: z.string().optional(),
+    default: z.boolean().default(false),
+    /**
+     * false when some file's `bytes`/`sha256` could not be established for the catalog (they are
+     * null there, and the installer pins them from the server; see ModelFileSchema). Absent means
+     * true: every file has both.
+     */
+    pinned: z.boolean().optional(),
+    files: z.array(ModelFileSchema).min(1),
+    /** Inputs and outputs per ONNX file, by the file's path. */
+    io: z.record(z.string(), z.object({ inputs: z.array(TensorSpec), outputs: z.array(TensorSpec) })).default({}),
+    /** Task-specific constants (image size, mean/std, token ids, logit scale, ...); for `clip`, see ClipCatalogPreprocessingSchema. */
+    preprocessing: z.record(z.string(), z.unknown()).default({}),
+    notes: z.string().optional(),
+  })
+  .superRefine((model, ctx) => {
+    const pinned = model.pinned ?? true;
+    const paths = new Set<string>();
+    model.files.forEach((file, i) => {
+      if (paths.has(file.path)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: `${file.path} is listed twice` });
+      paths.add(file.path);
+      for (const key of ['bytes', 'sha256'] as const) {
+        if (file[key] === null && pinned) ctx.addIssue({ code: 'custom', path: ['files', i, key], message: `is null, which only an entry marked "pinned": false may have` });
+      }
+    });
+    if (!pinned) {
+      if (model.files.every((file) => file.bytes !== null && file.sha256 !== null)) {
+        ctx.addIssue({ code: 'custom', path: ['pinned'], message: 'is false but every file has bytes and sha256: drop "pinned": false' });
+      }
+      // Pins learned from the server are only meaningful for an immutable revision.
+      if (!/^[0-9a-f]{40}$/.test(model.source.revision)) {
+        ctx.addIssue({ code: 'custom', path: ['source', 'revision'], message: 'must be a 40-hex-digit commit in an unpinned entry (a branch name can move under the pins)' });
+      }
+    }
+    for (const file of Object.keys(model.io)) {
+      if (!paths.has(file)) ctx.addIssue({ code: 'custom', path: ['io', file], message: 'names no file in files' });
+    }
+    if (model.task === 'clip' && Object.keys(model.preprocessing).length > 0) {
+      const prep = ClipCatalogPreprocessingSchema.safeParse(model.preprocessing);
+      for (const issue of prep.success ? [] : prep.error.issues) ctx.addIssue({ code: 'custom', path: ['preprocessing', ...issue.path.map(String)], message: issue.message });
+    }
+  });
 
 export const CatalogSchema = z.object({
   version: z.literal(1),
@@ -61,7 +151,7 @@ export type Catalog = z.infer<typeof CatalogSchema>;
 
 export const CATALOG_FILE = 'catalog.json';
 
-/** Reads and validates `<modelsDir>/catalog.json`; errors name the file and the bad field. */
+/** Reads and validates `<dir>/catalog.json`; errors name the file, the model and the bad field. */
 export function loadCatalog(modelsDir: string): Catalog {
   const file = path.join(modelsDir, CATALOG_FILE);
   let raw: unknown;
@@ -73,7 +163,7 @@ export function loadCatalog(modelsDir: string): Catalog {
   const parsed = CatalogSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new Error(`invalid model catalog ${file}: ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid model catalog ${file}: ${describePath(raw, issue.path)}: ${issue.message}`);
   }
   const ids = new Set<string>();
   for (const model of parsed.data.models) {
@@ -81,6 +171,31 @@ export function loadCatalog(modelsDir: string): Catalog {
     ids.add(model.id);
   }
   return parsed.data;
+}
+
+/** "models.2.files.0.sha256" with the model's id after its index: "models.2 (clip-vit-b32).files.0.sha256". */
+function describePath(raw: unknown, issuePath: readonly PropertyKey[]): string {
+  const parts = issuePath.map(String);
+  if (parts[0] === 'models' && parts[1] !== undefined) {
+    const models = (raw as { models?: unknown }).models;
+    const id = Array.isArray(models) ? (models[Number(parts[1])] as { id?: unknown } | undefined)?.id : undefined;
+    if (typeof id === 'string') return [`models.${parts[1]} (${id})`, ...parts.slice(2)].join('.');
+  }
+  return parts.join('.');
+}
+
+/**
+ * The folder whose catalog.json describes the models in `modelsDir`: `modelsDir` itself when it
+ * has one (the install's models/, a test's folder), else the catalog bundled with the install
+ * (a models folder in app data holds only downloads).
+ */
+export function catalogDirFor(modelsDir: string, bundledDir: string = path.join(irisRoot, 'models')): string {
+  return fs.existsSync(path.join(modelsDir, CATALOG_FILE)) ? modelsDir : bundledDir;
+}
+
+/** True when the catalog gives both the size and the sha256 of the file. */
+export function isPinnedFile(file: ModelFile): file is ModelFile & { bytes: number; sha256: string } {
+  return file.bytes !== null && file.sha256 !== null;
 }
 
 /** The URL a catalog file is downloaded from. */
