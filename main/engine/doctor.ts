@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { irisVersion } from '../version.js';
-import type { Engine } from './engine.js';
+import type { EmbeddingSummary, Engine } from './engine.js';
 import { type Backend, type Device, type Provider, candidateProviders } from './runtime/devices.js';
 import { type ProbeResult, probeProviders, providersToProbe } from './runtime/probe.js';
 import { type RuntimeReport, loadOrt, loadRuntimeReport } from './runtime/session.js';
@@ -31,6 +31,8 @@ export interface DoctorReport {
   };
   /** The last session the engine created in this library, with its fallbacks. */
   lastRuntime: RuntimeReport | null;
+  /** The library's CLIP model and how many photos it has embedded (see Engine.embeddingSummary). */
+  embeddings: EmbeddingSummary & { modelsDir: string };
   recentProblems: { at: string; scope: string; path: string | null; message: string }[];
 }
 
@@ -105,6 +107,7 @@ export async function runDoctor(engine: Engine, options: { device?: string } = {
       autoResolvesTo: firstWorking('auto'),
     },
     lastRuntime: loadRuntimeReport(engine.store),
+    embeddings: { ...engine.embeddingSummary(), modelsDir: engine.modelsDir },
     recentProblems: problems.map((p) => ({ ...p, at: new Date(p.at).toISOString() })),
   };
 }

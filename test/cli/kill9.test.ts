@@ -2,59 +2,83 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { makePhoto, runIris, runIrisAsync, tempDir, waitFor } from '../helpers/fixtures.js';
+import { makePhoto, repoRoot, runIris, runIrisAsync, tempDir, waitFor } from '../helpers/fixtures.js';
 
 const PHOTOS = 300;
+/** The fixture CLIP is installed, so an index makes thumbnails and then embeddings. */
+const models = ['--models', path.join(repoRoot, 'test', 'fixtures', 'models')];
+
+function countDone(database: string, kindLike: string): number | undefined {
+  try {
+    const db = new Database(database, { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare(`SELECT count(*) FROM jobs WHERE state = 'done' AND kind LIKE ?`).pluck().get(kindLike) as number;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined; // not created, or its tables not yet
+  }
+}
+
+/**
+ * Runs `iris index` over PHOTOS photos and kills it with SIGKILL once `minDone` jobs of the kinds
+ * matching `kindLike` are done (while it holds claimed, running work), checking meanwhile that
+ * `iris list` can read the library. Then indexes again and checks that everything was finished
+ * exactly once.
+ */
+async function killAndResume(kindLike: string, minDone: number): Promise<void> {
+  const folder = tempDir('iris-kill-');
+  for (let i = 0; i < PHOTOS; i++) await makePhoto(path.join(folder, `d${i % 7}`, `photo-${i}.jpg`), { seed: i, width: 900, height: 600 });
+  const library = tempDir('iris-lib-');
+  const child = runIrisAsync(['index', folder, '--library', library, ...models, '--json']);
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+
+  const database = path.join(library, 'iris.db');
+  await waitFor(() => {
+    const done = countDone(database, kindLike);
+    return done !== undefined && done >= minDone ? done : undefined;
+  }, 60_000, `${minDone} ${kindLike} jobs done`, 10);
+  // Reading the library while an index writes to it works (WAL readers do not wait for writers).
+  const during = runIris(['list', '--json', '--library', library]);
+  assert.equal(during.code, 0, during.stderr);
+  assert.ok((JSON.parse(during.stdout) as unknown[]).length > 0);
+  child.kill('SIGKILL');
+  assert.equal(await exited, 'SIGKILL');
+
+  const interrupted = new Database(database, { readonly: true });
+  const left = interrupted.prepare(`SELECT count(*) FROM jobs WHERE state != 'done' AND kind LIKE ?`).pluck().get(kindLike) as number;
+  interrupted.close();
+  assert.ok(left > 0, 'the kill landed before the work was finished');
+
+  const rerun = runIris(['index', folder, '--library', library, ...models, '--json']);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  const summary = JSON.parse(rerun.stdout) as { found: number; embeddings: { embedded: number; missing: number } };
+  assert.equal(summary.found, PHOTOS);
+  assert.deepEqual([summary.embeddings.embedded, summary.embeddings.missing], [PHOTOS, 0], 'every photo embedded once');
+
+  const db = new Database(database, { readonly: true });
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  const jobs = db.prepare(`SELECT kind, state, count(*) AS n FROM jobs GROUP BY kind, state ORDER BY kind`).all() as { kind: string; state: string; n: number }[];
+  assert.deepEqual(jobs, [
+    { kind: 'embed:clip-fixture', state: 'done', n: PHOTOS },
+    { kind: 'thumbnail', state: 'done', n: PHOTOS },
+  ]);
+  db.close();
+
+  const list = JSON.parse(runIris(['list', '--json', '--library', library]).stdout) as { path: string; hash: string; status: string }[];
+  assert.equal(list.length, PHOTOS);
+  assert.equal(new Set(list.map((p) => p.path)).size, PHOTOS);
+  assert.equal(new Set(list.map((p) => p.hash)).size, PHOTOS);
+  assert.ok(list.every((p) => p.status === 'ok'));
+}
 
 describe('kill -9 during iris index', () => {
-  it('lets iris list read meanwhile, then resumes: integrity ok, every photo exactly once, every job done', async () => {
-    const folder = tempDir('iris-kill-');
-    for (let i = 0; i < PHOTOS; i++) await makePhoto(path.join(folder, `d${i % 7}`, `photo-${i}.jpg`), { seed: i, width: 900, height: 600 });
-    const library = tempDir('iris-lib-');
-    const child = runIrisAsync(['index', folder, '--library', library, '--json']);
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  it('in the thumbnail jobs: lets iris list read meanwhile, then resumes with every photo once and every job done', async () => {
+    await killAndResume('thumbnail', 20);
+  });
 
-    // Kill it in the middle of the thumbnail jobs, while it holds claimed (running) work.
-    const database = path.join(library, 'iris.db');
-    await waitFor(() => {
-      try {
-        const db = new Database(database, { readonly: true, fileMustExist: true });
-        try {
-          const done = db.prepare(`SELECT count(*) FROM jobs WHERE state = 'done'`).pluck().get() as number;
-          return done >= 20 ? done : undefined;
-        } finally {
-          db.close();
-        }
-      } catch {
-        return undefined; // not created, or its tables not yet
-      }
-    }, 60_000, 'some thumbnail jobs done', 10);
-    // Reading the library while an index writes to it works (WAL readers do not wait for writers).
-    const during = runIris(['list', '--json', '--library', library]);
-    assert.equal(during.code, 0, during.stderr);
-    assert.ok((JSON.parse(during.stdout) as unknown[]).length > 0);
-    child.kill('SIGKILL');
-    assert.equal(await exited, 'SIGKILL');
-
-    const interrupted = new Database(database, { readonly: true });
-    const left = interrupted.prepare(`SELECT count(*) FROM jobs WHERE state != 'done'`).pluck().get() as number;
-    interrupted.close();
-    assert.ok(left > 0, 'the kill landed before the work was finished');
-
-    const rerun = runIris(['index', folder, '--library', library, '--json']);
-    assert.equal(rerun.code, 0, rerun.stderr);
-    assert.equal((JSON.parse(rerun.stdout) as { found: number }).found, PHOTOS);
-
-    const db = new Database(database, { readonly: true });
-    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-    const jobs = db.prepare(`SELECT state, count(*) AS n FROM jobs GROUP BY state`).all() as { state: string; n: number }[];
-    assert.deepEqual(jobs, [{ state: 'done', n: PHOTOS }]);
-    db.close();
-
-    const list = JSON.parse(runIris(['list', '--json', '--library', library]).stdout) as { path: string; hash: string; status: string }[];
-    assert.equal(list.length, PHOTOS);
-    assert.equal(new Set(list.map((p) => p.path)).size, PHOTOS);
-    assert.equal(new Set(list.map((p) => p.hash)).size, PHOTOS);
-    assert.ok(list.every((p) => p.status === 'ok'));
+  it('in the embedding jobs: resumes, and every photo has exactly one embedding', async () => {
+    await killAndResume('embed:%', 32);
   });
 });
