@@ -189,3 +189,31 @@ describe('search without a usable model', () => {
     assert.deepEqual(list.map((p) => p.status), ['ok']);
   });
 });
+
+describe('semantic search with the Chinese-CLIP fixture chosen in the library settings', () => {
+  const photos = tempDir('iris-colours-zh-');
+  const library = tempDir();
+  const lib = ['--library', library];
+
+  before(async () => {
+    for (const [k, colour] of COLOURS.entries()) {
+      if (!['red', 'blue', 'black', 'yellow'].includes(colour.name)) continue;
+      await dominantPhoto(path.join(photos, `${colour.name}-1.jpg`), colour.rgb, COLOURS[(k + 1) % COLOURS.length]!.rgb);
+    }
+    const set = runIris(['settings', 'set', 'clip-model', 'chinese-clip-fixture', ...lib], { env: { IRIS_MODELS: fixtureModels } });
+    assert.equal(set.code, 0, set.stderr);
+    const summary = json<{ found: number; embeddings: { model: string; embedded: number; missing: number; skipped: string | null } }>(['index', photos, ...lib]);
+    assert.equal(summary.found, 4);
+    assert.deepEqual(summary.embeddings, { model: 'chinese-clip-fixture', embedded: 4, missing: 0, skipped: null });
+  });
+
+  it('ranks the red photo first for 「红色的照片」, and the blue and black ones for their sentences', () => {
+    const red = json<{ model: string; results: Hit[] }>(['search', '红色的照片', ...lib]);
+    assert.equal(red.model, 'chinese-clip-fixture');
+    assert.equal(red.results.length, 4);
+    assert.equal(colourOf(red.results[0]!.path), 'red');
+    assert.ok(red.results[0]!.score > red.results[1]!.score + 0.5, `red stands out: ${red.results.map((hit) => hit.score).join(', ')}`);
+    assert.equal(colourOf(json<{ results: Hit[] }>(['search', '一张蓝色的照片', ...lib]).results[0]!.path), 'blue');
+    assert.equal(colourOf(json<{ results: Hit[] }>(['search', '海边的黑狗', ...lib]).results[0]!.path), 'black');
+  });
+});

@@ -87,6 +87,8 @@ export class ClipModel {
   readonly prep: ClipPreprocessing;
   /** Sessions by ONNX file (one file may serve both towers). */
   private readonly sessions = new Map<string, Promise<ModelSession>>();
+  /** Each tower's session once its files are verified and its io checked. */
+  private readonly towers = new Map<Tower, Promise<ModelSession>>();
   private tokenizer: ClipTokenizer | undefined;
   /** One inference at a time per model: a run already uses every core; two would only thrash. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -126,36 +128,52 @@ export class ClipModel {
 
   /** The session of a tower (made once), for callers that want the provider really in use. */
   session(tower: Tower): Promise<ModelSession> {
-    const { file } = towerFiles(this.entry, tower);
-    let session = this.sessions.get(file);
-    if (!session) {
-      session = this.openSession(tower);
-      this.sessions.set(file, session);
+    let ready = this.towers.get(tower);
+    if (!ready) {
+      ready = this.openTower(tower);
+      this.towers.set(tower, ready);
       // A failed open is not cached: the next call tries again (after `iris models install`).
-      session.catch(() => this.sessions.delete(file));
+      ready.catch(() => this.towers.delete(tower));
     }
-    return session;
+    return ready;
   }
 
-  private async openSession(tower: Tower): Promise<ModelSession> {
+  /**
+   * A tower is ready when its own files (the ONNX file, and for text the tokenizer) match their
+   * sha256 and its session has the inputs and output the catalog promises. Checked per tower even
+   * when both share one graph, so a search after an index still verifies the tokenizer.
+   */
+  private async openTower(tower: Tower): Promise<ModelSession> {
     await ensureVerified(this.modelsDir, this.entry, this.filesFor(tower));
     const spec = towerFiles(this.entry, tower);
-    const file = this.entry.files.find((f) => f.path === spec.file);
-    if (!file) throw new Error(`model ${this.id}: the catalog's io names ${spec.file}, which is not among its files`);
-    const session = await createSession(modelFilePath(this.modelsDir, this.entry, file), {
-      device: this.options.device,
-      intraOpThreads: this.options.intraOpThreads,
-      label: `${this.id} ${tower}`,
-    });
+    const session = await this.fileSession(spec.file, tower);
     const names = session.inputs.map((input) => input.name);
     const missing = spec.inputs.filter((name) => !names.includes(name));
     if (missing.length > 0 || !session.outputs.some((output) => output.name === spec.output)) {
-      await session.release();
       throw new Error(
         `model ${this.id}: ${spec.file} has inputs [${names.join(', ')}] and outputs [${session.outputs.map((o) => o.name).join(', ')}]; the catalog promises inputs [${spec.inputs.join(', ')}] and output ${spec.output}`,
       );
     }
-    this.options.onSession?.(session);
+    return session;
+  }
+
+  /** One session per ONNX file, whichever tower asks first (the caller has verified the file). */
+  private fileSession(path: string, tower: Tower): Promise<ModelSession> {
+    let session = this.sessions.get(path);
+    if (!session) {
+      const file = this.entry.files.find((f) => f.path === path);
+      if (!file) throw new Error(`model ${this.id}: the catalog's io names ${path}, which is not among its files`);
+      session = createSession(modelFilePath(this.modelsDir, this.entry, file), {
+        device: this.options.device,
+        intraOpThreads: this.options.intraOpThreads,
+        label: `${this.id} ${tower}`,
+      }).then((created) => {
+        this.options.onSession?.(created);
+        return created;
+      });
+      this.sessions.set(path, session);
+      session.catch(() => this.sessions.delete(path));
+    }
     return session;
   }
 
@@ -249,6 +267,7 @@ export class ClipModel {
   async release(): Promise<void> {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
+    this.towers.clear();
     for (const session of sessions) await (await session.catch(() => undefined))?.release();
   }
 }
