@@ -24,10 +24,10 @@ import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { Engine } from '../../main/engine/index.js';
 import { mapWithConcurrency } from '../../main/engine/scanner.js';
+import { BENCHMARKS_FILE, commandLine as benchCommandLine, fileSystemOf, machineBasics, markdownTable, writeBenchmarksSection } from './benchmarks-md.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const IRIS_CLI = path.join(REPO_ROOT, 'dist/main/cli/iris.js');
-const BENCHMARKS_FILE = path.join(REPO_ROOT, 'BENCHMARKS.md');
 const SECTION_START = '<!-- bench:scan:start -->';
 const SECTION_END = '<!-- bench:scan:end -->';
 
@@ -431,50 +431,17 @@ async function benchRestart(options: Options, scratch: Scratch): Promise<Row[]> 
 
 // ---------------------------------------------------------------- the report
 
-function osName(): string {
-  try {
-    const release = fs.readFileSync('/etc/os-release', 'utf8');
-    const pretty = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(release)?.[1];
-    if (pretty) return `${pretty} (kernel ${os.release()})`;
-  } catch {
-    // Not Linux, or no os-release: the generic name below will do.
-  }
-  return `${os.type()} ${os.release()}`;
-}
-
-/** The temp folder's file system matters (tmpfs is far faster than a disk), so it is reported. */
-function fileSystemOf(dir: string): string {
-  const names: Record<number, string> = { 0x01021994: 'tmpfs', 0xef53: 'ext4', 0x9123683e: 'btrfs', 0x58465342: 'xfs', 0x794c7630: 'overlayfs', 0x2fc12fc1: 'zfs' };
-  try {
-    const type = fs.statfsSync(dir).type;
-    return names[type] ?? `type 0x${type.toString(16)}`;
-  } catch {
-    return 'unknown';
-  }
-}
-
 function machineLines(): string[] {
-  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const load = os.loadavg().map((l) => l.toFixed(2)).join(', ');
   return [
-    `- CPU: ${cpu}, ${os.availableParallelism()} cores`,
-    `- RAM: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `- OS: ${osName()}`,
-    `- Node: ${process.version}`,
+    ...machineBasics(),
     `- Temp folder: ${os.tmpdir()} (${fileSystemOf(os.tmpdir())}); page cache warm (inputs just written or read)`,
     `- Load average at start: ${load}`,
   ];
 }
 
 function commandLine(argv: readonly string[]): string {
-  const quoted = argv.map((arg) => (/^[\w./=:,-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
-  if (process.env.npm_lifecycle_event === 'bench:scan') return `npm run bench:scan${quoted ? ` -- ${quoted}` : ''}`;
-  return `node dist/test/bench/scan-bench.js${quoted ? ` ${quoted}` : ''}`;
-}
-
-function markdownTable(rows: readonly Row[]): string {
-  const cell = (text: string) => text.replaceAll('|', '\\|');
-  return ['| Measurement | Result | Notes |', '| --- | --- | --- |', ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
+  return benchCommandLine('bench:scan', 'dist/test/bench/scan-bench.js', argv);
 }
 
 function section(table: string, machine: readonly string[], date: string, command: string): string {
@@ -496,14 +463,7 @@ function section(table: string, machine: readonly string[], date: string, comman
 
 /** Replaces only this benchmark's section, so other benchmarks' sections stay as they are. */
 function writeBenchmarks(newSection: string): void {
-  const current = fs.existsSync(BENCHMARKS_FILE) ? fs.readFileSync(BENCHMARKS_FILE, 'utf8') : '# Benchmarks\n';
-  const start = current.indexOf(SECTION_START);
-  const end = current.indexOf(SECTION_END);
-  const next =
-    start >= 0 && end > start
-      ? current.slice(0, start) + newSection + current.slice(end + SECTION_END.length)
-      : `${current.trimEnd()}\n\n${newSection}\n`;
-  fs.writeFileSync(BENCHMARKS_FILE, next);
+  writeBenchmarksSection(SECTION_START, SECTION_END, newSection);
   log(`wrote ${BENCHMARKS_FILE}`);
 }
 

@@ -42,28 +42,29 @@ const FLATTEN_BACKGROUND = { r: 255, g: 255, b: 255 };
  */
 export async function preprocessImage(input: Buffer | string, prep: ClipPreprocessing): Promise<Float32Array> {
   let pixels: Buffer;
+  let width = prep.crop_size;
+  let height = prep.crop_size;
   try {
     const image = sharp(input, { limitInputPixels: PIXEL_LIMIT, failOn: 'error' });
-    const { autoOrient } = await image.metadata();
-    const { width, height } =
-      prep.image_resize === 'exact'
-        ? { width: prep.crop_size, height: prep.crop_size }
-        : resizedSize(autoOrient.width, autoOrient.height, prep.resize_shortest_edge ?? prep.crop_size, prep.crop_size);
+    if (prep.image_resize !== 'exact') {
+      const { autoOrient } = await image.metadata();
+      ({ width, height } = resizedSize(autoOrient.width, autoOrient.height, prep.resize_shortest_edge ?? prep.crop_size, prep.crop_size));
+    }
     pixels = await image
       .autoOrient()
       .flatten({ background: FLATTEN_BACKGROUND })
       .toColourspace('srgb')
       .resize({ width, height, fit: 'fill', kernel: KERNELS[prep.resample] })
-      // An extract after a resize crops the resized image (sharp applies them in call order).
-      .extract({ left: Math.floor((width - prep.crop_size) / 2), top: Math.floor((height - prep.crop_size) / 2), width: prep.crop_size, height: prep.crop_size })
+      // The centre crop is done below while normalising: a sharp extract() after the resize
+      // doubled the cost of the whole decode (measured: ~30 → ~55 ms for a 12 MP JPEG).
       .raw({ depth: 'uchar' })
       .toBuffer();
   } catch (error) {
     throw describeDecodeError(error);
   }
-  const plane = prep.crop_size * prep.crop_size;
-  if (pixels.length !== plane * 3) throw new Error(`expected ${plane * 3} RGB bytes after preprocessing, got ${pixels.length}`);
-  return normalise(pixels, prep);
+  if (pixels.length !== width * height * 3) throw new Error(`expected ${width * height * 3} RGB bytes after the resize, got ${pixels.length}`);
+  const crop = { left: Math.floor((width - prep.crop_size) / 2), top: Math.floor((height - prep.crop_size) / 2), stride: width };
+  return normalise(pixels, crop, prep);
 }
 
 /** transformers' get_resize_output_image_size: shortest side to `shortest`, the other truncated; never below the crop. */
@@ -73,16 +74,20 @@ function resizedSize(width: number, height: number, shortest: number, crop: numb
   return { width: Math.max(crop, Math.floor(width * scale)), height: Math.max(crop, Math.floor(height * scale)) };
 }
 
-/** Interleaved RGB bytes → planar, rescaled, normalised floats. */
-function normalise(pixels: Buffer, prep: ClipPreprocessing): Float32Array {
-  const plane = prep.crop_size * prep.crop_size;
+/** The centre crop of interleaved RGB bytes → planar, rescaled, normalised floats. */
+function normalise(pixels: Buffer, crop: { left: number; top: number; stride: number }, prep: ClipPreprocessing): Float32Array {
+  const size = prep.crop_size;
+  const plane = size * size;
   const out = new Float32Array(3 * plane);
   for (let c = 0; c < 3; c++) {
     // (x * r - mean) / std == x * (r / std) - mean / std: one multiply-add per value.
     const scale = prep.rescale_factor / prep.image_std[c]!;
     const shift = prep.image_mean[c]! / prep.image_std[c]!;
-    const offset = c * plane;
-    for (let i = 0; i < plane; i++) out[offset + i] = pixels[i * 3 + c]! * scale - shift;
+    for (let y = 0; y < size; y++) {
+      const from = ((crop.top + y) * crop.stride + crop.left) * 3 + c;
+      const to = c * plane + y * size;
+      for (let x = 0; x < size; x++) out[to + x] = pixels[from + x * 3]! * scale - shift;
+    }
   }
   return out;
 }

@@ -1,0 +1,64 @@
+/**
+ * What the benchmarks share: the machine description and BENCHMARKS.md, where each benchmark owns
+ * one section between its own start and end markers and rewrites only that.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const BENCHMARKS_FILE = path.join(REPO_ROOT, 'BENCHMARKS.md');
+
+export function osName(): string {
+  try {
+    const release = fs.readFileSync('/etc/os-release', 'utf8');
+    const pretty = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(release)?.[1];
+    if (pretty) return `${pretty} (kernel ${os.release()})`;
+  } catch {
+    // Not Linux, or no os-release: the generic name below will do.
+  }
+  return `${os.type()} ${os.release()}`;
+}
+
+/** The temp folder's file system matters (tmpfs is far faster than a disk), so it is reported. */
+export function fileSystemOf(dir: string): string {
+  const names: Record<number, string> = { 0x01021994: 'tmpfs', 0xef53: 'ext4', 0x9123683e: 'btrfs', 0x58465342: 'xfs', 0x794c7630: 'overlayfs', 0x2fc12fc1: 'zfs' };
+  try {
+    const type = fs.statfsSync(dir).type;
+    return names[type] ?? `type 0x${type.toString(16)}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** CPU, RAM, OS and Node lines for a section's header. */
+export function machineBasics(): string[] {
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  return [`- CPU: ${cpu}, ${os.availableParallelism()} cores`, `- RAM: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`, `- OS: ${osName()}`, `- Node: ${process.version}`];
+}
+
+/** How the benchmark was started, as one would type it again. */
+export function commandLine(npmScript: string, distScript: string, argv: readonly string[]): string {
+  const quoted = argv.map((arg) => (/^[\w./=:,-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');
+  if (process.env.npm_lifecycle_event === npmScript) return `npm run ${npmScript}${quoted ? ` -- ${quoted}` : ''}`;
+  return `node ${distScript}${quoted ? ` ${quoted}` : ''}`;
+}
+
+export function markdownTable(rows: readonly (readonly string[])[], header: readonly string[] = ['Measurement', 'Result', 'Notes']): string {
+  const cell = (text: string) => text.replaceAll('|', '\\|');
+  return [`| ${header.map(cell).join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
+}
+
+/**
+ * Replaces the text from `start` to `end` (markers included) in BENCHMARKS.md with `section`,
+ * which must begin with `start` and end with `end`; appends it when the markers are not there yet.
+ * Other benchmarks' sections stay as they are.
+ */
+export function writeBenchmarksSection(start: string, end: string, section: string, file = BENCHMARKS_FILE): void {
+  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  const next = from >= 0 && to > from ? current.slice(0, from) + section + current.slice(to + end.length) : `${current.trimEnd()}\n\n${section}\n`;
+  fs.writeFileSync(file, next);
+}
