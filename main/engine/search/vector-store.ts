@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../db/database.js';
+
+type Statement = BetterSqlite3.Statement<unknown[]>;
 
 /**
  * The vector store: one model's embeddings, keyed by photo id, and nearest-neighbour search over
@@ -35,24 +38,34 @@ import type { Db } from '../db/database.js';
  * Below INDEX_MIN_VECTORS (and whenever `exact` is asked) search is exact: sqlite-vec's
  * brute-force KNN over the float vectors, with `rowid IN (...)` for candidate ids.
  *
- * From INDEX_MIN_VECTORS on, a brute-force float scan grows linearly (≈0.5-0.7 s per query at 1M
- * × 512 on 2 cores) so search goes through a per-process in-memory binary index, built on the
- * first search from the stored vectors and kept in step through the change log:
+ * From INDEX_MIN_VECTORS on, a brute-force float scan grows linearly (≈0.7 s per query at 1M ×
+ * 512 on the 2-core bench machine), so search goes through a per-process in-memory binary index,
+ * built on the first search from the stored vectors (≈1.5 s at 1M) and then kept in step through
+ * the change log. Costs below are at 1M × 512 on that machine (see BENCHMARKS.md):
  *
- * 1. Codes: one bit per dimension, the sign of (x - centre), where the centre is the mean of the
- *    library's vectors. CLIP embeddings share a large common component (two unrelated photos
- *    have a cosine near 0.5), so sign bits of raw vectors are biased and carry less information;
- *    centred, each bit splits the library roughly in half. 64 bytes per 512-d vector: 64 MB at 1M.
- * 2. Shortlist: Hamming distance between the query's code and every code (or every candidate's
- *    code), computed by a tiny WebAssembly kernel built in this file (i64.popcnt: 8 popcounts per
- *    512-d vector; ≈ 5 ms per million on one core) with a histogram of the distances from which
- *    the threshold that keeps the SHORTLIST nearest is read without sorting.
- * 3. Refine: the shortlist is re-scored asymmetrically, the float query against the binary
- *    codes: <q, x - c> ≈ α·<q, sign(x - c)> with α = mean |x - c| per vector, summed from a
- *    per-query 256-entry table per byte. Much closer to the true order than Hamming distance.
- * 4. Rerank: the RERANK best by that estimate are read back from vec0 by rowid and scored exactly
- *    (cosine); the k best are returned. The scores are always exact; only membership of the top-k
- *    is approximate, and the sizes are set so that recall@10 stays ≥ 0.98 (test/bench/search-bench.ts).
+ * 1. Codes: one bit per dimension, the sign of (x - c), c being the mean of ~16k vectors sampled
+ *    across the table. CLIP embeddings share a large common component (two unrelated photos have
+ *    a cosine near 0.5), so sign bits of raw vectors are biased and carry less information;
+ *    centred, each bit splits the library roughly in half. 64 bytes per 512-d vector: 64 MB at 1M,
+ *    in WebAssembly memory, encoded by a SIMD kernel.
+ * 2. Shortlist (≈4.5 ms): a Hamming distance weighted by the query, popcount((x ^ q) & m1) +
+ *    popcount((x ^ q) & m2), where m1 and m2 mark the dimensions in which the query is farthest
+ *    from the centre (above the median and the 80th percentile of |q_j - c_j|): dimensions where
+ *    the query sits near the centre say little and count 0. Scanned over every code (or every
+ *    candidate's) by a WebAssembly kernel built in this file (i64.popcnt), with a histogram of
+ *    the distances from which the threshold keeping the SHORTLIST nearest is read without
+ *    sorting. On the benchmark's hard queries this keeps the true neighbours ~40x nearer the front
+ *    than plain Hamming distance.
+ * 3. Refine (≈1.5 ms for 31k): the shortlist re-scored asymmetrically, the float query against
+ *    the codes: Σ_j (q_j - c_j)·sign(x_j - c_j), summed by a kernel from a per-query table of 256
+ *    entries per code byte (each code touched a few slots ahead, so the cache misses overlap). On
+ *    the benchmark's data this ranks the true neighbours better than plain Hamming distance and
+ *    than the "principled" estimates of <q, x - c> with per-vector or per-dimension scales we
+ *    also tried.
+ * 4. Rerank (≈10-20 µs per vector): the RERANK best by that score are read back from vec0 by
+ *    rowid and scored exactly (cosine); the k best are returned. Scores are always exact; only
+ *    membership of the top-k is approximate, with sizes (searchSizes) set so that recall@10 stays
+ *    ≥ 0.98 on held-out queries.
  *
  * Why not sqlite-vec's own quantised search: a `bit[512]` column's KNN selects each chunk's top-k
  * by repeated minimum search, O(k × chunk) per chunk: k=100 over 100k vectors took 8 ms but k=1000
@@ -227,12 +240,23 @@ interface WasmMemory {
 }
 interface Kernel {
   memory: WasmMemory;
-  /** dist[i] = popcount(code[i] ^ query) for the n codes from `codes`; hist[dist]++. */
+  /**
+   * Weighted Hamming distances for the n codes from `codes`: with x = code ^ q, dist[i] =
+   * popcount(x & m1) + popcount(x & m2), where `query` holds q, m1, m2 (a code's size each);
+   * hist[dist]++ for each.
+   */
   ham(codes: number, n: number, query: number, dist: number, hist: number): void;
   /** The same for the codes at the n slot numbers (i32) at `slots`. */
   hamSlots(codes: number, slots: number, n: number, query: number, dist: number, hist: number): void;
   /** Writes (i32) every i with dist[i] <= threshold to `out`; returns how many. */
   collect(dist: number, n: number, threshold: number, out: number): number;
+  /** out[i] (f32) = Σ_b lut[256·b + byte b of the code at slot slots[i]] (lut: f32). */
+  score(codes: number, slots: number, n: number, lut: number, out: number): void;
+  /**
+   * Codes of the n vectors (f32) at `src`: sign bits of (v - centre) to `dst`. From a second
+   * module that needs WebAssembly SIMD; absent without it.
+   */
+  encode?: (src: number, n: number, center: number, dst: number) => void;
 }
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
@@ -281,48 +305,60 @@ const br = (depth: number) => [0x0c, depth];
 const brIf = (depth: number) => [0x0d, depth];
 
 /**
- * The kernel's module for codes of `words` 64-bit words. The XOR-popcount sum is unrolled for
- * exactly that many words, with the query's words held in locals.
+ * The kernel's module for codes of `words` 64-bit words. The distance sum is unrolled for exactly
+ * that many words, with the query's words and masks held in locals.
  */
 function kernelModule(words: number): Uint8Array {
   const codeBytes = words * 8;
-  const popsum = (base: number, firstQueryLocal: number) => {
+  const [AND64, F32_LOAD, F32_ADD, F32_STORE, I32_LOAD8U] = [0x83, 0x2a, 0x92, 0x38, 0x2d];
+  // Σ_w popcnt((code_w ^ q_w) & m1_w) + popcnt((code_w ^ q_w) & m2_w) for the code at local `base`;
+  // q, m1, m2 in locals q0.., q0+words.., q0+2·words..; `x` an i64 scratch local.
+  const distance = (base: number, x: number, q0: number) => {
     const out: number[] = [];
     for (let w = 0; w < words; w++) {
-      out.push(...get(base), ...i64Load(w * 8), ...get(firstQueryLocal + w), XOR64, POPCNT64);
+      out.push(
+        ...get(base), ...i64Load(w * 8), ...get(q0 + w), XOR64, ...tee(x),
+        ...get(q0 + words + w), AND64, POPCNT64, ...get(x), ...get(q0 + 2 * words + w), AND64, POPCNT64, ADD64,
+      );
       if (w > 0) out.push(ADD64);
     }
     return [...out, WRAP];
   };
-  const loadQuery = (queryParam: number, firstQueryLocal: number) =>
-    Array.from({ length: words }, (_, w) => [...get(queryParam), ...i64Load(w * 8), ...set(firstQueryLocal + w)]).flat();
+  const loadQuery = (queryParam: number, q0: number) =>
+    Array.from({ length: 3 * words }, (_, i) => [...get(queryParam), ...i64Load(i * 8), ...set(q0 + i)]).flat();
   const histIncrement = (hist: number, d: number, address: number) => [
     ...get(hist), ...get(d), ...i32(2), SHL, ADD, ...tee(address),
     ...get(address), ...i32Load, ...i32(1), ADD, ...i32Store,
   ];
+  const locals = (groups: [number, number][]) => wasmVec(groups.map(([count, type]) => [...uleb(count), type]));
+  // Touches the code PREFETCH slots ahead (a load whose value is dropped; it cannot be optimised
+  // away because it could trap), so that its cache miss overlaps this slot's work. The slot list
+  // is followed by PREFETCH zeros (slot 0) for the last iterations.
+  const prefetch = (slotsLocal: number) => [...get(slotsLocal), 0x28, 2, ...uleb(PREFETCH * 4), ...i32(codeBytes), MUL, ...get(0), ADD, ...i64Load(0), 0x1a];
 
-  // ham(codes, n, query, dist, hist); locals: 5 end, 6 d, 7 address, 8.. query words
+  // ham(codes, n, query, dist, hist); locals: 5 end, 6 d, 7 address, 8 x, 9.. query
   const ham = [
-    ...wasmVec([[3, I32], [words, I64]].map(([count, type]) => [...uleb(count!), type!])),
-    ...loadQuery(2, 8),
+    ...locals([[3, I32], [1 + 3 * words, I64]]),
+    ...loadQuery(2, 9),
     ...get(3), ...get(1), ...i32(1), SHL, ADD, ...set(5),
     ...BLOCK, ...LOOP,
     ...get(3), ...get(5), GE_U, ...brIf(1),
-    ...get(3), ...popsum(0, 8), ...tee(6), ...i32Store16,
+    ...get(3), ...distance(0, 8, 9), ...tee(6), ...i32Store16,
     ...histIncrement(4, 6, 7),
     ...get(0), ...i32(codeBytes), ADD, ...set(0),
     ...get(3), ...i32(2), ADD, ...set(3),
     ...br(0), END, END, END,
   ];
-  // hamSlots(codes, slots, n, query, dist, hist); locals: 6 end, 7 d, 8 address, 9 base, 10.. query words
+  // hamSlots(codes, slots, n, query, dist, hist); locals: 6 end, 7 d, 8 address, 9 base, 10 x, 11.. query
   const hamSlots = [
-    ...wasmVec([[4, I32], [words, I64]].map(([count, type]) => [...uleb(count!), type!])),
-    ...loadQuery(3, 10),
+    ...locals([[4, I32], [1 + 3 * words, I64]]),
+    ...loadQuery(3, 11),
     ...get(4), ...get(2), ...i32(1), SHL, ADD, ...set(6),
     ...BLOCK, ...LOOP,
     ...get(4), ...get(6), GE_U, ...brIf(1),
+    ...prefetch(1),
     ...get(1), ...i32Load, ...i32(codeBytes), MUL, ...get(0), ADD, ...set(9),
-    ...get(4), ...popsum(9, 10), ...tee(7), ...i32Store16,
+    ...get(4), ...distance(9, 10, 11), ...tee(7), ...i32Store16,
     ...histIncrement(5, 7, 8),
     ...get(1), ...i32(4), ADD, ...set(1),
     ...get(4), ...i32(2), ADD, ...set(4),
@@ -330,7 +366,7 @@ function kernelModule(words: number): Uint8Array {
   ];
   // collect(dist, n, threshold, out) -> count; locals: 4 i, 5 count
   const collect = [
-    ...wasmVec([[...uleb(2), I32]]),
+    ...locals([[2, I32]]),
     ...BLOCK, ...LOOP,
     ...get(4), ...get(1), GE_U, ...brIf(1),
     ...get(0), ...i32Load16u, ...get(2), LE_U,
@@ -343,43 +379,124 @@ function kernelModule(words: number): Uint8Array {
     ...br(0), END, END,
     ...get(5), END,
   ];
+  // score(codes, slots, n, lut, out); locals: 5 end, 6 base
+  const lookup = (b: number) => [...get(6), I32_LOAD8U, 0, ...uleb(b), ...i32(2), SHL, ...get(3), ADD, F32_LOAD, 2, ...uleb(b * 1024)];
+  const score = [
+    ...locals([[2, I32]]),
+    ...get(1), ...get(2), ...i32(2), SHL, ADD, ...set(5),
+    ...BLOCK, ...LOOP,
+    ...get(1), ...get(5), GE_U, ...brIf(1),
+    ...prefetch(1),
+    ...get(1), ...i32Load, ...i32(codeBytes), MUL, ...get(0), ADD, ...set(6),
+    ...get(4), ...lookup(0),
+    ...Array.from({ length: codeBytes - 1 }, (_, b) => [...lookup(b + 1), F32_ADD]).flat(),
+    F32_STORE, 2, 0,
+    ...get(1), ...i32(4), ADD, ...set(1),
+    ...get(4), ...i32(4), ADD, ...set(4),
+    ...br(0), END, END, END,
+  ];
   const funcType = (params: number, results: number[]) => [0x60, ...wasmVec(Array.from({ length: params }, () => [I32])), ...wasmVec(results.map((r) => [r]))];
   const body = (code: number[]) => [...uleb(code.length), ...code];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, wasmVec([funcType(5, []), funcType(6, []), funcType(4, [I32])])),
-    ...section(3, wasmVec([[0], [1], [2]])),
+    ...section(3, wasmVec([[0], [1], [2], [0]])),
     ...section(5, wasmVec([[0x00, ...uleb(1)]])),
     ...section(7, wasmVec([
       [...wasmName('memory'), 0x02, 0],
       [...wasmName('ham'), 0x00, 0],
       [...wasmName('hamSlots'), 0x00, 1],
       [...wasmName('collect'), 0x00, 2],
+      [...wasmName('score'), 0x00, 3],
     ])),
-    ...section(10, wasmVec([body(ham), body(hamSlots), body(collect)])),
+    ...section(10, wasmVec([body(ham), body(hamSlots), body(collect), body(score)])),
   ]);
 }
 
-const kernelModules = new Map<number, object>();
-
-function newKernel(words: number): Kernel {
-  let module = kernelModules.get(words);
-  if (!module) {
-    module = new WebAssembly.Module(kernelModule(words));
-    kernelModules.set(words, module);
+/**
+ * The SIMD encoder's module for `dim`-wide vectors (dim a multiple of 4), importing the kernel's
+ * memory. Per group of 4 floats: compare with the centre's (f32x4.gt) and take the 4 result bits
+ * (i32x4.bitmask) into the current 64-bit word. Several times faster than the same loop in
+ * JavaScript, which matters when a million vectors are encoded.
+ */
+function encodeModule(dim: number): Uint8Array {
+  const words = Math.ceil(dim / 64);
+  const groups = dim / 4;
+  const simd = (op: number, ...immediates: number[]) => [0xfd, ...uleb(op), ...immediates];
+  const v128Load = (offset: number) => simd(0x00, 4, ...uleb(offset));
+  const [F32X4_GT, I32X4_BITMASK] = [0x44, 0xa4];
+  const [I64_CONST, I64_EXTEND_U, I64_SHL, I64_OR, I64_STORE] = [0x42, 0xad, 0x86, 0x84, 0x37];
+  // encode(src, n, center, dst); locals: 4 end, 5 word (i64)
+  const code: number[] = [
+    ...wasmVec([[...uleb(1), I32], [...uleb(1), I64]]),
+    ...get(0), ...get(1), ...i32(dim * 4), MUL, ADD, ...set(4),
+    ...BLOCK, ...LOOP,
+    ...get(0), ...get(4), GE_U, ...brIf(1),
+  ];
+  for (let w = 0; w < words; w++) {
+    code.push(I64_CONST, 0, ...set(5));
+    for (let g = 0; g < 16 && w * 16 + g < groups; g++) {
+      const offset = (w * 16 + g) * 16;
+      code.push(
+        ...get(0), ...v128Load(offset), ...get(2), ...v128Load(offset), ...simd(F32X4_GT), ...simd(I32X4_BITMASK),
+        I64_EXTEND_U, I64_CONST, ...sleb(g * 4), I64_SHL, ...get(5), I64_OR, ...set(5),
+      );
+    }
+    code.push(...get(3), ...get(5), I64_STORE, 3, ...uleb(w * 8));
   }
-  return new WebAssembly.Instance(module, {}).exports as Kernel;
+  code.push(
+    ...get(0), ...i32(dim * 4), ADD, ...set(0),
+    ...get(3), ...i32(words * 8), ADD, ...set(3),
+    ...br(0), END, END, END,
+  );
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, wasmVec([[0x60, ...wasmVec(Array.from({ length: 4 }, () => [I32])), 0]])),
+    ...section(2, wasmVec([[...wasmName('k'), ...wasmName('memory'), 0x02, 0x00, ...uleb(1)]])),
+    ...section(3, wasmVec([[0]])),
+    ...section(7, wasmVec([[...wasmName('encode'), 0x00, 0]])),
+    ...section(10, wasmVec([[...uleb(code.length), ...code]])),
+  ]);
+}
+
+const wasmModules = new Map<string, object | null>();
+
+function compiled(key: string, bytes: () => Uint8Array): object | null {
+  if (!wasmModules.has(key)) {
+    try {
+      wasmModules.set(key, new WebAssembly.Module(bytes()));
+    } catch {
+      // Only the SIMD module can fail (a CPU without SSE4.1): the JavaScript encoder is used instead.
+      wasmModules.set(key, null);
+    }
+  }
+  return wasmModules.get(key)!;
+}
+
+function newKernel(dim: number): Kernel {
+  const words = Math.ceil(dim / 64);
+  const core = compiled(`core:${words}`, () => kernelModule(words));
+  if (!core) throw new Error('WebAssembly is not available');
+  const kernel = new WebAssembly.Instance(core, {}).exports as Kernel;
+  const simd = dim % 4 === 0 ? compiled(`encode:${dim}`, () => encodeModule(dim)) : null;
+  if (!simd) return kernel;
+  const { encode } = new WebAssembly.Instance(simd, { k: { memory: kernel.memory } }).exports as Pick<Kernel, 'encode'>;
+  return { memory: kernel.memory, ham: kernel.ham, hamSlots: kernel.hamSlots, collect: kernel.collect, score: kernel.score, encode };
 }
 
 // ---------------------------------------------------------------- the in-memory binary index
 
 const PAGE = 65_536;
+/** Vectors encoded per call of the SIMD encoder (its staging area: STAGE × dim floats). */
+const STAGE = 256;
+/** How many slots ahead the kernels touch the code they will need (see kernelModule). */
+const PREFETCH = 8;
 const align = (value: number, to: number) => Math.ceil(value / to) * to;
 
 /**
  * Binary codes of every vector, in WebAssembly memory (slot order), plus per slot its photo id
- * (0 once deleted) and its scale α. Deleted slots are left as holes until they are a tenth of the
- * index, then compacted.
+ * (0 once deleted). Deleted slots are left as holes until they are a tenth of the index, then
+ * compacted.
  */
 class BinaryIndex {
   readonly words: number;
@@ -391,23 +508,25 @@ class BinaryIndex {
   size = 0;
   live = 0;
   ids = new Int32Array(0);
-  private alpha = new Float32Array(0);
   /** photo id → slot + 1 (0: none). Photo ids are dense integers, so an array beats a Map. */
   private slotOf = new Int32Array(0);
+  // Byte offsets in WebAssembly memory of the areas after the codes; see reserve().
   private queryAt = 0;
   private histAt = 0;
   private distAt = 0;
   private slotsAt = 0;
   private outAt = 0;
-  private readonly lut: Float32Array;
+  private centerAt = 0;
+  private stageAt = 0;
+  private lutAt = 0;
+  private scoresAt = 0;
   buildMs = 0;
 
   constructor(readonly dim: number, readonly center: Float32Array, capacity: number) {
     this.words = Math.ceil(dim / 64);
     this.codeBytes = this.words * 8;
-    this.kernel = newKernel(this.words);
+    this.kernel = newKernel(dim);
     this.bytes = new Uint8Array(this.kernel.memory.buffer);
-    this.lut = new Float32Array(this.codeBytes * 256);
     this.reserve(capacity);
   }
 
@@ -417,34 +536,42 @@ class BinaryIndex {
 
   /** Bytes held: WebAssembly memory plus the per-slot and per-id arrays. */
   get memoryBytes(): number {
-    return this.kernel.memory.buffer.byteLength + this.ids.byteLength + this.alpha.byteLength + this.slotOf.byteLength + this.lut.byteLength;
+    return this.kernel.memory.buffer.byteLength + this.ids.byteLength + this.slotOf.byteLength;
   }
 
-  /** Makes room for `capacity` slots: codes first, then the per-query scratch areas. */
+  /**
+   * Makes room for `capacity` slots. Memory layout: the codes (slot order) from 0, then per-query
+   * scratch: the query's code and masks, the distance histogram, the distances, candidate slots,
+   * collected positions, the score table and scores; then the centre and a staging area for
+   * vectors being encoded.
+   */
   private reserve(capacity: number): void {
     if (capacity <= this.capacity) return;
-    const codesEnd = align(capacity * this.codeBytes, 8);
-    const queryAt = codesEnd;
-    const histAt = align(queryAt + this.codeBytes, 8);
-    const distAt = align(histAt + (this.words * 64 + 1) * 4, 8);
-    const slotsAt = align(distAt + capacity * 2, 8);
-    const outAt = slotsAt + capacity * 4;
-    const needed = outAt + capacity * 4;
+    this.queryAt = align(capacity * this.codeBytes, 16);
+    this.histAt = align(this.queryAt + 3 * this.codeBytes, 16);
+    this.distAt = align(this.histAt + (2 * this.words * 64 + 1) * 4, 16);
+    this.slotsAt = align(this.distAt + capacity * 2, 16);
+    this.outAt = align(this.slotsAt + (capacity + PREFETCH) * 4, 16);
+    this.lutAt = align(this.outAt + capacity * 4, 16);
+    this.scoresAt = align(this.lutAt + this.codeBytes * 256 * 4, 16);
+    this.centerAt = align(this.scoresAt + capacity * 4, 16);
+    this.stageAt = align(this.centerAt + this.dim * 4, 16);
+    const needed = this.stageAt + STAGE * this.dim * 4;
     const have = this.kernel.memory.buffer.byteLength;
     if (needed > have) this.kernel.memory.grow(Math.ceil((needed - have) / PAGE));
     this.bytes = new Uint8Array(this.kernel.memory.buffer);
-    this.queryAt = queryAt;
-    this.histAt = histAt;
-    this.distAt = distAt;
-    this.slotsAt = slotsAt;
-    this.outAt = outAt;
+    new Float32Array(this.kernel.memory.buffer, this.centerAt, this.dim).set(this.center);
     const ids = new Int32Array(capacity);
     ids.set(this.ids.subarray(0, this.size));
-    const alpha = new Float32Array(capacity);
-    alpha.set(this.alpha.subarray(0, this.size));
     this.ids = ids;
-    this.alpha = alpha;
     this.capacity = capacity;
+  }
+
+  /** Puts a slot list where the kernels read it, followed by the zeros their prefetch reads. */
+  private writeSlots(slots: Int32Array): void {
+    const area = new Int32Array(this.kernel.memory.buffer, this.slotsAt, slots.length + PREFETCH);
+    area.set(slots);
+    area.fill(0, slots.length);
   }
 
   /** The slot of a photo's vector, or -1. */
@@ -452,43 +579,60 @@ class BinaryIndex {
     return photoId < this.slotOf.length ? this.slotOf[photoId]! - 1 : -1;
   }
 
-  /** Writes the code of sign(v - centre) at byte `at`; returns α = mean |v - centre|. */
-  private encode(vector: Float32Array, at: number): number {
-    const { bytes, center, dim } = this;
-    let absolute = 0;
-    for (let b = 0; b < this.codeBytes; b++) {
-      let byte = 0;
-      const first = b * 8;
-      const last = Math.min(first + 8, dim);
-      for (let j = first; j < last; j++) {
-        const diff = vector[j]! - center[j]!;
-        if (diff > 0) {
-          byte |= 1 << (j - first);
-          absolute += diff;
-        } else {
-          absolute -= diff;
-        }
+  /** Writes the codes of the n vectors in `vectors` (n × dim floats) from byte `at` on. */
+  private encode(vectors: Float32Array, n: number, at: number): void {
+    const { dim, kernel } = this;
+    if (kernel.encode) {
+      for (let done = 0; done < n; done += STAGE) {
+        const batch = Math.min(STAGE, n - done);
+        new Float32Array(kernel.memory.buffer, this.stageAt, batch * dim).set(vectors.subarray(done * dim, (done + batch) * dim));
+        kernel.encode(this.stageAt, batch, this.centerAt, at + done * this.codeBytes);
       }
-      bytes[at + b] = byte;
+      return;
     }
-    return absolute / dim;
+    const { bytes, center, codeBytes } = this;
+    for (let v = 0; v < n; v++) {
+      for (let b = 0; b < codeBytes; b++) {
+        let byte = 0;
+        for (let j = b * 8, bit = 0; bit < 8 && j < dim; j++, bit++) {
+          if (vectors[v * dim + j]! > center[j]!) byte |= 1 << bit;
+        }
+        bytes[at + v * codeBytes + b] = byte;
+      }
+    }
+  }
+
+  /** Gives `photoId` a slot (a new one at the end if it has none); returns it. */
+  private claim(photoId: number): number {
+    const existing = this.slot(photoId);
+    if (existing >= 0) return existing;
+    if (this.size === this.capacity) this.reserve(Math.max(1024, Math.ceil(this.capacity * 1.5)));
+    if (photoId >= this.slotOf.length) {
+      const grown = new Int32Array(Math.max(photoId + 1, Math.ceil(this.slotOf.length * 1.5)));
+      grown.set(this.slotOf);
+      this.slotOf = grown;
+    }
+    const slot = this.size++;
+    this.ids[slot] = photoId;
+    this.slotOf[photoId] = slot + 1;
+    this.live++;
+    return slot;
   }
 
   upsert(photoId: number, vector: Float32Array): void {
-    let slot = this.slot(photoId);
-    if (slot < 0) {
-      if (this.size === this.capacity) this.reserve(Math.max(1024, Math.ceil(this.capacity * 1.5)));
-      if (photoId >= this.slotOf.length) {
-        const grown = new Int32Array(Math.max(photoId + 1, Math.ceil(this.slotOf.length * 1.5)));
-        grown.set(this.slotOf);
-        this.slotOf = grown;
-      }
-      slot = this.size++;
-      this.ids[slot] = photoId;
-      this.slotOf[photoId] = slot + 1;
-      this.live++;
+    const slot = this.claim(photoId);
+    this.encode(vector, 1, slot * this.codeBytes);
+  }
+
+  /** Adds vectors of photos not in the index yet (a build): n × dim floats for `photoIds`. */
+  append(photoIds: ArrayLike<number>, vectors: Float32Array): void {
+    const n = photoIds.length;
+    if (this.size + n > this.capacity) this.reserve(Math.max(this.size + n, Math.ceil(this.capacity * 1.5)));
+    const first = this.size;
+    for (let i = 0; i < n; i++) {
+      if (this.claim(photoIds[i]!) !== first + i) throw new Error(`photo ${photoIds[i]} is already in the index`);
     }
-    this.alpha[slot] = this.encode(vector, slot * this.codeBytes);
+    this.encode(vectors, n, first * this.codeBytes);
   }
 
   remove(photoId: number): void {
@@ -509,7 +653,6 @@ class BinaryIndex {
       if (to !== from) {
         this.bytes.copyWithin(to * this.codeBytes, from * this.codeBytes, (from + 1) * this.codeBytes);
         this.ids[to] = photoId;
-        this.alpha[to] = this.alpha[from]!;
         this.slotOf[photoId] = to + 1;
       }
       to++;
@@ -519,17 +662,30 @@ class BinaryIndex {
   }
 
   /**
-   * Stage 1: the slots whose codes are nearest the query's in Hamming distance: at least `wanted`
-   * of them (all tied at the threshold distance are kept), over every slot or over `slots`.
+   * Stage 1: the slots whose codes are nearest the query's, at least `wanted` of them (all tied at
+   * the threshold distance are kept), over every slot or over `slots`. The distance is a Hamming
+   * distance weighted by what the query says about each dimension, |q_j - c_j|, in three levels:
+   * dimensions below the median weight count 0, above it 1, above the 80th percentile 2. On the
+   * benchmark's hard queries this keeps the true neighbours ~40x nearer the front than plain
+   * Hamming distance, for two popcounts per word instead of one.
    */
   shortlist(query: Float32Array, wanted: number, slots: Int32Array | null): Int32Array {
-    this.encode(query, this.queryAt);
+    const { dim, center, codeBytes } = this;
+    this.encode(query, 1, this.queryAt);
+    const weight = Float32Array.from(query, (value, j) => Math.abs(value - center[j]!));
+    const sorted = weight.slice().sort();
+    const levels = [sorted[Math.floor(dim * 0.5)]!, sorted[Math.floor(dim * 0.8)]!];
+    levels.forEach((level, l) => {
+      const mask = this.bytes.subarray(this.queryAt + (l + 1) * codeBytes, this.queryAt + (l + 2) * codeBytes);
+      mask.fill(0);
+      for (let j = 0; j < dim; j++) if (weight[j]! >= level) mask[j >> 3]! |= 1 << (j & 7);
+    });
     const n = slots ? slots.length : this.size;
     const buffer = this.kernel.memory.buffer;
-    const hist = new Uint32Array(buffer, this.histAt, this.words * 64 + 1);
+    const hist = new Uint32Array(buffer, this.histAt, 2 * this.words * 64 + 1);
     hist.fill(0);
     if (slots) {
-      new Int32Array(buffer, this.slotsAt, n).set(slots);
+      this.writeSlots(slots);
       this.kernel.hamSlots(0, this.slotsAt, n, this.queryAt, this.distAt, this.histAt);
     } else {
       this.kernel.ham(0, n, this.queryAt, this.distAt, this.histAt);
@@ -548,43 +704,73 @@ class BinaryIndex {
   }
 
   /**
-   * Stage 2: the `keep` slots of `slots` with the best asymmetric estimate of <q, x - c>, as photo
-   * ids, skipping deleted slots and `exclude`d photos.
+   * Stage 2: the `keep` slots of `slots` with the best asymmetric score Σ_j (q_j - c_j)·b_j, where
+   * b_j = ±1 is the stored sign of (x_j - c_j): the float query against the binary codes, summed
+   * by the kernel from a per-query table of 256 entries per code byte. Returned as photo ids,
+   * without deleted slots and `exclude`d photos.
    */
   refine(query: Float32Array, slots: Int32Array, keep: number, exclude: ReadonlySet<number>): number[] {
-    const { lut, codeBytes, bytes, ids, alpha, dim } = this;
-    // lut[256·b + v] = Σ over the 8 bits i of byte value v: ±q[8b + i] (+ when the bit is set).
+    const { codeBytes, ids, dim, center } = this;
+    const buffer = this.kernel.memory.buffer;
+    // lut[256·b + v] = Σ over the 8 bits i of byte value v: ±(q - c)[8b + i], + where the bit is set.
+    const lut = new Float32Array(buffer, this.lutAt, codeBytes * 256);
     for (let b = 0; b < codeBytes; b++) {
       const base = b * 256;
       let negative = 0;
-      for (let i = 0; i < 8 && b * 8 + i < dim; i++) negative -= query[b * 8 + i]!;
+      for (let j = b * 8; j < Math.min(b * 8 + 8, dim); j++) negative -= query[j]! - center[j]!;
       lut[base] = negative;
       for (let v = 1; v < 256; v++) {
         const low = v & -v;
         const j = b * 8 + 31 - Math.clz32(low);
-        lut[base + v] = lut[base + (v ^ low)]! + (j < dim ? 2 * query[j]! : 0);
+        lut[base + v] = lut[base + (v ^ low)]! + (j < dim ? 2 * (query[j]! - center[j]!) : 0);
       }
     }
-    const scores = new Float32Array(slots.length);
-    const kept = new Int32Array(slots.length);
+    const n = slots.length;
+    this.writeSlots(slots);
+    this.kernel.score(0, this.slotsAt, n, this.lutAt, this.scoresAt);
+    const all = new Float32Array(buffer, this.scoresAt, n);
+    const scores = new Float32Array(n);
+    const kept = new Int32Array(n);
     let count = 0;
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i]!;
-      const photoId = ids[slot]!;
-      if (photoId === 0 || exclude.has(photoId)) continue;
-      let sum = 0;
-      const at = slot * codeBytes;
-      for (let b = 0; b < codeBytes; b++) sum += lut[b * 256 + bytes[at + b]!]!;
-      scores[count] = alpha[slot]! * sum;
+    const excluding = exclude.size > 0;
+    for (let i = 0; i < n; i++) {
+      const photoId = ids[slots[i]!]!;
+      if (photoId === 0 || (excluding && exclude.has(photoId))) continue;
+      scores[count] = all[i]!;
       kept[count++] = photoId;
     }
     if (count <= keep) return Array.from(kept.subarray(0, count));
-    const cut = scores.slice(0, count).sort()[count - keep]!;
+    const cut = kthLargest(scores.slice(0, count), keep);
     const out: number[] = [];
     for (let i = 0; i < count && out.length < keep; i++) if (scores[i]! > cut) out.push(kept[i]!);
     for (let i = 0; i < count && out.length < keep; i++) if (scores[i] === cut) out.push(kept[i]!);
     return out;
   }
+}
+
+/** The k-th largest value (1-based) of `values`, which it reorders: quickselect, O(n) expected. */
+function kthLargest(values: Float32Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! > pivot) i++;
+      while (values[j]! < pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i++] = values[j]!;
+        values[j--] = t;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  return values[target]!;
 }
 
 // ---------------------------------------------------------------- per-process shared state
@@ -600,6 +786,8 @@ interface SharedState {
   index: BinaryIndex | null;
   /** Whether sqlite-vec's shadow tables have the layout this file reads directly. */
   shadow: boolean;
+  /** Prepared statements by SQL text (preparing costs more than running most of them). */
+  statements: Map<string, Statement>;
 }
 
 const sharedStates = new WeakMap<Db, Map<string, SharedState>>();
@@ -655,7 +843,7 @@ export class VectorStore {
     const states = statesOf(db);
     let state = states.get(tableName);
     if (!state) {
-      state = { seq: -1, count: 0, index: null, shadow: shadowLayoutOk(db, tableName) };
+      state = { seq: -1, count: 0, index: null, shadow: shadowLayoutOk(db, tableName), statements: new Map() };
       states.set(tableName, state);
     }
     this.state = state;
@@ -736,8 +924,13 @@ export class VectorStore {
     }
   }
 
-  private sql(source: string) {
-    return this.db.prepare(source);
+  private sql(source: string): Statement {
+    let statement = this.state.statements.get(source);
+    if (!statement) {
+      statement = this.db.prepare<unknown[]>(source);
+      this.state.statements.set(source, statement);
+    }
+    return statement;
   }
 
   // ---- writes
@@ -849,8 +1042,9 @@ export class VectorStore {
 
   /**
    * Brings the count and the index up to the change log, in one read transaction. A short log
-   * tail is applied to the index; a long one (or one already pruned) drops it, to be rebuilt by
-   * the next search.
+   * tail is applied to the index (a put costs a vector read, ≈10 µs); a long one (more than a
+   * 32nd of the index: applying it would cost about what a rebuild does) or one already pruned
+   * drops the index, to be rebuilt by the next search.
    */
   private refresh(): void {
     const state = this.state;
@@ -861,7 +1055,7 @@ export class VectorStore {
       if (index && seq > state.seq) {
         const oldest = this.sql(`SELECT min(seq) FROM ${this.changes}`).pluck().get() as number | null;
         const pending = seq - state.seq;
-        if (oldest !== null && oldest <= state.seq + 1 && pending <= Math.max(5_000, index.live / 8)) {
+        if (oldest !== null && oldest <= state.seq + 1 && pending <= Math.max(5_000, index.live / 32)) {
           const rows = this.sql(`SELECT photo_id, op FROM ${this.changes} WHERE seq > ? ORDER BY seq`).raw().all(state.seq) as [number, number][];
           const read = this.sql(`SELECT embedding FROM ${this.table} WHERE rowid = ?`).pluck();
           for (const [photoId, op] of rows) {
@@ -886,49 +1080,84 @@ export class VectorStore {
   }
 
   /**
-   * Calls `visit` with every stored vector (a view, valid only during the call), or with a sample:
-   * the vectors of every `stride`-th chunk.
+   * Calls `visit` with batches of stored vectors: their photo ids and their floats (ids.length ×
+   * dim, a view valid only during the call). With `stride`, only every stride-th chunk (a sample).
+   * Reads sqlite-vec's chunk tables directly when their layout is known (see shadowLayoutOk),
+   * else pages through vec0's own full scan.
    */
-  private forEachVector(visit: (photoId: number, vector: Float32Array) => void, stride = 1): void {
+  private forEachBatch(visit: (photoIds: readonly number[], vectors: Float32Array) => void, stride = 1): void {
     const dim = this.dim;
     if (!this.state.shadow) {
-      let i = 0;
+      const ids: number[] = [];
+      const batch = new Float32Array(256 * dim);
+      let row = 0;
       for (const [rowid, blob] of this.sql(`SELECT rowid, embedding FROM ${this.table}`).raw().iterate() as IterableIterator<[number, Buffer]>) {
-        if (Math.floor(i++ / CHUNK_SIZE) % stride === 0) visit(rowid, floatsOf(blob));
+        if (Math.floor(row++ / CHUNK_SIZE) % stride !== 0) continue;
+        batch.set(floatsOf(blob), ids.length * dim);
+        ids.push(rowid);
+        if (ids.length === 256) {
+          visit(ids, batch);
+          ids.length = 0;
+        }
       }
+      if (ids.length > 0) visit(ids, batch.subarray(0, ids.length * dim));
       return;
     }
-    const chunks = this.sql(
-      `SELECT c.validity, c.rowids, v.vectors FROM ${quote(`${this.tableName}_chunks`)} c JOIN ${quote(`${this.tableName}_vector_chunks00`)} v ON v.rowid = c.chunk_id WHERE c.chunk_id % ? = 0 ORDER BY c.chunk_id`,
-    ).raw();
-    for (const [validity, rowids, vectors] of chunks.iterate(stride) as IterableIterator<[Buffer, Buffer, Buffer]>) {
-      const all = floatsOf(vectors);
-      const slots = Math.min(validity.length * 8, rowids.length / 8, all.length / dim);
+    // Two plain scans merged here: a join of the two tables made SQLite's planner scan the vector
+    // chunks once per chunk row (6x slower). The chunk rows are small (validity bits and rowids).
+    const slotsOf = new Map<number, { validity: Buffer; rowids: Buffer }>();
+    for (const [chunkId, validity, rowids] of this.sql(`SELECT chunk_id, validity, rowids FROM ${quote(`${this.tableName}_chunks`)} WHERE chunk_id % ? = 0`)
+      .raw()
+      .iterate(stride) as IterableIterator<[number, Buffer, Buffer]>) {
+      slotsOf.set(chunkId, { validity, rowids });
+    }
+    const vectorChunks = this.sql(`SELECT rowid, vectors FROM ${quote(`${this.tableName}_vector_chunks00`)} WHERE rowid % ? = 0`).raw();
+    for (const [chunkId, blob] of vectorChunks.iterate(stride) as IterableIterator<[number, Buffer]>) {
+      const chunk = slotsOf.get(chunkId);
+      if (!chunk) continue;
+      const all = floatsOf(blob);
+      const slots = Math.min(chunk.validity.length * 8, chunk.rowids.length / 8, all.length / dim);
+      const ids: number[] = [];
+      let contiguous = true;
       for (let i = 0; i < slots; i++) {
-        if (((validity[i >> 3]! >> (i & 7)) & 1) === 0) continue;
-        visit(Number(rowids.readBigInt64LE(i * 8)), all.subarray(i * dim, (i + 1) * dim));
+        if (((chunk.validity[i >> 3]! >> (i & 7)) & 1) === 0) continue;
+        if (ids.length !== i) contiguous = false;
+        ids.push(Number(chunk.rowids.readBigInt64LE(i * 8)));
       }
+      if (ids.length === 0) continue;
+      if (contiguous) {
+        visit(ids, all.subarray(0, ids.length * dim));
+        continue;
+      }
+      const packed = new Float32Array(ids.length * dim);
+      for (let i = 0, n = 0; i < slots; i++) {
+        if (((chunk.validity[i >> 3]! >> (i & 7)) & 1) !== 0) packed.set(all.subarray(i * dim, (i + 1) * dim), dim * n++);
+      }
+      visit(ids, packed);
     }
   }
 
   /**
    * Builds the binary index from every stored vector, in one read transaction with the log
-   * position it matches. The centre is the mean of up to ~16k vectors spread over the table.
+   * position it matches. The centre is the mean of ~16k vectors sampled across the table.
    */
   private build(): void {
     const state = this.state;
     const started = performance.now();
+    const dim = this.dim;
     this.db.transaction(() => {
       const seq = this.currentSeq();
       const count = this.countStored();
-      const center = new Float64Array(this.dim);
+      const sum = new Float64Array(dim);
       let sampled = 0;
-      this.forEachVector((_, vector) => {
-        for (let j = 0; j < vector.length; j++) center[j] = center[j]! + vector[j]!;
-        sampled++;
+      this.forEachBatch((ids, vectors) => {
+        for (let v = 0; v < ids.length; v++) {
+          for (let j = 0; j < dim; j++) sum[j] = sum[j]! + vectors[v * dim + j]!;
+        }
+        sampled += ids.length;
       }, Math.max(1, Math.floor(count / CHUNK_SIZE / 1024)));
-      const index = new BinaryIndex(this.dim, Float32Array.from(center, (sum) => sum / Math.max(1, sampled)), Math.ceil(count * 1.1) + 1024);
-      this.forEachVector((photoId, vector) => index.upsert(photoId, vector));
+      const index = new BinaryIndex(dim, Float32Array.from(sum, (total) => total / Math.max(1, sampled)), Math.ceil(count * 1.1) + 1024);
+      this.forEachBatch((ids, vectors) => index.append(ids, vectors));
       index.buildMs = performance.now() - started;
       state.index = index;
       state.count = index.live;
@@ -951,18 +1180,18 @@ export class VectorStore {
     if (!options.includeHidden) {
       for (const id of this.sql(`SELECT id FROM photos WHERE orphaned_at IS NOT NULL`).pluck().iterate() as IterableIterator<number>) exclude.add(id);
     }
-    let candidates: number[] | null = null;
-    if (options.candidateIds) {
-      candidates = [...new Set(options.candidateIds)].filter((id) => !exclude.has(id));
-      if (candidates.length === 0) return [];
-    }
+    const candidateIds = options.candidateIds;
+    if (candidateIds && candidateIds.length === 0) return [];
     this.refresh();
     // Below half the threshold (a library that shrank) the exact scan is cheap again.
     if (this.state.index && this.state.count < INDEX_MIN_VECTORS / 2) this.state.index = null;
     if (!options.exact && !this.state.index && this.state.count >= INDEX_MIN_VECTORS) this.build();
     const index = this.state.index;
-    if (options.exact || !index) return this.exactSearch(q, k, candidates, exclude);
-    return this.approximateSearch(index, q, k, candidates, exclude, options.tuning);
+    if (options.exact || !index) {
+      const candidates = candidateIds ? [...new Set(candidateIds)].filter((id) => !exclude.has(id)) : null;
+      return candidates?.length === 0 ? [] : this.exactSearch(q, k, candidates, exclude);
+    }
+    return this.approximateSearch(index, q, k, candidateIds ?? null, exclude, options.tuning);
   }
 
   /** Exact: sqlite-vec's brute-force KNN, or a scan in JS when k is past vec0's limit. */
@@ -984,17 +1213,21 @@ export class VectorStore {
   private scanSearch(q: Float32Array, k: number, candidates: number[] | null, exclude: ReadonlySet<number>): VectorHit[] {
     const allowed = candidates ? new Set(candidates) : null;
     const top = new TopK(k);
-    this.forEachVector((photoId, vector) => {
-      if (allowed ? allowed.has(photoId) : !exclude.has(photoId)) top.offer(photoId, dot(q, vector));
+    const dim = this.dim;
+    this.forEachBatch((ids, vectors) => {
+      ids.forEach((photoId, i) => {
+        if (allowed ? allowed.has(photoId) : !exclude.has(photoId)) top.offer(photoId, dot(q, vectors.subarray(i * dim, (i + 1) * dim)));
+      });
     });
     return top.sorted();
   }
 
   /** Exact scores for `photoIds`, the k best. */
-  private rerank(q: Float32Array, photoIds: Iterable<number>, k: number): VectorHit[] {
+  private rerank(q: Float32Array, photoIds: number[], k: number): VectorHit[] {
     const read = this.sql(`SELECT embedding FROM ${this.table} WHERE rowid = ?`).pluck();
     const top = new TopK(k);
-    for (const photoId of photoIds) {
+    // In id order: neighbouring ids share b-tree pages and chunks (≈7% faster at 1M).
+    for (const photoId of photoIds.sort((a, b) => a - b)) {
       const blob = read.get(BigInt(photoId)) as Buffer | undefined;
       if (blob) top.offer(photoId, dot(q, floatsOf(blob)));
     }
@@ -1005,17 +1238,23 @@ export class VectorStore {
     index: BinaryIndex,
     q: Float32Array,
     k: number,
-    candidates: number[] | null,
+    candidateIds: readonly number[] | Int32Array | null,
     exclude: ReadonlySet<number>,
     tuning: VectorSearchOptions['tuning'],
   ): VectorHit[] {
     let slots: Int32Array | null = null;
-    if (candidates) {
-      slots = new Int32Array(candidates.length);
+    if (candidateIds) {
+      // Candidate ids to slots: unknown ids (no vector), duplicates and excluded photos dropped.
+      // A typed array and a bitmap rather than Sets: a filter can pass hundreds of thousands.
+      slots = new Int32Array(candidateIds.length);
+      const seen = new Uint8Array((index.size >> 3) + 1);
       let n = 0;
-      for (const photoId of candidates) {
-        const slot = index.slot(photoId);
-        if (slot >= 0) slots[n++] = slot;
+      for (let i = 0; i < candidateIds.length; i++) {
+        const slot = index.slot(candidateIds[i]!);
+        if (slot < 0 || (seen[slot >> 3]! & (1 << (slot & 7))) !== 0) continue;
+        seen[slot >> 3]! |= 1 << (slot & 7);
+        if (exclude.size > 0 && exclude.has(index.ids[slot]!)) continue;
+        slots[n++] = slot;
       }
       slots = slots.subarray(0, n);
       if (n <= Math.max(EXACT_CANDIDATES, tuning?.rerank ?? 0)) return this.rerank(q, Array.from(slots, (slot) => index.ids[slot]!), k);
@@ -1025,18 +1264,23 @@ export class VectorStore {
     // Deleted slots and excluded photos are dropped after the shortlist, so it is made that much longer.
     const holes = slots ? 0 : index.dead + exclude.size;
     const near = index.shortlist(q, shortlist + holes, slots);
-    return this.rerank(q, index.refine(q, near, rerank, exclude), k);
+    return this.rerank(q, index.refine(q, near, rerank, slots ? EMPTY : exclude), k);
   }
 }
 
+const EMPTY: ReadonlySet<number> = new Set();
+
 /**
  * How many candidates each stage keeps, for a first pass over `population` vectors. Tuned with
- * test/bench/search-bench.ts on clustered CLIP-like vectors for recall@10 ≥ 0.98 with a margin:
- * the shortlist grows with the population (Hamming distance is coarse: 513 values for 512 bits);
- * the rerank, which costs a vector read each, grows slowly and with k.
+ * test/bench/search-bench.ts on clustered CLIP-like vectors (see BENCHMARKS.md): the shortlist
+ * grows with the population (the weighted Hamming distance is coarse, ~800 values, and scoring
+ * the shortlist costs ~50 ns a code); the rerank costs one vector read from vec0 each (≈10-15 µs
+ * at 1M), so it grows slowly, and with k. At 1M: 31k shortlisted, 600 reranked; recall@10 1.000 on
+ * held-out queries and ≈0.98 on queries far from every photo. Fewer reranked would be faster at no
+ * cost on easy queries (the benchmark's sweep) and cost recall on hard ones.
  */
 export function searchSizes(population: number, k: number, tuning: VectorSearchOptions['tuning'] = {}): { shortlist: number; rerank: number } {
-  const rerank = tuning.rerank ?? Math.max(4 * k, Math.round(160 + population / 4_000));
-  const shortlist = tuning.shortlist ?? Math.max(8 * rerank, 4_096, Math.round(population / 64));
+  const rerank = tuning.rerank ?? Math.max(4 * k, Math.round(400 + population / 5_000));
+  const shortlist = tuning.shortlist ?? Math.max(8 * rerank, 16_384, Math.round(population / 32));
   return { shortlist: Math.min(population, shortlist), rerank: Math.min(population, rerank) };
 }
