@@ -272,10 +272,12 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Where the embeddings stand: how many photos have one, how many lack one, and why. */
   embeddingSummary(): EmbeddingSummary {
     const choice = this.clipChoice();
-    if (!choice.entry) return { model: null, embedded: 0, missing: this.store.counts().ok, skipped: choice.reason ?? 'no CLIP model' };
     const ok = this.store.counts().ok;
-    const dim = choice.entry.preprocessing.embedding_dim;
-    const embedded = typeof dim === 'number' ? VectorStore.open(this.db, choice.entry.id, dim).count() : 0;
+    if (!choice.entry) return { model: null, embedded: 0, missing: ok, skipped: choice.reason ?? 'no CLIP model' };
+    // Only a model that has embedded before has a table; reading the summary must not create one
+    // (`iris doctor` changes nothing).
+    const registered = VectorStore.models(this.db).find((info) => info.modelId === choice.entry!.id);
+    const embedded = registered ? VectorStore.open(this.db, registered.modelId, registered.dim).count() : 0;
     return { model: choice.entry.id, embedded, missing: Math.max(0, ok - embedded), skipped: choice.reason ?? this.embedUnavailable };
   }
 

@@ -42,7 +42,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import { peakRssBytes } from '../helpers/peak-rss.js';
 import type { ModelEntry } from '../../main/engine/models/catalog.js';
+import { mapWithConcurrency } from '../../main/engine/scanner.js';
 import { BENCHMARKS_FILE, commandLine, fileSystemOf, machineBasics, markdownTable, writeBenchmarksSection } from './benchmarks-md.js';
 import { BENCH_MODELS_DIR, VISION_MODEL_FILE, VIT_B32_RANDOM_ID, VIT_B32_RANDOM_PARAMETERS, ensureVitB32Random } from '../fixtures/vit-b32-random.js';
 
@@ -157,30 +159,6 @@ function log(message: string): void {
   process.stderr.write(`clip-bench: ${message}\n`);
 }
 
-/** This process's peak resident set: VmHWM on Linux (see scan-bench.ts for why not maxRSS), else maxRSS. */
-function peakRss(): number {
-  try {
-    const match = /^VmHWM:\s*(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-    if (match) return Number(match[1]) * 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS * 1024;
-}
-
-/** Runs `work` over `items`, `limit` at a time, keeping the results in order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /** The aggregate `cpu` line of /proc/stat: busy (including steal) and total jiffies; null off Linux. */
 function cpuJiffies(): { busy: number; total: number } | null {
@@ -380,7 +358,7 @@ async function ensurePhotoSet(options: Options): Promise<PhotoSet> {
     fs.mkdirSync(dir, { recursive: true });
     log(`generating ${photos} photos ${width}x${height} in ${dir} (cached for later runs)`);
     let written = 0;
-    await mapLimit(
+    await mapWithConcurrency(
       Array.from({ length: photos }, (_, i) => i),
       CORES,
       async (index) => {
@@ -505,16 +483,16 @@ async function stageDecode(input: StageInput): Promise<DecodeResult> {
   sharp.cache(false);
   const files = listPhotos(input.photosDir);
   const { preprocess, source } = await loadPreprocess(benchEntry(input.modelsDir));
-  await mapLimit(files.slice(0, CORES), CORES, (file) => preprocess(file)); // warm-up (libvips start-up)
+  await mapWithConcurrency(files.slice(0, CORES), CORES, (file) => preprocess(file)); // warm-up (libvips start-up)
   const passes: number[] = [];
   for (let run = 0; run < input.runs; run++) {
     cpuAccount.begin();
     const started = performance.now();
-    await mapLimit(files, CORES, (file) => preprocess(file));
+    await mapWithConcurrency(files, CORES, (file) => preprocess(file));
     passes.push((performance.now() - started) / 1000 / files.length);
     cpuAccount.end();
   }
-  return { stage: 'decode', source, secondsPerImage: median(passes), passes, peakRss: peakRss() };
+  return { stage: 'decode', source, secondsPerImage: median(passes), passes, peakRss: peakRssBytes() };
 }
 
 async function stageEncoder(input: StageInput): Promise<EncoderResult> {
@@ -547,7 +525,7 @@ async function stageEncoder(input: StageInput): Promise<EncoderResult> {
   } finally {
     await session.release();
   }
-  return { stage: 'encoder', ortVersion: ort.env.versions.node ?? 'unknown', loadSeconds, batches, peakRss: peakRss() };
+  return { stage: 'encoder', ortVersion: ort.env.versions.node ?? 'unknown', loadSeconds, batches, peakRss: peakRssBytes() };
 }
 
 async function stageTransformers(input: StageInput): Promise<TransformersResult> {
@@ -594,7 +572,7 @@ async function stageTransformers(input: StageInput): Promise<TransformersResult>
   } finally {
     await extractor.dispose();
   }
-  return { stage: 'transformers', version, ortVersion: own('onnxruntime-node'), loadSeconds, modes, peakRss: peakRss() };
+  return { stage: 'transformers', version, ortVersion: own('onnxruntime-node'), loadSeconds, modes, peakRss: peakRssBytes() };
 }
 
 /**
@@ -618,7 +596,7 @@ async function stageReference(input: StageInput): Promise<ReferenceResult> {
       const ready: Float32Array[] = [];
       let decoded = 0;
       let wake: (() => void) | null = null;
-      const decoding = mapLimit(files, CORES, async (file) => {
+      const decoding = mapWithConcurrency(files, CORES, async (file) => {
         ready.push(await preprocess(file));
         decoded++;
         wake?.();
@@ -639,7 +617,7 @@ async function stageReference(input: StageInput): Promise<ReferenceResult> {
       passes.push(files.length / ((performance.now() - started) / 1000));
       cpuAccount.end();
     }
-    return { stage: 'reference', source, batch: REFERENCE_BATCH, imagesPerSecond: median(passes), passes, peakRss: peakRss() };
+    return { stage: 'reference', source, batch: REFERENCE_BATCH, imagesPerSecond: median(passes), passes, peakRss: peakRssBytes() };
   } finally {
     await session.release();
   }
@@ -714,14 +692,14 @@ async function stageIris(input: StageInput): Promise<IrisResult> {
   const runs: IrisRun[] = [];
   for (let run = 0; run < input.runs; run++) {
     const result = await measureIrisPipeline(input.modelsDir, input.photosDir);
-    if (result.pending) return { stage: 'iris', ...result, peakRss: peakRss() };
+    if (result.pending) return { stage: 'iris', ...result, peakRss: peakRssBytes() };
     runs.push(result);
     log(`  Iris pipeline: ${perSecond(result.imagesPerSecond)}`);
   }
   // The run with the median rate stands for the stage; the others are listed beside it.
   const sorted = [...runs].sort((a, b) => a.imagesPerSecond - b.imagesPerSecond);
   const middle = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  return { stage: 'iris', ...middle, rates: runs.map((run) => run.imagesPerSecond), peakRss: peakRss() };
+  return { stage: 'iris', ...middle, rates: runs.map((run) => run.imagesPerSecond), peakRss: peakRssBytes() };
 }
 
 const STAGES = { decode: stageDecode, encoder: stageEncoder, transformers: stageTransformers, reference: stageReference, iris: stageIris } as const;

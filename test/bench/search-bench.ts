@@ -23,6 +23,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Db, openDatabase } from '../../main/engine/db/database.js';
 import { INDEX_MIN_VECTORS, searchSizes, type VectorHit, VectorStore } from '../../main/engine/search/vector-store.js';
+import { peakRssBytes } from '../helpers/peak-rss.js';
+import { mulberry32 } from '../helpers/random.js';
 import { commandLine, fileSystemOf, machineBasics, markdownTable, writeBenchmarksSection } from './benchmarks-md.js';
 
 const SECTION_START = '<!-- bench:search:start -->';
@@ -79,17 +81,6 @@ function log(message: string): void {
 
 // ---------------------------------------------------------------- synthetic CLIP-like vectors
 
-/** mulberry32: small, fast, seedable. */
-function random(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
-
 /** Standard normal deviates (Box-Muller, both outputs used). */
 function gaussian(rand: () => number): () => number {
   let spare: number | null = null;
@@ -127,7 +118,7 @@ class ClipLikeGenerator {
   private readonly sceneCount: number;
 
   constructor(size: number, seed: number) {
-    this.rand = random(seed);
+    this.rand = mulberry32(seed);
     this.g = gaussian(this.rand);
     const order = Array.from({ length: DIM }, (_, i) => i);
     for (let i = DIM - 1; i > 0; i--) {
@@ -199,15 +190,6 @@ function recallAt(actual: readonly VectorHit[], expected: readonly VectorHit[]):
   return actual.filter((hit) => truth.has(hit.photoId)).length / expected.length;
 }
 
-function peakRss(): number {
-  try {
-    const match = /^VmHWM:\s*(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-    if (match) return Number(match[1]) * 1024;
-  } catch {
-    // Not Linux: fall back below.
-  }
-  return process.resourceUsage().maxRSS * 1024;
-}
 
 interface QueryRun {
   p50: number;
@@ -323,7 +305,7 @@ function benchSize(size: number, options: Options): SizeResult {
       filtered,
       hard,
       sweep,
-      peakRss: peakRss(),
+      peakRss: peakRssBytes(),
     };
   } finally {
     db.close();

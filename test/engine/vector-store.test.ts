@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Db, openDatabase } from '../../main/engine/db/database.js';
 import { EXACT_CANDIDATES, INDEX_MIN_VECTORS, tableNameFor, type VectorHit, VectorStore } from '../../main/engine/search/vector-store.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { mulberry32 } from '../helpers/random.js';
 
 const dirs: string[] = [];
 
@@ -29,17 +30,6 @@ function addPhotos(db: Db, ids: Iterable<number>): void {
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-/** mulberry32: small, fast, seedable. */
-function random(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
-
 function gaussian(rand: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand());
 }
@@ -49,10 +39,10 @@ function gaussian(rand: () => number): () => number {
  * `clusters` cluster centres, and per-vector noise. Not normalised, as real exports are not.
  */
 function clustered(dim: number, clusters: number, seed: number): () => Float32Array {
-  const g = gaussian(random(seed));
+  const g = gaussian(mulberry32(seed));
   const mean = Float32Array.from({ length: dim }, () => g() * 0.05);
   const centres = Array.from({ length: clusters }, () => Float32Array.from({ length: dim }, () => g() * 0.04));
-  const rand = random(seed + 1);
+  const rand = mulberry32(seed + 1);
   return () => {
     const centre = centres[Math.floor(rand() * clusters)]!;
     return Float32Array.from({ length: dim }, (_, j) => 3 * (mean[j]! + centre[j]! + g() * 0.03));
@@ -218,13 +208,13 @@ describe('VectorStore exact search', () => {
     ({ db } = library());
     addPhotos(db, range(1, 3000));
     store = VectorStore.open(db, 'clip', dim);
-    const g = gaussian(random(7));
+    const g = gaussian(mulberry32(7));
     for (const id of range(1, 3000)) vectors.set(id, Float32Array.from({ length: dim }, () => g()));
     store.putMany([...vectors].map(([photoId, embedding]) => ({ photoId, embedding })));
   });
 
   it('returns the same top-k as brute force on random data', () => {
-    const g = gaussian(random(8));
+    const g = gaussian(mulberry32(8));
     for (let i = 0; i < 20; i++) {
       const query = Float32Array.from({ length: dim }, () => g());
       assertSameHits(store.search(query, 10), bruteForce(vectors, query, 10), `query ${i}`);
@@ -233,7 +223,7 @@ describe('VectorStore exact search', () => {
   });
 
   it('returns the true top-k among candidateIds, not a filtered global top-k', () => {
-    const g = gaussian(random(9));
+    const g = gaussian(mulberry32(9));
     const candidates = range(1, 3000).filter((id) => id % 7 === 3);
     const allowed = new Set(candidates);
     for (let i = 0; i < 10; i++) {
@@ -291,7 +281,7 @@ describe('VectorStore quantised search (large library)', () => {
   });
 
   it('keeps to candidateIds: exact for a small set, true top-k among a large one', () => {
-    const rand = random(12);
+    const rand = mulberry32(12);
     const small = range(1, total).filter(() => rand() < (EXACT_CANDIDATES * 0.8) / total);
     const large = range(1, total).filter(() => rand() < 0.3);
     let recall = 0;
