@@ -3,26 +3,14 @@ import path from 'node:path';
 import { LibraryWatcher, UsageError, errorMessage, type PhotoEvent } from '../engine/index.js';
 import { runDoctor } from '../engine/doctor.js';
 import { irisVersion } from '../version.js';
-import { type CommandContext, EXIT, emit, globals, out, withEngine } from './context.js';
+import { type CommandContext, EXIT, emit, globals, out, untilSignal, withEngine } from './context.js';
 export { EXIT } from './context.js';
 import { formatDoctor, formatFolders, formatIndexSummary, formatPhotos } from './format.js';
 import { attachProgressBar } from './progress.js';
 import { registerSettingsCommands } from './commands/settings.js';
 import { registerSearchCommands } from './commands/search.js';
 import { registerModelsCommands } from './commands/models.js';
-
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const handler = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-      resolve(signal);
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-  });
-}
+import { registerServeCommand } from './commands/serve.js';
 
 function describeEvent(event: PhotoEvent): string {
   switch (event.event) {
@@ -36,7 +24,7 @@ function describeEvent(event: PhotoEvent): string {
 }
 
 /** Command groups that live in their own files (main/cli/commands). */
-const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerSettingsCommands, registerModelsCommands];
+const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerSettingsCommands, registerModelsCommands, registerServeCommand];
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command()

@@ -64,15 +64,34 @@ async function probeExecutionProviders(device: Device): Promise<{ executionProvi
   return { executionProviders, backends, probes };
 }
 
+/**
+ * The device this library runs models on and what each execution provider does here, every
+ * provider probed with a real session (doctor, and the Settings page of the app).
+ */
+export async function probeDevice(engine: Engine, requested?: string): Promise<Pick<DoctorReport, 'executionProviders'> & { device: Omit<DoctorReport['device'], 'requested'> }> {
+  const { device, source } = resolveDeviceWithSource(requested, engine.store);
+  const { executionProviders, backends, probes } = await probeExecutionProviders(device);
+  // What a session would get now: the first provider the device tries whose probe worked.
+  const firstWorking = (wanted: Device) => candidateProviders(wanted, process.platform, backends).find((p) => probes.some((r) => r.provider === p && r.available)) ?? null;
+  return {
+    executionProviders,
+    device: {
+      setting: engine.store.getSetting('device') ?? null,
+      effective: device,
+      source,
+      tries: candidateProviders(device, process.platform, backends),
+      resolvesTo: firstWorking(device),
+      autoResolvesTo: firstWorking('auto'),
+    },
+  };
+}
+
 /** Everything a bug report needs, gathered without changing the library. */
 export async function runDoctor(engine: Engine, options: { device?: string } = {}): Promise<DoctorReport> {
   const db = engine.database;
   const sqlite = db.prepare(`SELECT sqlite_version() AS sqlite, vec_version() AS vec`).get() as { sqlite: string; vec: string };
   const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check).join('; ');
-  const { device, source } = resolveDeviceWithSource(options.device, engine.store);
-  const { executionProviders, backends, probes } = await probeExecutionProviders(device);
-  // What a session would get now: the first provider the device tries whose probe worked.
-  const firstWorking = (wanted: Device) => candidateProviders(wanted, process.platform, backends).find((p) => probes.some((r) => r.provider === p && r.available)) ?? null;
+  const probed = await probeDevice(engine, options.device);
   const problems = db.prepare(`SELECT at, scope, path, message FROM problems ORDER BY id DESC LIMIT 10`).all() as { at: number; scope: string; path: string | null; message: string }[];
   return {
     versions: {
@@ -96,16 +115,8 @@ export async function runDoctor(engine: Engine, options: { device?: string } = {
     counts: engine.store.counts(),
     jobs: engine.store.jobs.counts(),
     integrity,
-    executionProviders,
-    device: {
-      requested: options.device ?? null,
-      setting: engine.store.getSetting('device') ?? null,
-      effective: device,
-      source,
-      tries: candidateProviders(device, process.platform, backends),
-      resolvesTo: firstWorking(device),
-      autoResolvesTo: firstWorking('auto'),
-    },
+    executionProviders: probed.executionProviders,
+    device: { requested: options.device ?? null, ...probed.device },
     lastRuntime: loadRuntimeReport(engine.store),
     embeddings: { ...engine.embeddingSummary(), modelsDir: engine.modelsDir },
     recentProblems: problems.map((p) => ({ ...p, at: new Date(p.at).toISOString() })),

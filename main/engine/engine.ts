@@ -89,6 +89,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly moves: MoveTracker;
   private closed = false;
   private stopRequested = false;
+  /** The user paused the queue (the app's Jobs panel): jobs stay queued until resumeJobs. */
+  private jobsPaused = false;
 
   private constructor(
     readonly layout: LibraryLayout,
@@ -286,9 +288,33 @@ export class Engine extends EventEmitter<EngineEvents> {
    * decoded (queued after, so a photo that cannot be read is not also tried by the model).
    */
   async runJobs(): Promise<void> {
+    if (this.jobsPaused) return;
     this.queueEmbeddings();
     await this.runner.drain(this.runnerHooks());
     if (this.queueEmbeddings() > 0) await this.runner.drain(this.runnerHooks());
+  }
+
+  /** Lets the jobs in flight finish and starts no more; scans still record files (and queue their jobs). */
+  async pauseJobs(): Promise<void> {
+    this.jobsPaused = true;
+    await this.runner.stop();
+  }
+
+  /** Works the queue again (in the background; progress comes as events). */
+  resumeJobs(): void {
+    if (!this.jobsPaused || this.stopRequested) return;
+    this.jobsPaused = false;
+    this.runner.resume();
+    this.runJobs().catch((error: unknown) => this.reportProblem({ scope: 'read', path: null, message: errorMessage(error) }));
+  }
+
+  get paused(): boolean {
+    return this.jobsPaused;
+  }
+
+  /** True while the job runner is working (an index, a watcher event, a resume). */
+  get working(): boolean {
+    return this.runner.busy;
   }
 
   /** Search, similar, duplicates and tags over the library's CLIP model; a UsageError says why not. */

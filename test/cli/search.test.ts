@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import sharp from 'sharp';
 import { COLOURS } from '../fixtures/clip-fixture.js';
-import { repoRoot, runIris, tempDir } from '../helpers/fixtures.js';
+import { runIris, tempDir } from '../helpers/fixtures.js';
+import { colourOf, dominantPhoto, fixtureModels } from '../helpers/colour-photos.js';
 
 /**
  * Semantic search end to end: the real CLI, real onnxruntime sessions on the fixture CLIP (whose
@@ -13,24 +13,11 @@ import { repoRoot, runIris, tempDir } from '../helpers/fixtures.js';
  * tokenizing, the embed job, the vector store or the ranking is wrong, a colour lands in the wrong place.
  */
 
-const fixtureModels = path.join(repoRoot, 'test', 'fixtures', 'models');
 
 interface Hit {
   id: number;
   path: string;
   score: number;
-}
-
-/** A photo mostly of `main`, with a smaller block of `accent` so no two photos are alike in bytes. */
-async function dominantPhoto(file: string, main: readonly number[], accent: readonly number[], format: 'jpeg' | 'png' | 'webp' = 'jpeg'): Promise<string> {
-  const rgb = (c: readonly number[]) => ({ r: Math.round(c[0]! * 255), g: Math.round(c[1]! * 255), b: Math.round(c[2]! * 255) });
-  const block = await sharp({ create: { width: 40, height: 30, channels: 3, background: rgb(accent) } }).png().toBuffer();
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  await sharp({ create: { width: 160, height: 120, channels: 3, background: rgb(main) } })
-    .composite([{ input: block, left: 110, top: 80 }])
-    .toFormat(format)
-    .toFile(file);
-  return file;
 }
 
 function json<T>(args: string[], env: NodeJS.ProcessEnv = {}): T {
@@ -39,7 +26,6 @@ function json<T>(args: string[], env: NodeJS.ProcessEnv = {}): T {
   return JSON.parse(run.stdout) as T;
 }
 
-const colourOf = (file: string) => path.basename(file).split('-')[0];
 
 describe('semantic search on the fixture CLIP', () => {
   const photos = tempDir('iris-colours-');

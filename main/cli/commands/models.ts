@@ -7,6 +7,8 @@ import { UsageError, errorMessage } from '../../engine/errors.js';
 import { type Catalog, CATALOG_FILE, type ModelEntry, catalogDirFor, loadCatalog, modelFilePath } from '../../engine/models/catalog.js';
 import { type DownloadProgress, type FileState, expectedFromLocal, installModel, verifyModel } from '../../engine/models/download.js';
 import { defaultModelsDir } from '../../engine/paths.js';
+import { hasAnyFile, modelBytes, modelState } from '../../engine/models/state.js';
+export type { ModelState } from '../../engine/models/state.js';
 import { type CommandContext, EXIT, type GlobalOptions, emit, globals, out } from '../context.js';
 
 /**
@@ -14,9 +16,6 @@ import { type CommandContext, EXIT, type GlobalOptions, emit, globals, out } fro
  * (models/catalog.json) and their files in the models folder (`--models`, IRIS_MODELS, default the
  * install's models/). No library is opened.
  */
-
-/** A model's files on disk, judged without hashing (list stays instant; `verify` hashes). */
-export type ModelState = 'installed' | 'missing' | 'partial' | 'corrupt' | 'unpinned';
 
 interface Location {
   modelsDir: string;
@@ -36,40 +35,6 @@ function pick(catalog: Catalog, ids: readonly string[]): ModelEntry[] {
     throw new UsageError(`unknown model${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the catalog has: ${catalog.models.map((model) => model.id).join(', ')}`);
   }
   return [...new Set(ids)].map((id) => catalog.models.find((model) => model.id === id)!);
-}
-
-/** Total bytes of a model, when every file's size is known (from the catalog or pinned.json). */
-function modelBytes(modelsDir: string, model: ModelEntry): number | null {
-  let total = 0;
-  for (const file of model.files) {
-    const expected = expectedFromLocal(modelsDir, model, file);
-    if (!expected) return null;
-    total += expected.bytes;
-  }
-  return total;
-}
-
-function modelState(modelsDir: string, model: ModelEntry): ModelState {
-  let present = 0;
-  let unpinned = false;
-  let partial = false;
-  for (const file of model.files) {
-    const target = modelFilePath(modelsDir, model, file);
-    const stat = fs.statSync(target, { throwIfNoEntry: false });
-    if (fs.existsSync(`${target}.part`)) partial = true;
-    if (!stat) continue;
-    present++;
-    const expected = expectedFromLocal(modelsDir, model, file);
-    if (!expected) unpinned = true;
-    else if (stat.size !== expected.bytes) return 'corrupt';
-  }
-  if (present === 0) return partial ? 'partial' : 'missing';
-  if (present < model.files.length) return 'partial';
-  return unpinned ? 'unpinned' : 'installed';
-}
-
-function hasAnyFile(modelsDir: string, model: ModelEntry): boolean {
-  return model.files.some((file) => fs.existsSync(modelFilePath(modelsDir, model, file)));
 }
 
 export function formatBytes(bytes: number | null): string {

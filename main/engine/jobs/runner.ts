@@ -96,10 +96,23 @@ export class JobRunner {
     return this.draining;
   }
 
-  /** Lets the jobs in flight finish, then takes no more. */
+  /** Lets the jobs in flight finish, then takes no more (until resume). */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.draining;
+  }
+
+  /** Takes jobs again after stop(); the caller drains. */
+  resume(): void {
+    this.stopping = false;
+  }
+
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
+  get busy(): boolean {
+    return this.draining !== null;
   }
 
   private async loop(hooks: RunnerHooks): Promise<void> {

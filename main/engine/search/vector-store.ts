@@ -1005,6 +1005,22 @@ export class VectorStore {
     return this.sql(`SELECT rowid FROM ${this.rowidSource} ORDER BY rowid`).pluck().all() as number[];
   }
 
+  /** Every stored vector with its photo id (the library map lays them all out). */
+  readAll(): { photoIds: number[]; vectors: Float32Array } {
+    const count = this.count();
+    const photoIds: number[] = [];
+    const vectors = new Float32Array(count * this.dim);
+    this.db.transaction(() =>
+      this.forEachBatch((ids, batch) => {
+        // count() and the scan share the transaction, so they agree; the guard only protects the copy.
+        if (photoIds.length + ids.length > count) return;
+        vectors.set(batch.subarray(0, ids.length * this.dim), photoIds.length * this.dim);
+        photoIds.push(...ids);
+      }),
+    )();
+    return { photoIds, vectors: vectors.subarray(0, photoIds.length * this.dim) };
+  }
+
   /**
    * SQL (no parameters) selecting `photo_id` for every readable, visible photo without an
    * embedding: what the embedding jobs should work on.

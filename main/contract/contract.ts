@@ -1,0 +1,366 @@
+/**
+ * The one contract between the Iris UI and everything behind it: every call (name, argument schema,
+ * result schema) and every event stream. Main validates renderer calls with it, the preload exposes
+ * exactly its names as `window.iris`, the renderer takes its types from it, the browser-mode
+ * WebSocket serves it, and tests call it. There is no other channel.
+ *
+ * Adding a capability = one entry here + one handler in the engine service (main/engine/service)
+ * or, for the few calls only a host can answer (native dialogs, opening links), in the host.
+ *
+ * Plain zod, no Node or Electron imports: this file is bundled into the preload and the renderer.
+ */
+import { z } from 'zod';
+
+// ---- shared shapes ----
+
+const PhotoId = z.number().int().positive();
+const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/, { error: 'expected a date like 2024-07-31' });
+const NoArgs = z.strictObject({});
+
+export const FolderSchema = z.object({
+  id: z.number().int(),
+  path: z.string(),
+  addedAt: z.number(),
+  scannedAt: z.number().nullable(),
+  lastError: z.string().nullable(),
+});
+
+export const PhotoStatusSchema = z.enum(['pending', 'ok', 'failed']);
+
+export const PhotoDetailSchema = z.object({
+  id: z.number().int(),
+  hash: z.string(),
+  path: z.string(),
+  paths: z.array(z.string()),
+  size: z.number(),
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  format: z.string().nullable(),
+  takenAt: z.string().nullable(),
+  takenAtSource: z.enum(['exif', 'mtime']).nullable(),
+  camera: z.string().nullable(),
+  lens: z.string().nullable(),
+  gps: z.object({ lat: z.number(), lon: z.number(), alt: z.number().nullable() }).nullable(),
+  orientation: z.number().nullable(),
+  status: PhotoStatusSchema,
+  error: z.string().nullable(),
+  /** Zero-shot tags saved for this photo (`tags.zeroShot` with save), best first. */
+  tags: z.array(z.object({ label: z.string(), score: z.number() })),
+  /** Filled by the captions issue (#5); null until then. */
+  caption: z.string().nullable(),
+});
+
+/**
+ * The grid's view of the library, newest first, in columns rather than objects: 100,000 photos
+ * travel as three arrays (~2 MB of JSON) instead of 100,000 objects.
+ */
+export const TimelineSchema = z.object({
+  ids: z.array(z.number().int()),
+  /** Capture time as epoch ms (EXIF wall-clock read as UTC, so months group as the camera saw them), or null. */
+  takenAt: z.array(z.number().nullable()),
+  /** width / height after EXIF orientation, 1 when unknown (still decoding). */
+  aspect: z.array(z.number()),
+});
+
+const SearchFiltersSchema = {
+  folderId: z.number().int().positive().optional(),
+  after: IsoDate.optional(),
+  before: IsoDate.optional(),
+  formats: z.array(z.string().regex(/^[a-z0-9]{2,8}$/)).max(16).optional(),
+  limit: z.number().int().min(1).max(500).optional(),
+};
+
+export const SearchResultSchema = z.object({
+  model: z.string(),
+  results: z.array(z.object({ id: z.number().int(), score: z.number() })),
+  timings: z.object({ encode_ms: z.number(), search_ms: z.number() }),
+});
+
+export const SettingStateSchema = z.object({
+  key: z.string(),
+  value: z.unknown(),
+  default: z.unknown(),
+  source: z.enum(['setting', 'default']),
+  description: z.string(),
+  problem: z.string().optional(),
+});
+
+export const JobKindCountsSchema = z.object({ kind: z.string(), pending: z.number(), running: z.number(), done: z.number(), failed: z.number() });
+
+export const ModelInfoSchema = z.object({
+  id: z.string(),
+  task: z.string(),
+  description: z.string().nullable(),
+  license: z.string().nullable(),
+  /** Total bytes of its files (null when some size is not pinned). */
+  bytes: z.number().nullable(),
+  installed: z.boolean(),
+  /** The CLIP model this library embeds with. */
+  active: z.boolean(),
+  /** This model is being downloaded now. */
+  installing: z.boolean(),
+});
+
+export const ProgressEventSchema = z.union([
+  z.object({ phase: z.literal('scan'), found: z.number(), current: z.string().nullable() }),
+  z.object({ phase: z.literal('read'), done: z.number(), total: z.number(), rate: z.number(), etaSeconds: z.number().nullable(), current: z.string().nullable() }),
+  z.object({
+    phase: z.literal('jobs'),
+    kind: z.string(),
+    done: z.number(),
+    failed: z.number(),
+    total: z.number(),
+    rate: z.number(),
+    etaSeconds: z.number().nullable(),
+    current: z.string().nullable(),
+  }),
+]);
+
+// ---- calls ----
+
+/**
+ * Who answers a call. `engine`: the engine service, wherever it runs. `host`: the process that owns
+ * the window or the socket (desktop main or `iris serve`), because only it can (a native dialog).
+ */
+type Handler = 'engine' | 'host';
+
+interface CallSpec {
+  args: z.ZodType;
+  result: z.ZodType;
+  handledBy: Handler;
+  /**
+   * True for the one call that takes a file path from the UI (typing a folder in browser mode).
+   * The desktop app refuses it from the renderer: there the folder comes from the native dialog.
+   */
+  takesPath?: true;
+  /** Not callable by any UI: main asks the engine for it to serve `iris://` (media bytes by id). */
+  internal?: true;
+  description: string;
+}
+
+/** Keeps each entry's literal types (handledBy, internal, the exact schemas) for the mapped types below. */
+function call<const S extends CallSpec>(spec: S): S {
+  return spec;
+}
+
+export const calls = {
+  'app.capabilities': call({
+    description: 'What this window can do: desktop (native folder dialog, external links) or browser mode.',
+    handledBy: 'host',
+    args: NoArgs,
+    result: z.object({ mode: z.enum(['desktop', 'browser']), nativeFolderDialog: z.boolean(), openExternal: z.boolean() }),
+  }),
+  'app.openExternal': call({
+    description: 'Opens an https link in the system browser (desktop only; the URL is checked by main).',
+    handledBy: 'host',
+    args: z.strictObject({ url: z.url({ protocol: /^https$/ }).max(2048) }),
+    result: z.object({ opened: z.boolean() }),
+  }),
+  'library.status': call({
+    description: 'The library at a glance: where it is, counts, the CLIP model and whether work is running.',
+    handledBy: 'engine',
+    args: NoArgs,
+    result: z.object({
+      version: z.string(),
+      libraryDir: z.string(),
+      modelsDir: z.string(),
+      folders: z.number(),
+      photos: z.object({ total: z.number(), ok: z.number(), pending: z.number(), failed: z.number() }),
+      clip: z.object({ model: z.string().nullable(), installed: z.boolean(), reason: z.string().nullable(), embedded: z.number(), missing: z.number() }),
+      indexing: z.boolean(),
+      paused: z.boolean(),
+    }),
+  }),
+  'library.rescan': call({
+    description: 'Scans the folders (one, or all) and works the queue in the background; progress comes as events.',
+    handledBy: 'engine',
+    args: z.strictObject({ folderId: z.number().int().positive().optional() }),
+    result: z.object({ started: z.boolean() }),
+  }),
+  'folders.list': call({ description: 'The library folders.', handledBy: 'engine', args: NoArgs, result: z.array(FolderSchema) }),
+  'folders.choose': call({
+    description: 'Desktop: the native folder dialog, then adds and indexes the chosen folder (null when cancelled).',
+    handledBy: 'host',
+    args: NoArgs,
+    result: FolderSchema.nullable(),
+  }),
+  'folders.add': call({
+    description: 'Browser mode: adds a folder typed by the user, then indexes it.',
+    handledBy: 'engine',
+    takesPath: true,
+    args: z.strictObject({ path: z.string().min(1).max(4096) }),
+    result: FolderSchema,
+  }),
+  'folders.remove': call({
+    description: 'Forgets a folder and its photos (the files on disk are never touched).',
+    handledBy: 'engine',
+    args: z.strictObject({ folderId: z.number().int().positive() }),
+    result: z.object({ photos: z.number() }),
+  }),
+  'photos.timeline': call({
+    description: 'Every visible photo for the grid, newest first (optionally one folder).',
+    handledBy: 'engine',
+    args: z.strictObject({ folderId: z.number().int().positive().optional() }),
+    result: TimelineSchema,
+  }),
+  'photos.get': call({ description: 'One photo: metadata, tags, caption.', handledBy: 'engine', args: z.strictObject({ id: PhotoId }), result: PhotoDetailSchema }),
+  'search.text': call({
+    description: 'Photos that match a sentence, best first, with optional filters.',
+    handledBy: 'engine',
+    args: z.strictObject({ query: z.string().trim().min(1).max(1000), ...SearchFiltersSchema }),
+    result: SearchResultSchema,
+  }),
+  'search.similar': call({
+    description: 'Photos that look like this one, best first (itself excluded).',
+    handledBy: 'engine',
+    args: z.strictObject({ photoId: PhotoId, ...SearchFiltersSchema }),
+    result: SearchResultSchema,
+  }),
+  'tags.zeroShot': call({
+    description: 'Scores user-named labels on photos (softmax over "a photo of a {label}"); with save, keeps each photo\'s best label.',
+    handledBy: 'engine',
+    args: z.strictObject({
+      photoIds: z.array(PhotoId).min(1).max(2000),
+      labels: z.array(z.string().trim().min(1).max(100)).min(1).max(64),
+      save: z.boolean().optional(),
+    }),
+    result: z.array(z.object({ photoId: z.number().int(), labels: z.array(z.object({ label: z.string(), probability: z.number() })) })),
+  }),
+  'jobs.status': call({
+    description: 'The queue: per kind counts, paused or not, and the latest failures with their errors.',
+    handledBy: 'engine',
+    args: NoArgs,
+    result: z.object({
+      paused: z.boolean(),
+      running: z.boolean(),
+      kinds: z.array(JobKindCountsSchema),
+      failures: z.array(z.object({ photoId: z.number().nullable(), path: z.string(), error: z.string() })),
+    }),
+  }),
+  'jobs.pause': call({ description: 'Lets the jobs in flight finish and starts no more.', handledBy: 'engine', args: NoArgs, result: z.object({ paused: z.boolean() }) }),
+  'jobs.resume': call({ description: 'Works the queue again.', handledBy: 'engine', args: NoArgs, result: z.object({ paused: z.boolean() }) }),
+  'settings.list': call({ description: 'Every library setting with its value and source.', handledBy: 'engine', args: NoArgs, result: z.array(SettingStateSchema) }),
+  'settings.set': call({
+    description: 'Stores a setting (validated by its own schema); null restores the default.',
+    handledBy: 'engine',
+    args: z.strictObject({ key: z.string().min(1).max(64), value: z.string().max(256).nullable() }),
+    result: SettingStateSchema,
+  }),
+  'device.status': call({
+    description: 'Execution providers (each probed), the device setting and what the last session really ran on.',
+    handledBy: 'engine',
+    args: NoArgs,
+    result: z.object({
+      setting: z.string(),
+      resolvesTo: z.string().nullable(),
+      providers: z.array(z.object({ name: z.string(), available: z.boolean().nullable(), reason: z.string().nullable() })),
+      lastRuntime: z.object({ model: z.string(), provider: z.string(), fallbacks: z.array(z.object({ provider: z.string(), reason: z.string() })) }).nullable(),
+    }),
+  }),
+  'models.list': call({ description: 'The catalog with what is installed.', handledBy: 'engine', args: NoArgs, result: z.array(ModelInfoSchema) }),
+  'models.install': call({
+    description: 'Downloads and verifies a model (resumable); progress comes as models.progress events.',
+    handledBy: 'engine',
+    args: z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/) }),
+    result: z.object({ downloaded: z.array(z.string()), present: z.array(z.string()) }),
+  }),
+  'models.verify': call({
+    description: 'Re-hashes an installed model\'s files against the catalog.',
+    handledBy: 'engine',
+    args: z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/) }),
+    result: z.object({ files: z.array(z.object({ path: z.string(), state: z.string() })) }),
+  }),
+  'map.layout': call({
+    description: 'The library laid out in 2-D by similarity of its CLIP embeddings (UMAP), in [0, 1]², cached until the embeddings change.',
+    handledBy: 'engine',
+    args: NoArgs,
+    result: z.object({ model: z.string().nullable(), points: z.array(z.object({ id: z.number().int(), x: z.number(), y: z.number() })) }),
+  }),
+  'media.read': call({
+    description: 'The bytes behind iris://thumb/<id>, iris://preview/<id> and iris://photo/<id> (by id, never by path).',
+    handledBy: 'engine',
+    internal: true,
+    args: z.strictObject({ kind: z.enum(['thumb', 'preview', 'photo']), id: PhotoId }),
+    result: z.object({ mime: z.string(), bytes: z.custom<Uint8Array>((value) => value instanceof Uint8Array, { error: 'expected bytes' }) }),
+  }),
+} as const;
+
+export type CallName = keyof typeof calls;
+export type CallArgs<N extends CallName> = z.input<(typeof calls)[N]['args']>;
+export type CallResult<N extends CallName> = z.output<(typeof calls)[N]['result']>;
+
+/** The calls a UI may make (everything but the internal ones). */
+export const uiCallNames = (Object.keys(calls) as CallName[]).filter((name) => !(calls[name] as { internal?: true }).internal);
+export type UiCallName = { [N in CallName]: (typeof calls)[N] extends { internal: true } ? never : N }[CallName];
+/** The calls the engine service answers (the rest are answered by the host: desktop main or `iris serve`). */
+export type EngineCallName = { [N in CallName]: (typeof calls)[N] extends { handledBy: 'engine' } ? N : never }[CallName];
+export type HostCallName = Exclude<CallName, EngineCallName>;
+export const engineCallNames = (Object.keys(calls) as CallName[]).filter((name) => calls[name].handledBy === 'engine') as EngineCallName[];
+/** Arguments after validation (defaults applied, strings trimmed). */
+export type ParsedArgs<N extends CallName> = z.output<(typeof calls)[N]['args']>;
+
+// ---- events ----
+
+export const events = {
+  /** Scanning, reading and job progress. */
+  progress: ProgressEventSchema,
+  /** A file in a watched folder was added, changed, moved, removed, or could not be read. */
+  photo: z.object({ event: z.enum(['added', 'changed', 'moved', 'removed', 'failed']), path: z.string(), photoId: z.number().nullable(), from: z.string().optional(), error: z.string().optional() }),
+  /** Something the user should know (a folder that cannot be read, a model that cannot run). */
+  problem: z.object({ scope: z.string(), path: z.string().nullable(), message: z.string() }),
+  /** The queue started, finished, paused or resumed. */
+  'jobs.state': z.object({ running: z.boolean(), paused: z.boolean() }),
+  /** Model download progress. */
+  'models.progress': z.object({ id: z.string(), file: z.string(), received: z.number(), total: z.number().nullable(), done: z.boolean() }),
+  /** The engine process: up, restarting after a crash (the desktop app restarts it), or given up. */
+  'engine.state': z.object({ state: z.enum(['ready', 'restarting', 'failed']), message: z.string().nullable() }),
+  /** Reserved for issue 5 (ask a photo): one streamed token of an answer. */
+  'chat.token': z.object({ chatId: z.string(), token: z.string(), done: z.boolean() }),
+  /** Reserved for issue 6 (edits): a preview image of a running edit (PNG as a data: URL). */
+  'edit.preview': z.object({ editId: z.string(), step: z.number(), steps: z.number(), image: z.string() }),
+} as const;
+
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+export const eventNames = Object.keys(events) as EventName[];
+
+/**
+ * `window.iris`: what the preload exposes and what the browser-mode client implements. Calls are
+ * one generic function (each name checked against the contract) rather than one property each, so
+ * the bridge has exactly one shape to audit.
+ */
+export interface IrisApi {
+  readonly calls: readonly UiCallName[];
+  call<N extends UiCallName>(name: N, args: CallArgs<N>): Promise<CallResult<N>>;
+  /** Subscribes to an event stream; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+/** A call refused or failed, as every transport reports it. */
+export interface CallError {
+  /**
+   * `invalid-args`, `unknown-call`, `forbidden` (not from this window / not from a UI), `unavailable`
+   * (engine restarting, connection lost), `not-found` (no such photo or thumbnail), `usage` (a clear
+   * user error: no model installed, folder not found), `internal` (a bug: the message says what).
+   */
+  code: 'invalid-args' | 'unknown-call' | 'forbidden' | 'unavailable' | 'not-found' | 'usage' | 'internal';
+  message: string;
+}
+
+/** Validates a call's arguments; the error message names the call and the offending field. */
+export function parseCallArgs<N extends CallName>(name: N, args: unknown): { ok: true; value: z.output<(typeof calls)[N]['args']> } | { ok: false; error: CallError } {
+  const spec = calls[name];
+  const parsed = spec.args.safeParse(args ?? {});
+  if (parsed.success) return { ok: true, value: parsed.data as z.output<(typeof calls)[N]['args']> };
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` (${issue.path.join('.')})` : '';
+  return { ok: false, error: { code: 'invalid-args', message: `${name}: ${issue?.message ?? 'invalid arguments'}${where}` } };
+}
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}

@@ -1,0 +1,223 @@
+import {
+  type CallError,
+  type CallName,
+  type EngineCallName,
+  type EventName,
+  type EventPayload,
+  calls,
+  isCallName,
+  parseCallArgs,
+} from '../../contract/contract.js';
+import { Engine, type EngineOptions } from '../engine.js';
+import { UsageError, errorMessage } from '../errors.js';
+import type { Folder } from '../library-store.js';
+import { VectorStore } from '../search/vector-store.js';
+import { LibraryWatcher, type WatchOptions } from '../watcher.js';
+import { type EngineHandlers, engineHandlers } from './handlers.js';
+import { MediaNotFoundError } from './media.js';
+import type { MapPoint } from './map-layout.js';
+import { layoutInWorker } from './map-worker.js';
+import { ModelsService } from './models-service.js';
+
+export interface ServiceOptions {
+  /** Follow the folders live (the app does; a test may not want to). Default true. */
+  watch?: boolean;
+  watchOptions?: WatchOptions;
+}
+
+/** A call's outcome as every transport sends it. */
+export type CallOutcome = { ok: true; value: unknown } | { ok: false; error: CallError };
+
+type EventListener = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
+
+/**
+ * The engine as the UI sees it: the contract's engine calls answered, the engine's events turned
+ * into contract events, and the background work a window expects (folders followed live, a new
+ * folder indexed at once, the queue paused and resumed). One instance per library; the desktop
+ * app runs it in a utility process, `iris serve` in its own process, tests in theirs.
+ */
+export class EngineService {
+  readonly models: ModelsService;
+  private readonly handlers: EngineHandlers;
+  private readonly listeners = new Set<EventListener>();
+  private watcher: LibraryWatcher | null = null;
+  /** Scans and watcher restarts run one after another, never two at once. */
+  private background: Promise<void> = Promise.resolve();
+  private backgroundTasks = 0;
+  private map: { key: string; layout: Promise<MapPoint[]> } | null = null;
+  private closed = false;
+
+  constructor(
+    readonly engine: Engine,
+    private readonly options: ServiceOptions = {},
+  ) {
+    this.handlers = engineHandlers(this);
+    this.models = new ModelsService(
+      engine.modelsDir,
+      () => engine.clipChoice().entry?.id ?? null,
+      (progress) => this.emit('models.progress', progress),
+      () => this.workQueue(),
+    );
+    engine.on('progress', (progress) => this.emit('progress', progress));
+    engine.on('photo', (event) => this.emit('photo', event));
+    engine.on('problem', (problem) => this.emit('problem', problem));
+  }
+
+  static open(engineOptions: EngineOptions, options: ServiceOptions = {}): EngineService {
+    return new EngineService(Engine.open(engineOptions), options);
+  }
+
+  /** Follows every folder (which also rescans them and works the queue), in the background. */
+  start(): void {
+    if (this.options.watch ?? true) this.rewatch();
+    else this.indexInBackground(this.engine.listFolders());
+  }
+
+  onEvent(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit<E extends EventName>(name: E, payload: EventPayload<E>): void {
+    for (const listener of this.listeners) listener(name, payload);
+  }
+
+  /**
+   * Answers one call from any transport. The name and arguments are checked here as well as by
+   * the host (defence in depth: the engine never trusts a port), and errors become CallErrors.
+   */
+  async handle(name: unknown, args: unknown): Promise<CallOutcome> {
+    if (!isCallName(name)) return { ok: false, error: { code: 'unknown-call', message: `unknown call ${String(name)}` } };
+    if (calls[name].handledBy !== 'engine') return { ok: false, error: { code: 'unknown-call', message: `${name} is answered by the app, not the engine` } };
+    const parsed = parseCallArgs(name, args);
+    if (!parsed.ok) return parsed;
+    if (this.closed) return { ok: false, error: { code: 'unavailable', message: 'the engine is shutting down' } };
+    try {
+      const handler = this.handlers[name as EngineCallName] as (args: unknown) => unknown;
+      return { ok: true, value: await handler(parsed.value) };
+    } catch (error) {
+      return { ok: false, error: toCallError(name, error) };
+    }
+  }
+
+  get indexing(): boolean {
+    return this.backgroundTasks > 0 || this.engine.working;
+  }
+
+  private jobsStateChanged(): void {
+    this.emit('jobs.state', { running: this.indexing, paused: this.engine.paused });
+  }
+
+  /** Queues work after whatever runs now; a failure is reported as a problem, never thrown. */
+  private inBackground(work: () => Promise<unknown>): void {
+    this.backgroundTasks++;
+    this.jobsStateChanged();
+    this.background = this.background
+      .then(async () => {
+        await work();
+      })
+      .catch((error: unknown) => this.engine.reportProblem({ scope: 'scan', path: null, message: errorMessage(error) }))
+      .finally(() => {
+        this.backgroundTasks--;
+        this.jobsStateChanged();
+      });
+  }
+
+  indexInBackground(folders: readonly Folder[]): boolean {
+    if (this.closed || folders.length === 0) return false;
+    this.inBackground(async () => {
+      await this.engine.scan(folders);
+      await this.engine.runJobs();
+    });
+    return true;
+  }
+
+  /** Works the queue (a model was installed or chosen, the device changed). */
+  private workQueue(): void {
+    if (!this.closed) this.inBackground(() => this.engine.runJobs());
+  }
+
+  /** (Re)starts the watcher over the current folders; its start rescans them (size + mtime) and works the queue. */
+  private rewatch(): void {
+    if (this.closed || !(this.options.watch ?? true)) return;
+    this.inBackground(async () => {
+      await this.watcher?.close();
+      this.watcher = null;
+      const folders = this.engine.listFolders();
+      if (folders.length === 0 || this.closed) return;
+      this.watcher = new LibraryWatcher(this.engine, folders, this.options.watchOptions);
+      await this.watcher.start();
+    });
+  }
+
+  addFolder(folderPath: string): Folder {
+    const [result] = this.engine.registerFolders([folderPath]);
+    if (this.options.watch ?? true) this.rewatch();
+    else this.indexInBackground([result!.folder]);
+    return result!.folder;
+  }
+
+  removeFolder(folderId: number): { photos: number } {
+    const folder = this.engine.listFolders().find((entry) => entry.id === folderId);
+    if (!folder) throw new UsageError(`no folder with id ${folderId}`);
+    const { photos } = this.engine.removeFolder(folder.path);
+    this.rewatch();
+    return { photos };
+  }
+
+  async pauseJobs(): Promise<{ paused: boolean }> {
+    const stopped = this.engine.pauseJobs();
+    this.jobsStateChanged();
+    await stopped;
+    this.jobsStateChanged();
+    return { paused: true };
+  }
+
+  resumeJobs(): { paused: boolean } {
+    this.engine.resumeJobs();
+    this.jobsStateChanged();
+    return { paused: false };
+  }
+
+  /** A new device or CLIP model: photos that lack an embedding from it are queued and worked. */
+  settingChanged(key: string): void {
+    if (key === 'clip-model' || key === 'device') this.workQueue();
+  }
+
+  /**
+   * The library map of the current CLIP model, computed on a worker thread and kept until the set
+   * of embedded photos changes (their count and id sum are the cheap fingerprint).
+   */
+  async mapLayout(): Promise<{ model: string | null; points: MapPoint[] }> {
+    const model = this.engine.clipChoice().entry;
+    const registered = model && VectorStore.models(this.engine.database).find((info) => info.modelId === model.id);
+    if (!model || !registered) return { model: model?.id ?? null, points: [] };
+    const { photoIds, vectors } = VectorStore.open(this.engine.database, registered.modelId, registered.dim).readAll();
+    const key = `${model.id}:${photoIds.length}:${photoIds.reduce((sum, id) => sum + id, 0)}`;
+    if (this.map?.key !== key) {
+      const layout = layoutInWorker({ photoIds, vectors, dim: registered.dim });
+      this.map = { key, layout };
+      layout.catch(() => {
+        if (this.map?.layout === layout) this.map = null;
+      });
+    }
+    return { model: model.id, points: await this.map.layout };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.engine.stop();
+    await this.watcher?.close();
+    await this.background;
+    await this.engine.close();
+    this.listeners.clear();
+  }
+}
+
+/** Errors as the UI shows them: a user's mistake says so plainly; anything else is a bug report. */
+export function toCallError(name: CallName, error: unknown): CallError {
+  if (error instanceof MediaNotFoundError) return { code: 'not-found', message: error.message };
+  if (error instanceof UsageError) return { code: 'usage', message: error.message };
+  return { code: 'internal', message: `${name} failed: ${errorMessage(error)}` };
+}

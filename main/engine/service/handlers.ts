@@ -1,0 +1,89 @@
+import type { CallResult, EngineCallName, ParsedArgs } from '../../contract/contract.js';
+import { probeDevice } from '../doctor.js';
+import { UsageError } from '../errors.js';
+import { clearSetting, describeSetting, listSettings, parseSettingKey, writeSetting } from '../settings.js';
+import { loadRuntimeReport } from '../runtime/session.js';
+import type { SearchOptions } from '../search/clip-search.js';
+import { irisVersion } from '../../version.js';
+import { jobKindCounts, photoDetail, recentFailures, timeline } from './library-views.js';
+import { readMedia } from './media.js';
+import type { EngineService } from './engine-service.js';
+
+/** One handler per engine call: the compiler refuses a contract entry without one. */
+export type EngineHandlers = { [N in EngineCallName]: (args: ParsedArgs<N>) => Promise<CallResult<N>> | CallResult<N> };
+
+/** Search filters as the engine takes them: the folder by path, looked up from its id. */
+function searchOptions(service: EngineService, args: ParsedArgs<'search.text'> | ParsedArgs<'search.similar'>): SearchOptions {
+  const folder = args.folderId === undefined ? undefined : service.engine.listFolders().find((entry) => entry.id === args.folderId);
+  if (args.folderId !== undefined && !folder) throw new UsageError(`no folder with id ${args.folderId}`);
+  return { folder: folder?.path, after: args.after, before: args.before, formats: args.formats, limit: args.limit ?? 100 };
+}
+
+function scoresOnly(response: Awaited<ReturnType<ReturnType<EngineService['engine']['clipSearch']>['searchText']>>): CallResult<'search.text'> {
+  return { model: response.model, results: response.results.map(({ id, score }) => ({ id, score })), timings: response.timings };
+}
+
+export function engineHandlers(service: EngineService): EngineHandlers {
+  const engine = service.engine;
+  return {
+    'library.status': () => {
+      const counts = engine.store.counts();
+      const choice = engine.clipChoice();
+      const embeddings = engine.embeddingSummary();
+      return {
+        version: irisVersion,
+        libraryDir: engine.layout.dir,
+        modelsDir: engine.modelsDir,
+        folders: counts.folders,
+        photos: { total: counts.photos, ok: counts.ok, pending: counts.pending, failed: counts.failed },
+        clip: { model: choice.entry?.id ?? null, installed: choice.installed, reason: choice.reason ?? embeddings.skipped, embedded: embeddings.embedded, missing: embeddings.missing },
+        indexing: service.indexing,
+        paused: engine.paused,
+      };
+    },
+    'library.rescan': ({ folderId }) => {
+      const folders = folderId === undefined ? engine.listFolders() : engine.listFolders().filter((folder) => folder.id === folderId);
+      if (folderId !== undefined && folders.length === 0) throw new UsageError(`no folder with id ${folderId}`);
+      return { started: service.indexInBackground(folders) };
+    },
+    'folders.list': () => engine.listFolders(),
+    'folders.add': ({ path }) => service.addFolder(path),
+    'folders.remove': ({ folderId }) => service.removeFolder(folderId),
+    'photos.timeline': ({ folderId }) => timeline(engine.database, folderId),
+    'photos.get': ({ id }) => photoDetail(engine.database, engine.store, id),
+    'search.text': async (args) => scoresOnly(await engine.clipSearch().searchText(args.query, searchOptions(service, args))),
+    'search.similar': async (args) => scoresOnly(await engine.clipSearch().similar(String(args.photoId), searchOptions(service, args))),
+    'tags.zeroShot': async ({ photoIds, labels, save }) => {
+      const tagged = await engine.clipSearch().tag(photoIds.map(String), labels, save ?? false);
+      return tagged.map((result) => ({ photoId: result.id, labels: result.labels }));
+    },
+    'jobs.status': () => ({ paused: engine.paused, running: engine.working, kinds: jobKindCounts(engine.database), failures: recentFailures(engine.database) }),
+    'jobs.pause': () => service.pauseJobs(),
+    'jobs.resume': () => service.resumeJobs(),
+    'settings.list': () => listSettings(engine.store),
+    'settings.set': ({ key, value }) => {
+      const setting = parseSettingKey(key);
+      if (value === null) clearSetting(engine.store, setting);
+      else writeSetting(engine.store, setting, value);
+      service.settingChanged(setting);
+      return describeSetting(engine.store, setting);
+    },
+    'device.status': async () => {
+      const probed = await probeDevice(engine);
+      const last = loadRuntimeReport(engine.store);
+      return {
+        setting: probed.device.effective,
+        resolvesTo: probed.device.resolvesTo,
+        providers: probed.executionProviders.map((provider) => ({ name: provider.name, available: provider.probe?.available ?? null, reason: provider.probe?.reason ?? null })),
+        lastRuntime: last
+          ? { model: last.label ?? 'model', provider: last.provider, fallbacks: last.attempts.filter((attempt) => !attempt.ok).map((attempt) => ({ provider: attempt.provider, reason: attempt.reason ?? 'failed' })) }
+          : null,
+      };
+    },
+    'models.list': () => service.models.list(),
+    'models.install': ({ id }) => service.models.install(id),
+    'models.verify': ({ id }) => service.models.verify(id),
+    'map.layout': () => service.mapLayout(),
+    'media.read': (args) => readMedia(engine.store, engine.layout.thumbnails, args),
+  };
+}

@@ -1,0 +1,70 @@
+import type { CallResult } from '../../contract/contract.js';
+import type { Db } from '../db/database.js';
+import { UsageError } from '../errors.js';
+import type { LibraryStore } from '../library-store.js';
+
+/**
+ * The read models the UI asks for, shaped for it: the grid's timeline in columns, a photo with its
+ * tags, the queue per kind. SQL lives here rather than in LibraryStore because these are views
+ * of the app, not rules of the library.
+ */
+
+/** EXIF times are wall-clock text; read as UTC they keep the camera's calendar day and month. */
+function wallClockMs(takenAt: string | null): number | null {
+  if (!takenAt) return null;
+  const ms = Date.parse(takenAt.length === 10 ? `${takenAt}T00:00:00Z` : `${takenAt}Z`);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/**
+ * Every visible photo that is readable or still being read, newest first (no date last). Failed
+ * photos are not in the grid: the Jobs panel lists them with their errors.
+ */
+export function timeline(db: Db, folderId?: number): CallResult<'photos.timeline'> {
+  const where = folderId === undefined ? '' : 'AND p.id IN (SELECT photo_id FROM locations WHERE folder_id = ?)';
+  const rows = db
+    .prepare(
+      `SELECT p.id, p.taken_at, p.width, p.height FROM photos p
+       WHERE p.orphaned_at IS NULL AND p.status != 'failed' ${where}
+       ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.id DESC`,
+    )
+    .raw()
+    .all(...(folderId === undefined ? [] : [folderId])) as [number, string | null, number | null, number | null][];
+  const ids = new Array<number>(rows.length);
+  const takenAt = new Array<number | null>(rows.length);
+  const aspect = new Array<number>(rows.length);
+  rows.forEach(([id, taken, width, height], i) => {
+    ids[i] = id;
+    takenAt[i] = wallClockMs(taken);
+    aspect[i] = width && height ? Math.round((width / height) * 1000) / 1000 : 1;
+  });
+  return { ids, takenAt, aspect };
+}
+
+export function photoDetail(db: Db, store: LibraryStore, id: number): CallResult<'photos.get'> {
+  const photo = store.getPhoto(id);
+  if (!photo) throw new UsageError(`no photo with id ${id}`);
+  const tags = db.prepare(`SELECT label, score FROM tags WHERE photo_id = ? ORDER BY score DESC, label`).all(id) as { label: string; score: number }[];
+  return { ...photo, tags, caption: null };
+}
+
+/** The queue per kind, plus the latest failures (photo decoding and model jobs) with their errors. */
+export function jobKindCounts(db: Db): CallResult<'jobs.status'>['kinds'] {
+  const rows = db.prepare(`SELECT kind, state, COUNT(*) AS n FROM jobs GROUP BY kind, state ORDER BY kind`).all() as { kind: string; state: string; n: number }[];
+  const byKind = new Map<string, { kind: string; pending: number; running: number; done: number; failed: number }>();
+  for (const row of rows) {
+    const entry = byKind.get(row.kind) ?? { kind: row.kind, pending: 0, running: 0, done: 0, failed: 0 };
+    if (row.state === 'pending' || row.state === 'running' || row.state === 'done' || row.state === 'failed') entry[row.state] = row.n;
+    byKind.set(row.kind, entry);
+  }
+  return [...byKind.values()];
+}
+
+export function recentFailures(db: Db, limit = 100): CallResult<'jobs.status'>['failures'] {
+  return db
+    .prepare(
+      `SELECT j.photo_id AS photoId, COALESCE((SELECT path FROM locations WHERE photo_id = j.photo_id ORDER BY id LIMIT 1), '') AS path, j.kind || ': ' || COALESCE(j.error, 'failed') AS error
+       FROM jobs j WHERE j.state = 'failed' ORDER BY j.updated_at DESC, j.id DESC LIMIT ?`,
+    )
+    .all(limit) as CallResult<'jobs.status'>['failures'];
+}

@@ -1,0 +1,75 @@
+import type { CallResult } from '../../contract/contract.js';
+import { UsageError } from '../errors.js';
+import { type ModelEntry, catalogDirFor, loadCatalog } from '../models/catalog.js';
+import { installModel, verifyModel } from '../models/download.js';
+import { modelBytes, modelState } from '../models/state.js';
+
+type ModelsProgress = (progress: { id: string; file: string; received: number; total: number | null; done: boolean }) => void;
+
+/**
+ * The Settings page's model manager: the catalog with what is on disk, one download per model at
+ * a time (a second click joins the first), verification on demand.
+ */
+export class ModelsService {
+  private readonly installs = new Map<string, Promise<CallResult<'models.install'>>>();
+
+  constructor(
+    private readonly modelsDir: string,
+    private readonly activeClipModel: () => string | null,
+    private readonly onProgress: ModelsProgress,
+    /** Told when a model finished installing (the engine may now embed with it). */
+    private readonly onInstalled: (id: string) => void,
+  ) {}
+
+  private catalog() {
+    return loadCatalog(catalogDirFor(this.modelsDir));
+  }
+
+  private entry(id: string): ModelEntry {
+    const model = this.catalog().models.find((candidate) => candidate.id === id);
+    if (!model) throw new UsageError(`unknown model ${id}`);
+    return model;
+  }
+
+  list(): CallResult<'models.list'> {
+    const active = this.activeClipModel();
+    return this.catalog().models.map((model) => ({
+      id: model.id,
+      task: model.task,
+      description: model.title,
+      license: model.licence,
+      bytes: modelBytes(this.modelsDir, model),
+      installed: modelState(this.modelsDir, model) === 'installed',
+      active: model.id === active,
+      installing: this.installs.has(model.id),
+    }));
+  }
+
+  install(id: string): Promise<CallResult<'models.install'>> {
+    const running = this.installs.get(id);
+    if (running) return running;
+    const model = this.entry(id);
+    // A download reports every chunk; the UI needs a few updates a second.
+    let lastSent = 0;
+    const install = installModel(this.modelsDir, model, {
+      onProgress: (progress) => {
+        const now = Date.now();
+        if (now - lastSent < 100 && progress.received < progress.total) return;
+        lastSent = now;
+        this.onProgress({ id, file: progress.file, received: progress.received, total: progress.total, done: false });
+      },
+    })
+      .then((result) => {
+        this.onProgress({ id, file: '', received: 0, total: null, done: true });
+        this.onInstalled(id);
+        return result;
+      })
+      .finally(() => this.installs.delete(id));
+    this.installs.set(id, install);
+    return install;
+  }
+
+  async verify(id: string): Promise<CallResult<'models.verify'>> {
+    return { files: await verifyModel(this.modelsDir, this.entry(id)) };
+  }
+}

@@ -1,0 +1,219 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { type CallName, calls, isCallName } from '../contract/contract.js';
+import type { CallOutcome, EngineService } from '../engine/service/engine-service.js';
+import { serveRpc } from '../engine/service/rpc-server.js';
+import { isWithin } from '../engine/paths.js';
+import { irisRoot } from '../version.js';
+
+/**
+ * Browser mode (`iris serve`): the built renderer over HTTP and the contract over a WebSocket, on
+ * loopback only. Everything that is not the public app bundle needs the random token printed with
+ * the URL: the WebSocket (`/rpc?token=`) and photos (`/media/<kind>/<id>?token=`), so another
+ * local user's process, or a web page the user visits (DNS rebinding, cross-site WebSocket), gets
+ * nothing. Host and Origin are checked too, for the same reason.
+ */
+
+export interface ServeOptions {
+  service: EngineService;
+  /** 0 = any free port. */
+  port?: number;
+  /** The built renderer (vite build output). Default: dist/renderer of the install. */
+  rendererDir?: string;
+  /** Fixed token (tests); default 32 random bytes. */
+  token?: string;
+}
+
+export interface IrisServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+/** The same policy as the desktop window, with the socket this page talks to. */
+export function browserCsp(port: number): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    `connect-src 'self' ws://${HOST}:${port} ws://localhost:${port}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+function sameToken(given: string | null, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Host must name this loopback server: a rebinding attacker's page sends its own host name. */
+function hostAllowed(host: string | undefined, port: number): boolean {
+  return host === `${HOST}:${port}` || host === `localhost:${port}`;
+}
+
+/** What the browser-mode host answers itself, and what it refuses. */
+function intercept(name: CallName | string): CallOutcome | undefined {
+  if (!isCallName(name)) return undefined; // the engine says unknown-call
+  const spec = calls[name] as { internal?: true };
+  if (spec.internal) return { ok: false, error: { code: 'forbidden', message: `${name} is not callable from a window` } };
+  if (name === 'app.capabilities') return { ok: true, value: { mode: 'browser', nativeFolderDialog: false, openExternal: false } };
+  if (name === 'folders.choose') return { ok: false, error: { code: 'forbidden', message: 'there is no native folder dialog in browser mode: type the folder path' } };
+  if (name === 'app.openExternal') return { ok: false, error: { code: 'forbidden', message: 'browser mode opens links itself' } };
+  return undefined;
+}
+
+export async function startServer(options: ServeOptions): Promise<IrisServer> {
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const rendererDir = path.resolve(options.rendererDir ?? path.join(irisRoot, 'dist', 'renderer'));
+  await fs.access(path.join(rendererDir, 'index.html')).catch(() => {
+    throw new Error(`no built renderer at ${rendererDir}: run \`npm run build\` first`);
+  });
+  let port = 0;
+
+  const server = http.createServer((request, response) => {
+    void handleHttp(request, response).catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end(String((error as Error).message));
+    });
+  });
+
+  async function handleHttp(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    if (!hostAllowed(request.headers.host, port)) {
+      response.writeHead(421, { 'content-type': 'text/plain' }).end('wrong host');
+      return;
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const url = new URL(request.url ?? '/', `http://${HOST}:${port}`);
+    const media = /^\/media\/(thumb|preview|photo)\/(\d{1,15})$/.exec(url.pathname);
+    if (media) {
+      if (!sameToken(url.searchParams.get('token'), token)) {
+        response.writeHead(403, { 'content-type': 'text/plain' }).end('token required');
+        return;
+      }
+      const outcome = await options.service.handle('media.read', { kind: media[1], id: Number(media[2]) });
+      if (!outcome.ok) {
+        const status = outcome.error.code === 'not-found' ? 404 : outcome.error.code === 'invalid-args' ? 400 : 500;
+        response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(outcome.error.message);
+        return;
+      }
+      const { mime, bytes } = outcome.value as { mime: string; bytes: Uint8Array };
+      // Thumbnails are named by content hash on disk, but the URL is by id: a changed file keeps
+      // its id, so only a short cache.
+      response.writeHead(200, { 'content-type': mime, 'content-length': bytes.byteLength, 'cache-control': 'private, max-age=60', 'x-content-type-options': 'nosniff' });
+      response.end(request.method === 'HEAD' ? undefined : bytes);
+      return;
+    }
+    if (url.pathname.startsWith('/media/')) {
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('media URLs are /media/<thumb|preview|photo>/<id>');
+      return;
+    }
+    await serveStatic(url.pathname, request, response);
+  }
+
+  async function serveStatic(pathname: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+    const file = path.resolve(rendererDir, relative);
+    if (!isWithin(rendererDir, file)) {
+      response.writeHead(403).end();
+      return;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(file);
+    } catch {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
+    const headers: http.OutgoingHttpHeaders = { 'content-type': type, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+    if (type.startsWith('text/html')) {
+      headers['content-security-policy'] = browserCsp(port);
+      headers['cache-control'] = 'no-store';
+    } else {
+      // Vite names bundles by content hash.
+      headers['cache-control'] = relative.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+    }
+    response.writeHead(200, headers).end(request.method === 'HEAD' ? undefined : bytes);
+  }
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', `http://${HOST}:${port}`);
+    const origin = request.headers.origin;
+    const originAllowed = origin === undefined || origin === `http://${HOST}:${port}` || origin === `http://localhost:${port}`;
+    if (url.pathname !== '/rpc' || !hostAllowed(request.headers.host, port) || !originAllowed || !sameToken(url.searchParams.get('token'), token)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => connect(ws));
+  });
+
+  function connect(ws: WebSocket): void {
+    const connection = serveRpc(
+      options.service,
+      {
+        send: (message) => {
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+        },
+      },
+      { intercept },
+    );
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      let message: unknown;
+      try {
+        message = JSON.parse(String(data));
+      } catch {
+        return;
+      }
+      connection.receive(message);
+    });
+    ws.on('close', () => connection.detach());
+    ws.send(JSON.stringify({ type: 'event', name: 'engine.state', payload: { state: 'ready', message: null } }));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, HOST, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${HOST}:${port}/?token=${token}`,
+    port,
+    token,
+    async close() {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

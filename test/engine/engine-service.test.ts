@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import type { CallOutcome } from '../../main/engine/service/engine-service.js';
+import { EngineService } from '../../main/engine/service/engine-service.js';
+import { colourOf, colourPhotos, dominantPhoto, fixtureModels } from '../helpers/colour-photos.js';
+import { tempDir, waitFor } from '../helpers/fixtures.js';
+
+/**
+ * The engine service behind every window: the contract's engine calls against a real library on
+ * the fixture CLIP (real onnxruntime sessions, real sqlite-vec), the way the app and `iris serve`
+ * drive it.
+ */
+
+function value<T>(outcome: CallOutcome): T {
+  assert.ok(outcome.ok, `call failed: ${JSON.stringify(outcome)}`);
+  return outcome.value as T;
+}
+
+describe('engine service', () => {
+  const photos = tempDir('iris-service-photos-');
+  const library = tempDir('iris-service-lib-');
+  let service: EngineService;
+  const events: { name: string; payload: unknown }[] = [];
+  const idOf = new Map<string, number>();
+
+  before(async () => {
+    await colourPhotos(photos, 2);
+    // A TIFF original: browsers cannot show it, so media.read converts it.
+    const jpeg = await dominantPhoto(path.join(tempDir(), 'red-tiff.jpg'), [1, 0, 0], [0, 0, 0]);
+    fs.mkdirSync(path.join(photos, 'tiff'));
+    await sharp(jpeg).tiff().toFile(path.join(photos, 'tiff', 'red-tiff.tiff'));
+    service = EngineService.open({ libraryDir: library, modelsDir: fixtureModels }, { watch: false });
+    service.onEvent((name, payload) => events.push({ name, payload }));
+    service.start();
+  });
+
+  after(async () => {
+    await service.close();
+  });
+
+  it('refuses unknown calls, host calls and bad arguments with a code and a message naming the field', async () => {
+    assert.deepEqual(await service.handle('photos.delete', {}), { ok: false, error: { code: 'unknown-call', message: 'unknown call photos.delete' } });
+    const host = await service.handle('folders.choose', {});
+    assert.equal(!host.ok && host.error.code, 'unknown-call');
+    const bad = await service.handle('photos.get', { id: 'one' });
+    assert.ok(!bad.ok && bad.error.code === 'invalid-args' && bad.error.message.includes('(id)'), JSON.stringify(bad));
+    const extra = await service.handle('folders.list', { path: '/etc' });
+    assert.ok(!extra.ok && extra.error.code === 'invalid-args', 'unknown keys are refused (strict objects)');
+  });
+
+  it('adds a folder and indexes it in the background, telling the UI through events', async () => {
+    const missing = await service.handle('folders.add', { path: path.join(photos, 'nope') });
+    assert.ok(!missing.ok && missing.error.code === 'usage' && missing.error.message.includes('folder not found'));
+    const folder = value<{ id: number; path: string }>(await service.handle('folders.add', { path: photos }));
+    assert.equal(folder.path, fs.realpathSync(photos));
+    await waitFor(async () => {
+      const status = value<{ indexing: boolean; photos: { total: number; pending: number }; clip: { embedded: number } }>(await service.handle('library.status', {}));
+      return !status.indexing && status.photos.total === 17 && status.clip.embedded === 17 ? status : undefined;
+    }, 60_000, 'the folder to be indexed and embedded');
+    assert.ok(events.some((event) => event.name === 'jobs.state' && (event.payload as { running: boolean }).running), 'a jobs.state running event');
+    assert.ok(events.some((event) => event.name === 'progress' && (event.payload as { phase: string }).phase === 'jobs'), 'job progress events');
+    const last = events.filter((event) => event.name === 'jobs.state').at(-1)!.payload as { running: boolean };
+    assert.equal(last.running, false, 'the last jobs.state says the work is over');
+  });
+
+  it('gives the grid a newest-first timeline in columns', async () => {
+    const timeline = value<{ ids: number[]; takenAt: (number | null)[]; aspect: number[] }>(await service.handle('photos.timeline', {}));
+    assert.equal(timeline.ids.length, 17);
+    assert.equal(timeline.takenAt.length, 17);
+    for (let i = 1; i < timeline.takenAt.length; i++) {
+      const [previous, current] = [timeline.takenAt[i - 1], timeline.takenAt[i]];
+      if (typeof previous === 'number' && typeof current === 'number') assert.ok(previous >= current, 'newest first');
+    }
+    assert.ok(timeline.aspect.every((aspect) => Math.abs(aspect - 160 / 120) < 0.01), 'aspect of 160x120 photos');
+    for (const id of timeline.ids) {
+      const photo = value<{ path: string; width: number; tags: unknown[]; caption: null }>(await service.handle('photos.get', { id }));
+      idOf.set(path.basename(photo.path), id);
+      assert.equal(photo.width, 160);
+      assert.equal(photo.caption, null);
+    }
+    const folders = value<{ id: number }[]>(await service.handle('folders.list', {}));
+    const one = value<{ ids: number[] }>(await service.handle('photos.timeline', { folderId: folders[0]!.id }));
+    assert.equal(one.ids.length, 17);
+  });
+
+  it('serves thumbnails, previews and originals by id only; TIFF originals come as JPEG', async () => {
+    const thumb = value<{ mime: string; bytes: Uint8Array }>(await service.handle('media.read', { kind: 'thumb', id: idOf.get('red-1.jpg') }));
+    assert.equal(thumb.mime, 'image/webp');
+    const meta = await sharp(thumb.bytes).metadata();
+    assert.equal(meta.format, 'webp');
+    const original = value<{ mime: string; bytes: Uint8Array }>(await service.handle('media.read', { kind: 'photo', id: idOf.get('red-1.jpg') }));
+    assert.equal(original.mime, 'image/jpeg');
+    assert.deepEqual(Buffer.from(original.bytes), fs.readFileSync(path.join(photos, 'red-1.jpg')), 'the original bytes, untouched');
+    const tiff = value<{ mime: string; bytes: Uint8Array }>(await service.handle('media.read', { kind: 'photo', id: idOf.get('red-tiff.tiff') }));
+    assert.equal(tiff.mime, 'image/jpeg');
+    assert.equal((await sharp(tiff.bytes).metadata()).format, 'jpeg');
+    const missing = await service.handle('media.read', { kind: 'thumb', id: 999_999 });
+    assert.ok(!missing.ok && missing.error.code === 'not-found');
+    const byPath = await service.handle('media.read', { kind: 'photo', id: 1, path: '/etc/passwd' });
+    assert.ok(!byPath.ok && byPath.error.code === 'invalid-args', 'no path argument exists');
+  });
+
+  it('searches by text and by similarity, best first, and runs zero-shot tags', async () => {
+    const search = value<{ model: string; results: { id: number; score: number }[] }>(await service.handle('search.text', { query: 'red', limit: 5 }));
+    assert.equal(search.model, 'clip-fixture');
+    const red = [idOf.get('red-1.jpg'), idOf.get('red-2.jpg'), idOf.get('red-tiff.tiff')];
+    assert.deepEqual(new Set(search.results.slice(0, 3).map((hit) => hit.id)), new Set(red), 'the three red photos first');
+    const similar = value<{ results: { id: number }[] }>(await service.handle('search.similar', { photoId: idOf.get('blue-1.jpg'), limit: 3 }));
+    assert.equal(similar.results[0]!.id, idOf.get('blue-2.jpg'));
+    assert.ok(!similar.results.some((hit) => hit.id === idOf.get('blue-1.jpg')), 'itself excluded');
+    const tags = value<{ photoId: number; labels: { label: string; probability: number }[] }[]>(
+      await service.handle('tags.zeroShot', { photoIds: [idOf.get('green-1.jpg'), idOf.get('yellow-2.jpg')], labels: ['green', 'yellow', 'black'], save: true }),
+    );
+    assert.equal(tags[0]!.labels[0]!.label, 'green');
+    assert.equal(tags[1]!.labels[0]!.label, 'yellow');
+    const saved = value<{ tags: { label: string }[] }>(await service.handle('photos.get', { id: idOf.get('green-1.jpg') }));
+    assert.equal(saved.tags[0]!.label, 'green', 'a saved tag shows on the photo');
+  });
+
+  it('lays the library out on a map where photos of one colour sit together', async () => {
+    const map = value<{ model: string; points: { id: number; x: number; y: number }[] }>(await service.handle('map.layout', {}));
+    assert.equal(map.points.length, 17);
+    for (const point of map.points) assert.ok(point.x >= 0 && point.x <= 1 && point.y >= 0 && point.y <= 1);
+    const colourById = new Map([...idOf].map(([file, id]) => [id, colourOf(file)]));
+    const distance = (a: { x: number; y: number }, b: { x: number; y: number }) => Math.hypot(a.x - b.x, a.y - b.y);
+    let within = 0;
+    let between = 0;
+    let nWithin = 0;
+    let nBetween = 0;
+    for (const a of map.points) {
+      for (const b of map.points) {
+        if (a.id >= b.id) continue;
+        if (colourById.get(a.id) === colourById.get(b.id)) {
+          within += distance(a, b);
+          nWithin++;
+        } else {
+          between += distance(a, b);
+          nBetween++;
+        }
+      }
+    }
+    assert.ok(within / nWithin < (between / nBetween) / 2, `same-colour pairs (${(within / nWithin).toFixed(3)}) sit much closer than others (${(between / nBetween).toFixed(3)})`);
+    const again = value<{ points: { id: number; x: number }[] }>(await service.handle('map.layout', {}));
+    assert.deepEqual(again.points, map.points, 'cached until the embeddings change');
+  });
+
+  it('pauses and resumes the queue, and lists settings, devices and models', async () => {
+    assert.deepEqual(value(await service.handle('jobs.pause', {})), { paused: true });
+    const paused = value<{ paused: boolean; kinds: { kind: string; done: number }[] }>(await service.handle('jobs.status', {}));
+    assert.equal(paused.paused, true);
+    assert.ok(paused.kinds.some((kind) => kind.kind === 'thumbnail' && kind.done === 17));
+    assert.deepEqual(value(await service.handle('jobs.resume', {})), { paused: false });
+    const bad = await service.handle('settings.set', { key: 'device', value: 'tpu' });
+    assert.ok(!bad.ok && bad.error.code === 'usage' && bad.error.message.includes('expected one of'), JSON.stringify(bad));
+    const device = value<{ key: string; value: string }>(await service.handle('settings.set', { key: 'device', value: 'cpu' }));
+    assert.equal(device.value, 'cpu');
+    const status = value<{ setting: string; providers: { name: string; available: boolean | null }[] }>(await service.handle('device.status', {}));
+    assert.equal(status.setting, 'cpu');
+    assert.ok(status.providers.some((provider) => provider.name === 'cpu' && provider.available === true));
+    const models = value<{ id: string; installed: boolean; active: boolean }[]>(await service.handle('models.list', {}));
+    assert.ok(models.some((model) => model.id === 'clip-fixture' && model.installed && model.active), JSON.stringify(models));
+    const unknown = await service.handle('models.install', { id: 'no-such-model' });
+    assert.ok(!unknown.ok && unknown.error.code === 'usage');
+  });
+
+  it('forgets a folder without touching the files', async () => {
+    const [folder] = value<{ id: number }[]>(await service.handle('folders.list', {}));
+    const before = fs.readdirSync(photos).length;
+    assert.deepEqual(value(await service.handle('folders.remove', { folderId: folder!.id })), { photos: 17 });
+    assert.equal(fs.readdirSync(photos).length, before);
+    assert.equal(value<{ ids: number[] }>(await service.handle('photos.timeline', {})).ids.length, 0);
+  });
+});
