@@ -1,0 +1,148 @@
+// Functions given to page.evaluate run in the page: they need the DOM's types.
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+import assert from 'node:assert/strict';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
+import { colourPhotos, fixtureModels } from '../helpers/colour-photos.js';
+import { cliPath, repoRoot, tempDir } from '../helpers/fixtures.js';
+
+/**
+ * The whole app in a real browser: `iris serve` (the real CLI, engine and fixture CLIP) and the
+ * built renderer in Debian Chromium. A user adds a folder of colour photos, sees the thumbnails,
+ * searches "red" and sees red photos first, opens one and reads its metadata, runs zero-shot tags.
+ * Screenshots go to test/output/e2e/ (looked at when the UI changes).
+ */
+
+const shots = path.join(repoRoot, 'test', 'output', 'e2e');
+const skip = chromiumMissing() ?? (fs.existsSync(path.join(repoRoot, 'dist', 'renderer', 'index.html')) ? null : 'the renderer is not built (npm run build)');
+if (skip) console.log(`# e2e browser tests skipped: ${skip}`);
+
+/** Mean colour of an <img> as the page drew it (same-origin media, so the canvas is readable). */
+async function meanColour(image: Locator): Promise<[number, number, number]> {
+  return image.evaluate(async (element: HTMLImageElement) => {
+    if (!element.complete || element.naturalWidth === 0) await new Promise((resolve) => element.addEventListener('load', resolve, { once: true }));
+    const canvas = document.createElement('canvas');
+    canvas.width = 32;
+    canvas.height = 24;
+    const context = canvas.getContext('2d')!;
+    context.drawImage(element, 0, 0, 32, 24);
+    const data = context.getImageData(0, 0, 32, 24).data;
+    const sum = [0, 0, 0];
+    for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += data[i + c]!;
+    const n = data.length / 4;
+    return [sum[0]! / n, sum[1]! / n, sum[2]! / n] as [number, number, number];
+  });
+}
+
+function isRed([r, g, b]: [number, number, number]): boolean {
+  return r > 150 && g < 110 && b < 110;
+}
+
+describe('the app in Chromium against iris serve', { skip: skip ?? false }, () => {
+  const photos = tempDir('iris-e2e-photos-');
+  const library = tempDir('iris-e2e-lib-');
+  let serve: ChildProcessWithoutNullStreams;
+  let url: string;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    fs.mkdirSync(shots, { recursive: true });
+    await colourPhotos(photos, 2);
+    serve = spawn(process.execPath, [cliPath, 'serve', '--library', library, '--models', fixtureModels, '--json'], { stdio: 'pipe' });
+    url = await new Promise<string>((resolve, reject) => {
+      let stdout = '';
+      let stderr = '';
+      serve.stdout.on('data', (chunk: Buffer) => {
+        stdout += String(chunk);
+        const line = stdout.split('\n').find((candidate) => candidate.startsWith('{'));
+        if (line) resolve((JSON.parse(line) as { url: string }).url);
+      });
+      serve.stderr.on('data', (chunk: Buffer) => (stderr += String(chunk)));
+      serve.once('exit', (code) => reject(new Error(`iris serve exited ${code}: ${stderr}`)));
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (serve && serve.exitCode === null) {
+      const exited = new Promise((resolve) => serve.once('exit', resolve));
+      serve.kill('SIGINT');
+      await exited;
+    }
+  });
+
+  it('starts empty and says what to do first; the token leaves the address bar', async () => {
+    await page.goto(url);
+    await page.getByTestId('empty-state').first().waitFor();
+    assert.equal(await page.getByTestId('empty-state').first().getAttribute('data-kind'), 'no-folders');
+    assert.ok(!page.url().includes('token='), `address bar: ${page.url()}`);
+    await page.screenshot({ path: path.join(shots, '01-empty.png') });
+  });
+
+  it('adds a folder by path and shows its thumbnails, grouped by month', async () => {
+    await page.getByTestId('folder-path-input').fill(photos);
+    await page.getByTestId('folder-add').click();
+    await page.getByTestId('folder-item').first().waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="grid-cell"] img').length === 16, undefined, { timeout: 60_000 });
+    // Every thumbnail really loaded (served by id through /media).
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('[data-testid="grid-cell"] img')].every((img) => img.complete && img.naturalWidth > 0), undefined, { timeout: 60_000 });
+    const firstCell = page.getByTestId('grid-cell').first().locator('img');
+    assert.ok(isRed(await meanColour(firstCell)), 'the newest photos (red, December 2024) come first');
+    const headers = await page.getByTestId('month-header').allTextContents();
+    assert.ok(headers.length >= 8, `one header per month: ${JSON.stringify(headers)}`);
+    assert.match(headers[0]!, /December 2024/);
+    await page.screenshot({ path: path.join(shots, '02-library.png') });
+  });
+
+  it('searches "red" and shows the red photos first', async () => {
+    await page.keyboard.press('/');
+    await page.keyboard.type('red');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result-cell"] img').length >= 2, undefined, { timeout: 30_000 });
+    const results = page.getByTestId('result-cell');
+    for (const i of [0, 1]) assert.ok(isRed(await meanColour(results.nth(i).locator('img'))), `result ${i + 1} is red`);
+    assert.ok(!isRed(await meanColour(results.nth(2).locator('img'))), 'the third is not');
+    assert.equal(await page.getByText(/0\.\d{3}/).count(), 0, 'scores are not shown');
+    await page.screenshot({ path: path.join(shots, '03-search-red.png') });
+  });
+
+  it('opens a result in the viewer with its metadata, and closes with Esc', async () => {
+    await page.getByTestId('result-cell').first().click();
+    const viewer = page.getByTestId('viewer');
+    await viewer.waitFor();
+    const meta = page.getByTestId('viewer-meta');
+    await meta.getByText(/red-[12]\.jpg/).first().waitFor();
+    const text = await meta.innerText();
+    assert.match(text, /160\s*×\s*120/);
+    assert.match(text, /JPEG/i);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(shots, '04-viewer.png') });
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
+  });
+
+  it('runs zero-shot tags on the results', async () => {
+    await page.getByTestId('tags-input').fill('red, green, blue');
+    await page.getByTestId('tags-run').click();
+    const result = page.getByTestId('tags-result').first();
+    await result.waitFor({ timeout: 30_000 });
+    assert.match(await result.innerText(), /red/);
+    await page.screenshot({ path: path.join(shots, '05-tags.png') });
+  });
+
+  it('raised no errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
