@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
+import { asarUnpackedPath } from './asar-path.js';
 import { migrate } from './migrations.js';
 
 export type Db = Database.Database;
@@ -18,7 +19,8 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
     db.pragma('synchronous = NORMAL');
   }
   db.pragma('foreign_keys = ON');
-  sqliteVec.load(db);
+  // In the packaged app getLoadablePath() points inside app.asar, where SQLite's own dlopen cannot look.
+  db.loadExtension(asarUnpackedPath(sqliteVec.getLoadablePath()));
   if (!options.readonly) migrate(db);
   return db;
 }

@@ -1,0 +1,48 @@
+import type { CallArgs, CallName, CallResult } from '../contract/contract.js';
+import { IrisCallError } from '../contract/rpc.js';
+import { checkExternalUrl } from './external-url.js';
+
+/** How host calls reach the engine (the supervisor in the app, a fake in tests). */
+export interface EngineCaller {
+  call(name: CallName, args: unknown): Promise<unknown>;
+}
+
+/** What only the desktop host can do, as plain functions so the calls can be tested without Electron. */
+export interface DesktopAbilities {
+  /** The native folder dialog; null when the user cancels. */
+  chooseDirectory(): Promise<string | null>;
+  /** Hands an already checked https URL to the system browser. */
+  openInBrowser(url: string): Promise<void>;
+}
+
+type HostCallName = 'app.capabilities' | 'app.openExternal' | 'folders.choose';
+export type HostCalls = { [N in HostCallName]: (args: CallArgs<N>) => Promise<CallResult<N>> };
+
+/**
+ * The contract calls whose `handledBy` is 'host', answered by the desktop app. Arguments have
+ * already passed the contract schema (call-gate.ts).
+ */
+export function desktopHostCalls(abilities: DesktopAbilities, engine: EngineCaller): HostCalls {
+  return {
+    'app.capabilities': async () => ({ mode: 'desktop', nativeFolderDialog: true, openExternal: true }),
+
+    'app.openExternal': async ({ url }) => {
+      // The schema already wants https; this re-parses and also refuses credentials and odd characters.
+      const checked = checkExternalUrl(url);
+      if (!checked.ok) throw new IrisCallError('forbidden', `app.openExternal: ${checked.reason}`);
+      try {
+        await abilities.openInBrowser(checked.url);
+        return { opened: true };
+      } catch {
+        return { opened: false };
+      }
+    },
+
+    // The folder comes from the dialog, never from the page: main itself asks the engine to add it.
+    'folders.choose': async () => {
+      const chosen = await abilities.chooseDirectory();
+      if (chosen === null) return null;
+      return (await engine.call('folders.add', { path: chosen })) as CallResult<'folders.choose'>;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import type { CallError, CallName } from '../contract/contract.js';
+import { IrisCallError } from '../contract/rpc.js';
+import { gateRendererCall } from './call-gate.js';
+import type { EngineCaller, HostCalls } from './host-calls.js';
+import type { IpcAnswer } from './ipc-channels.js';
+
+/**
+ * One renderer call, start to finish: the gate decides, then the host or the engine answers, and
+ * whatever happens comes back as an IpcAnswer (never a thrown error, see ipc-channels.ts). The
+ * sender frame has been checked before this runs (sender-check.ts).
+ */
+export function rendererCallHandler(host: HostCalls, engine: EngineCaller): (name: unknown, args: unknown) => Promise<IpcAnswer> {
+  return async (name, args) => {
+    const decision = gateRendererCall(name, args);
+    if (decision.action === 'refuse') return { ok: false, error: decision.error };
+    try {
+      const value = decision.action === 'host' ? await callHost(host, decision.name, decision.args) : await engine.call(decision.name, decision.args);
+      return { ok: true, value };
+    } catch (error) {
+      return { ok: false, error: toCallError(error) };
+    }
+  };
+}
+
+function callHost(host: HostCalls, name: CallName, args: unknown): Promise<unknown> {
+  const handler = (host as Record<string, ((args: unknown) => Promise<unknown>) | undefined>)[name];
+  // A contract call marked 'host' with no handler here is a programming error, not the page's.
+  if (!handler) return Promise.reject(new IrisCallError('internal', `${name}: not handled by the desktop app`));
+  return handler(args);
+}
+
+/** An engine or host failure as the renderer sees it: the contract's code, or `internal`. */
+export function toCallError(error: unknown): CallError {
+  if (error instanceof IrisCallError) return { code: error.code, message: error.message };
+  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
