@@ -331,6 +331,11 @@ export const eventNames = Object.keys(events) as EventName[];
  */
 export interface IrisApi {
   readonly calls: readonly UiCallName[];
+  /**
+   * Rejects with something CallError-shaped: `.code` and `.message` are always there, but it is
+   * not always an Error (Electron's contextBridge rebuilds an Error from its message alone, so the
+   * preload rejects with a plain object to keep the code).
+   */
   call<N extends UiCallName>(name: N, args: CallArgs<N>): Promise<CallResult<N>>;
   /** Subscribes to an event stream; returns the unsubscribe function. */
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
