@@ -60,6 +60,11 @@ export const TimelineSchema = z.object({
   takenAt: z.array(z.number().nullable()),
   /** width / height after EXIF orientation, 1 when unknown (still decoding). */
   aspect: z.array(z.number()),
+  /**
+   * Photos still being read: they have no thumbnail yet, so the grid shows a placeholder instead
+   * of asking for one (and asks when a later timeline no longer lists them).
+   */
+  pending: z.array(z.number().int()),
 });
 
 const SearchFiltersSchema = {

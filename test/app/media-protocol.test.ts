@@ -11,6 +11,7 @@ describe('iris:// URLs', () => {
     assert.deepEqual(parseMediaUrl('iris://thumb/1'), { kind: 'thumb', id: 1 });
     assert.deepEqual(parseMediaUrl('iris://preview/42'), { kind: 'preview', id: 42 });
     assert.deepEqual(parseMediaUrl('iris://photo/123456789'), { kind: 'photo', id: 123456789 });
+    assert.deepEqual(parseMediaUrl('iris://thumb/7?r=3'), { kind: 'thumb', id: 7 }, 'a retry counter is allowed and dropped');
   });
 
   it('refuse paths, dots, extra segments, other kinds and ids that are not positive integers', () => {
@@ -31,6 +32,8 @@ describe('iris:// URLs', () => {
       'iris://photo/0x10',
       'iris://photo/9999999999999999',
       'iris://photo/1?x=1',
+      'iris://photo/1?r=1&x=2',
+      'iris://photo/1?r=../etc',
       'iris://photo/1#a',
       'iris://user@photo/1',
       'iris://photo:80/1',

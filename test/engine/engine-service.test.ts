@@ -67,8 +67,9 @@ describe('engine service', () => {
   });
 
   it('gives the grid a newest-first timeline in columns', async () => {
-    const timeline = value<{ ids: number[]; takenAt: (number | null)[]; aspect: number[] }>(await service.handle('photos.timeline', {}));
+    const timeline = value<{ ids: number[]; takenAt: (number | null)[]; aspect: number[]; pending: number[] }>(await service.handle('photos.timeline', {}));
     assert.equal(timeline.ids.length, 17);
+    assert.deepEqual(timeline.pending, [], 'every photo read: none waits for its thumbnail');
     assert.equal(timeline.takenAt.length, 17);
     for (let i = 1; i < timeline.takenAt.length; i++) {
       const [previous, current] = [timeline.takenAt[i - 1], timeline.takenAt[i]];
@@ -152,7 +153,16 @@ describe('engine service', () => {
     const paused = value<{ paused: boolean; kinds: { kind: string; done: number }[] }>(await service.handle('jobs.status', {}));
     assert.equal(paused.paused, true);
     assert.ok(paused.kinds.some((kind) => kind.kind === 'thumbnail' && kind.done === 17));
+    // A photo found while paused is recorded but waits, listed as pending (no thumbnail to ask for).
+    await dominantPhoto(path.join(photos, 'late-1.jpg'), [0.5, 0.5, 0.5], [0, 0, 0]);
+    assert.deepEqual(value(await service.handle('library.rescan', {})), { started: true });
+    const waiting = await waitFor(async () => {
+      const timeline = value<{ ids: number[]; pending: number[] }>(await service.handle('photos.timeline', {}));
+      return timeline.ids.length === 18 && !service.indexing ? timeline : undefined;
+    }, 30_000, 'the new photo to be recorded');
+    assert.equal(waiting.pending.length, 1);
     assert.deepEqual(value(await service.handle('jobs.resume', {})), { paused: false });
+    await waitFor(async () => (value<{ pending: number[] }>(await service.handle('photos.timeline', {})).pending.length === 0 ? true : undefined), 30_000, 'the paused photo to be read after resume');
     const bad = await service.handle('settings.set', { key: 'device', value: 'tpu' });
     assert.ok(!bad.ok && bad.error.code === 'usage' && bad.error.message.includes('expected one of'), JSON.stringify(bad));
     const device = value<{ key: string; value: string }>(await service.handle('settings.set', { key: 'device', value: 'cpu' }));
@@ -169,7 +179,7 @@ describe('engine service', () => {
   it('forgets a folder without touching the files', async () => {
     const [folder] = value<{ id: number }[]>(await service.handle('folders.list', {}));
     const before = fs.readdirSync(photos).length;
-    assert.deepEqual(value(await service.handle('folders.remove', { folderId: folder!.id })), { photos: 17 });
+    assert.deepEqual(value(await service.handle('folders.remove', { folderId: folder!.id })), { photos: 18 });
     assert.equal(fs.readdirSync(photos).length, before);
     assert.equal(value<{ ids: number[] }>(await service.handle('photos.timeline', {})).ids.length, 0);
   });

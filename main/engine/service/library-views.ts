@@ -24,21 +24,23 @@ export function timeline(db: Db, folderId?: number): CallResult<'photos.timeline
   const where = folderId === undefined ? '' : 'AND p.id IN (SELECT photo_id FROM locations WHERE folder_id = ?)';
   const rows = db
     .prepare(
-      `SELECT p.id, p.taken_at, p.width, p.height FROM photos p
+      `SELECT p.id, p.taken_at, p.width, p.height, p.status = 'pending' FROM photos p
        WHERE p.orphaned_at IS NULL AND p.status != 'failed' ${where}
        ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.id DESC`,
     )
     .raw()
-    .all(...(folderId === undefined ? [] : [folderId])) as [number, string | null, number | null, number | null][];
+    .all(...(folderId === undefined ? [] : [folderId])) as [number, string | null, number | null, number | null, 0 | 1][];
   const ids = new Array<number>(rows.length);
   const takenAt = new Array<number | null>(rows.length);
   const aspect = new Array<number>(rows.length);
-  rows.forEach(([id, taken, width, height], i) => {
+  const pending: number[] = [];
+  rows.forEach(([id, taken, width, height, isPending], i) => {
+    if (isPending) pending.push(id);
     ids[i] = id;
     takenAt[i] = wallClockMs(taken);
     aspect[i] = width && height ? Math.round((width / height) * 1000) / 1000 : 1;
   });
-  return { ids, takenAt, aspect };
+  return { ids, takenAt, aspect, pending };
 }
 
 export function photoDetail(db: Db, store: LibraryStore, id: number): CallResult<'photos.get'> {

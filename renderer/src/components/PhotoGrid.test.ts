@@ -1,0 +1,102 @@
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { describe, expect, it, vi } from 'vitest';
+import { AppStore } from '../lib/app.svelte.js';
+import { defaultGridOptions, layoutGrid, visibleRange } from '../lib/grid-layout.js';
+import { groupByMonth } from '../lib/months.js';
+import { fakeBackend, timeline } from '../test/fake-api.js';
+import Harness from '../test/Harness.svelte';
+import { viewport } from '../test/setup.js';
+import PhotoGrid from './PhotoGrid.svelte';
+
+const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+
+function mountGrid(count: number, undated = 0) {
+  const app = new AppStore(fakeBackend().transport);
+  const grouped = groupByMonth(timeline(count, undated));
+  const onOpen = vi.fn();
+  render(Harness, { props: { app, component: PhotoGrid, props: { timeline: grouped, onOpen } } });
+  return { grouped, onOpen, scroller: screen.getByTestId('grid') };
+}
+
+/** The positions the grid should render at `scrollTop`, from the pure layout (same numbers as the component). */
+function expectedPositions(grouped: ReturnType<typeof groupByMonth>, scrollTop: number) {
+  const layout = layoutGrid(grouped.groups, viewport.width - 32, defaultGridOptions);
+  const range = visibleRange(layout, scrollTop, viewport.height, Math.max(400, viewport.height));
+  const positions: number[] = [];
+  for (let r = range.first; r < range.end; r++) {
+    const row = layout.rows[r]!;
+    if (row.kind === 'cells') for (let i = 0; i < row.count; i++) positions.push(row.start + i);
+  }
+  return positions;
+}
+
+function renderedPositions() {
+  return screen.getAllByTestId('grid-cell').map((cell) => Number(cell.dataset.position));
+}
+
+describe('PhotoGrid', () => {
+  it('renders only the visible rows (plus overscan) of 100,000 photos', () => {
+    const { grouped } = mountGrid(100_000);
+    const cells = screen.getAllByTestId('grid-cell');
+    expect(cells.length).toBeGreaterThan(0);
+    expect(cells.length).toBeLessThan(150);
+    expect(renderedPositions()).toEqual(expectedPositions(grouped, 0));
+    // The newest photo comes first, under its month header.
+    expect(cells[0]!.dataset.photoId).toBe('100000');
+    expect(screen.getAllByTestId('month-header')[0]!.textContent).toContain('July 2024');
+  });
+
+  it('after a scroll, shows the cells at the new position (and no others) within one frame', async () => {
+    const { grouped, scroller } = mountGrid(100_000);
+    const scrollTop = 1_500_000;
+    Object.defineProperty(scroller, 'scrollTop', { configurable: true, value: scrollTop, writable: true });
+    await fireEvent.scroll(scroller);
+    await frame();
+    await frame();
+    const positions = renderedPositions();
+    expect(positions).toEqual(expectedPositions(grouped, scrollTop));
+    expect(positions[0]).toBeGreaterThan(30_000);
+    expect(screen.getAllByTestId('grid-cell').length).toBeLessThan(150);
+    // Each cell shows the photo at its position.
+    for (const cell of screen.getAllByTestId('grid-cell')) expect(Number(cell.dataset.photoId)).toBe(grouped.ids[Number(cell.dataset.position)]);
+  });
+
+  it('puts undated photos in a last "No date" group', () => {
+    const { grouped } = mountGrid(20, 5);
+    expect(grouped.groups[grouped.groups.length - 1]).toMatchObject({ year: null, count: 5 });
+    const headers = screen.getAllByTestId('month-header').map((header) => header.textContent ?? '');
+    expect(headers[headers.length - 1]).toContain('No date');
+  });
+
+  it('cells are focusable buttons with alt text; one tab stop; Enter/click opens; arrows move focus', async () => {
+    const { onOpen } = mountGrid(50);
+    const cells = screen.getAllByTestId('grid-cell');
+    expect(cells.every((cell) => cell.tagName === 'BUTTON')).toBe(true);
+    expect(cells.filter((cell) => cell.tabIndex === 0)).toHaveLength(1);
+    expect(cells[0]!.querySelector('img')!.getAttribute('alt')).toMatch(/^Photo taken /);
+    expect(cells[0]!.querySelector('img')!.getAttribute('loading')).toBe('lazy');
+    cells[0]!.focus();
+    await fireEvent.keyDown(cells[0]!, { key: 'ArrowRight' });
+    await frame();
+    expect(document.activeElement?.getAttribute('data-position')).toBe('1');
+    await fireEvent.click(document.activeElement!);
+    expect(onOpen).toHaveBeenCalledWith(1);
+  });
+
+  it('asks for no thumbnail of a photo still being read, and asks once the timeline says it is ready', async () => {
+    const reading = timeline(3);
+    let pending = [3];
+    const backend = fakeBackend({ 'photos.timeline': () => ({ ...reading, pending }) });
+    const app = new AppStore(backend.transport);
+    await app.loadTimeline();
+    render(Harness, { props: { app, component: PhotoGrid, props: { timeline: app.timeline!, onOpen: vi.fn() } } });
+    await frame();
+    const image = (id: string) => screen.getAllByTestId('grid-cell').find((cell) => cell.dataset.photoId === id)!.querySelector('img');
+    expect(image('3')).toBeNull();
+    expect(image('2')).not.toBeNull();
+    pending = [];
+    await app.loadTimeline();
+    await frame();
+    expect(image('3')?.getAttribute('src')).toContain('/media/thumb/3');
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { messages, placeholdersOf, resolveLocale, translate, type MessageKey } from './i18n.js';
+
+describe('i18n', () => {
+  const en = messages.en;
+  const zh = messages['zh-CN'];
+
+  it('has the same keys in English and Chinese', () => {
+    expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
+  });
+
+  it('has no empty string in either language', () => {
+    for (const table of [en, zh]) for (const [key, text] of Object.entries(table)) expect(text.trim(), key).not.toBe('');
+  });
+
+  it('uses the same placeholders in both languages (a translation never drops {count})', () => {
+    for (const key of Object.keys(en) as MessageKey[]) expect(placeholdersOf(zh[key]), key).toEqual(placeholdersOf(en[key]));
+  });
+
+  it('picks plural forms and formats numbers per locale', () => {
+    expect(translate('en', 'grid.count', { count: 1 })).toBe('1 photo');
+    expect(translate('en', 'grid.count', { count: 12345 })).toBe('12,345 photos');
+    expect(translate('zh-CN', 'grid.count', { count: 12345 })).toBe('12,345 张照片');
+  });
+
+  it('follows the browser language for "auto"', () => {
+    expect(resolveLocale('auto', ['zh-TW', 'en'])).toBe('zh-CN');
+    expect(resolveLocale('auto', ['en-GB'])).toBe('en');
+    expect(resolveLocale('auto', ['fr-FR'])).toBe('en');
+    expect(resolveLocale('zh-CN', ['en-US'])).toBe('zh-CN');
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * Search state: the query (or the photo whose look-alikes are shown), the filters, and the newest
+ * answer. Typing is debounced (200 ms) and only the newest request's answer is ever shown.
+ */
+import { createContext, tick } from 'svelte';
+import type { AppStore } from './app.svelte.js';
+import { LatestOnly } from './latest.js';
+import { now, perf } from './perf.js';
+import { afterPaint } from './timing.js';
+import { errorMessage } from './transport.js';
+import type { CallArgs, SearchResult } from './types.js';
+
+export interface SearchFilters {
+  folderId: number | null;
+  /** YYYY-MM-DD or ''. */
+  after: string;
+  before: string;
+  formats: string[];
+}
+
+/** What the engine calls each format (sharp's names), in the order the filter lists them. */
+export const searchFormats = ['jpeg', 'png', 'webp', 'heif', 'tiff', 'gif'] as const;
+
+type Request = { kind: 'text'; query: string; filters: SearchFilters } | { kind: 'similar'; photoId: number; filters: SearchFilters };
+
+/** How many results a search shows (the contract allows up to 500). */
+export const RESULT_LIMIT = 200;
+export const SEARCH_DEBOUNCE_MS = 200;
+
+export function emptyFilters(): SearchFilters {
+  return { folderId: null, after: '', before: '', formats: [] };
+}
+
+export function filterArgs(filters: SearchFilters): Omit<CallArgs<'search.text'>, 'query'> {
+  const args: Omit<CallArgs<'search.text'>, 'query'> = { limit: RESULT_LIMIT };
+  if (filters.folderId !== null) args.folderId = filters.folderId;
+  if (filters.after) args.after = filters.after;
+  if (filters.before) args.before = filters.before;
+  if (filters.formats.length > 0) args.formats = [...filters.formats];
+  return args;
+}
+
+function describe(request: Request): string {
+  return request.kind === 'text' ? request.query : `similar:${request.photoId}`;
+}
+
+export class SearchStore {
+  query = $state('');
+  similarTo = $state<number | null>(null);
+  filters = $state<SearchFilters>(emptyFilters());
+  /** Ranked photo ids of the newest answer; null when nothing has been answered for the current search. */
+  results = $state.raw<number[] | null>(null);
+  model = $state<string | null>(null);
+  /** The query (or "similar:<id>") the shown results answer; lets tests and the e2e bench wait for the right answer. */
+  answered = $state<string | null>(null);
+  pending = $state(false);
+  error = $state<string | null>(null);
+  tagsOpen = $state(false);
+
+  readonly active = $derived(this.query.trim() !== '' || this.similarTo !== null);
+  readonly filtering = $derived(this.filters.folderId !== null || this.filters.after !== '' || this.filters.before !== '' || this.filters.formats.length > 0);
+
+  private readonly latest: LatestOnly<Request, SearchResult>;
+
+  constructor(
+    private readonly app: AppStore,
+    delayMs = SEARCH_DEBOUNCE_MS,
+  ) {
+    this.latest = new LatestOnly<Request, SearchResult>({
+      delayMs,
+      run: (request) =>
+        request.kind === 'text'
+          ? app.api.call('search.text', { query: request.query, ...filterArgs(request.filters) })
+          : app.api.call('search.similar', { photoId: request.photoId, ...filterArgs(request.filters) }),
+      onAnswer: (request, answer) => {
+        perf.lastSearchAnswerAt = now();
+        this.answered = describe(request);
+        this.results = answer.results.map((result) => result.id);
+        this.model = answer.model;
+        this.error = null;
+        void tick().then(() => afterPaint(() => (perf.lastSearchPaintedAt = now())));
+      },
+      onError: (request, error) => {
+        this.answered = describe(request);
+        this.results = [];
+        this.error = errorMessage(error);
+      },
+      onPending: (pending) => (this.pending = pending),
+    });
+  }
+
+  /** True when searching cannot work yet: the library's CLIP model is not installed. */
+  get modelMissing(): boolean {
+    return this.app.status !== null && !this.app.status.clip.installed;
+  }
+
+  setQuery(query: string): void {
+    const changed = query.trim() !== this.query.trim() || this.similarTo !== null;
+    this.query = query;
+    this.similarTo = null;
+    // Results show in the library view; typing from the map or settings goes there.
+    if (query.trim() !== '' && this.app.view !== 'library') this.app.view = 'library';
+    if (changed) this.run('debounced');
+  }
+
+  /** Enter in the search box: no need to wait for the debounce. */
+  submit(): void {
+    this.run('now');
+  }
+
+  findSimilar(photoId: number): void {
+    this.query = '';
+    this.similarTo = photoId;
+    this.app.view = 'library';
+    this.run('now');
+  }
+
+  setFilters(change: Partial<SearchFilters>): void {
+    this.filters = { ...this.filters, ...change };
+    this.run('now');
+  }
+
+  resetFilters(): void {
+    this.filters = emptyFilters();
+    this.run('now');
+  }
+
+  clear(): void {
+    this.query = '';
+    this.similarTo = null;
+    this.run('now');
+  }
+
+  /** Runs the current search again (the model was just installed, the engine is back). */
+  refresh(): void {
+    this.run('now');
+  }
+
+  private run(mode: 'debounced' | 'now'): void {
+    if (!this.active || this.modelMissing) {
+      this.latest.cancel();
+      this.results = null;
+      this.answered = null;
+      this.error = null;
+      return;
+    }
+    const filters = $state.snapshot(this.filters) as SearchFilters;
+    const request: Request = this.similarTo !== null ? { kind: 'similar', photoId: this.similarTo, filters } : { kind: 'text', query: this.query.trim(), filters };
+    if (mode === 'now') this.latest.now(request);
+    else this.latest.schedule(request);
+  }
+}
+
+export const [getSearch, setSearch] = createContext<SearchStore>();

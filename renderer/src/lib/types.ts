@@ -1,0 +1,31 @@
+/**
+ * The contract's types under the names the UI uses. Type-only imports: zod (which the contract is
+ * written in) never reaches the renderer bundle.
+ */
+import type { CallResult, EventPayload } from '../../../main/contract/contract.js';
+
+export type { CallArgs, CallError, CallResult, EventName, EventPayload, IrisApi, UiCallName } from '../../../main/contract/contract.js';
+
+export type Capabilities = CallResult<'app.capabilities'>;
+export type LibraryStatus = CallResult<'library.status'>;
+export type Folder = CallResult<'folders.list'>[number];
+export type Timeline = CallResult<'photos.timeline'>;
+export type PhotoDetail = CallResult<'photos.get'>;
+export type SearchResult = CallResult<'search.text'>;
+export type ZeroShotResult = CallResult<'tags.zeroShot'>;
+export type JobsStatus = CallResult<'jobs.status'>;
+export type SettingState = CallResult<'settings.set'>;
+export type DeviceStatus = CallResult<'device.status'>;
+export type ModelInfo = CallResult<'models.list'>[number];
+export type MapLayout = CallResult<'map.layout'>;
+export type ProgressEvent = EventPayload<'progress'>;
+export type ModelsProgressEvent = EventPayload<'models.progress'>;
+export type EngineStateEvent = EventPayload<'engine.state'>;
+export type ProblemEvent = EventPayload<'problem'>;
+
+/** Where the UI gets image bytes: by photo id, never by path. */
+export interface MediaUrls {
+  thumb(id: number, retry?: number): string;
+  preview(id: number): string;
+  photo(id: number): string;
+}
