@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'out/**', 'test/output/**', 'test/fixtures/models/**', 'renderer/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'out/**', '.scratch/**', '.cache/**', 'test/output/**', 'test/fixtures/models/**', 'renderer/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -155,6 +155,28 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await page.screenshot({ path: path.join(shots, '05-tags.png') });
   });
 
+  it('lays the library out on the map, photos of a colour together', async () => {
+    await page.getByTestId('nav-map').click();
+    const map = page.getByTestId('map');
+    await page.waitForFunction(() => document.querySelector('[data-testid="map"]')?.getAttribute('data-state') === 'ready', undefined, { timeout: 60_000 });
+    assert.equal(await map.getAttribute('data-count'), '16');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(shots, '06-map.png') });
+  });
+
+  it('shows Settings in Chinese, with the device in use and the models', async () => {
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('settings').waitFor();
+    await page.getByTestId('setting-language').selectOption('zh-CN');
+    await page.getByTestId('device-provider').first().waitFor({ timeout: 30_000 });
+    const models = page.getByTestId('model-item');
+    await models.first().waitFor();
+    assert.equal(await page.locator('[data-testid="model-item"][data-model-id="clip-fixture"]').getAttribute('data-installed'), 'true');
+    assert.match(await page.getByTestId('settings').innerText(), /设置|设备|模型/);
+    await page.screenshot({ path: path.join(shots, '07-settings-zh.png'), fullPage: true });
+    await page.getByTestId('setting-language').selectOption('en');
+  });
+
   it('raised no errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -36,7 +36,10 @@ function monthKey(ms: number | null | undefined): number {
  * is anything else (a month split in two runs, undated photos in the middle), the photos are
  * regrouped with a stable counting sort so each month appears once and "No date" comes last.
  */
-export function groupByMonth(timeline: Timeline): GroupedTimeline {
+/** What grouping reads of a timeline (the engine's `pending` list is the grid's business). */
+type DatedPhotos = Pick<Timeline, 'ids' | 'takenAt' | 'aspect'>;
+
+export function groupByMonth(timeline: DatedPhotos): GroupedTimeline {
   const { ids, takenAt } = timeline;
   const n = ids.length;
   const keys = new Int32Array(n);
@@ -86,7 +89,7 @@ function groupFor(key: number, start: number, count: number): MonthGroup {
   return key === NO_DATE ? { year: null, month: null, start, count } : { year: Math.floor(key / 12), month: key % 12, start, count };
 }
 
-function regroup(timeline: Timeline, keys: Int32Array): GroupedTimeline {
+function regroup(timeline: DatedPhotos, keys: Int32Array): GroupedTimeline {
   const counts = new Map<number, number>();
   for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
   // Newest month first; NO_DATE (-1) sorts last because every real key is positive.
