@@ -67,9 +67,13 @@ export class EngineService {
     return new EngineService(Engine.open(engineOptions), options);
   }
 
+  private get watching(): boolean {
+    return this.options.watch ?? true;
+  }
+
   /** Follows every folder (which also rescans them and works the queue), in the background. */
   start(): void {
-    if (this.options.watch ?? true) this.rewatch();
+    if (this.watching) this.rewatch();
     else this.indexInBackground(this.engine.listFolders());
   }
 
@@ -139,7 +143,7 @@ export class EngineService {
 
   /** (Re)starts the watcher over the current folders; its start rescans them (size + mtime) and works the queue. */
   private rewatch(): void {
-    if (this.closed || !(this.options.watch ?? true)) return;
+    if (this.closed || !this.watching) return;
     this.inBackground(async () => {
       await this.watcher?.close();
       this.watcher = null;
@@ -152,7 +156,7 @@ export class EngineService {
 
   addFolder(folderPath: string): Folder {
     const [result] = this.engine.registerFolders([folderPath]);
-    if (this.options.watch ?? true) this.rewatch();
+    if (this.watching) this.rewatch();
     else this.indexInBackground([result!.folder]);
     return result!.folder;
   }

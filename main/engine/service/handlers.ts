@@ -3,7 +3,7 @@ import { probeDevice } from '../doctor.js';
 import { UsageError } from '../errors.js';
 import { clearSetting, describeSetting, listSettings, parseSettingKey, writeSetting } from '../settings.js';
 import { loadRuntimeReport } from '../runtime/session.js';
-import type { SearchOptions } from '../search/clip-search.js';
+import type { SearchOptions, SearchResponse } from '../search/clip-search.js';
 import { irisVersion } from '../../version.js';
 import { jobKindCounts, photoDetail, recentFailures, timeline } from './library-views.js';
 import { readMedia } from './media.js';
@@ -19,7 +19,8 @@ function searchOptions(service: EngineService, args: ParsedArgs<'search.text'> |
   return { folder: folder?.path, after: args.after, before: args.before, formats: args.formats, limit: args.limit ?? 100 };
 }
 
-function scoresOnly(response: Awaited<ReturnType<ReturnType<EngineService['engine']['clipSearch']>['searchText']>>): CallResult<'search.text'> {
+/** The UI gets ids and scores; paths stay in the engine (the viewer asks photos.get). */
+function scoresOnly(response: SearchResponse): CallResult<'search.text'> {
   return { model: response.model, results: response.results.map(({ id, score }) => ({ id, score })), timings: response.timings };
 }
 
