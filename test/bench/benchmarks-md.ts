@@ -62,3 +62,13 @@ export function writeBenchmarksSection(start: string, end: string, section: stri
   const next = from >= 0 && to > from ? current.slice(0, from) + section + current.slice(to + end.length) : `${current.trimEnd()}\n\n${section}\n`;
   fs.writeFileSync(file, next);
 }
+
+/**
+ * A benchmark's whole-number option: digits with optional `_` separators and a `k` or `m` suffix
+ * (`100_000`, `100k`, `1m`), from 1 to `max`.
+ */
+export function positiveInt(flag: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(value.trim().replaceAll('_', '').replace(/k$/i, '000').replace(/m$/i, '000000'));
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${flag} must be a whole number from 1 to ${max}, got ${value}`);
+  return n;
+}

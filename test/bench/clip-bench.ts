@@ -45,7 +45,7 @@ import sharp from 'sharp';
 import { peakRssBytes } from '../helpers/peak-rss.js';
 import type { ModelEntry } from '../../main/engine/models/catalog.js';
 import { mapWithConcurrency } from '../../main/engine/scanner.js';
-import { BENCHMARKS_FILE, commandLine, fileSystemOf, machineBasics, markdownTable, writeBenchmarksSection } from './benchmarks-md.js';
+import { BENCHMARKS_FILE, commandLine, fileSystemOf, machineBasics, markdownTable, positiveInt, writeBenchmarksSection } from './benchmarks-md.js';
 import { BENCH_MODELS_DIR, VISION_MODEL_FILE, VIT_B32_RANDOM_ID, VIT_B32_RANDOM_PARAMETERS, ensureVitB32Random } from '../fixtures/vit-b32-random.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -91,12 +91,6 @@ interface Options {
 type Row = [measurement: string, result: string, notes: string];
 
 // ---------------------------------------------------------------- options
-
-function positiveInt(flag: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${flag} must be a whole number from 1 to ${max}, got ${value}`);
-  return n;
-}
 
 function seconds(flag: string, value: string): number {
   const n = Number(value);

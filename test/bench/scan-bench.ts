@@ -24,7 +24,7 @@ import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { Engine } from '../../main/engine/index.js';
 import { mapWithConcurrency } from '../../main/engine/scanner.js';
-import { BENCHMARKS_FILE, commandLine as benchCommandLine, fileSystemOf, machineBasics, markdownTable, writeBenchmarksSection } from './benchmarks-md.js';
+import { BENCHMARKS_FILE, commandLine as benchCommandLine, fileSystemOf, machineBasics, markdownTable, positiveInt, writeBenchmarksSection } from './benchmarks-md.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const IRIS_CLI = path.join(REPO_ROOT, 'dist/main/cli/iris.js');
@@ -57,12 +57,6 @@ interface Options {
 type Row = [measurement: string, result: string, notes: string];
 
 // ---------------------------------------------------------------- options
-
-function positiveInt(flag: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${flag} must be a whole number from 1 to ${max}, got ${value}`);
-  return n;
-}
 
 function parseSize(value: string): { width: number; height: number } {
   const match = /^(\d+)x(\d+)$/i.exec(value);

@@ -25,7 +25,7 @@ import { type Db, openDatabase } from '../../main/engine/db/database.js';
 import { INDEX_MIN_VECTORS, searchSizes, type VectorHit, VectorStore } from '../../main/engine/search/vector-store.js';
 import { peakRssBytes } from '../helpers/peak-rss.js';
 import { mulberry32 } from '../helpers/random.js';
-import { commandLine, fileSystemOf, machineBasics, markdownTable, writeBenchmarksSection } from './benchmarks-md.js';
+import { commandLine, fileSystemOf, machineBasics, markdownTable, positiveInt, writeBenchmarksSection } from './benchmarks-md.js';
 
 const SECTION_START = '<!-- bench:search:start -->';
 const SECTION_END = '<!-- bench:search:end -->';
@@ -44,12 +44,6 @@ interface Options {
   write: boolean;
 }
 
-function positiveInt(flag: string, value: string): number {
-  const n = Number(value.replaceAll('_', ''));
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a whole number ≥ 1, got ${value}`);
-  return n;
-}
-
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
@@ -65,7 +59,7 @@ function parseOptions(argv: string[]): Options {
     },
   });
   return {
-    sizes: values.sizes.split(',').map((size) => positiveInt('sizes', size.trim().replace(/k$/i, '000').replace(/m$/i, '000000'))),
+    sizes: values.sizes.split(',').map((size) => positiveInt('sizes', size)),
     queries: positiveInt('queries', values.queries),
     filteredQueries: positiveInt('filtered-queries', values['filtered-queries']),
     k: positiveInt('k', values.k),

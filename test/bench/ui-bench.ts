@@ -22,16 +22,10 @@ import { startServer } from '../../main/serve/server.js';
 import { CHROMIUM_PATH, chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { fixtureModels } from '../helpers/colour-photos.js';
 import { syntheticLibrary } from '../helpers/synthetic-library.js';
-import { commandLine, machineBasics, markdownTable, writeBenchmarksSection } from './benchmarks-md.js';
+import { commandLine, machineBasics, markdownTable, positiveInt, writeBenchmarksSection } from './benchmarks-md.js';
 
 const START = '<!-- bench:ui start -->';
 const END = '<!-- bench:ui end -->';
-
-function positiveInt(flag: string, value: string): number {
-  const n = Number(value.replaceAll('_', '').replace(/k$/i, '000'));
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a whole number ≥ 1, got ${value}`);
-  return n;
-}
 
 const { values } = parseArgs({
   options: { photos: { type: 'string', default: '100000' }, frames: { type: 'string', default: '600' }, 'no-write': { type: 'boolean', default: false } },
