@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { type Catalog, CATALOG_FILE, type ModelEntry, catalogDirFor, loadCatalog } from '../../main/engine/models/catalog.js';
+import { type Catalog, CATALOG_FILE, GenerativeCatalogPreprocessingSchema, type ModelEntry, catalogDirFor, loadCatalog, sessionFile } from '../../main/engine/models/catalog.js';
 import { PINNED_FILE } from '../../main/engine/models/download.js';
 import { CLIP_FIXTURE_ID, FIXTURE_MODELS_DIR, generateFixtureModels } from '../fixtures/generate-models.js';
 import { ClipPreprocessingSchema } from '../helpers/clip.js';
@@ -450,8 +450,8 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     return model.io[file]!;
   };
 
-  it('parses, with clip-vit-b32 the one default and its fp16 and q8 variants in one family', () => {
-    assert.deepEqual(catalog.models.filter((m) => m.default).map((m) => m.id), ['clip-vit-b32']);
+  it('parses, with one default per task (clip-vit-b32, florence-2-base-ft, smolvlm-256m-instruct) and CLIP\'s fp16 and q8 variants in one family', () => {
+    assert.deepEqual(catalog.models.filter((m) => m.default).map((m) => [m.task, m.id]), [['clip', 'clip-vit-b32'], ['caption', 'florence-2-base-ft'], ['vqa', 'smolvlm-256m-instruct']]);
     const family = catalog.models.filter((m) => m.family === 'clip-vit-b32');
     assert.deepEqual(family.map((m) => [m.id, m.dtype]), [['clip-vit-b32', 'fp32'], ['clip-vit-b32-fp16', 'fp16'], ['clip-vit-b32-q8', 'q8']]);
     assert.equal(catalogDirFor(tempDir('iris-empty-models-'), bundled), bundled, 'a models folder without a catalog uses the bundled one');
@@ -485,6 +485,18 @@ describe('the bundled model catalog (models/catalog.json)', () => {
       byId('clip-vit-b32-q8').files.filter((f) => f.path.endsWith('.onnx')).map((f) => f.path),
       ['onnx/vision_model_quantized.onnx', 'onnx/text_model_quantized.onnx'],
     );
+  });
+
+  it('gives the captioning and question-answering entries the files transformers.js loads for their precision', () => {
+    for (const model of catalog.models.filter((m) => m.task === 'caption' || m.task === 'vqa')) {
+      const prep = GenerativeCatalogPreprocessingSchema.parse(model.preprocessing);
+      const onnx = model.files.filter((f) => f.path.endsWith('.onnx')).map((f) => f.path);
+      assert.deepEqual(onnx.sort(), Object.entries(prep.sessions).map(([session, dtype]) => sessionFile(session, dtype)).sort(), model.id);
+      for (const needed of ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json']) {
+        assert.ok(model.files.some((f) => f.path === needed), `${model.id} lists ${needed}`);
+      }
+      assert.match(model.source.revision, /^[0-9a-f]{40}$/, `${model.id} is pinned to a commit`);
+    }
   });
 
   it('has a Chinese-capable CLIP with its own tokenizer, inputs and image resize', () => {

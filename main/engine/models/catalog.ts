@@ -82,6 +82,39 @@ export const ClipCatalogPreprocessingSchema = z
     }
   });
 
+/**
+ * Precision of one ONNX session of a generative model, as transformers.js names it: it picks the
+ * file `onnx/<session><suffix>.onnx` (fp32 "", fp16 "_fp16", q8 "_quantized", int8 "_int8",
+ * uint8 "_uint8", q4 "_q4", q4f16 "_q4f16", bnb4 "_bnb4").
+ */
+export const SESSION_DTYPE_SUFFIX = { fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4', q4f16: '_q4f16', bnb4: '_bnb4' } as const;
+export type SessionDtype = keyof typeof SESSION_DTYPE_SUFFIX;
+
+/**
+ * The `preprocessing` keys of a `caption` or `vqa` entry (models run by @huggingface/transformers
+ * on our onnxruntime-node; main/engine/generation). Unknown keys are refused.
+ */
+export const GenerativeCatalogPreprocessingSchema = z.strictObject({
+  /** Which transformers.js model class and prompt format. */
+  architecture: z.enum(['florence2', 'vision-encoder-decoder', 'idefics3', 'qwen2-vl']),
+  /** Precision per ONNX session (mixed precisions pay: e.g. fp16 vision encoder + q4 decoder). */
+  sessions: z.record(z.string().regex(/^[a-z_]+$/), z.enum(Object.keys(SESSION_DTYPE_SUFFIX) as [SessionDtype, ...SessionDtype[]])),
+  /** Florence-2's task token for each caption detail (e.g. "<CAPTION>", "<DETAILED_CAPTION>"). */
+  caption_tasks: z.strictObject({ brief: z.string().min(1), detailed: z.string().min(1) }).optional(),
+  /** Default most new tokens of an answer or caption. */
+  max_new_tokens: z.number().int().positive(),
+  /** The photo's long edge is brought down to this before the model's own processor resizes it (decoding a 24 MP photo whole is wasted work). */
+  image_long_edge: z.number().int().positive(),
+  /** Tokens (by text) that end an answer besides generation_config's eos_token_id. */
+  stop_tokens: z.array(z.string().min(1)).optional(),
+});
+export type GenerativePreprocessing = z.infer<typeof GenerativeCatalogPreprocessingSchema>;
+
+/** The ONNX file transformers.js loads for a session at a precision. */
+export function sessionFile(session: string, dtype: SessionDtype): string {
+  return `onnx/${session}${SESSION_DTYPE_SUFFIX[dtype]}.onnx`;
+}
+
 export const ModelEntrySchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'ids are lowercase letters, digits, dots and dashes'),
@@ -133,6 +166,16 @@ export const ModelEntrySchema = z
     }
     for (const file of Object.keys(model.io)) {
       if (!paths.has(file)) ctx.addIssue({ code: 'custom', path: ['io', file], message: 'names no file in files' });
+    }
+    if (model.task === 'caption' || model.task === 'vqa') {
+      const prep = GenerativeCatalogPreprocessingSchema.safeParse(model.preprocessing);
+      for (const issue of prep.success ? [] : prep.error.issues) ctx.addIssue({ code: 'custom', path: ['preprocessing', ...issue.path.map(String)], message: issue.message });
+      if (prep.success) {
+        for (const [session, dtype] of Object.entries(prep.data.sessions)) {
+          if (!paths.has(sessionFile(session, dtype))) ctx.addIssue({ code: 'custom', path: ['preprocessing', 'sessions', session], message: `${dtype} needs ${sessionFile(session, dtype)}, which is not in files` });
+        }
+        if (model.task === 'caption' && prep.data.architecture === 'florence2' && !prep.data.caption_tasks) ctx.addIssue({ code: 'custom', path: ['preprocessing', 'caption_tasks'], message: 'is required for a florence2 captioner' });
+      }
     }
     if (model.task === 'clip' && Object.keys(model.preprocessing).length > 0) {
       const prep = ClipCatalogPreprocessingSchema.safeParse(model.preprocessing);
