@@ -164,6 +164,32 @@ export class SessionError extends Error {
 }
 
 /**
+ * Tries `create` on each provider `device` allows, in order (candidateProviders), and returns the
+ * first that works with every attempt and its reason; throws SessionError listing them when none
+ * does. Shared by plain sessions and the multi-session generative models (generation/), so the
+ * device policy and its reporting are the same for every model.
+ */
+export async function firstWorkingProvider<T>(ort: Ort, device: Device, label: string, strict: boolean | undefined, create: (provider: Provider) => Promise<T>): Promise<{ value: T; provider: Provider; attempts: Attempt[] }> {
+  const backends: Backend[] = ort.listSupportedBackends();
+  const attempts: Attempt[] = [];
+  for (const candidate of candidateProviders(device, process.platform, backends, strict)) {
+    const missing = unavailableReason(candidate, process.platform, process.arch, backends);
+    if (missing) {
+      attempts.push({ provider: candidate, ok: false, reason: missing });
+      continue;
+    }
+    try {
+      const value = await create(candidate);
+      attempts.push({ provider: candidate, ok: true });
+      return { value, provider: candidate, attempts };
+    } catch (error) {
+      attempts.push({ provider: candidate, ok: false, reason: failureReason(candidate, error) });
+    }
+  }
+  throw new SessionError(label, attempts);
+}
+
+/**
  * Creates a session for `modelFile` (a path, or the model's bytes) on the best provider `device`
  * allows. Throws when no provider works (usually a broken model: cpu fails too), listing every
  * attempt and its reason.
@@ -175,28 +201,11 @@ export async function createSession(modelFile: string | Uint8Array, options: Ses
     intraOp: positiveInt(options.intraOpThreads, physicalCores(), 'intraOpThreads'),
     interOp: positiveInt(options.interOpThreads, 1, 'interOpThreads'),
   };
-  const backends: Backend[] = ort.listSupportedBackends();
   const label = options.label ?? (typeof modelFile === 'string' ? modelFile : 'model');
-  const attempts: Attempt[] = [];
-  let session: InferenceSession | undefined;
-  let provider: Provider | undefined;
-  for (const candidate of candidateProviders(device, process.platform, backends, options.strict)) {
-    const missing = unavailableReason(candidate, process.platform, process.arch, backends);
-    if (missing) {
-      attempts.push({ provider: candidate, ok: false, reason: missing });
-      continue;
-    }
-    try {
-      const settings = sessionOptions(candidate, threads);
-      session = typeof modelFile === 'string' ? await ort.InferenceSession.create(modelFile, settings) : await ort.InferenceSession.create(modelFile, settings);
-      attempts.push({ provider: candidate, ok: true });
-      provider = candidate;
-      break;
-    } catch (error) {
-      attempts.push({ provider: candidate, ok: false, reason: failureReason(candidate, error) });
-    }
-  }
-  if (!session || !provider) throw new SessionError(label, attempts);
+  const { value: session, provider, attempts } = await firstWorkingProvider(ort, device, label, options.strict, (candidate) => {
+    const settings = sessionOptions(candidate, threads);
+    return typeof modelFile === 'string' ? ort.InferenceSession.create(modelFile, settings) : ort.InferenceSession.create(modelFile, settings);
+  });
   const requested = attempts[0]!;
   const warning =
     device !== 'auto' && provider !== device ? `device ${device} could not be used for ${label} (${requested.reason}); running on ${provider} instead` : undefined;

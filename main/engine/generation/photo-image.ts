@@ -1,0 +1,39 @@
+import sharp from 'sharp';
+import { describeDecodeError } from '../decode-errors.js';
+import { PIXEL_LIMIT } from '../metadata.js';
+import type { Transformers } from './transformers-runtime.js';
+
+/** Decoded photo pixels: upright sRGB, 8-bit, 3 channels, row-major. */
+export interface PhotoPixels {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+/**
+ * Decodes a photo (a path or its bytes) for a captioning or vision-language model: EXIF
+ * orientation applied, alpha flattened on white, CMYK/16-bit/P3 brought to 8-bit sRGB, and the long
+ * edge brought down to `longEdge` (never enlarged) with shrink-on-load, so a 50 MP photo is never
+ * decoded whole. The model's own processor resizes again to what it takes; this only bounds the
+ * work. Decode failures become PhotoReadError with a specific reason.
+ */
+export async function decodePhoto(input: Buffer | string, longEdge: number): Promise<PhotoPixels> {
+  try {
+    const { data, info } = await sharp(input, { limitInputPixels: PIXEL_LIMIT, failOn: 'error' })
+      .autoOrient()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .resize({ width: longEdge, height: longEdge, fit: 'inside', withoutEnlargement: true })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`expected 3 channels after decoding, got ${info.channels}`);
+    return { data, width: info.width, height: info.height };
+  } catch (error) {
+    throw describeDecodeError(error);
+  }
+}
+
+/** The pixels as a transformers.js RawImage (no copy). */
+export function toRawImage(t: Transformers, pixels: PhotoPixels): InstanceType<Transformers['RawImage']> {
+  return new t.RawImage(new Uint8ClampedArray(pixels.data.buffer, pixels.data.byteOffset, pixels.data.length), pixels.width, pixels.height, 3);
+}

@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
+import type { PreparedImage } from '../../main/engine/ask/types.js';
+import { Captioner } from '../../main/engine/generation/captioner.js';
+import { LocalChatProvider } from '../../main/engine/generation/local-chat.js';
+import { decodePhoto } from '../../main/engine/generation/photo-image.js';
+import { loadCatalog } from '../../main/engine/models/catalog.js';
+import { ModelCorruptError } from '../../main/engine/models/verified.js';
+import { SessionError } from '../../main/engine/runtime/session.js';
+import { CAPTION_FIXTURE_ID, VQA_FIXTURE_ID } from '../fixtures/generate-models.js';
+import { florenceBriefCaption, florenceDetailedCaption } from '../fixtures/vlm/florence2-fixture.js';
+import { smolvlmAnswer } from '../fixtures/vlm/smolvlm-fixture.js';
+import { fixtureModels } from '../helpers/colour-photos.js';
+import { samplePhotosDir, tempDir } from '../helpers/fixtures.js';
+
+// The real generation path (transformers.js on onnxruntime-node, our streaming, stop tokens,
+// cancellation) through fixture models whose answers are checkable: they name the photo's colour.
+
+const entry = (id: string) => {
+  const model = loadCatalog(fixtureModels).models.find((m) => m.id === id);
+  assert.ok(model, `fixture catalog has ${id} (run npm run fixtures)`);
+  return model;
+};
+
+async function solid(rgb: [number, number, number], width = 40, height = 30): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+    .jpeg()
+    .toBuffer();
+}
+
+async function prepared(rgb: [number, number, number]): Promise<PreparedImage> {
+  const data = await solid(rgb);
+  return { data, mime: 'image/jpeg', width: 40, height: 30 };
+}
+
+describe('local captioner (Florence-2 layout)', () => {
+  let captioner: Captioner;
+  before(async () => {
+    captioner = await Captioner.load(fixtureModels, entry(CAPTION_FIXTURE_ID), { device: 'cpu' });
+  });
+  after(() => captioner.release());
+
+  test('a brief caption names the dominant colour; detailed uses the <DETAILED_CAPTION> task', async () => {
+    const red = await captioner.caption(await decodePhoto(await solid([220, 30, 20]), 256), 'brief');
+    assert.equal(red.text, florenceBriefCaption('red'));
+    assert.equal(red.finish, 'stop');
+    const blue = await captioner.caption(await decodePhoto(await solid([20, 40, 230]), 256), 'detailed');
+    assert.equal(blue.text, florenceDetailedCaption('blue'));
+  });
+
+  test('a real camera photo with an EXIF orientation decodes upright and gets a caption', async () => {
+    const file = path.join(samplePhotosDir, 'Landscape_6.jpg');
+    const pixels = await decodePhoto(file, 256);
+    const upright = await decodePhoto(path.join(samplePhotosDir, 'Landscape_1.jpg'), 256);
+    assert.deepEqual([pixels.width, pixels.height], [upright.width, upright.height]);
+    const result = await captioner.caption(pixels, 'brief');
+    assert.match(result.text, /^A photo of \w+\.$/);
+  });
+
+  test('max tokens cuts the caption and says so', async () => {
+    const result = await captioner.caption(await decodePhoto(await solid([220, 30, 20]), 256), 'brief', { decoding: { maxTokens: 3 } });
+    assert.equal(result.finish, 'length');
+    // <s> is forced first (a special token, not shown), then "A", " photo".
+    assert.equal(result.text, 'A photo');
+  });
+});
+
+describe('local vision-language model (SmolVLM layout)', () => {
+  let vlm: LocalChatProvider;
+  before(async () => {
+    vlm = await LocalChatProvider.load(fixtureModels, entry(VQA_FIXTURE_ID), { device: 'cpu' });
+  });
+  after(() => vlm.close());
+
+  test('answers a colour question, streaming pieces in order that add up to the answer', async () => {
+    const pieces: string[] = [];
+    const answer = await vlm.answer({ image: await prepared([20, 200, 40]), history: [], question: 'What colour is it?', decoding: { maxTokens: 32, temperature: 0 }, onToken: (p) => pieces.push(p) });
+    assert.equal(answer.text, smolvlmAnswer('green'));
+    assert.equal(answer.finish, 'stop');
+    assert.equal(answer.model, VQA_FIXTURE_ID);
+    assert.ok(pieces.length >= 3, `streamed ${pieces.length} pieces`);
+    assert.equal(pieces.join(''), answer.text);
+    assert.equal(answer.tokens, 4, 'It / is / green / . (the end-of-utterance token not counted)');
+    assert.ok(answer.firstTokenMs !== null && answer.firstTokenMs <= answer.totalMs);
+  });
+
+  test('each turn sees the history', async () => {
+    const image = await prepared([230, 220, 30]);
+    const first = await vlm.answer({ image, history: [], question: 'What colour is it?', decoding: { maxTokens: 32, temperature: 0 } });
+    assert.equal(first.text, smolvlmAnswer('yellow'));
+    const second = await vlm.answer({
+      image,
+      history: [
+        { role: 'user', text: 'What colour is it?' },
+        { role: 'assistant', text: first.text },
+      ],
+      question: 'What colour is it really?',
+      decoding: { maxTokens: 32, temperature: 0 },
+    });
+    assert.equal(second.text, smolvlmAnswer('yellow', { history: true }));
+  });
+
+  test('a Chinese question gets a Chinese answer, streamed without broken characters', async () => {
+    const pieces: string[] = [];
+    const answer = await vlm.answer({ image: await prepared([220, 30, 20]), history: [], question: '这是什么颜色？', decoding: { maxTokens: 32, temperature: 0 }, onToken: (p) => pieces.push(p) });
+    assert.equal(answer.text, smolvlmAnswer('red', { chinese: true }));
+    assert.ok(pieces.every((p) => !p.includes('\uFFFD')), `pieces: ${JSON.stringify(pieces)}`);
+    assert.ok(answer.tokens > pieces.length, 'some tokens ended inside a character and waited for the next one');
+    assert.equal(pieces.join(''), answer.text);
+  });
+
+  test('a question about something else gets the fallback answer', async () => {
+    const answer = await vlm.answer({ image: await prepared([220, 30, 20]), history: [], question: 'Is it nice?', decoding: { maxTokens: 32, temperature: 0 } });
+    assert.equal(answer.text, smolvlmAnswer('red', { aboutColour: false }));
+  });
+
+  test('max tokens, stop strings and sampling', async () => {
+    const image = await prepared([20, 40, 230]);
+    const short = await vlm.answer({ image, history: [], question: 'What colour is it?', decoding: { maxTokens: 2, temperature: 0 } });
+    assert.deepEqual([short.text, short.finish, short.tokens], ['It is', 'length', 2]);
+    const stopped = await vlm.answer({ image, history: [], question: 'What colour is it?', decoding: { maxTokens: 32, temperature: 0, stop: [' blue'] } });
+    assert.deepEqual([stopped.text, stopped.finish], ['It is', 'stop']);
+    // The fixture puts all the probability on one token, so sampling must give the same answer.
+    const sampled = await vlm.answer({ image, history: [], question: 'What colour is it?', decoding: { maxTokens: 32, temperature: 0.7, topP: 0.9 } });
+    assert.equal(sampled.text, smolvlmAnswer('blue'));
+  });
+
+  test('cancel ends the answer after the current token with what was said so far', async () => {
+    const controller = new AbortController();
+    const pieces: string[] = [];
+    const answer = await vlm.answer({
+      image: await prepared([20, 200, 40]),
+      history: [],
+      question: 'What colour is it?',
+      decoding: { maxTokens: 32, temperature: 0 },
+      signal: controller.signal,
+      onToken: (p) => {
+        pieces.push(p);
+        controller.abort();
+      },
+    });
+    assert.equal(answer.finish, 'cancelled');
+    assert.equal(answer.text, 'It');
+    assert.deepEqual(pieces, ['It']);
+    const already = await vlm.answer({ image: await prepared([20, 200, 40]), history: [], question: 'What colour?', decoding: { maxTokens: 32, temperature: 0 }, signal: AbortSignal.abort() });
+    assert.deepEqual([already.text, already.finish, already.tokens], ['', 'cancelled', 0]);
+  });
+});
+
+describe('loading', () => {
+  test('a damaged model file is caught by sha256 before anything is loaded', async () => {
+    const dir = tempDir('iris-gen-');
+    fs.cpSync(fixtureModels, dir, { recursive: true });
+    const decoder = path.join(dir, CAPTION_FIXTURE_ID, 'onnx', 'decoder_model_merged.onnx');
+    const bytes = fs.readFileSync(decoder);
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
+    fs.writeFileSync(decoder, bytes);
+    await assert.rejects(Captioner.load(dir, entry(CAPTION_FIXTURE_ID), { device: 'cpu' }), (error: unknown) => error instanceof ModelCorruptError && /decoder_model_merged\.onnx is wrong hash/.test(error.message));
+  });
+
+  test('an unavailable device falls back to cpu with a warning, or fails when strict', async () => {
+    const fallback = await Captioner.load(fixtureModels, entry(CAPTION_FIXTURE_ID), { device: 'coreml' });
+    try {
+      assert.equal(fallback.model.provider, 'cpu');
+      assert.match(fallback.model.warning ?? '', /device coreml could not be used/);
+      assert.deepEqual(fallback.model.report.attempts.map((a) => [a.provider, a.ok]), [['coreml', false], ['cpu', true]]);
+    } finally {
+      await fallback.release();
+    }
+    await assert.rejects(Captioner.load(fixtureModels, entry(CAPTION_FIXTURE_ID), { device: 'coreml', strict: true }), SessionError);
+  });
+
+  test('a captioner refuses a question-answering model and vice versa', async () => {
+    await assert.rejects(Captioner.load(fixtureModels, entry(VQA_FIXTURE_ID)), /not a captioner/);
+    await assert.rejects(LocalChatProvider.load(fixtureModels, entry(CAPTION_FIXTURE_ID)), /not a vision-language model/);
+  });
+});
