@@ -76,10 +76,13 @@ export function formatDoctor(report: DoctorReport): string {
   ].join('\n');
 }
 
-export function formatSearch(response: SearchResponse, what: string): string {
-  const timing = `(${response.model}: encode ${response.timings.encode_ms} ms, search ${response.timings.search_ms} ms)`;
+export function formatSearch(response: SearchResponse & { ranking?: 'clip' | 'captions' | 'rrf'; caption_matches?: number }, what: string): string {
+  const fused = response.ranking === 'rrf' ? `, fused with ${response.caption_matches} caption matches` : response.ranking === 'captions' ? `: caption matches only` : '';
+  const timing = `(${response.model}${fused}: encode ${response.timings.encode_ms} ms, search ${response.timings.search_ms} ms)`;
   if (response.results.length === 0) return `no photos match ${what} ${timing}`;
-  const rows = response.results.map((hit) => `${hit.score.toFixed(3)}  ${String(hit.id).padStart(6)}  ${hit.path}`);
+  // Fused scores are small reciprocal-rank sums (≤ 2/61): more digits keep them apart.
+  const digits = response.ranking && response.ranking !== 'clip' ? 5 : 3;
+  const rows = response.results.map((hit) => `${hit.score.toFixed(digits)}  ${String(hit.id).padStart(6)}  ${hit.path}`);
   return [`${'score'.padEnd(5)}  ${'id'.padStart(6)}  path`, ...rows, timing].join('\n');
 }
 

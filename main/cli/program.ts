@@ -11,6 +11,7 @@ import { registerSettingsCommands } from './commands/settings.js';
 import { registerSearchCommands } from './commands/search.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerCaptionCommands } from './commands/captions.js';
 
 function describeEvent(event: PhotoEvent): string {
   switch (event.event) {
@@ -24,7 +25,7 @@ function describeEvent(event: PhotoEvent): string {
 }
 
 /** Command groups that live in their own files (main/cli/commands). */
-const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerSettingsCommands, registerModelsCommands, registerServeCommand];
+const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerCaptionCommands, registerSettingsCommands, registerModelsCommands, registerServeCommand];
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command()

@@ -7,15 +7,22 @@ import { UsageError, errorMessage } from './errors.js';
 import type { EngineEvents, PhotoEvent, Problem } from './events.js';
 import { hashFile } from './hash.js';
 import { ClipModel } from './clip/clip-model.js';
-import { CLIP_MODEL_SETTING, type ClipChoice, chooseClipModel } from './clip/active-model.js';
+import { CLIP_MODEL_SETTING, type ClipChoice, chooseClipModel, chooseModel } from './clip/active-model.js';
+import { captionHandler, captionJobKind, parseCaptionJobKind } from './captions/caption-jobs.js';
+import { type Caption, CaptionStore } from './captions/caption-store.js';
+import { Captioner, type CaptionDetail } from './generation/captioner.js';
+import type { GenerateResult } from './generation/generative-model.js';
+import { decodePhoto } from './generation/photo-image.js';
+import { currentFile } from './jobs/embed-job.js';
 import { embedHandler } from './jobs/embed-job.js';
 import { type JobKind, embedJobKind } from './jobs/queue.js';
 import { type JobHandler, JobRunner, type RunnerHooks, singlePhotoHandler } from './jobs/runner.js';
 import { runThumbnailJob } from './jobs/thumbnail-job.js';
 import { type Device, parseDevice } from './runtime/devices.js';
-import { resolveDevice } from './settings.js';
+import { getSettingValue, resolveDevice } from './settings.js';
 import { saveRuntimeReport } from './runtime/session.js';
-import { ClipSearch } from './search/clip-search.js';
+import { ClipSearch, type SearchOptions } from './search/clip-search.js';
+import { type FusedSearchResponse, searchPhotos } from './search/text-search.js';
 import { VectorStore } from './search/vector-store.js';
 import { type Folder, LibraryStore, type PhotoRecord } from './library-store.js';
 import { MoveTracker } from './move-tracker.js';
@@ -59,6 +66,15 @@ export interface IndexSummary {
 }
 
 /** Where the library's CLIP embeddings stand after an index. */
+export interface CaptionQueueResult {
+  model: string;
+  detail: CaptionDetail;
+  /** Photos queued now. */
+  queued: number;
+  /** Photos left alone because a person wrote their caption. */
+  keptEdited: number;
+}
+
 export interface EmbeddingSummary {
   /** The CLIP model of this library (null when the catalog names none). */
   model: string | null;
@@ -83,6 +99,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** The device given to open() (the CLI's --device); the library setting applies otherwise. */
   private readonly device: Device | undefined;
   private clip: ClipModel | undefined;
+  readonly captions: CaptionStore;
+  /** The captioner in memory (one at a time: a second model would double the memory for no gain). */
+  private captioner: { id: string; loading: Promise<Captioner> } | undefined;
   /** Why the embed jobs could not run in this process, when they could not. */
   private embedUnavailable: string | null = null;
   private readonly runner: JobRunner;
@@ -99,6 +118,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   ) {
     super();
     this.store = new LibraryStore(db);
+    this.captions = new CaptionStore(db);
     this.modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
     this.device = options.device ? parseDevice(options.device) : undefined;
     const concurrency = options.concurrency ?? Math.max(1, os.availableParallelism());
@@ -260,7 +280,109 @@ export class Engine extends EventEmitter<EngineEvents> {
     const handlers = new Map<JobKind, JobHandler>([['thumbnail', thumbnails]]);
     const { model } = this.clipModel();
     if (model) handlers.set(embedJobKind(model.id), embedHandler({ store: this.store, model, vectors: () => this.vectorsFor(model), decodeConcurrency: concurrency }));
+    // Caption batches queued earlier (by this process or one that was killed) are worked too.
+    for (const kind of this.store.jobs.openKinds('caption:')) {
+      const parsed = parseCaptionJobKind(kind);
+      if (!parsed) continue;
+      handlers.set(
+        kind,
+        captionHandler({
+          store: this.store,
+          captions: this.captions,
+          captioner: () => this.loadCaptioner(parsed.modelId),
+          detail: parsed.detail,
+          onCaption: (photoId, text) => this.emit('caption', { photoId, text, model: parsed.modelId }),
+        }),
+      );
+    }
     return handlers;
+  }
+
+  /** A photo named by its id or by the path of one of its locations; a UsageError says what was wrong. */
+  resolvePhoto(reference: string): number {
+    if (/^\d+$/.test(reference) && this.store.getPhoto(Number(reference))) return Number(reference);
+    const absolute = path.resolve(reference);
+    const real = fs.existsSync(absolute) ? fs.realpathSync(absolute) : absolute;
+    const known = this.store.knownFile(real)?.photoId;
+    if (known === undefined) throw new UsageError(`not a photo in this library: ${reference} (give an id from \`iris list\`, or the path of a photo inside a library folder)`);
+    return known;
+  }
+
+  // ---- captions ----
+
+  /** The captioning model this library uses (the given id, else the caption-model setting, else the catalog's default). */
+  captionChoice(modelId?: string): ClipChoice {
+    return chooseModel(this.modelsDir, 'caption', modelId || getSettingValue(this.store, 'caption-model') || undefined);
+  }
+
+  private loadCaptioner(modelId: string): Promise<Captioner> {
+    if (this.captioner?.id === modelId) return this.captioner.loading;
+    const previous = this.captioner;
+    const choice = this.captionChoice(modelId);
+    const loading = (async () => {
+      await previous?.loading.then((captioner) => captioner.release()).catch(() => undefined);
+      if (!choice.entry || !choice.installed) throw new UsageError(choice.reason ?? `no captioning model ${modelId}`);
+      return Captioner.load(this.modelsDir, choice.entry, { device: this.executionDevice, onReport: (report) => saveRuntimeReport(this.store, report) });
+    })();
+    this.captioner = { id: modelId, loading };
+    // A failed load is not kept: the next call tries again (the model may have been installed since).
+    loading.catch(() => {
+      if (this.captioner?.loading === loading) this.captioner = undefined;
+    });
+    return loading;
+  }
+
+  /**
+   * Queues caption jobs for `photoIds` (or every readable photo). Photos whose caption a person
+   * wrote are never queued; with `redo` false, photos that already have a caption are skipped too.
+   * The jobs run with runJobs() (and with every later index or watch until done).
+   */
+  queueCaptions(photoIds: readonly number[] | 'all', options: { model?: string; detail?: CaptionDetail; redo?: boolean } = {}): CaptionQueueResult {
+    const choice = this.captionChoice(options.model);
+    if (!choice.entry) throw new UsageError(choice.reason ?? 'no captioning model');
+    const detail = options.detail ?? getSettingValue(this.store, 'caption-detail');
+    const kind = captionJobKind(choice.entry.id, detail);
+    const skip = options.redo ? `SELECT photo_id FROM captions WHERE edited = 1` : `SELECT photo_id FROM captions`;
+    const wanted = photoIds === 'all' ? `SELECT id FROM photos WHERE status = 'ok' AND orphaned_at IS NULL` : `SELECT value FROM json_each(?)`;
+    const params = photoIds === 'all' ? [] : [JSON.stringify(photoIds)];
+    const keptEdited = (this.db.prepare(`SELECT count(*) FROM (${wanted}) AS w WHERE w.${photoIds === 'all' ? 'id' : 'value'} IN (SELECT photo_id FROM captions WHERE edited = 1)`).pluck().get(...params) as number) ?? 0;
+    const selection = `SELECT ${photoIds === 'all' ? 'id' : 'value'} AS photo_id FROM (${wanted}) WHERE photo_id NOT IN (${skip})`;
+    const queued = photoIds === 'all' ? this.store.jobs.enqueueSelected(kind, selection, ...params) : this.store.jobs.enqueueEach(kind, this.db.prepare(selection).pluck().all(...params) as number[]);
+    return { model: choice.entry.id, detail, queued, keptEdited };
+  }
+
+  /** What a photo's sidecar should say: its caption and its tags' labels. */
+  wordsOf(photoId: number): { description?: string; subjects: string[] } {
+    const caption = this.captions.get(photoId);
+    const subjects = this.db.prepare(`SELECT label FROM tags WHERE photo_id = ? ORDER BY score DESC, label`).pluck().all(photoId) as string[];
+    return { ...(caption ? { description: caption.text } : {}), subjects };
+  }
+
+  /** Photos with a caption or a tag (what `iris export-xmp --all` writes). */
+  photosWithWords(): number[] {
+    return this.db.prepare(`SELECT photo_id FROM captions UNION SELECT photo_id FROM tags ORDER BY 1`).pluck().all() as number[];
+  }
+
+  /**
+   * Captions one photo now, streaming the text as it is generated, and stores it. A person's
+   * caption is kept unless `replaceEdited` (the viewer asks first). Returns the caption as stored
+   * (or the person's caption that was kept) and the generation figures.
+   */
+  async generateCaption(
+    photoId: number,
+    options: { model?: string; detail?: CaptionDetail; replaceEdited?: boolean; onToken?: (piece: string) => void; signal?: AbortSignal } = {},
+  ): Promise<{ caption: Caption | undefined; result: GenerateResult }> {
+    const choice = this.captionChoice(options.model);
+    if (!choice.entry) throw new UsageError(choice.reason ?? 'no captioning model');
+    const detail = options.detail ?? getSettingValue(this.store, 'caption-detail');
+    const captioner = await this.loadCaptioner(choice.entry.id);
+    const pixels = await decodePhoto(await currentFile(this.store, photoId), captioner.imageLongEdge);
+    const result = await captioner.caption(pixels, detail, { onToken: options.onToken, signal: options.signal });
+    if (result.finish !== 'cancelled' && result.text) {
+      if (options.replaceEdited && this.captions.get(photoId)?.edited) this.captions.putEdited(photoId, '');
+      if (this.captions.putGenerated(photoId, result.text, captioner.id, detail)) this.emit('caption', { photoId, text: result.text, model: captioner.id });
+    }
+    return { caption: this.captions.get(photoId), result };
   }
 
   /** Queues an embedding for every readable photo that lacks one. Returns how many were queued. */
@@ -322,6 +444,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     const { model, reason } = this.clipModel();
     if (!model) throw new UsageError(reason ?? 'no CLIP model');
     return new ClipSearch(this.db, this.store, model, this.vectorsFor(model));
+  }
+
+  /** `iris search`: CLIP and caption rankings, fused (search/text-search.ts). */
+  search(text: string, options: SearchOptions = {}): Promise<FusedSearchResponse> {
+    return searchPhotos({ db: this.db, store: this.store, captions: this.captions, clip: () => this.clipSearch() }, text, options);
   }
 
   private runnerHooks(): RunnerHooks {
@@ -406,6 +533,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.closed = true;
     await this.stop();
     await this.clip?.release();
+    await this.captioner?.loading.then((captioner) => captioner.release()).catch(() => undefined);
     this.moves.flush();
     this.db.close();
   }

@@ -19,8 +19,16 @@ export interface Problem {
   message: string;
 }
 
+/** A caption was stored (by a batch job or a generate call). */
+export interface CaptionEvent {
+  photoId: number;
+  text: string;
+  model: string;
+}
+
 export interface EngineEvents {
   progress: [ProgressEvent];
   photo: [PhotoEvent];
   problem: [Problem];
+  caption: [CaptionEvent];
 }

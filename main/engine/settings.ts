@@ -42,7 +42,66 @@ export const SETTINGS = {
       .regex(/^[a-z0-9][a-z0-9.-]*$/, { error: 'expected a model id such as clip-vit-b32' }),
     default: '',
   }),
+  'caption-model': defineSetting({
+    description: "the captioning model (an id from `iris models list`, task caption; default: the catalog's default)",
+    schema: modelId('florence-2-base-ft'),
+    default: '',
+  }),
+  'caption-detail': defineSetting({
+    description: 'how much a batch caption says: brief (one sentence) or detailed (a few)',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['brief', 'detailed'], { error: 'expected brief or detailed' })),
+    default: 'brief',
+  }),
+  'ask-provider': defineSetting({
+    description: 'who answers questions about a photo: local (a model on this machine) or endpoint (an OpenAI-compatible server)',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['local', 'endpoint'], { error: 'expected local or endpoint' })),
+    default: 'local',
+  }),
+  'ask-model': defineSetting({
+    description: "the local vision-language model (an id from `iris models list`, task vqa; default: the catalog's default)",
+    schema: modelId('smolvlm-256m-instruct'),
+    default: '',
+  }),
+  'endpoint-url': defineSetting({
+    description: 'base URL of an OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (the API key is never stored here: IRIS_ENDPOINT_API_KEY, or the app keeps it with the OS keychain)',
+    schema: z
+      .string()
+      .trim()
+      .refine((text) => text === '' || /^https?:\/\/\S+$/.test(text), { error: 'expected an http(s) URL such as http://localhost:11434/v1' }),
+    default: '',
+  }),
+  'endpoint-model': defineSetting({
+    description: 'the model name the endpoint should use (e.g. gpt-4o-mini, llava, qwen2.5vl)',
+    schema: z.string().trim().max(200),
+    default: '',
+  }),
+  'endpoint-image-edge': defineSetting({
+    description: 'long edge, in pixels, of the photo sent to an endpoint (smaller = cheaper and faster, larger = more detail)',
+    schema: z
+      .string()
+      .trim()
+      .regex(/^\d+$/, { error: 'expected a whole number of pixels' })
+      .transform(Number)
+      .pipe(z.number().min(256, { error: 'at least 256' }).max(4096, { error: 'at most 4096' })),
+    default: 1024,
+  }),
 };
+
+/** A catalog model id setting (empty = the catalog's default). */
+function modelId(example: string) {
+  return z
+    .string()
+    .trim()
+    .regex(/^([a-z0-9][a-z0-9.-]*)?$/, { error: `expected a model id such as ${example}` });
+}
 
 export type SettingKey = keyof typeof SETTINGS;
 export type SettingValue<K extends SettingKey> = z.output<(typeof SETTINGS)[K]['schema']>;

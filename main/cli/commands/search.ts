@@ -44,7 +44,8 @@ export function registerSearchCommands(program: Command, context: CommandContext
     async (text: string, flags: FilterFlags, command: Command) => {
       const options = globals(command);
       await withEngine(options, async (engine) => {
-        const response = await engine.clipSearch().searchText(text, searchOptions(flags));
+        // CLIP's ranking fused with the caption full-text ranking (engine/search/text-search.ts).
+        const response = await engine.search(text, searchOptions(flags));
         emit(options, response, () => formatSearch(response, `"${text}"`));
       });
     },

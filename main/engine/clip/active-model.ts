@@ -24,14 +24,22 @@ function readCatalog(modelsDir: string): { catalog?: Catalog; error?: string } {
 
 /** Which CLIP model this library uses, and whether it can run. Never throws. */
 export function chooseClipModel(modelsDir: string, chosenId: string | undefined): ClipChoice {
+  return chooseModel(modelsDir, 'clip', chosenId);
+}
+
+const TASK_NAMES: Record<ModelEntry['task'], string> = { clip: 'CLIP', caption: 'captioning', vqa: 'question-answering', diffusion: 'diffusion', controlnet: 'ControlNet' };
+
+/** The model of `task` this library uses (the chosen id, else the catalog's default for the task), and whether it is installed. Never throws. */
+export function chooseModel(modelsDir: string, task: ModelEntry['task'], chosenId: string | undefined): ClipChoice {
   const { catalog, error } = readCatalog(modelsDir);
   if (!catalog) return { entry: undefined, installed: false, reason: error };
-  const clips = catalog.models.filter((model) => model.task === 'clip');
-  const entry = chosenId ? clips.find((model) => model.id === chosenId) : (clips.find((model) => model.default) ?? clips[0]);
+  const name = TASK_NAMES[task];
+  const candidates = catalog.models.filter((model) => model.task === task);
+  const entry = chosenId ? candidates.find((model) => model.id === chosenId) : (candidates.find((model) => model.default) ?? candidates[0]);
   if (!entry) {
     const reason = chosenId
-      ? `the library uses CLIP model ${chosenId}, which the catalog in ${modelsDir} does not list (known: ${clips.map((m) => m.id).join(', ') || 'none'})`
-      : `the catalog in ${modelsDir} lists no CLIP model`;
+      ? `the library uses ${name} model ${chosenId}, which the catalog in ${modelsDir} does not list (known: ${candidates.map((m) => m.id).join(', ') || 'none'})`
+      : `the catalog in ${modelsDir} lists no ${name} model`;
     return { entry: undefined, installed: false, reason };
   }
   const installed = isInstalled(modelsDir, entry);

@@ -137,6 +137,63 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'captions (with full-text search) and conversations about photos',
+    up(db) {
+      db.exec(`
+        -- One caption per photo: the latest generated one, or the one a person wrote. edited = 1 marks
+        -- a person's caption, which a later batch never overwrites.
+        CREATE TABLE captions (
+          photo_id    INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+          text        TEXT NOT NULL,
+          model       TEXT NOT NULL,
+          detail      TEXT NOT NULL CHECK (detail IN ('brief', 'detailed')),
+          edited      INTEGER NOT NULL DEFAULT 0 CHECK (edited IN (0, 1)),
+          created_at  INTEGER NOT NULL,
+          updated_at  INTEGER NOT NULL
+        );
+        -- Full-text index over captions (an external-content FTS5 table kept in step by triggers).
+        -- unicode61 splits on spaces and punctuation and folds case and diacritics; it does not
+        -- segment Chinese or Japanese, so search/caption-search.ts matches those by substring.
+        CREATE VIRTUAL TABLE captions_fts USING fts5(text, content = 'captions', content_rowid = 'photo_id', tokenize = 'unicode61 remove_diacritics 2');
+        CREATE TRIGGER captions_fts_insert AFTER INSERT ON captions BEGIN
+          INSERT INTO captions_fts (rowid, text) VALUES (new.photo_id, new.text);
+        END;
+        CREATE TRIGGER captions_fts_delete AFTER DELETE ON captions BEGIN
+          INSERT INTO captions_fts (captions_fts, rowid, text) VALUES ('delete', old.photo_id, old.text);
+        END;
+        CREATE TRIGGER captions_fts_update AFTER UPDATE OF text ON captions BEGIN
+          INSERT INTO captions_fts (captions_fts, rowid, text) VALUES ('delete', old.photo_id, old.text);
+          INSERT INTO captions_fts (rowid, text) VALUES (new.photo_id, new.text);
+        END;
+
+        -- Questions and answers about a photo, kept per photo. provider: 'local' or 'endpoint'.
+        CREATE TABLE conversations (
+          id          INTEGER PRIMARY KEY,
+          photo_id    INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+          provider    TEXT NOT NULL CHECK (provider IN ('local', 'endpoint')),
+          model       TEXT NOT NULL,
+          title       TEXT NOT NULL,
+          created_at  INTEGER NOT NULL,
+          updated_at  INTEGER NOT NULL
+        );
+        CREATE INDEX conversations_by_photo ON conversations(photo_id, updated_at);
+        CREATE TABLE messages (
+          id               INTEGER PRIMARY KEY,
+          conversation_id  INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+          role             TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+          text             TEXT NOT NULL,
+          -- For answers: which model, how it ended (stop, length, cancelled) and how many tokens.
+          model            TEXT,
+          finish           TEXT CHECK (finish IN ('stop', 'length', 'cancelled')),
+          tokens           INTEGER,
+          created_at       INTEGER NOT NULL
+        );
+        CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+      `);
+    },
+  },
 ];
 
 export const latestVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -4,7 +4,7 @@ import type { DecodingOptions, FinishReason } from '../ask/types.js';
 import { GenerativeCatalogPreprocessingSchema, type GenerativePreprocessing, type ModelEntry } from '../models/catalog.js';
 import { ensureVerified } from '../models/verified.js';
 import type { Device, Provider } from '../runtime/devices.js';
-import { firstWorkingProvider, loadOrt, physicalCores, type RuntimeReport } from '../runtime/session.js';
+import { firstWorkingProvider, loadOrt, ortLogSeverity, physicalCores, type RuntimeReport } from '../runtime/session.js';
 import { TokenTextStream } from './text-stream.js';
 import { loadTransformers, type Transformers } from './transformers-runtime.js';
 
@@ -93,6 +93,8 @@ export class GenerativeModel {
           interOpNumThreads: threads.interOp,
           executionMode: 'sequential',
           graphOptimizationLevel: 'all',
+          // transformers.js sets its own (error) level per session; ours keeps expected provider failures off stderr.
+          logSeverityLevel: ortLogSeverity(),
         },
       }),
     );

@@ -1,4 +1,4 @@
-import { loadOrt } from '../runtime/session.js';
+import { loadOrt, ortLogLevel } from '../runtime/session.js';
 
 /**
  * @huggingface/transformers, loaded on first use and locked to local files.
@@ -19,8 +19,7 @@ let loading: Promise<Transformers> | undefined;
 
 export function loadTransformers(): Promise<Transformers> {
   loading ??= (async () => {
-    // Our loader first: it sets onnxruntime's log level before transformers.js touches it.
-    await loadOrt();
+    const ort = await loadOrt();
     const transformers = await import('@huggingface/transformers');
     const { env } = transformers;
     // Models come from the models folder, by absolute path, after their sha256 was checked; never
@@ -30,6 +29,9 @@ export function loadTransformers(): Promise<Transformers> {
     env.useFSCache = false;
     env.useBrowserCache = false;
     env.logLevel = process.env.IRIS_TRANSFORMERS_DEBUG ? transformers.LogLevel.DEBUG : transformers.LogLevel.ERROR;
+    // Setting env.logLevel also sets onnxruntime's process-wide level; ours (fatal unless
+    // IRIS_ORT_LOG_LEVEL) wins, or every machine without CUDA gets red provider errors on stderr.
+    ort.env.logLevel = ortLogLevel();
     return transformers;
   })();
   return loading;

@@ -23,7 +23,7 @@ interface EmbedDeps {
 }
 
 /** The file to read for a photo: a location whose mtime is still the one recorded for those bytes. */
-async function currentFile(store: LibraryStore, photoId: number): Promise<string> {
+export async function currentFile(store: LibraryStore, photoId: number): Promise<string> {
   for (const location of store.locationsOf(photoId)) {
     const stat = await fs.stat(location.path).catch(() => undefined);
     // A changed file is somebody else's business: the rescan or watcher records its new bytes.

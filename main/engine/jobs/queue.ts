@@ -3,9 +3,9 @@ import { StatementCache } from '../db/statements.js';
 
 /**
  * Kinds of work a photo can need: its thumbnails and metadata, and one embedding per model
- * (`embed:<model id>`), so switching models neither loses nor mixes work. Later issues add captions.
+ * (`embed:<model id>`), so switching models neither loses nor mixes work; captions (`caption:<model id>:<detail>`, captions/caption-jobs.ts).
  */
-export type JobKind = 'thumbnail' | `embed:${string}`;
+export type JobKind = 'thumbnail' | `embed:${string}` | `caption:${string}`;
 
 export function embedJobKind(modelId: string): JobKind {
   return `embed:${modelId}`;
@@ -88,6 +88,26 @@ export class JobQueue {
          WHERE jobs.state = 'done'`,
       )
       .run(kind, Date.now(), ...params).changes;
+  }
+
+  /** Queues `kind` for each photo (as enqueue does, in one transaction). Returns how many were queued or re-queued. */
+  enqueueEach(kind: JobKind, photoIds: readonly number[]): number {
+    const before = this.counts([kind]).pending;
+    this.db.transaction(() => photoIds.forEach((photoId) => this.enqueue(kind, photoId))).immediate();
+    return this.counts([kind]).pending - before;
+  }
+
+  /** Failed jobs of a kind, with the photo's first path and the error. */
+  failures(kind: JobKind): { photoId: number; path: string | null; error: string }[] {
+    return this.sql(
+      `SELECT j.photo_id AS photoId, (SELECT min(path) FROM locations WHERE photo_id = j.photo_id) AS path, coalesce(j.error, 'failed') AS error
+       FROM jobs j WHERE j.kind = ? AND j.state = 'failed' ORDER BY j.photo_id`,
+    ).all(kind) as { photoId: number; path: string | null; error: string }[];
+  }
+
+  /** Kinds starting with `prefix` that have pending or running jobs. */
+  openKinds(prefix: string): JobKind[] {
+    return (this.sql(`SELECT DISTINCT kind FROM jobs WHERE kind >= ? AND kind < ? AND state IN ('pending', 'running')`).all(prefix, `${prefix}\uffff`) as { kind: JobKind }[]).map((row) => row.kind);
   }
 
   /** Hands claimed jobs back untouched (their attempt not counted): the work could not start. */

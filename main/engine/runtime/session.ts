@@ -24,11 +24,23 @@ let ortPromise: Promise<Ort> | undefined;
  */
 export function loadOrt(): Promise<Ort> {
   ortPromise ??= import('onnxruntime-node').then((ort) => {
-    const level = process.env.IRIS_ORT_LOG_LEVEL;
-    ort.env.logLevel = level === 'verbose' || level === 'info' || level === 'warning' || level === 'error' ? level : 'fatal';
+    ort.env.logLevel = ortLogLevel();
     return ort;
   });
   return ortPromise;
+}
+
+const LOG_LEVELS = ['verbose', 'info', 'warning', 'error', 'fatal'] as const;
+
+/** IRIS_ORT_LOG_LEVEL, default fatal (see loadOrt). */
+export function ortLogLevel(): (typeof LOG_LEVELS)[number] {
+  const level = process.env.IRIS_ORT_LOG_LEVEL;
+  return (LOG_LEVELS as readonly string[]).includes(level ?? '') ? (level as (typeof LOG_LEVELS)[number]) : 'fatal';
+}
+
+/** The same level as a session option's logSeverityLevel (0 verbose .. 4 fatal), for sessions created by other code (transformers.js). */
+export function ortLogSeverity(): 0 | 1 | 2 | 3 | 4 {
+  return LOG_LEVELS.indexOf(ortLogLevel()) as 0 | 1 | 2 | 3 | 4;
 }
 
 export interface Attempt {

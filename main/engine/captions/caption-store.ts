@@ -1,0 +1,129 @@
+import type { Db } from '../db/database.js';
+import { StatementCache } from '../db/statements.js';
+import type { CaptionDetail } from '../generation/captioner.js';
+
+export interface Caption {
+  photoId: number;
+  text: string;
+  /** The model that wrote it; for a person's caption, the model of the caption it replaced (or "person"). */
+  model: string;
+  detail: CaptionDetail;
+  /** A person wrote or changed it: batches never overwrite it. */
+  edited: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CaptionMatch {
+  photoId: number;
+  /** Rank score, higher is better (negated bm25 for words; 0 for substring matches). */
+  score: number;
+}
+
+interface CaptionRow {
+  photoId: number;
+  text: string;
+  model: string;
+  detail: CaptionDetail;
+  edited: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+const SELECT = `SELECT photo_id AS photoId, text, model, detail, edited, created_at AS createdAt, updated_at AS updatedAt FROM captions`;
+
+/** Han, kana, hangul: scripts unicode61 does not split into words (see migration 5). */
+const UNSEGMENTED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
+/** Captions in the library database (table captions, full-text index captions_fts). */
+export class CaptionStore {
+  private readonly statements: StatementCache;
+
+  constructor(private readonly db: Db) {
+    this.statements = new StatementCache(db);
+  }
+
+  get(photoId: number): Caption | undefined {
+    const row = this.statements.get(`${SELECT} WHERE photo_id = ?`).get(photoId) as CaptionRow | undefined;
+    return row && toCaption(row);
+  }
+
+  /**
+   * Stores a generated caption unless a person's caption is there (edited ones are never
+   * overwritten). Returns whether it was stored.
+   */
+  putGenerated(photoId: number, text: string, model: string, detail: CaptionDetail): boolean {
+    const now = Date.now();
+    const result = this.statements
+      .get(
+        `INSERT INTO captions (photo_id, text, model, detail, edited, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)
+         ON CONFLICT (photo_id) DO UPDATE SET text = excluded.text, model = excluded.model, detail = excluded.detail, updated_at = excluded.updated_at
+         WHERE captions.edited = 0`,
+      )
+      .run(photoId, text, model, detail, now, now);
+    return result.changes > 0;
+  }
+
+  /** A person's caption (marks it edited); an empty text removes the caption. */
+  putEdited(photoId: number, text: string): Caption | undefined {
+    const trimmed = text.trim();
+    if (trimmed === '') {
+      this.statements.get(`DELETE FROM captions WHERE photo_id = ?`).run(photoId);
+      return undefined;
+    }
+    const now = Date.now();
+    this.statements
+      .get(
+        `INSERT INTO captions (photo_id, text, model, detail, edited, created_at, updated_at) VALUES (?, ?, 'person', 'brief', 1, ?, ?)
+         ON CONFLICT (photo_id) DO UPDATE SET text = excluded.text, edited = 1, updated_at = excluded.updated_at`,
+      )
+      .run(photoId, trimmed, now, now);
+    return this.get(photoId);
+  }
+
+  count(): number {
+    return (this.statements.get(`SELECT count(*) AS n FROM captions`).get() as { n: number }).n;
+  }
+
+  /** Photos with a caption by a person (batches skip them). */
+  editedIdsQuery(): string {
+    return `SELECT photo_id FROM captions WHERE edited = 1`;
+  }
+
+  /**
+   * Captions matching `query`, best first. Words are matched by the FTS5 index (every word must
+   * appear, as a prefix, ranked by bm25); text in scripts without spaces (Chinese, Japanese, Korean)
+   * by substring, since unicode61 keeps a whole run of such characters as one token.
+   */
+  search(query: string, limit: number): CaptionMatch[] {
+    const trimmed = query.trim();
+    if (!trimmed) return [];
+    if (UNSEGMENTED.test(trimmed)) {
+      const words = trimmed.split(/\s+/);
+      const where = words.map(() => `text LIKE ? ESCAPE '\\'`).join(' AND ');
+      const rows = this.statements.get(`SELECT photo_id AS photoId FROM captions WHERE ${where} ORDER BY updated_at DESC LIMIT ?`).all(...words.map((w) => `%${escapeLike(w)}%`), limit) as { photoId: number }[];
+      return rows.map((row) => ({ photoId: row.photoId, score: 0 }));
+    }
+    const match = ftsQuery(trimmed);
+    if (!match) return [];
+    const rows = this.statements.get(`SELECT rowid AS photoId, bm25(captions_fts) AS rank FROM captions_fts WHERE captions_fts MATCH ? ORDER BY rank LIMIT ?`).all(match, limit) as { photoId: number; rank: number }[];
+    return rows.map((row) => ({ photoId: row.photoId, score: -row.rank }));
+  }
+}
+
+function toCaption(row: CaptionRow): Caption {
+  return { ...row, edited: row.edited === 1 };
+}
+
+/**
+ * A user's words as an FTS5 query: each word quoted (so "AND", "-" or quotes in a query are words,
+ * not syntax) and matched as a prefix ("beach*" finds "beaches").
+ */
+export function ftsQuery(text: string): string {
+  const words = text.match(/[\p{L}\p{N}]+/gu) ?? [];
+  return words.map((word) => `"${word}"*`).join(' ');
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,579 @@
+/**
+ * Local captioning and VQA benchmark (a benchmark, not a test): `npm run bench:generation -- [flags]`.
+ *
+ * For every captioning or question-answering model installed in the models folder, and for the two
+ * fixture models (test/fixtures/generate-models.ts: a table lookup in the real models' file layout,
+ * so their rows measure the pipeline's own overhead only), in its own Node process so that its
+ * memory figures are its own:
+ *
+ *   load          Captioner.load / LocalChatProvider.load until the sessions exist (sha256
+ *                 verification done beforehand, so it is not counted)
+ *   RSS           the process's resident set after load minus before it (Node, onnxruntime,
+ *                 transformers.js and sharp already loaded), and its peak while generating
+ *   first token   from the call (photo decode, processor, generate) to the first generated token
+ *   decode        tokens after the first / time after the first token
+ *   total         the whole call: a caption from the photo file, an answer from the prepared image
+ *   tokens        per caption or answer (the end-of-answer token not counted)
+ *
+ * Captioners caption the photo at detail brief and detailed; VQA models answer "What is in this
+ * photo?" (the fixture, which only knows colours, "What colour is it?"). Each prompt gets one
+ * warm-up call that is not counted, then --runs timed calls; figures are medians over those.
+ *
+ * Flags: --runs N (5), --device D (auto; a model whose device fails runs on cpu and the table says
+ * so), --max-tokens N (each model's catalog default), --models DIR (the repository's models/),
+ * --photo FILE (a 2725x2225 Flickr JPEG from ../shared/sample-photos), --write (replace the
+ * "Local captioning and VQA" section of BENCHMARKS.md; without it the table is only printed).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { prepareImage } from '../../main/engine/ask/prepare-image.js';
+import type { FinishReason, PreparedImage } from '../../main/engine/ask/types.js';
+import { Captioner, CAPTION_DETAILS } from '../../main/engine/generation/captioner.js';
+import type { GenerateResult, GenerativeModel } from '../../main/engine/generation/generative-model.js';
+import { LocalChatProvider } from '../../main/engine/generation/local-chat.js';
+import { decodePhoto } from '../../main/engine/generation/photo-image.js';
+import { loadTransformers } from '../../main/engine/generation/transformers-runtime.js';
+import { catalogDirFor, GenerativeCatalogPreprocessingSchema, loadCatalog, type ModelEntry } from '../../main/engine/models/catalog.js';
+import { ensureVerified, isInstalled } from '../../main/engine/models/verified.js';
+import { type Device, parseDevice, type Provider } from '../../main/engine/runtime/devices.js';
+import { type Attempt, loadOrt } from '../../main/engine/runtime/session.js';
+import { CAPTION_FIXTURE_ID, FIXTURE_MODELS_DIR, generateFixtureModels, VQA_FIXTURE_ID } from '../fixtures/generate-models.js';
+import { samplePhotosDir } from '../helpers/fixtures.js';
+import { peakRssBytes } from '../helpers/peak-rss.js';
+import { BENCHMARKS_FILE, commandLine, machineBasics, markdownTable, positiveInt, writeBenchmarksSection } from './benchmarks-md.js';
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SECTION_START = '<!-- bench:generation:start -->';
+const SECTION_END = '<!-- bench:generation:end -->';
+
+/** A real camera photo, larger than every model's image_long_edge, so the decode does the shrinking it does in use. */
+const DEFAULT_PHOTO = path.join(samplePhotosDir, '2569067123_aca715a2ee_o.jpg');
+const REAL_QUESTION = 'What is in this photo?';
+/** The VQA fixture answers only colour questions; anything else gets a fixed fallback sentence. */
+const FIXTURE_QUESTION = 'What colour is it?';
+const FIXTURE_IDS: readonly string[] = [CAPTION_FIXTURE_ID, VQA_FIXTURE_ID];
+const FIXTURE_NOTE = 'fixture (not a real model: a table lookup, measures the pipeline overhead only)';
+
+interface Options {
+  runs: number;
+  device: Device;
+  /** null: each model's catalog max_new_tokens. */
+  maxTokens: number | null;
+  modelsDir: string;
+  photo: string;
+  write: boolean;
+}
+
+/** A model to measure, and where its files and catalog are. */
+interface Target {
+  entry: ModelEntry;
+  modelsDir: string;
+  fixture: boolean;
+}
+
+/** What a stage process is asked to do (passed as JSON on its command line). */
+interface StageInput {
+  target: Target;
+  device: Device;
+  runs: number;
+  maxTokens: number | null;
+  photo: string;
+}
+
+/** One timed call. */
+interface RunTiming {
+  firstTokenMs: number;
+  /** null when only one token was generated (no interval to divide by). */
+  tokensPerSecond: number | null;
+  totalMs: number;
+  tokens: number;
+}
+
+/** One prompt (a caption detail or a question): its timed runs and the memory peak while they ran. */
+interface PromptResult {
+  prompt: string;
+  runs: RunTiming[];
+  peakRss: number;
+  text: string;
+  finish: FinishReason;
+}
+
+interface StageSuccess {
+  ok: true;
+  provider: Provider;
+  attempts: Attempt[];
+  /** Set when the requested device could not be used. */
+  warning: string | null;
+  loadMs: number;
+  rssBeforeLoad: number;
+  rssAfterLoad: number;
+  /** False where the peak could not be reset after load: the generation peaks then include the load. */
+  peakIsGenerationOnly: boolean;
+  prompts: PromptResult[];
+}
+
+type StageResult = StageSuccess | { ok: false; error: string };
+
+/** A model's line(s) in the report. */
+type Outcome = { target: Target; status: 'measured'; result: StageSuccess } | { target: Target; status: 'not installed' } | { target: Target; status: 'failed'; error: string };
+
+// ---------------------------------------------------------------- options
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      runs: { type: 'string', default: '5' },
+      device: { type: 'string', default: 'auto' },
+      'max-tokens': { type: 'string' },
+      models: { type: 'string', default: path.join(REPO_ROOT, 'models') },
+      photo: { type: 'string', default: DEFAULT_PHOTO },
+      write: { type: 'boolean', default: false },
+    },
+  });
+  const photo = path.resolve(values.photo);
+  if (!fs.existsSync(photo)) throw new Error(`--photo ${photo} does not exist`);
+  return {
+    runs: positiveInt('runs', values.runs, 1000),
+    device: parseDevice(values.device),
+    maxTokens: values['max-tokens'] === undefined ? null : positiveInt('max-tokens', values['max-tokens'], 4096),
+    modelsDir: path.resolve(values.models),
+    photo,
+    write: values.write,
+  };
+}
+
+// ---------------------------------------------------------------- small helpers
+
+function log(message: string): void {
+  // Progress goes to stderr so stdout carries only the report (and, in a stage, its JSON result).
+  process.stderr.write(`generation-bench: ${message}\n`);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const mebibytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const signedMebibytes = (bytes: number) => `${bytes >= 0 ? '+' : '−'}${mebibytes(Math.abs(bytes))}`;
+/** One decimal below 100 ms, where the fixtures live; whole milliseconds above. */
+const millis = (ms: number) => `${ms < 100 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function quoted(text: string, max = 70): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return `“${oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine}”`;
+}
+
+// ---------------------------------------------------------------- which models
+
+/** Every caption and vqa entry of the catalog that describes `modelsDir`. */
+function realTargets(modelsDir: string): Target[] {
+  const catalog = loadCatalog(catalogDirFor(modelsDir));
+  const generative = catalog.models.filter((entry) => entry.task === 'caption' || entry.task === 'vqa');
+  // Fixtures are measured (and labelled) as fixtures below, even when --models points at their folder.
+  return generative.filter((entry) => !FIXTURE_IDS.includes(entry.id)).map((entry) => ({ entry, modelsDir, fixture: false }));
+}
+
+/**
+ * The two generative fixtures, generated first when missing or stale (generation is deterministic,
+ * idempotent and rename-safe, so running it beside the tests is harmless).
+ */
+function fixtureTargets(): Target[] {
+  generateFixtureModels();
+  const catalog = loadCatalog(FIXTURE_MODELS_DIR);
+  return FIXTURE_IDS.map((id) => {
+    const entry = catalog.models.find((model) => model.id === id);
+    if (!entry) throw new Error(`the fixture catalog in ${FIXTURE_MODELS_DIR} has no ${id}`);
+    return { entry, modelsDir: FIXTURE_MODELS_DIR, fixture: true };
+  });
+}
+
+// ---------------------------------------------------------------- stage: one model, in its own process
+
+/**
+ * Resets this process's peak RSS (VmHWM) to its current RSS, so the next peakRssBytes() covers only
+ * what ran since: Linux does that when 5 is written to /proc/self/clear_refs. False where it cannot.
+ */
+function resetPeakRss(): boolean {
+  try {
+    fs.writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Streamer {
+  put(value: bigint[][]): void;
+  end(): void;
+}
+
+/**
+ * When each token of the latest generate() call came out. GenerateResult's firstTokenMs is the
+ * first *visible* piece, which can be a token or more late (Florence-2 forces a special <s> first;
+ * a Chinese character can take two tokens), and its totalMs ends after the streamer's final flush;
+ * timing the streamer's put() calls gives the token steps themselves. It wraps the transformers.js
+ * model's generate() on this one instance and passes everything through.
+ */
+class TokenClock {
+  times: number[] = [];
+
+  constructor(generative: GenerativeModel) {
+    const model = generative.model as unknown as { generate: (args: { streamer?: Streamer }) => Promise<unknown> };
+    const original = model.generate.bind(model);
+    model.generate = (args) => {
+      this.times = [];
+      return original(args.streamer ? { ...args, streamer: this.timed(args.streamer) } : args);
+    };
+  }
+
+  private timed(inner: Streamer): Streamer {
+    let promptSeen = false;
+    return {
+      put: (value) => {
+        // The first put() is the prompt (or the decoder's start token), not a generated token.
+        if (promptSeen) this.times.push(performance.now());
+        promptSeen = true;
+        inner.put(value);
+      },
+      end: () => inner.end(),
+    };
+  }
+}
+
+function runTiming(startedAt: number, endedAt: number, tokenTimes: readonly number[], result: GenerateResult): RunTiming {
+  const first = tokenTimes[0];
+  const last = tokenTimes.at(-1);
+  if (first === undefined || last === undefined) throw new Error('no generated token reached the streamer: has transformers.js stopped passing our streamer to generate()?');
+  const after = tokenTimes.length - 1;
+  return {
+    firstTokenMs: first - startedAt,
+    tokensPerSecond: after > 0 && last > first ? after / ((last - first) / 1000) : null,
+    totalMs: endedAt - startedAt,
+    tokens: result.tokens,
+  };
+}
+
+/** One way of asking the loaded model: a prompt's name and the call to time. */
+interface Prompt {
+  name: string;
+  call: () => Promise<GenerateResult>;
+}
+
+/** One warm-up call (not counted), then `runs` timed calls, with the memory peak over all of them. */
+async function measurePrompt(prompt: Prompt, clock: TokenClock, runs: number): Promise<PromptResult> {
+  resetPeakRss();
+  log(`  ${prompt.name}: warm-up`);
+  await prompt.call();
+  const timings: RunTiming[] = [];
+  let last: GenerateResult | undefined;
+  for (let run = 0; run < runs; run++) {
+    const startedAt = performance.now();
+    last = await prompt.call();
+    timings.push(runTiming(startedAt, performance.now(), clock.times, last));
+  }
+  log(`  ${prompt.name}: ${runs} runs, median ${millis(median(timings.map((t) => t.totalMs)))}`);
+  return { prompt: prompt.name, runs: timings, peakRss: peakRssBytes(), text: last!.text, finish: last!.finish };
+}
+
+interface LoadedForBench {
+  generative: GenerativeModel;
+  prompts: Prompt[];
+  release: () => Promise<void>;
+}
+
+async function loadCaptioner(input: StageInput): Promise<LoadedForBench> {
+  const { target, device, maxTokens, photo } = input;
+  const captioner = await Captioner.load(target.modelsDir, target.entry, { device });
+  const decoding = maxTokens === null ? {} : { decoding: { maxTokens } };
+  // Timed from the file, as the caption job does it: decode to the model's long edge, then caption.
+  const prompts = CAPTION_DETAILS.map((detail) => ({
+    name: `caption, ${detail}`,
+    call: async () => captioner.caption(await decodePhoto(photo, captioner.imageLongEdge), detail, decoding),
+  }));
+  return { generative: captioner.model, prompts, release: () => captioner.release() };
+}
+
+async function loadChat(input: StageInput, image: PreparedImage): Promise<LoadedForBench> {
+  const { target, device, maxTokens } = input;
+  const chat = await LocalChatProvider.load(target.modelsDir, target.entry, { device });
+  const question = target.fixture ? FIXTURE_QUESTION : REAL_QUESTION;
+  const decoding = { maxTokens: maxTokens ?? chat.loaded.prep.max_new_tokens, temperature: 0 };
+  const call = async (): Promise<GenerateResult> => {
+    const answer = await chat.answer({ image, history: [], question, decoding });
+    return { text: answer.text, tokens: answer.tokens, finish: answer.finish, firstTokenMs: answer.firstTokenMs, totalMs: answer.totalMs };
+  };
+  return { generative: chat.loaded, prompts: [{ name: quoted(question), call }], release: () => chat.close() };
+}
+
+async function measureModel(input: StageInput): Promise<StageSuccess> {
+  const { target } = input;
+  const prep = GenerativeCatalogPreprocessingSchema.parse(target.entry.preprocessing);
+  // Libraries in first, so the load's RSS delta is the model's; files hashed first, so load time is session creation.
+  await Promise.all([loadTransformers(), loadOrt()]);
+  await ensureVerified(target.modelsDir, target.entry);
+  // A VQA request carries the photo already prepared (upright, downscaled JPEG), so that is done before timing.
+  const image = target.entry.task === 'vqa' ? await prepareImage(input.photo, prep.image_long_edge) : null;
+  const rssBeforeLoad = process.memoryUsage.rss();
+  const loadStarted = performance.now();
+  const loaded = image ? await loadChat(input, image) : await loadCaptioner(input);
+  const loadMs = performance.now() - loadStarted;
+  const rssAfterLoad = process.memoryUsage.rss();
+  try {
+    const clock = new TokenClock(loaded.generative);
+    // Whether the peak can be reset at all; measurePrompt resets it again before each prompt.
+    const peakIsGenerationOnly = resetPeakRss();
+    const prompts: PromptResult[] = [];
+    for (const prompt of loaded.prompts) prompts.push(await measurePrompt(prompt, clock, input.runs));
+    const { report, warning } = loaded.generative;
+    return { ok: true, provider: report.provider, attempts: report.attempts, warning: warning ?? null, loadMs, rssBeforeLoad, rssAfterLoad, peakIsGenerationOnly, prompts };
+  } finally {
+    await loaded.release();
+  }
+}
+
+async function stageMain(json: string): Promise<void> {
+  const input = JSON.parse(json) as StageInput;
+  log(`${input.target.entry.id}: loading on ${input.device}`);
+  let result: StageResult;
+  try {
+    result = await measureModel(input);
+  } catch (error) {
+    // A model that cannot load (corrupt file, no provider) is a row in the table, not the end of the bench.
+    result = { ok: false, error: errorText(error) };
+  }
+  process.stdout.write(`\n${JSON.stringify(result)}\n`);
+}
+
+// ---------------------------------------------------------------- parent: one process per model
+
+const runningChildren = new Set<ReturnType<typeof spawn>>();
+
+/** Runs one model's stage in a fresh Node process and returns its result (the last stdout line). */
+function runStage(input: StageInput): Promise<StageResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [THIS_FILE, '--stage', JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    runningChildren.add(child);
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.on('close', (code, signal) => {
+      runningChildren.delete(child);
+      const lastLine = stdout.trim().split('\n').at(-1) ?? '';
+      try {
+        resolve(JSON.parse(lastLine) as StageResult);
+      } catch {
+        resolve({ ok: false, error: `its process ended (${signal ?? `exit code ${code}`}) without a result; see stderr above` });
+      }
+    });
+  });
+}
+
+async function measureTarget(target: Target, options: Options): Promise<Outcome> {
+  if (!isInstalled(target.modelsDir, target.entry)) return { target, status: 'not installed' };
+  const result = await runStage({ target, device: options.device, runs: options.runs, maxTokens: options.maxTokens, photo: options.photo });
+  return result.ok ? { target, status: 'measured', result } : { target, status: 'failed', error: result.error };
+}
+
+// ---------------------------------------------------------------- the report
+
+const HEADER = ['Model', 'Task', 'Provider', 'Load', 'RSS added by load', 'Peak RSS generating', 'Prompt', 'First token', 'Decode', 'Total', 'Tokens'] as const;
+
+/** A table line: HEADER's cells, plus the notes (a column in markdown, lines under the table in ASCII). */
+interface Line {
+  cells: string[];
+  notes: string[];
+}
+
+function modelLabel(target: Target): string {
+  return target.fixture ? `${target.entry.id} (fixture)` : target.entry.id;
+}
+
+function providerText(requested: Device, result: StageSuccess): string {
+  if (requested === 'auto') return `${result.provider} (auto)`;
+  return result.provider === requested ? result.provider : `${result.provider} (${requested} failed, fell back)`;
+}
+
+/** Why any provider before the one used did not work: a fallback is never silent. */
+function attemptNotes(result: StageSuccess): string[] {
+  return result.attempts.filter((attempt) => !attempt.ok).map((attempt) => `${attempt.provider} not used: ${attempt.reason ?? 'no reason given'}`);
+}
+
+function promptCells(prompt: PromptResult): string[] {
+  const decodeRates = prompt.runs.map((run) => run.tokensPerSecond).filter((rate): rate is number => rate !== null);
+  return [
+    prompt.prompt,
+    millis(median(prompt.runs.map((run) => run.firstTokenMs))),
+    decodeRates.length > 0 ? `${median(decodeRates).toFixed(1)} tok/s` : 'n/a (1 token)',
+    millis(median(prompt.runs.map((run) => run.totalMs))),
+    String(median(prompt.runs.map((run) => run.tokens))),
+  ];
+}
+
+function measuredLines(outcome: Extract<Outcome, { status: 'measured' }>, options: Options): Line[] {
+  const { target, result } = outcome;
+  return result.prompts.map((prompt, i) => {
+    // Load and load memory belong to the model: on its first line only.
+    const modelCells = i === 0 ? [providerText(options.device, result), seconds(result.loadMs), signedMebibytes(result.rssAfterLoad - result.rssBeforeLoad)] : ['', '', ''];
+    const peak = `${mebibytes(prompt.peakRss)} (${signedMebibytes(prompt.peakRss - result.rssBeforeLoad)})`;
+    const notes = [
+      `answer ${quoted(prompt.text)} (${prompt.finish})`,
+      ...(i === 0 ? [...(target.fixture ? [FIXTURE_NOTE] : []), ...attemptNotes(result), ...(result.peakIsGenerationOnly ? [] : ['peak RSS includes the load (could not reset it)'])] : []),
+    ];
+    return { cells: [modelLabel(target), target.entry.task, ...modelCells, peak, ...promptCells(prompt)], notes };
+  });
+}
+
+function statusLine(target: Target, status: string, notes: string[] = []): Line {
+  const cells = [modelLabel(target), target.entry.task, status, ...HEADER.slice(3).map(() => '')];
+  return { cells, notes: target.fixture ? [FIXTURE_NOTE, ...notes] : notes };
+}
+
+function reportLines(outcomes: readonly Outcome[], options: Options): Line[] {
+  return outcomes.flatMap((outcome) => {
+    switch (outcome.status) {
+      case 'measured':
+        return measuredLines(outcome, options);
+      case 'not installed':
+        return [statusLine(outcome.target, `not installed (iris models install ${outcome.target.entry.id})`)];
+      case 'failed':
+        return [statusLine(outcome.target, 'failed', [outcome.error])];
+    }
+  });
+}
+
+function asciiTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const rule = `+${widths.map((width) => '-'.repeat(width + 2)).join('+')}+`;
+  const line = (cells: readonly string[]) => `| ${widths.map((width, column) => (cells[column] ?? '').padEnd(width)).join(' | ')} |`;
+  return [rule, line(header), rule, ...rows.map(line), rule].join('\n');
+}
+
+/** The ASCII table, then each line's notes under it (they would make the table too wide to read). */
+function asciiReport(lines: readonly Line[]): string {
+  const notes = lines.flatMap((line) => line.notes.map((note) => `  ${line.cells[0]}, ${line.cells[6] || line.cells[2]}: ${note}`));
+  return [asciiTable(HEADER, lines.map((line) => line.cells)), '', 'Notes:', ...notes].join('\n');
+}
+
+function markdownReport(lines: readonly Line[]): string {
+  return markdownTable(
+    lines.map((line) => [...line.cells, line.notes.join('; ')]),
+    [...HEADER, 'Notes'],
+  );
+}
+
+/** The GPU, when nvidia-smi exists and answers. */
+function gpuLine(): string {
+  const query = spawnSync('nvidia-smi', ['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader'], { encoding: 'utf8' });
+  const gpus = query.status === 0 ? query.stdout.trim().split('\n').filter(Boolean) : [];
+  return gpus.length > 0 ? `- GPU: ${gpus.join('; ')} (nvidia-smi: name, memory, driver)` : '- GPU: none found (no nvidia-smi, or it reported no GPU)';
+}
+
+async function machineLines(options: Options): Promise<string[]> {
+  const [transformers, ort] = await Promise.all([loadTransformers(), loadOrt()]);
+  const photo = await sharp(options.photo).metadata();
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(', ');
+  return [
+    ...machineBasics(),
+    gpuLine(),
+    `- onnxruntime-node ${ort.env.versions.node ?? '?'}, @huggingface/transformers ${transformers.env.version}, sharp ${sharp.versions.sharp}`,
+    `- Photo: ${path.relative(REPO_ROOT, options.photo)} (${photo.width}x${photo.height} ${photo.format})`,
+    `- Device requested: ${options.device}; max tokens: ${options.maxTokens ?? "each model's catalog default"}; greedy decoding`,
+    `- ${options.runs} timed runs per prompt after 1 warm-up run (not counted); figures are medians`,
+    `- Load average at start: ${load}`,
+  ];
+}
+
+function fixtureSentence(outcomes: readonly Outcome[]): string {
+  const fixtures = outcomes.filter((outcome) => outcome.target.fixture).map((outcome) => `\`${outcome.target.entry.id}\``);
+  if (fixtures.length === 0) return 'No fixture rows in this run.';
+  return `The rows marked (fixture), ${fixtures.join(' and ')}, are fixtures: not real models but a table lookup in the real models' file layout (test/fixtures/generate-models.ts), so they measure the pipeline overhead only (processor, sessions, generate loop, streaming), not a model's speed.`;
+}
+
+function section(table: string, outcomes: readonly Outcome[], machine: readonly string[], date: string, command: string): string {
+  return [
+    SECTION_START,
+    '## Local captioning and VQA (bench:generation)',
+    '',
+    'Made by `test/bench/generation-bench.ts`. Each model is loaded in its own Node process. Load: until its sessions exist',
+    '(sha256 verification done before). RSS after load: the process RSS after load minus before it (libraries already loaded).',
+    'Peak RSS generating: the process peak (VmHWM, reset after load) while the prompt ran, with its rise over the RSS before load;',
+    'host memory only (GPU memory is not in it). First token: from the call to the first generated token. Decode: tokens after',
+    'the first / time after the first token. Total: the whole call; a caption is timed from the photo file (decode, processor,',
+    'generate), an answer from the prepared image a request carries. Tokens: per caption or answer, the end token not counted.',
+    '',
+    fixtureSentence(outcomes),
+    'Same-shape random-weight exports of the real models (Florence-2 base, SmolVLM 256M) could not be generated here: there are',
+    'no weights and no Python/optimum offline. So real-model rows appear only where the real files are installed; the others',
+    'are listed as not installed.',
+    '',
+    ...machine,
+    `- Date: ${date}`,
+    `- Command: \`${command}\``,
+    '',
+    table,
+    SECTION_END,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------- main
+
+function allTargets(options: Options): { targets: Target[]; problems: string[] } {
+  const targets: Target[] = [...realTargets(options.modelsDir)];
+  const problems: string[] = [];
+  try {
+    targets.push(...fixtureTargets());
+  } catch (error) {
+    problems.push(`fixture models unavailable (${errorText(error)}); try \`npm run fixtures\``);
+  }
+  return { targets, problems };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  let options: Options;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    // A mistyped flag deserves its message, not a stack trace.
+    log(errorText(error));
+    process.exitCode = 2;
+    return;
+  }
+  process.once('SIGINT', () => {
+    for (const child of runningChildren) child.kill('SIGKILL');
+    process.exit(130);
+  });
+  const machine = await machineLines(options);
+  const date = new Date().toISOString();
+  const { targets, problems } = allTargets(options);
+  const outcomes: Outcome[] = [];
+  for (const target of targets) outcomes.push(await measureTarget(target, options));
+  const lines = reportLines(outcomes, options);
+  process.stdout.write(`${[...machine, `- Date: ${date}`, ...problems.map((p) => `- ${p}`)].join('\n')}\n\n${asciiReport(lines)}\n`);
+  if (options.write) {
+    const command = commandLine('bench:generation', 'dist/test/bench/generation-bench.js', argv);
+    writeBenchmarksSection(SECTION_START, SECTION_END, section(markdownReport(lines), outcomes, [...machine, ...problems.map((p) => `- ${p}`)], date, command));
+    log(`wrote ${BENCHMARKS_FILE}`);
+  }
+}
+
+const runAsScript = process.argv[1] !== undefined && path.resolve(process.argv[1]) === THIS_FILE;
+if (runAsScript) {
+  const stageAt = process.argv.indexOf('--stage');
+  const run = stageAt >= 0 ? stageMain(process.argv[stageAt + 1] ?? '{}') : main();
+  run.catch((error: unknown) => {
+    process.stderr.write(`generation-bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

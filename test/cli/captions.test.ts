@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { florenceBriefCaption } from '../fixtures/vlm/florence2-fixture.js';
+import { colourOf, colourPhotos, fixtureModels } from '../helpers/colour-photos.js';
+import { makePhoto, runIris, runIrisAsync, sha256, tempDir, waitFor } from '../helpers/fixtures.js';
+
+// `iris caption`, caption search fused with CLIP, `iris export-xmp`, through the real CLI with the
+// fixture captioner (it names the dominant colour) and the fixture CLIP.
+
+const models = ['--models', fixtureModels];
+
+interface CaptionSummary {
+  model: string;
+  detail: string;
+  queued: number;
+  keptEdited: number;
+  captioned: number;
+  failed: unknown[];
+  captions: { id: number; caption: { text: string; edited: boolean; model: string } | null }[];
+}
+
+function iris(library: string, ...args: string[]) {
+  const result = runIris([...args, '--library', library, ...models, '--json']);
+  assert.equal(result.code, 0, `iris ${args.join(' ')}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as unknown;
+}
+
+describe('iris caption', () => {
+  const library = tempDir('iris-captions-lib-');
+  let photos: string[];
+  let idOf: Map<string, number>;
+
+  before(async () => {
+    const folder = tempDir('iris-captions-');
+    photos = await colourPhotos(folder, 2);
+    iris(library, 'index', folder);
+    const list = iris(library, 'list') as { id: number; paths: string[] }[];
+    idOf = new Map(list.flatMap((photo) => photo.paths.map((p) => [p, photo.id] as const)));
+  });
+
+  it('captions every photo with the dominant colour, and a person\'s caption survives a batch with --redo', () => {
+    const first = iris(library, 'caption', '--all') as CaptionSummary;
+    assert.equal(first.queued, photos.length);
+    assert.equal(first.captioned, photos.length);
+    assert.deepEqual(first.failed, []);
+    for (const photo of photos) {
+      const one = iris(library, 'caption', photo) as CaptionSummary;
+      assert.equal(one.queued, 0, 'a photo that has a caption is not captioned again without --redo');
+      assert.equal(one.captions[0]!.caption!.text, florenceBriefCaption(colourOf(photo)!));
+    }
+    const mine = photos.find((p) => colourOf(p) === 'green')!;
+    const set = iris(library, 'caption', mine, '--set', '我的绿色花园 in the morning') as { caption: { edited: boolean } }[];
+    assert.equal(set[0]!.caption.edited, true);
+    const redo = iris(library, 'caption', '--all', '--redo', '--detail', 'detailed') as CaptionSummary;
+    assert.equal(redo.keptEdited, 1);
+    assert.equal(redo.queued, photos.length - 1);
+    const kept = iris(library, 'caption', mine) as CaptionSummary;
+    assert.equal(kept.captions[0]!.caption!.text, '我的绿色花园 in the morning');
+  });
+
+  it('search fuses caption matches with CLIP, and finds Chinese captions by substring', () => {
+    const garden = iris(library, 'search', 'morning') as { ranking: string; caption_matches: number; results: { path: string }[] };
+    assert.equal(garden.ranking, 'rrf');
+    assert.equal(garden.caption_matches, 1);
+    assert.equal(colourOf(garden.results[0]!.path), 'green', 'the only photo whose caption says morning comes first');
+    const chinese = iris(library, 'search', '花园') as { caption_matches: number; results: { id: number }[] };
+    assert.equal(chinese.caption_matches, 1);
+    const red = iris(library, 'search', 'red') as { ranking: string; results: { path: string }[] };
+    assert.deepEqual(red.results.slice(0, 2).map((hit) => colourOf(hit.path)), ['red', 'red'], 'CLIP and captions agree');
+    void idOf;
+  });
+
+  it('export-xmp writes sidecars beside the photos, merges into an existing one and never touches a photo', () => {
+    const target = photos.find((p) => colourOf(p) === 'blue')!;
+    const existing = `${target}.xmp`;
+    fs.writeFileSync(
+      existing,
+      '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4"/></rdf:RDF></x:xmpmeta>',
+    );
+    const before = new Map(photos.map((p) => [p, [sha256(p), fs.statSync(p).mtimeMs]]));
+    const results = iris(library, 'export-xmp', '--all') as { path: string; sidecar: string; outcome: string }[];
+    assert.equal(results.length, photos.length);
+    assert.equal(results.find((r) => r.path === target)!.outcome, 'updated');
+    const merged = fs.readFileSync(existing, 'utf8');
+    assert.match(merged, /xmp:Rating="4"/, 'what another app wrote is kept');
+    assert.match(merged, /The image shows a photo that is mostly blue\./);
+    for (const photo of photos) {
+      assert.deepEqual([sha256(photo), fs.statSync(photo).mtimeMs], before.get(photo), `${photo} unchanged`);
+      assert.ok(fs.existsSync(`${photo}.xmp`));
+    }
+    const again = iris(library, 'export-xmp', '--all') as { outcome: string }[];
+    assert.ok(again.every((r) => r.outcome === 'unchanged'));
+  });
+});
+
+describe('kill -9 during iris caption --all', () => {
+  it('resumes: every photo captioned once, every job done', async () => {
+    const count = 120;
+    const folder = tempDir('iris-caption-kill-');
+    for (let i = 0; i < count; i++) await makePhoto(path.join(folder, `photo-${i}.jpg`), { seed: i, color: [200, 30, 30], width: 320, height: 240 });
+    const library = tempDir('iris-caption-kill-lib-');
+    iris(library, 'index', folder);
+    const child = runIrisAsync(['caption', '--all', '--library', library, ...models, '--json']);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const database = path.join(library, 'iris.db');
+    const captioned = () => {
+      const db = new Database(database, { readonly: true });
+      try {
+        return db.prepare(`SELECT count(*) FROM captions`).pluck().get() as number;
+      } finally {
+        db.close();
+      }
+    };
+    await waitFor(() => (captioned() >= 5 ? true : undefined), 60_000, 'five captions', 10);
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+    const partial = captioned();
+    assert.ok(partial < count, `the kill landed before the batch finished (${partial} of ${count})`);
+
+    // Opening the library again (any command) takes the dead process's running job back; an index works the queue.
+    iris(library, 'index');
+    const db = new Database(database, { readonly: true });
+    assert.equal(db.prepare(`SELECT count(*) FROM captions`).pluck().get(), count);
+    assert.deepEqual(db.prepare(`SELECT state, count(*) AS n FROM jobs WHERE kind LIKE 'caption:%' GROUP BY state`).all(), [{ state: 'done', n: count }]);
+    assert.equal(db.prepare(`SELECT count(DISTINCT text) FROM captions`).pluck().get(), 1, 'every photo: "A photo of red."');
+    db.close();
+  });
+});
