@@ -12,6 +12,7 @@ import { registerSearchCommands } from './commands/search.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerCaptionCommands } from './commands/captions.js';
+import { registerAskCommands } from './commands/ask.js';
 
 function describeEvent(event: PhotoEvent): string {
   switch (event.event) {
@@ -25,7 +26,7 @@ function describeEvent(event: PhotoEvent): string {
 }
 
 /** Command groups that live in their own files (main/cli/commands). */
-const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerCaptionCommands, registerSettingsCommands, registerModelsCommands, registerServeCommand];
+const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerCaptionCommands, registerAskCommands, registerSettingsCommands, registerModelsCommands, registerServeCommand];
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command()

@@ -8,6 +8,7 @@ import type { EngineEvents, PhotoEvent, Problem } from './events.js';
 import { hashFile } from './hash.js';
 import { ClipModel } from './clip/clip-model.js';
 import { CLIP_MODEL_SETTING, type ClipChoice, chooseClipModel, chooseModel } from './clip/active-model.js';
+import { AskService } from './ask/ask-service.js';
 import { captionHandler, captionJobKind, parseCaptionJobKind } from './captions/caption-jobs.js';
 import { type Caption, CaptionStore } from './captions/caption-store.js';
 import { Captioner, type CaptionDetail } from './generation/captioner.js';
@@ -100,6 +101,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly device: Device | undefined;
   private clip: ClipModel | undefined;
   readonly captions: CaptionStore;
+  /** Questions about photos (local model or endpoint) and their conversations. */
+  readonly ask: AskService;
   /** The captioner in memory (one at a time: a second model would double the memory for no gain). */
   private captioner: { id: string; loading: Promise<Captioner> } | undefined;
   /** Why the embed jobs could not run in this process, when they could not. */
@@ -120,6 +123,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.store = new LibraryStore(db);
     this.captions = new CaptionStore(db);
     this.modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
+    this.ask = new AskService({ db, store: this.store, modelsDir: this.modelsDir, device: () => this.executionDevice, onReport: (report) => saveRuntimeReport(this.store, report) });
     this.device = options.device ? parseDevice(options.device) : undefined;
     const concurrency = options.concurrency ?? Math.max(1, os.availableParallelism());
     const thumbnails = singlePhotoHandler((photoId) => runThumbnailJob(this.store, layout.thumbnails, photoId), true);
@@ -534,6 +538,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.stop();
     await this.clip?.release();
     await this.captioner?.loading.then((captioner) => captioner.release()).catch(() => undefined);
+    await this.ask.close();
     this.moves.flush();
     this.db.close();
   }

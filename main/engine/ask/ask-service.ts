@@ -1,0 +1,113 @@
+import { chooseModel } from '../clip/active-model.js';
+import type { Db } from '../db/database.js';
+import { UsageError } from '../errors.js';
+import { LocalChatProvider } from '../generation/local-chat.js';
+import { currentFile } from '../jobs/embed-job.js';
+import type { LibraryStore } from '../library-store.js';
+import type { Device } from '../runtime/devices.js';
+import { type RuntimeReport } from '../runtime/session.js';
+import { getSettingValue } from '../settings.js';
+import { type Conversation, ConversationStore } from './conversation-store.js';
+import { createEndpointProvider, endpointFromEnv } from './openai-endpoint.js';
+import { prepareImage } from './prepare-image.js';
+import { type Answer, DEFAULT_DECODING, type DecodingOptions, type VisionChatProvider } from './types.js';
+
+export interface AskDeps {
+  db: Db;
+  store: LibraryStore;
+  modelsDir: string;
+  device: () => Device;
+  onReport: (report: RuntimeReport) => void;
+}
+
+export interface AskOptions {
+  /** Continue this conversation (it must be about the same photo); default: a new one. */
+  conversationId?: number;
+  /** Override the library's ask-provider setting. */
+  provider?: 'local' | 'endpoint';
+  decoding?: Partial<DecodingOptions>;
+  /** The endpoint's API key (the app reads it from the OS keychain); else IRIS_ENDPOINT_API_KEY. */
+  apiKey?: string;
+  signal?: AbortSignal;
+  onToken?: (piece: string) => void;
+}
+
+export interface AskResult {
+  conversation: Conversation;
+  answer: Answer;
+}
+
+/**
+ * Questions about a photo: picks who answers (the library's ask-provider: a local
+ * vision-language model, or an OpenAI-compatible endpoint), sends the photo with the
+ * conversation so far, streams the answer and stores both turns with the conversation.
+ */
+export class AskService {
+  readonly conversations: ConversationStore;
+  /** The local model in memory (one at a time). */
+  private local: { id: string; loading: Promise<LocalChatProvider> } | undefined;
+
+  constructor(private readonly deps: AskDeps) {
+    this.conversations = new ConversationStore(deps.db);
+  }
+
+  async ask(photoId: number, question: string, options: AskOptions = {}): Promise<AskResult> {
+    if (!question.trim()) throw new UsageError('ask a question, e.g. `iris ask 12 "what is in this photo?"`');
+    const existing = options.conversationId === undefined ? undefined : this.conversations.get(options.conversationId);
+    if (options.conversationId !== undefined && !existing) throw new UsageError(`no conversation ${options.conversationId} (\`iris conversations\` lists them)`);
+    if (existing && existing.photoId !== photoId) throw new UsageError(`conversation ${existing.id} is about photo ${existing.photoId}, not ${photoId}`);
+    const kind = options.provider ?? existing?.provider ?? getSettingValue(this.deps.store, 'ask-provider');
+    const { provider, imageEdge, maxTokens } = await this.provider(kind, options.apiKey);
+    const image = await prepareImage(await currentFile(this.deps.store, photoId), imageEdge);
+    const history = existing ? this.conversations.history(existing.id) : [];
+    const answer = await provider.answer({
+      image,
+      history,
+      question,
+      decoding: { ...DEFAULT_DECODING, maxTokens, ...options.decoding },
+      signal: options.signal,
+      onToken: options.onToken,
+    });
+    const conversation = existing ?? this.conversations.create(photoId, kind, answer.model, question);
+    this.conversations.addTurn(conversation.id, question, answer);
+    if (kind === 'endpoint') await provider.close();
+    return { conversation: this.conversations.get(conversation.id)!, answer };
+  }
+
+  private async provider(kind: 'local' | 'endpoint', apiKey: string | undefined): Promise<{ provider: VisionChatProvider; imageEdge: number; maxTokens: number }> {
+    const imageEdge = getSettingValue(this.deps.store, 'endpoint-image-edge');
+    if (kind === 'endpoint') {
+      const fromEnv = endpointFromEnv();
+      const baseUrl = getSettingValue(this.deps.store, 'endpoint-url') || fromEnv?.baseUrl;
+      const model = getSettingValue(this.deps.store, 'endpoint-model') || fromEnv?.model;
+      if (!baseUrl || !model) {
+        throw new UsageError('no endpoint set up: `iris settings set endpoint-url http://localhost:11434/v1` and `iris settings set endpoint-model <name>` (or IRIS_ENDPOINT_URL / IRIS_ENDPOINT_MODEL); the key comes from IRIS_ENDPOINT_API_KEY');
+      }
+      return { provider: createEndpointProvider({ baseUrl, model, apiKey: apiKey ?? process.env.IRIS_ENDPOINT_API_KEY ?? fromEnv?.apiKey }), imageEdge, maxTokens: DEFAULT_DECODING.maxTokens };
+    }
+    const local = await this.loadLocal();
+    return { provider: local, imageEdge: local.loaded.prep.image_long_edge, maxTokens: local.loaded.prep.max_new_tokens };
+  }
+
+  private loadLocal(): Promise<LocalChatProvider> {
+    const choice = chooseModel(this.deps.modelsDir, 'vqa', getSettingValue(this.deps.store, 'ask-model') || undefined);
+    if (!choice.entry || !choice.installed) return Promise.reject(new UsageError(choice.reason ?? 'no question-answering model'));
+    if (this.local?.id === choice.entry.id) return this.local.loading;
+    const previous = this.local;
+    const entry = choice.entry;
+    const loading = (async () => {
+      await previous?.loading.then((provider) => provider.close()).catch(() => undefined);
+      return LocalChatProvider.load(this.deps.modelsDir, entry, { device: this.deps.device(), onReport: this.deps.onReport });
+    })();
+    this.local = { id: entry.id, loading };
+    loading.catch(() => {
+      if (this.local?.loading === loading) this.local = undefined;
+    });
+    return loading;
+  }
+
+  async close(): Promise<void> {
+    await this.local?.loading.then((provider) => provider.close()).catch(() => undefined);
+    this.local = undefined;
+  }
+}
