@@ -50,6 +50,25 @@ describe('migrations', () => {
     assert.equal(db.prepare(`SELECT path FROM folders`).pluck().get(), '/kept');
   });
 
+  it('5 adds captions with a full-text index kept in step, and conversations that go with their photo', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, 4);
+    db.prepare(`INSERT INTO photos (hash, size, added_at) VALUES ('h', 1, 0)`).run();
+    migrate(db, 5);
+    assert.equal(version(db), 5);
+    const match = (word: string) => db.prepare(`SELECT rowid FROM captions_fts WHERE captions_fts MATCH ?`).pluck().all(word);
+    db.prepare(`INSERT INTO captions (photo_id, text, model, detail, created_at, updated_at) VALUES (1, 'A dog on the beach', 'm', 'brief', 0, 0)`).run();
+    assert.deepEqual(match('beach'), [1]);
+    db.prepare(`UPDATE captions SET text = 'A cat indoors' WHERE photo_id = 1`).run();
+    assert.deepEqual([match('beach'), match('cat')], [[], [1]]);
+    assert.throws(() => db.prepare(`INSERT INTO captions (photo_id, text, model, detail, created_at, updated_at) VALUES (1, 'x', 'm', 'long', 0, 0)`).run(), /CHECK|UNIQUE/);
+    db.prepare(`INSERT INTO conversations (photo_id, provider, model, title, created_at, updated_at) VALUES (1, 'local', 'm', 'q', 0, 0)`).run();
+    db.prepare(`INSERT INTO messages (conversation_id, role, text, created_at) VALUES (1, 'user', 'q', 0)`).run();
+    db.prepare(`DELETE FROM photos WHERE id = 1`).run();
+    assert.deepEqual([db.prepare(`SELECT count(*) FROM captions`).pluck().get(), db.prepare(`SELECT count(*) FROM messages`).pluck().get(), match('cat')], [0, 0, []]);
+  });
+
   it('runs each step in a transaction: a failing step leaves the previous version intact', () => {
     const db = new Database(':memory:');
     migrate(db, 1);
