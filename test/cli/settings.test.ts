@@ -45,7 +45,17 @@ describe('iris settings', () => {
     const library = tempDir();
     const lib = ['--library', library];
     const listed = json<{ key: string; value: string; source: string; default: string; description: string }[]>(runIris(['settings', '--json', ...lib]));
-    assert.deepEqual(listed.map((s) => [s.key, s.value, s.source, s.default]), [['device', 'auto', 'default', 'auto'], ['clip-model', '', 'default', '']]);
+    assert.deepEqual(listed.map((s) => [s.key, s.value, s.source, s.default]), [
+      ['device', 'auto', 'default', 'auto'],
+      ['clip-model', '', 'default', ''],
+      ['caption-model', '', 'default', ''],
+      ['caption-detail', 'brief', 'default', 'brief'],
+      ['ask-provider', 'local', 'default', 'local'],
+      ['ask-model', '', 'default', ''],
+      ['endpoint-url', '', 'default', ''],
+      ['endpoint-model', '', 'default', ''],
+      ['endpoint-image-edge', 1024, 'default', 1024],
+    ]);
     assert.match(runIris(['settings', ...lib]).stdout, /^device\s+auto \(default\)\s+where models run/);
 
     assert.equal(json<{ value: string }>(runIris(['settings', 'set', 'device', 'CUDA', '--json', ...lib])).value, 'cuda');

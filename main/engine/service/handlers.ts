@@ -52,7 +52,8 @@ export function engineHandlers(service: EngineService): EngineHandlers {
     'folders.remove': ({ folderId }) => service.removeFolder(folderId),
     'photos.timeline': ({ folderId }) => timeline(engine.database, folderId),
     'photos.get': ({ id }) => photoDetail(engine.database, engine.store, id),
-    'search.text': async (args) => scoresOnly(await engine.clipSearch().searchText(args.query, searchOptions(service, args))),
+    // The same search as `iris search`: CLIP, fused with caption matches when there are any.
+    'search.text': async (args) => scoresOnly(await engine.search(args.query, searchOptions(service, args))),
     'search.similar': async (args) => scoresOnly(await engine.clipSearch().similar(String(args.photoId), searchOptions(service, args))),
     'tags.zeroShot': async ({ photoIds, labels, save }) => {
       const tagged = await engine.clipSearch().tag(photoIds.map(String), labels, save ?? false);
