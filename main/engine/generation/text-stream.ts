@@ -77,14 +77,30 @@ export class TokenTextStream {
       text = text.slice(0, cut);
       this.stopped = true;
     }
-    if (final || this.stopped) text = text.trimEnd();
-    if (text.startsWith(this.emitted) && text.length > this.emitted.length) {
-      const piece = text.slice(this.emitted.length);
-      this.emitted = text;
+    // Until the answer is over, hold back what may still change: trailing whitespace (dropped if
+    // the answer ends there) and an ending that could be the start of a stop string.
+    const visible = final || this.stopped ? text.trimEnd() : this.withoutPendingEnd(text);
+    if (visible.startsWith(this.emitted) && visible.length > this.emitted.length) {
+      const piece = visible.slice(this.emitted.length);
+      this.emitted = visible;
       this.firstPieceAt ??= performance.now();
       this.options.onText?.(piece);
     }
     if (this.stopped) this.options.onStop?.();
+  }
+
+  private withoutPendingEnd(text: string): string {
+    let end = text.trimEnd().length;
+    for (const stop of this.options.stop ?? []) {
+      // The longest proper prefix of the stop string that the text ends with.
+      for (let length = Math.min(stop.length - 1, text.length); length > 0; length--) {
+        if (text.endsWith(stop.slice(0, length))) {
+          end = Math.min(end, text.length - length);
+          break;
+        }
+      }
+    }
+    return text.slice(0, end);
   }
 
   private firstStop(text: string): number | undefined {
