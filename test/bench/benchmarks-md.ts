@@ -38,6 +38,11 @@ export function machineBasics(): string[] {
   return [`- CPU: ${cpu}, ${os.availableParallelism()} cores`, `- RAM: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`, `- OS: ${osName()}`, `- Node: ${process.version}`];
 }
 
+/** Where and when a section's figures were measured, and how to measure them again: the machine lines, then Date and Command. */
+export function provenance(machine: readonly string[], date: string, command: string): string[] {
+  return [...machine, `- Date: ${date}`, `- Command: \`${command}\``];
+}
+
 /** How the benchmark was started, as one would type it again. */
 export function commandLine(npmScript: string, distScript: string, argv: readonly string[]): string {
   const quoted = argv.map((arg) => (/^[\w./=:,-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(' ');

@@ -45,7 +45,7 @@ import sharp from 'sharp';
 import { peakRssBytes } from '../helpers/peak-rss.js';
 import type { ModelEntry } from '../../main/engine/models/catalog.js';
 import { mapWithConcurrency } from '../../main/engine/scanner.js';
-import { BENCHMARKS_FILE, commandLine, fileSystemOf, machineBasics, markdownTable, positiveInt, writeBenchmarksSection } from './benchmarks-md.js';
+import { BENCHMARKS_FILE, commandLine, fileSystemOf, machineBasics, markdownTable, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
 import { BENCH_MODELS_DIR, VISION_MODEL_FILE, VIT_B32_RANDOM_ID, VIT_B32_RANDOM_PARAMETERS, ensureVitB32Random } from '../fixtures/vit-b32-random.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -768,9 +768,7 @@ function section(table: string, machine: readonly string[], date: string, comman
     'transformers.js by its fastest pass, Iris by its median run. The machine is shared with other work: a',
     'stage is repeated when other processes took more than 5 % of the cores while it was timed.',
     '',
-    ...machine,
-    `- Date: ${date}`,
-    `- Command: \`${command}\``,
+    ...provenance(machine, date, command),
     '',
     table,
     SECTION_END,

@@ -45,7 +45,7 @@ import { type Attempt, loadOrt } from '../../main/engine/runtime/session.js';
 import { CAPTION_FIXTURE_ID, FIXTURE_MODELS_DIR, generateFixtureModels, VQA_FIXTURE_ID } from '../fixtures/generate-models.js';
 import { samplePhotosDir } from '../helpers/fixtures.js';
 import { peakRssBytes } from '../helpers/peak-rss.js';
-import { BENCHMARKS_FILE, commandLine, machineBasics, markdownTable, positiveInt, writeBenchmarksSection } from './benchmarks-md.js';
+import { BENCHMARKS_FILE, commandLine, machineBasics, markdownTable, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -517,9 +517,7 @@ function section(table: string, outcomes: readonly Outcome[], machine: readonly 
     'no weights and no Python/optimum offline. So real-model rows appear only where the real files are installed; the others',
     'are listed as not installed.',
     '',
-    ...machine,
-    `- Date: ${date}`,
-    `- Command: \`${command}\``,
+    ...provenance(machine, date, command),
     '',
     table,
     SECTION_END,

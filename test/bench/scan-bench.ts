@@ -24,7 +24,7 @@ import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { Engine } from '../../main/engine/index.js';
 import { mapWithConcurrency } from '../../main/engine/scanner.js';
-import { BENCHMARKS_FILE, commandLine as benchCommandLine, fileSystemOf, machineBasics, markdownTable, positiveInt, writeBenchmarksSection } from './benchmarks-md.js';
+import { BENCHMARKS_FILE, commandLine as benchCommandLine, fileSystemOf, machineBasics, markdownTable, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const IRIS_CLI = path.join(REPO_ROOT, 'dist/main/cli/iris.js');
@@ -446,9 +446,7 @@ function section(table: string, machine: readonly string[], date: string, comman
     'Made by `test/bench/scan-bench.ts`. Throughput: `iris index` over generated camera-like JPEGs into a fresh',
     'library. Restart: `iris index` again, as a fresh process, over a library whose files are all unchanged.',
     '',
-    ...machine,
-    `- Date: ${date}`,
-    `- Command: \`${command}\``,
+    ...provenance(machine, date, command),
     '',
     table,
     SECTION_END,

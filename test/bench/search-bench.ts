@@ -25,7 +25,7 @@ import { type Db, openDatabase } from '../../main/engine/db/database.js';
 import { INDEX_MIN_VECTORS, searchSizes, type VectorHit, VectorStore } from '../../main/engine/search/vector-store.js';
 import { peakRssBytes } from '../helpers/peak-rss.js';
 import { mulberry32 } from '../helpers/random.js';
-import { commandLine, fileSystemOf, machineBasics, markdownTable, positiveInt, writeBenchmarksSection } from './benchmarks-md.js';
+import { commandLine, fileSystemOf, machineBasics, markdownTable, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
 
 const SECTION_START = '<!-- bench:search:start -->';
 const SECTION_END = '<!-- bench:search:end -->';
@@ -362,9 +362,7 @@ function section(results: readonly SizeResult[], options: Options, machine: read
     'binary (sign of centred vector) index in memory, scanned by a WebAssembly popcount kernel, then an asymmetric',
     're-score of the shortlist and an exact rerank of the best few hundred read back from vec0.',
     '',
-    ...machine,
-    `- Date: ${date}`,
-    `- Command: \`${command}\``,
+    ...provenance(machine, date, command),
     `- Load average after: ${loadAfter} (other work on this machine inflates latencies)`,
     '',
     ...GENERATOR,
