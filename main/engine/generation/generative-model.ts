@@ -81,7 +81,7 @@ export class GenerativeModel {
     const [transformers, ort] = await Promise.all([loadTransformers(), loadOrt()]);
     const device = options.device ?? 'auto';
     const threads = { intraOp: options.intraOpThreads ?? physicalCores(), interOp: 1 };
-    const { value: model, provider, attempts } = await firstWorkingProvider(ort, device, entry.id, options.strict, (candidate) =>
+    const { value: model, provider, attempts, warning } = await firstWorkingProvider(ort, device, entry.id, options.strict, (candidate) =>
       modelClass(transformers, prep).from_pretrained(dir, {
         dtype: prep.sessions,
         device: candidate,
@@ -103,7 +103,6 @@ export class GenerativeModel {
       const tokenizer = (processor as { tokenizer?: Tokenizer }).tokenizer ?? (await transformers.AutoTokenizer.from_pretrained(dir, { local_files_only: true }));
       const report: RuntimeReport = { device, provider, attempts, threads, label: entry.id, at: new Date().toISOString() };
       options.onReport?.(report);
-      const warning = device !== 'auto' && provider !== device ? `device ${device} could not be used for ${entry.id} (${attempts[0]?.reason}); running on ${provider} instead` : undefined;
       return new GenerativeModel(entry, prep, transformers, model, processor, tokenizer, readChatTemplate(dir), stopTokens(model, tokenizer, prep), report, warning);
     } catch (error) {
       await model.dispose();

@@ -181,7 +181,13 @@ export class SessionError extends Error {
  * does. Shared by plain sessions and the multi-session generative models (generation/), so the
  * device policy and its reporting are the same for every model.
  */
-export async function firstWorkingProvider<T>(ort: Ort, device: Device, label: string, strict: boolean | undefined, create: (provider: Provider) => Promise<T>): Promise<{ value: T; provider: Provider; attempts: Attempt[] }> {
+export async function firstWorkingProvider<T>(
+  ort: Ort,
+  device: Device,
+  label: string,
+  strict: boolean | undefined,
+  create: (provider: Provider) => Promise<T>,
+): Promise<{ value: T; provider: Provider; attempts: Attempt[]; warning: string | undefined }> {
   const backends: Backend[] = ort.listSupportedBackends();
   const attempts: Attempt[] = [];
   for (const candidate of candidateProviders(device, process.platform, backends, strict)) {
@@ -193,7 +199,9 @@ export async function firstWorkingProvider<T>(ort: Ort, device: Device, label: s
     try {
       const value = await create(candidate);
       attempts.push({ provider: candidate, ok: true });
-      return { value, provider: candidate, attempts };
+      // An explicitly requested device that could not be used: said, never silent.
+      const warning = device !== 'auto' && candidate !== device ? `device ${device} could not be used for ${label} (${attempts[0]!.reason}); running on ${candidate} instead` : undefined;
+      return { value, provider: candidate, attempts, warning };
     } catch (error) {
       attempts.push({ provider: candidate, ok: false, reason: failureReason(candidate, error) });
     }
@@ -214,13 +222,10 @@ export async function createSession(modelFile: string | Uint8Array, options: Ses
     interOp: positiveInt(options.interOpThreads, 1, 'interOpThreads'),
   };
   const label = options.label ?? (typeof modelFile === 'string' ? modelFile : 'model');
-  const { value: session, provider, attempts } = await firstWorkingProvider(ort, device, label, options.strict, (candidate) => {
+  const { value: session, provider, attempts, warning } = await firstWorkingProvider(ort, device, label, options.strict, (candidate) => {
     const settings = sessionOptions(candidate, threads);
     return typeof modelFile === 'string' ? ort.InferenceSession.create(modelFile, settings) : ort.InferenceSession.create(modelFile, settings);
   });
-  const requested = attempts[0]!;
-  const warning =
-    device !== 'auto' && provider !== device ? `device ${device} could not be used for ${label} (${requested.reason}); running on ${provider} instead` : undefined;
   return wrap(ort, session, { device, provider, attempts, threads, label, at: new Date().toISOString() }, warning);
 }
 
