@@ -13,6 +13,7 @@ import { captionHandler, captionJobKind, parseCaptionJobKind } from './captions/
 import { type Caption, CaptionStore } from './captions/caption-store.js';
 import { Captioner, type CaptionDetail } from './generation/captioner.js';
 import type { GenerateResult } from './generation/generative-model.js';
+import { ModelSlot } from './generation/model-slot.js';
 import { decodePhoto } from './generation/photo-image.js';
 import { currentFile } from './jobs/embed-job.js';
 import { embedHandler } from './jobs/embed-job.js';
@@ -103,8 +104,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly captions: CaptionStore;
   /** Questions about photos (local model or endpoint) and their conversations. */
   readonly ask: AskService;
-  /** The captioner in memory (one at a time: a second model would double the memory for no gain). */
-  private captioner: { id: string; loading: Promise<Captioner> } | undefined;
+  /** The captioner in memory (one at a time). */
+  private readonly captioner = new ModelSlot<Captioner>((captioner) => captioner.release());
   /** Why the embed jobs could not run in this process, when they could not. */
   private embedUnavailable: string | null = null;
   private readonly runner: JobRunner;
@@ -320,20 +321,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private loadCaptioner(modelId: string): Promise<Captioner> {
-    if (this.captioner?.id === modelId) return this.captioner.loading;
-    const previous = this.captioner;
-    const choice = this.captionChoice(modelId);
-    const loading = (async () => {
-      await previous?.loading.then((captioner) => captioner.release()).catch(() => undefined);
+    return this.captioner.get(modelId, () => {
+      const choice = this.captionChoice(modelId);
       if (!choice.entry || !choice.installed) throw new UsageError(choice.reason ?? `no captioning model ${modelId}`);
       return Captioner.load(this.modelsDir, choice.entry, { device: this.executionDevice, onReport: (report) => saveRuntimeReport(this.store, report) });
-    })();
-    this.captioner = { id: modelId, loading };
-    // A failed load is not kept: the next call tries again (the model may have been installed since).
-    loading.catch(() => {
-      if (this.captioner?.loading === loading) this.captioner = undefined;
     });
-    return loading;
   }
 
   /**
@@ -346,12 +338,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!choice.entry) throw new UsageError(choice.reason ?? 'no captioning model');
     const detail = options.detail ?? getSettingValue(this.store, 'caption-detail');
     const kind = captionJobKind(choice.entry.id, detail);
-    const skip = options.redo ? `SELECT photo_id FROM captions WHERE edited = 1` : `SELECT photo_id FROM captions`;
-    const wanted = photoIds === 'all' ? `SELECT id FROM photos WHERE status = 'ok' AND orphaned_at IS NULL` : `SELECT value FROM json_each(?)`;
+    // The photos asked for, as one photo_id column: every readable photo, or the ids given.
+    const wanted = photoIds === 'all' ? `SELECT id AS photo_id FROM photos WHERE status = 'ok' AND orphaned_at IS NULL` : `SELECT value AS photo_id FROM json_each(?)`;
     const params = photoIds === 'all' ? [] : [JSON.stringify(photoIds)];
-    const keptEdited = (this.db.prepare(`SELECT count(*) FROM (${wanted}) AS w WHERE w.${photoIds === 'all' ? 'id' : 'value'} IN (SELECT photo_id FROM captions WHERE edited = 1)`).pluck().get(...params) as number) ?? 0;
-    const selection = `SELECT ${photoIds === 'all' ? 'id' : 'value'} AS photo_id FROM (${wanted}) WHERE photo_id NOT IN (${skip})`;
-    const queued = photoIds === 'all' ? this.store.jobs.enqueueSelected(kind, selection, ...params) : this.store.jobs.enqueueEach(kind, this.db.prepare(selection).pluck().all(...params) as number[]);
+    const edited = `SELECT photo_id FROM captions WHERE edited = 1`;
+    const keptEdited = this.db.prepare(`SELECT count(*) FROM (${wanted}) WHERE photo_id IN (${edited})`).pluck().get(...params) as number;
+    const skip = options.redo ? edited : `SELECT photo_id FROM captions`;
+    const queued = this.store.jobs.enqueueSelected(kind, `SELECT photo_id FROM (${wanted}) WHERE photo_id NOT IN (${skip})`, params, { retryFailed: photoIds !== 'all' });
     return { model: choice.entry.id, detail, queued, keptEdited };
   }
 
@@ -452,7 +445,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** `iris search`: CLIP and caption rankings, fused (search/text-search.ts). */
   search(text: string, options: SearchOptions = {}): Promise<FusedSearchResponse> {
-    return searchPhotos({ db: this.db, store: this.store, captions: this.captions, clip: () => this.clipSearch() }, text, options);
+    return searchPhotos({ store: this.store, captions: this.captions, clip: () => this.clipSearch() }, text, options);
   }
 
   private runnerHooks(): RunnerHooks {
@@ -537,7 +530,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.closed = true;
     await this.stop();
     await this.clip?.release();
-    await this.captioner?.loading.then((captioner) => captioner.release()).catch(() => undefined);
+    await this.captioner.release();
     await this.ask.close();
     this.moves.flush();
     this.db.close();

@@ -66,6 +66,10 @@ describe('iris caption', () => {
     assert.equal(garden.ranking, 'rrf');
     assert.equal(garden.caption_matches, 1);
     assert.equal(colourOf(garden.results[0]!.path), 'green', 'the only photo whose caption says morning comes first');
+    // Search filters apply to caption matches too (in SQL, beside the full-text match).
+    assert.equal((iris(library, 'search', 'morning', '--format', 'jpeg') as { caption_matches: number }).caption_matches, 1);
+    assert.equal((iris(library, 'search', 'morning', '--format', 'png') as { caption_matches: number }).caption_matches, 0);
+    assert.equal((iris(library, 'search', '花园', '--format', 'png') as { caption_matches: number }).caption_matches, 0);
     const chinese = iris(library, 'search', '花园') as { caption_matches: number; results: { id: number }[] };
     assert.equal(chinese.caption_matches, 1);
     const red = iris(library, 'search', 'red') as { ranking: string; results: { path: string }[] };

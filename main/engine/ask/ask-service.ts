@@ -2,6 +2,7 @@ import { chooseModel } from '../clip/active-model.js';
 import type { Db } from '../db/database.js';
 import { UsageError } from '../errors.js';
 import { LocalChatProvider } from '../generation/local-chat.js';
+import { ModelSlot } from '../generation/model-slot.js';
 import { currentFile } from '../jobs/embed-job.js';
 import type { LibraryStore } from '../library-store.js';
 import type { Device } from '../runtime/devices.js';
@@ -45,7 +46,7 @@ export interface AskResult {
 export class AskService {
   readonly conversations: ConversationStore;
   /** The local model in memory (one at a time). */
-  private local: { id: string; loading: Promise<LocalChatProvider> } | undefined;
+  private readonly local = new ModelSlot<LocalChatProvider>((provider) => provider.close());
 
   constructor(private readonly deps: AskDeps) {
     this.conversations = new ConversationStore(deps.db);
@@ -91,23 +92,12 @@ export class AskService {
 
   private loadLocal(): Promise<LocalChatProvider> {
     const choice = chooseModel(this.deps.modelsDir, 'vqa', getSettingValue(this.deps.store, 'ask-model') || undefined);
-    if (!choice.entry || !choice.installed) return Promise.reject(new UsageError(choice.reason ?? 'no question-answering model'));
-    if (this.local?.id === choice.entry.id) return this.local.loading;
-    const previous = this.local;
     const entry = choice.entry;
-    const loading = (async () => {
-      await previous?.loading.then((provider) => provider.close()).catch(() => undefined);
-      return LocalChatProvider.load(this.deps.modelsDir, entry, { device: this.deps.device(), onReport: this.deps.onReport });
-    })();
-    this.local = { id: entry.id, loading };
-    loading.catch(() => {
-      if (this.local?.loading === loading) this.local = undefined;
-    });
-    return loading;
+    if (!entry || !choice.installed) return Promise.reject(new UsageError(choice.reason ?? 'no question-answering model'));
+    return this.local.get(entry.id, () => LocalChatProvider.load(this.deps.modelsDir, entry, { device: this.deps.device(), onReport: this.deps.onReport }));
   }
 
-  async close(): Promise<void> {
-    await this.local?.loading.then((provider) => provider.close()).catch(() => undefined);
-    this.local = undefined;
+  close(): Promise<void> {
+    return this.local.release();
   }
 }

@@ -93,20 +93,27 @@ export class CaptionStore {
   /**
    * Captions matching `query`, best first. Words are matched by the FTS5 index (every word must
    * appear, as a prefix, ranked by bm25); text in scripts without spaces (Chinese, Japanese, Korean)
-   * by substring, since unicode61 keeps a whole run of such characters as one token.
+   * by substring, since unicode61 keeps a whole run of such characters as one token. `within`, a
+   * query selecting `photo_id` (search/filters.ts), keeps only those photos.
    */
-  search(query: string, limit: number): CaptionMatch[] {
+  search(query: string, limit: number, within?: { sql: string; params: readonly unknown[] }): CaptionMatch[] {
     const trimmed = query.trim();
     if (!trimmed) return [];
+    const restrict = within ? `AND photo_id IN (${within.sql})` : '';
+    const restrictParams = within?.params ?? [];
     if (UNSEGMENTED.test(trimmed)) {
       const words = trimmed.split(/\s+/);
       const where = words.map(() => `text LIKE ? ESCAPE '\\'`).join(' AND ');
-      const rows = this.statements.get(`SELECT photo_id AS photoId FROM captions WHERE ${where} ORDER BY updated_at DESC LIMIT ?`).all(...words.map((w) => `%${escapeLike(w)}%`), limit) as { photoId: number }[];
+      const rows = this.statements
+        .get(`SELECT photo_id AS photoId FROM captions WHERE ${where} ${restrict} ORDER BY updated_at DESC LIMIT ?`)
+        .all(...words.map((w) => `%${escapeLike(w)}%`), ...restrictParams, limit) as { photoId: number }[];
       return rows.map((row) => ({ photoId: row.photoId, score: 0 }));
     }
     const match = ftsQuery(trimmed);
     if (!match) return [];
-    const rows = this.statements.get(`SELECT rowid AS photoId, bm25(captions_fts) AS rank FROM captions_fts WHERE captions_fts MATCH ? ORDER BY rank LIMIT ?`).all(match, limit) as { photoId: number; rank: number }[];
+    const rows = this.statements
+      .get(`SELECT photo_id AS photoId, rank FROM (SELECT rowid AS photo_id, bm25(captions_fts) AS rank FROM captions_fts WHERE captions_fts MATCH ?) WHERE true ${restrict} ORDER BY rank LIMIT ?`)
+      .all(match, ...restrictParams, limit) as { photoId: number; rank: number }[];
     return rows.map((row) => ({ photoId: row.photoId, score: -row.rank }));
   }
 }

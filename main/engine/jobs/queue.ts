@@ -78,23 +78,18 @@ export class JobQueue {
 
   /**
    * Queues `kind` for every photo the query selects (one `photo_id` column) that has no job of that
-   * kind yet, or only a done one (its result has since gone). Failed jobs are left alone: asking
-   * again would fail again. Returns how many were queued.
+   * kind yet, or only a done one (its result has since gone). Failed jobs are left alone (asking
+   * again would fail again) unless `retryFailed`: a person naming photos asks for them again.
+   * Returns how many were queued.
    */
-  enqueueSelected(kind: JobKind, photoIdsQuery: string, ...params: unknown[]): number {
+  enqueueSelected(kind: JobKind, photoIdsQuery: string, params: readonly unknown[] = [], options: { retryFailed?: boolean } = {}): number {
+    const again = options.retryFailed ? `('done', 'failed')` : `('done')`;
     return this.sql(
         `INSERT INTO jobs (kind, photo_id, updated_at) SELECT ?, photo_id, ? FROM (${photoIdsQuery}) WHERE true
          ON CONFLICT (kind, photo_id) DO UPDATE SET state = 'pending', attempts = 0, error = NULL, owner_pid = NULL, updated_at = excluded.updated_at
-         WHERE jobs.state = 'done'`,
+         WHERE jobs.state IN ${again}`,
       )
       .run(kind, Date.now(), ...params).changes;
-  }
-
-  /** Queues `kind` for each photo (as enqueue does, in one transaction). Returns how many were queued or re-queued. */
-  enqueueEach(kind: JobKind, photoIds: readonly number[]): number {
-    const before = this.counts([kind]).pending;
-    this.db.transaction(() => photoIds.forEach((photoId) => this.enqueue(kind, photoId))).immediate();
-    return this.counts([kind]).pending - before;
   }
 
   /** Failed jobs of a kind, with the photo's first path and the error. */

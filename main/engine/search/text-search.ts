@@ -1,5 +1,4 @@
 import type { CaptionStore } from '../captions/caption-store.js';
-import type { Db } from '../db/database.js';
 import { UsageError } from '../errors.js';
 import type { LibraryStore } from '../library-store.js';
 import type { ClipSearch, SearchHit, SearchOptions, SearchResponse } from './clip-search.js';
@@ -22,14 +21,14 @@ export interface FusedSearchResponse extends SearchResponse {
  * and no CLIP model (or no embeddings yet), the caption ranking alone; with neither, CLIP's error.
  */
 export async function searchPhotos(
-  deps: { db: Db; store: LibraryStore; captions: CaptionStore; clip: () => ClipSearch },
+  deps: { store: LibraryStore; captions: CaptionStore; clip: () => ClipSearch },
   text: string,
   options: SearchOptions = {},
 ): Promise<FusedSearchResponse> {
   if (!text.trim()) throw new UsageError('give something to search for, e.g. `iris search "a dog on the beach"`');
   const limit = options.limit ?? 20;
   const depth = Math.max(FUSION_DEPTH, limit);
-  const captionIds = captionMatches(deps, text, options, depth);
+  const captionIds = captionMatches(deps.captions, text, options, depth);
   let clipResponse: SearchResponse | undefined;
   try {
     clipResponse = await deps.clip().searchText(text, { ...options, limit: captionIds.length > 0 ? depth : limit });
@@ -45,12 +44,8 @@ export async function searchPhotos(
   return { ...clipResponse, results: hits(deps.store, fused), caption_matches: captionIds.length, ranking: 'rrf' };
 }
 
-function captionMatches(deps: { db: Db; captions: CaptionStore }, text: string, filters: SearchOptions, depth: number): number[] {
-  const matches = deps.captions.search(text, hasFilters(filters) ? depth * 10 : depth).map((match) => match.photoId);
-  if (!hasFilters(filters) || matches.length === 0) return matches;
-  const { sql, params } = filterQuery(filters);
-  const allowed = new Set(deps.db.prepare(sql).pluck().all(...params) as number[]);
-  return matches.filter((id) => allowed.has(id)).slice(0, depth);
+function captionMatches(captions: CaptionStore, text: string, filters: SearchOptions, depth: number): number[] {
+  return captions.search(text, depth, hasFilters(filters) ? filterQuery(filters) : undefined).map((match) => match.photoId);
 }
 
 function hits(store: LibraryStore, ranked: readonly { id: number; score: number }[]): SearchHit[] {
