@@ -1,5 +1,6 @@
 import type { CallArgs, CallName, CallResult } from '../contract/contract.js';
 import { IrisCallError } from '../contract/rpc.js';
+import type { EndpointKeyStore } from './endpoint-key.js';
 import { checkExternalUrl } from './external-url.js';
 
 /** How host calls reach the engine (the supervisor in the app, a fake in tests). */
@@ -13,9 +14,13 @@ export interface DesktopAbilities {
   chooseDirectory(): Promise<string | null>;
   /** Hands an already checked https URL to the system browser. */
   openInBrowser(url: string): Promise<void>;
+  /** The endpoint API key, encrypted by the OS keychain. */
+  endpointKey: EndpointKeyStore;
+  /** Whether the keychain can keep it (the UI shows the key field only then). */
+  storesSecrets(): boolean;
 }
 
-type HostCallName = 'app.capabilities' | 'app.openExternal' | 'folders.choose';
+type HostCallName = 'app.capabilities' | 'app.openExternal' | 'folders.choose' | 'endpoint.setKey';
 export type HostCalls = { [N in HostCallName]: (args: CallArgs<N>) => Promise<CallResult<N>> };
 
 /**
@@ -24,7 +29,7 @@ export type HostCalls = { [N in HostCallName]: (args: CallArgs<N>) => Promise<Ca
  */
 export function desktopHostCalls(abilities: DesktopAbilities, engine: EngineCaller): HostCalls {
   return {
-    'app.capabilities': async () => ({ mode: 'desktop', nativeFolderDialog: true, openExternal: true }),
+    'app.capabilities': async () => ({ mode: 'desktop', nativeFolderDialog: true, openExternal: true, storesSecrets: abilities.storesSecrets() }),
 
     'app.openExternal': async ({ url }) => {
       // The schema already wants https; this re-parses and also refuses credentials and odd characters.
@@ -43,6 +48,17 @@ export function desktopHostCalls(abilities: DesktopAbilities, engine: EngineCall
       const chosen = await abilities.chooseDirectory();
       if (chosen === null) return null;
       return (await engine.call('folders.add', { path: chosen })) as CallResult<'folders.choose'>;
+    },
+
+    // Kept encrypted by the host (the engine never writes it anywhere), then handed to the engine in memory.
+    'endpoint.setKey': async ({ key }) => {
+      try {
+        abilities.endpointKey.write(key);
+      } catch (error) {
+        throw new IrisCallError('usage', `endpoint.setKey: ${(error as Error).message}`);
+      }
+      await engine.call('ask.useKey', { key });
+      return { stored: key !== null };
     },
   };
 }

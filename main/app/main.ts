@@ -7,13 +7,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrowserWindow, Menu, app, dialog, ipcMain, protocol, session, shell } from 'electron';
+import { BrowserWindow, Menu, app, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
 import { type EventName, isEventName } from '../contract/contract.js';
 import { irisRoot } from '../version.js';
 import { appResponse } from './app-protocol.js';
 import { libraryDirFor, modelsDirFor, userDataDirFor } from './app-paths.js';
 import { utilityProcessSpawner } from './engine-process.js';
 import { EngineSupervisor } from './engine-supervisor.js';
+import { EndpointKeyStore, type SecretBox } from './endpoint-key.js';
 import { desktopHostCalls } from './host-calls.js';
 import { CALL_CHANNEL, EVENT_CHANNEL, type IpcAnswer } from './ipc-channels.js';
 import { type ReadMedia, mediaResponse } from './media-protocol.js';
@@ -39,6 +40,17 @@ app.enableSandbox();
 
 const log = (line: string) => console.warn(`iris: ${line}`);
 
+/** Electron's safeStorage (the OS keychain), refusing Linux's plain-text fallback: that would be a key in clear. */
+const keychain: SecretBox = {
+  unavailableReason: () => {
+    if (!safeStorage.isEncryptionAvailable()) return 'this system offers no keychain to keep the key in';
+    if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text') return 'no keyring (GNOME Keyring or KWallet) is running, so the key could only be kept in clear';
+    return null;
+  },
+  encrypt: (text) => safeStorage.encryptString(text),
+  decrypt: (sealed) => safeStorage.decryptString(sealed),
+};
+
 // Before anything reads it (the single-instance lock lives there too). `--user-data-dir DIR` gives
 // a separate Iris, e.g. for a test that must not touch the real one.
 app.setPath('userData', userDataDirFor({ argv: process.argv, appData: app.getPath('appData') }));
@@ -58,7 +70,14 @@ function runApp(): void {
   const modelsDir = modelsDirFor(pathInputs);
   let window: BrowserWindow | null = null;
 
+  const endpointKey = new EndpointKeyStore(path.join(userData, 'endpoint-key.bin'), keychain);
+
   const forwardEvent = (name: EventName, payload: unknown) => {
+    // Each engine process (the first, or one restarted after a crash) gets the stored key in memory.
+    if (name === 'engine.state' && (payload as { state?: string }).state === 'ready') {
+      const key = endpointKey.read();
+      if (key !== null) void engine.call('ask.useKey', { key }).catch((error: unknown) => log(`could not hand the endpoint key to the engine: ${String(error)}`));
+    }
     if (!window || window.isDestroyed() || !isEventName(name)) return;
     // Only to our own page: navigation away is refused, this holds even if that ever fails.
     if (!isAppUrl(window.webContents.getURL())) return;
@@ -103,6 +122,8 @@ function runApp(): void {
           return result.canceled ? null : (result.filePaths[0] ?? null);
         },
         openInBrowser: (url) => shell.openExternal(url),
+        endpointKey,
+        storesSecrets: () => keychain.unavailableReason() === null,
       },
       engine,
     ),

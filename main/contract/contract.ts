@@ -46,7 +46,7 @@ export const PhotoDetailSchema = z.object({
   error: z.string().nullable(),
   /** Zero-shot tags saved for this photo (`tags.zeroShot` with save), best first. */
   tags: z.array(z.object({ label: z.string(), score: z.number() })),
-  /** Filled by the captions issue (#5); null until then. */
+  /** The caption's text (captions.get has who wrote it), null when it has none. */
   caption: z.string().nullable(),
 });
 
@@ -121,6 +121,56 @@ export const ProgressEventSchema = z.union([
   }),
 ]);
 
+export const CaptionSchema = z.object({
+  text: z.string(),
+  /** The model that wrote it ("person" for a caption typed from scratch). */
+  model: z.string(),
+  detail: z.enum(['brief', 'detailed']),
+  /** A person wrote or changed it: batches never overwrite it. */
+  edited: z.boolean(),
+  updatedAt: z.number(),
+});
+
+const CaptionDetailSchema = z.enum(['brief', 'detailed']);
+const FinishSchema = z.enum(['stop', 'length', 'cancelled']);
+
+/**
+ * Names one streamed answer: chosen by the UI (random), so the tokens that arrive as
+ * `stream.token` events before the call returns can be matched to it, and `streams.cancel` can
+ * stop it.
+ */
+const StreamId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, { error: 'expected a stream id of 8-64 letters, digits, - or _' });
+
+/** Timings of one generated text (a caption or an answer). */
+const GenerationSchema = z.object({
+  finish: FinishSchema,
+  tokens: z.number(),
+  model: z.string(),
+  firstTokenMs: z.number().nullable(),
+  totalMs: z.number(),
+});
+
+export const ConversationSchema = z.object({
+  id: z.number().int(),
+  photoId: z.number().int(),
+  provider: z.enum(['local', 'endpoint']),
+  model: z.string(),
+  /** The first question, cut to 80 characters. */
+  title: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  messageCount: z.number(),
+});
+
+export const MessageSchema = z.object({
+  id: z.number().int(),
+  role: z.enum(['user', 'assistant']),
+  text: z.string(),
+  model: z.string().nullable(),
+  finish: FinishSchema.nullable(),
+  createdAt: z.number(),
+});
+
 // ---- calls ----
 
 /**
@@ -153,7 +203,13 @@ export const calls = {
     description: 'What this window can do: desktop (native folder dialog, external links) or browser mode.',
     handledBy: 'host',
     args: NoArgs,
-    result: z.object({ mode: z.enum(['desktop', 'browser']), nativeFolderDialog: z.boolean(), openExternal: z.boolean() }),
+    result: z.object({
+      mode: z.enum(['desktop', 'browser']),
+      nativeFolderDialog: z.boolean(),
+      openExternal: z.boolean(),
+      /** The app can keep an endpoint API key (OS keychain); browser mode takes it from IRIS_ENDPOINT_API_KEY only. */
+      storesSecrets: z.boolean(),
+    }),
   }),
   'app.openExternal': call({
     description: 'Opens an https link in the system browser (desktop only; the URL is checked by main).',
@@ -281,6 +337,91 @@ export const calls = {
     args: NoArgs,
     result: z.object({ model: z.string().nullable(), points: z.array(z.object({ id: z.number().int(), x: z.number(), y: z.number() })) }),
   }),
+  'captions.status': call({
+    description: 'The captioning model this library uses (installed or why not), the default detail, and how many photos have captions.',
+    handledBy: 'engine',
+    args: NoArgs,
+    result: z.object({
+      model: z.string().nullable(),
+      installed: z.boolean(),
+      reason: z.string().nullable(),
+      detail: CaptionDetailSchema,
+      captioned: z.number(),
+      edited: z.number(),
+      photos: z.number(),
+    }),
+  }),
+  'captions.get': call({ description: "One photo's caption (null when it has none).", handledBy: 'engine', args: z.strictObject({ photoId: PhotoId }), result: CaptionSchema.nullable() }),
+  'captions.generate': call({
+    description:
+      "Captions one photo now, streaming the text as stream.token events, and stores it. A person's caption is kept unless replaceEdited (the UI asks first).",
+    handledBy: 'engine',
+    args: z.strictObject({ photoId: PhotoId, streamId: StreamId, detail: CaptionDetailSchema.optional(), replaceEdited: z.boolean().optional() }),
+    result: z.object({ caption: CaptionSchema.nullable(), text: z.string(), generation: GenerationSchema }),
+  }),
+  'captions.save': call({
+    description: "Stores a person's caption (never overwritten by a batch); empty text removes the caption.",
+    handledBy: 'engine',
+    args: z.strictObject({ photoId: PhotoId, text: z.string().max(4000) }),
+    result: CaptionSchema.nullable(),
+  }),
+  'captions.queue': call({
+    description: "Queues caption jobs (all readable photos, or the ids given) and works the queue; a person's caption is never replaced.",
+    handledBy: 'engine',
+    args: z.strictObject({
+      photoIds: z.array(PhotoId).min(1).max(100_000).optional(),
+      detail: CaptionDetailSchema.optional(),
+      /** Caption again photos that already have a generated caption. */
+      redo: z.boolean().optional(),
+    }),
+    result: z.object({ model: z.string(), detail: CaptionDetailSchema, queued: z.number(), keptEdited: z.number() }),
+  }),
+  'ask.status': call({
+    description: 'Who answers questions in this library (local model or endpoint), whether it can, and where the endpoint key comes from.',
+    handledBy: 'engine',
+    args: NoArgs,
+    result: z.object({
+      provider: z.enum(['local', 'endpoint']),
+      model: z.string().nullable(),
+      ready: z.boolean(),
+      reason: z.string().nullable(),
+      /** `app`: stored by the desktop app (OS keychain); `environment`: IRIS_ENDPOINT_API_KEY; `none`. */
+      endpointKey: z.enum(['app', 'environment', 'none']),
+    }),
+  }),
+  'ask.send': call({
+    description: 'Asks a question about a photo (a new conversation, or continuing one); the answer streams as stream.token events, then both turns are stored.',
+    handledBy: 'engine',
+    args: z.strictObject({ photoId: PhotoId, question: z.string().trim().min(1).max(4000), streamId: StreamId, conversationId: z.number().int().positive().optional() }),
+    result: z.object({ conversation: ConversationSchema, text: z.string(), generation: GenerationSchema }),
+  }),
+  'streams.cancel': call({
+    description: 'Stops a running caption or answer; its call then returns the text so far with finish "cancelled".',
+    handledBy: 'engine',
+    args: z.strictObject({ streamId: StreamId }),
+    result: z.object({ cancelled: z.boolean() }),
+  }),
+  'conversations.list': call({ description: "A photo's conversations, newest first.", handledBy: 'engine', args: z.strictObject({ photoId: PhotoId }), result: z.array(ConversationSchema) }),
+  'conversations.get': call({
+    description: 'One conversation with its messages in order.',
+    handledBy: 'engine',
+    args: z.strictObject({ id: z.number().int().positive() }),
+    result: z.object({ conversation: ConversationSchema, messages: z.array(MessageSchema) }),
+  }),
+  'conversations.delete': call({ description: 'Forgets a conversation.', handledBy: 'engine', args: z.strictObject({ id: z.number().int().positive() }), result: z.object({ deleted: z.boolean() }) }),
+  'endpoint.setKey': call({
+    description: "Desktop: keeps the endpoint's API key encrypted with the OS keychain (Electron safeStorage), never in the library; null forgets it.",
+    handledBy: 'host',
+    args: z.strictObject({ key: z.string().trim().min(1).max(4096).nullable() }),
+    result: z.object({ stored: z.boolean() }),
+  }),
+  'ask.useKey': call({
+    description: 'The desktop app hands the engine the endpoint key it keeps (held in memory only).',
+    handledBy: 'engine',
+    internal: true,
+    args: z.strictObject({ key: z.string().min(1).max(4096).nullable() }),
+    result: z.object({ ok: z.boolean() }),
+  }),
   'media.read': call({
     description: 'The bytes behind iris://thumb/<id>, iris://preview/<id> and iris://photo/<id> (by id, never by path).',
     handledBy: 'engine',
@@ -319,8 +460,10 @@ export const events = {
   'models.progress': z.object({ id: z.string(), file: z.string(), received: z.number(), total: z.number().nullable(), done: z.boolean() }),
   /** The engine process: up, restarting after a crash (the desktop app restarts it), or given up. */
   'engine.state': z.object({ state: z.enum(['ready', 'restarting', 'failed']), message: z.string().nullable() }),
-  /** Reserved for issue 5 (ask a photo): one streamed token of an answer. */
-  'chat.token': z.object({ chatId: z.string(), token: z.string(), done: z.boolean() }),
+  /** The next piece of a caption or answer being generated (`streamId` as given to its call), in order. */
+  'stream.token': z.object({ streamId: z.string(), text: z.string() }),
+  /** A caption was stored (a batch job, or a generate call). */
+  caption: z.object({ photoId: z.number().int(), text: z.string(), model: z.string() }),
   /** Reserved for issue 6 (edits): a preview image of a running edit (PNG as a data: URL). */
   'edit.preview': z.object({ editId: z.string(), step: z.number(), steps: z.number(), image: z.string() }),
 } as const;

@@ -81,7 +81,10 @@ function intercept(name: CallName | string): CallOutcome | undefined {
   if (!isCallName(name)) return undefined; // the engine says unknown-call
   const spec = calls[name] as { internal?: true };
   if (spec.internal) return { ok: false, error: { code: 'forbidden', message: `${name} is not callable from a window` } };
-  if (name === 'app.capabilities') return { ok: true, value: { mode: 'browser', nativeFolderDialog: false, openExternal: false } };
+  if (name === 'app.capabilities') return { ok: true, value: { mode: 'browser', nativeFolderDialog: false, openExternal: false, storesSecrets: false } };
+  if (name === 'endpoint.setKey') {
+    return { ok: false, error: { code: 'forbidden', message: 'browser mode keeps no keys: set IRIS_ENDPOINT_API_KEY in the environment of `iris serve`' } };
+  }
   if (name === 'folders.choose') return { ok: false, error: { code: 'forbidden', message: 'there is no native folder dialog in browser mode: type the folder path' } };
   if (name === 'app.openExternal') return { ok: false, error: { code: 'forbidden', message: 'browser mode opens links itself' } };
   return undefined;

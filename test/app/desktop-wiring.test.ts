@@ -100,7 +100,7 @@ describe('desktop main, wired to a fake Electron', () => {
     const window = fake.recorded.windows[0]!;
     const handle = fake.recorded.ipcHandlers.get('iris:call')!;
     const fromPage = { sender: window.webContents, senderFrame: { url: 'app://iris/index.html', processId: 1, routingId: 1 } };
-    assert.deepEqual(await handle(fromPage, 'app.capabilities', {}), { ok: true, value: { mode: 'desktop', nativeFolderDialog: true, openExternal: true } });
+    assert.deepEqual(await handle(fromPage, 'app.capabilities', {}), { ok: true, value: { mode: 'desktop', nativeFolderDialog: true, openExternal: true, storesSecrets: false } });
     assert.equal(((await handle(fromPage, 'folders.add', { path: '/' })) as { error: { code: string } }).error.code, 'forbidden');
     assert.equal(((await handle(fromPage, 'media.read', { kind: 'photo', id: 1 })) as { error: { code: string } }).error.code, 'forbidden');
     const pending = handle(fromPage, 'folders.list', {});

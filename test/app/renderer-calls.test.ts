@@ -2,10 +2,23 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CallName } from '../../main/contract/contract.js';
 import { IrisCallError } from '../../main/contract/rpc.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { EndpointKeyStore, type SecretBox } from '../../main/app/endpoint-key.js';
 import { type DesktopAbilities, desktopHostCalls } from '../../main/app/host-calls.js';
+import { tempDir } from '../helpers/fixtures.js';
 import { rendererCallHandler } from '../../main/app/renderer-calls.js';
 
 const folder = { id: 3, path: '/photos/2024', addedAt: 1, scannedAt: null, lastError: null };
+
+/** A keychain stand-in: reversible, but the sealed bytes never contain the key in clear. */
+function fakeKeychain(unavailable: string | null = null): SecretBox {
+  return {
+    unavailableReason: () => unavailable,
+    encrypt: (text) => Buffer.from(Buffer.from(text, 'utf8').map((byte) => byte ^ 0x5a)),
+    decrypt: (sealed) => Buffer.from(sealed.map((byte) => byte ^ 0x5a)).toString('utf8'),
+  };
+}
 
 function setup(overrides: Partial<DesktopAbilities> = {}, engineAnswer: (name: CallName, args: unknown) => Promise<unknown> = async () => ({ fine: true })) {
   const engineCalls: { name: CallName; args: unknown }[] = [];
@@ -21,9 +34,11 @@ function setup(overrides: Partial<DesktopAbilities> = {}, engineAnswer: (name: C
     openInBrowser: async (url) => {
       opened.push(url);
     },
+    endpointKey: new EndpointKeyStore(path.join(tempDir('iris-key-'), 'endpoint-key.bin'), fakeKeychain()),
+    storesSecrets: () => true,
     ...overrides,
   };
-  return { handle: rendererCallHandler(desktopHostCalls(abilities, engine), engine), engineCalls, opened };
+  return { handle: rendererCallHandler(desktopHostCalls(abilities, engine), engine), engineCalls, opened, abilities };
 }
 
 describe('renderer calls in the desktop app', () => {
@@ -54,7 +69,7 @@ describe('renderer calls in the desktop app', () => {
 
   it('say what the desktop can do', async () => {
     const { handle, engineCalls } = setup();
-    assert.deepEqual(await handle('app.capabilities', {}), { ok: true, value: { mode: 'desktop', nativeFolderDialog: true, openExternal: true } });
+    assert.deepEqual(await handle('app.capabilities', {}), { ok: true, value: { mode: 'desktop', nativeFolderDialog: true, openExternal: true, storesSecrets: true } });
     assert.deepEqual(engineCalls, []);
   });
 
@@ -84,5 +99,37 @@ describe('renderer calls in the desktop app', () => {
   it('report a browser that would not open as opened: false', async () => {
     const { handle } = setup({ openInBrowser: async () => Promise.reject(new Error('no handler')) });
     assert.deepEqual(await handle('app.openExternal', { url: 'https://example.com/' }), { ok: true, value: { opened: false } });
+  });
+
+  it('keep the endpoint key encrypted outside the library and hand it to the engine in memory', async () => {
+    const dir = tempDir('iris-key-');
+    const file = path.join(dir, 'endpoint-key.bin');
+    const { handle, engineCalls } = setup({ endpointKey: new EndpointKeyStore(file, fakeKeychain()) });
+    assert.deepEqual(await handle('endpoint.setKey', { key: '  sk-secret-123  ' }), { ok: true, value: { stored: true } });
+    assert.ok(!fs.readFileSync(file).toString('latin1').includes('sk-secret'), 'the key is not in the file in clear');
+    assert.equal(new EndpointKeyStore(file, fakeKeychain()).read(), 'sk-secret-123');
+    assert.deepEqual(engineCalls, [{ name: 'ask.useKey', args: { key: 'sk-secret-123' } }]);
+    assert.deepEqual(await handle('endpoint.setKey', { key: null }), { ok: true, value: { stored: false } });
+    assert.equal(fs.existsSync(file), false);
+    assert.deepEqual(engineCalls.at(-1), { name: 'ask.useKey', args: { key: null } });
+  });
+
+  it('refuse to keep a key where only plain text would hold it, and never let the page hand one to the engine', async () => {
+    const file = path.join(tempDir('iris-key-'), 'endpoint-key.bin');
+    const { handle, engineCalls } = setup({ endpointKey: new EndpointKeyStore(file, fakeKeychain('no keyring is running')) });
+    const refused = await handle('endpoint.setKey', { key: 'sk-secret' });
+    assert.equal(refused.ok, false);
+    assert.match(!refused.ok ? refused.error.message : '', /no keyring is running.*IRIS_ENDPOINT_API_KEY/);
+    assert.equal(fs.existsSync(file), false);
+    const direct = await handle('ask.useKey', { key: 'sk-injected' });
+    assert.equal(!direct.ok && direct.error.code, 'forbidden');
+    assert.deepEqual(engineCalls, []);
+  });
+
+  it('forget a key the keychain can no longer open', () => {
+    const file = path.join(tempDir('iris-key-'), 'endpoint-key.bin');
+    fs.writeFileSync(file, 'garbage');
+    const broken: SecretBox = { ...fakeKeychain(), decrypt: () => { throw new Error('bad mac'); } };
+    assert.equal(new EndpointKeyStore(file, broken).read(), null);
   });
 });

@@ -123,7 +123,7 @@ describe('iris serve', () => {
     const client = await connect(`ws://127.0.0.1:${server.port}/rpc?token=${server.token}`);
     try {
       const capabilities = await client.call('app.capabilities', {});
-      assert.deepEqual(capabilities, { type: 'result', id: 1, ok: true, value: { mode: 'browser', nativeFolderDialog: false, openExternal: false } });
+      assert.deepEqual(capabilities, { type: 'result', id: 1, ok: true, value: { mode: 'browser', nativeFolderDialog: false, openExternal: false, storesSecrets: false } });
       const search = await client.call('search.text', { query: 'green', limit: 1 });
       assert.ok(search.type === 'result' && search.ok);
       const [hit] = (search.value as { results: { id: number }[] }).results;

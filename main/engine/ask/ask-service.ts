@@ -1,6 +1,6 @@
 import { chooseModel } from '../clip/active-model.js';
 import type { Db } from '../db/database.js';
-import { UsageError } from '../errors.js';
+import { UsageError, errorMessage } from '../errors.js';
 import { LocalChatProvider } from '../generation/local-chat.js';
 import { ModelSlot } from '../generation/model-slot.js';
 import { currentFile } from '../jobs/embed-job.js';
@@ -31,6 +31,14 @@ export interface AskOptions {
   apiKey?: string;
   signal?: AbortSignal;
   onToken?: (piece: string) => void;
+}
+
+export interface AskStatus {
+  provider: 'local' | 'endpoint';
+  model: string | null;
+  ready: boolean;
+  reason: string | null;
+  endpointKey: 'app' | 'environment' | 'none';
 }
 
 export interface AskResult {
@@ -75,23 +83,56 @@ export class AskService {
     return { conversation: this.conversations.get(conversation.id)!, answer };
   }
 
+  /**
+   * Who would answer now and whether it can, without loading anything. `appKey`: the desktop app
+   * handed the engine a stored key (it wins over the environment).
+   */
+  status(appKey: boolean): AskStatus {
+    const provider = getSettingValue(this.deps.store, 'ask-provider');
+    const endpointKey = appKey ? 'app' : process.env.IRIS_ENDPOINT_API_KEY ? 'environment' : 'none';
+    if (provider === 'endpoint') {
+      let settings: ReturnType<AskService['endpointSettings']>;
+      try {
+        settings = this.endpointSettings();
+      } catch (error) {
+        return { provider, model: null, ready: false, reason: errorMessage(error), endpointKey };
+      }
+      const { baseUrl, model } = settings;
+      const reason = !baseUrl ? 'no endpoint URL: set one in Settings (endpoint-url)' : !model ? 'no endpoint model: set one in Settings (endpoint-model)' : null;
+      return { provider, model: model ?? null, ready: reason === null, reason, endpointKey };
+    }
+    const choice = this.localChoice();
+    return { provider, model: choice.entry?.id ?? null, ready: Boolean(choice.entry && choice.installed), reason: choice.entry && choice.installed ? null : (choice.reason ?? 'no question-answering model'), endpointKey };
+  }
+
+  private endpointSettings(): { baseUrl: string | undefined; model: string | undefined; apiKey: string | undefined } {
+    const fromEnv = endpointFromEnv();
+    return {
+      baseUrl: getSettingValue(this.deps.store, 'endpoint-url') || fromEnv?.baseUrl,
+      model: getSettingValue(this.deps.store, 'endpoint-model') || fromEnv?.model,
+      apiKey: fromEnv?.apiKey,
+    };
+  }
+
+  private localChoice(): ReturnType<typeof chooseModel> {
+    return chooseModel(this.deps.modelsDir, 'vqa', getSettingValue(this.deps.store, 'ask-model') || undefined);
+  }
+
   private async provider(kind: 'local' | 'endpoint', apiKey: string | undefined): Promise<{ provider: VisionChatProvider; imageEdge: number; maxTokens: number }> {
     const imageEdge = getSettingValue(this.deps.store, 'endpoint-image-edge');
     if (kind === 'endpoint') {
-      const fromEnv = endpointFromEnv();
-      const baseUrl = getSettingValue(this.deps.store, 'endpoint-url') || fromEnv?.baseUrl;
-      const model = getSettingValue(this.deps.store, 'endpoint-model') || fromEnv?.model;
+      const { baseUrl, model, apiKey: envKey } = this.endpointSettings();
       if (!baseUrl || !model) {
         throw new UsageError('no endpoint set up: `iris settings set endpoint-url http://localhost:11434/v1` and `iris settings set endpoint-model <name>` (or IRIS_ENDPOINT_URL / IRIS_ENDPOINT_MODEL); the key comes from IRIS_ENDPOINT_API_KEY');
       }
-      return { provider: createEndpointProvider({ baseUrl, model, apiKey: apiKey ?? process.env.IRIS_ENDPOINT_API_KEY ?? fromEnv?.apiKey }), imageEdge, maxTokens: DEFAULT_DECODING.maxTokens };
+      return { provider: createEndpointProvider({ baseUrl, model, apiKey: apiKey ?? process.env.IRIS_ENDPOINT_API_KEY ?? envKey }), imageEdge, maxTokens: DEFAULT_DECODING.maxTokens };
     }
     const local = await this.loadLocal();
     return { provider: local, imageEdge: local.loaded.prep.image_long_edge, maxTokens: local.loaded.prep.max_new_tokens };
   }
 
   private loadLocal(): Promise<LocalChatProvider> {
-    const choice = chooseModel(this.deps.modelsDir, 'vqa', getSettingValue(this.deps.store, 'ask-model') || undefined);
+    const choice = this.localChoice();
     const entry = choice.entry;
     if (!entry || !choice.installed) return Promise.reject(new UsageError(choice.reason ?? 'no question-answering model'));
     return this.local.get(entry.id, () => LocalChatProvider.load(this.deps.modelsDir, entry, { device: this.deps.device(), onReport: this.deps.onReport }));

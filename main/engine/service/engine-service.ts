@@ -18,6 +18,7 @@ import { MediaNotFoundError } from './media.js';
 import type { MapPoint } from './map-layout.js';
 import { layoutInWorker } from './map-worker.js';
 import { ModelsService } from './models-service.js';
+import { TextStreams } from './text-streams.js';
 
 export interface ServiceOptions {
   /** Follow the folders live (the app does; a test may not want to). Default true. */
@@ -38,6 +39,10 @@ type EventListener = <E extends EventName>(name: E, payload: EventPayload<E>) =>
  */
 export class EngineService {
   readonly models: ModelsService;
+  /** Captions and answers being streamed to a UI. */
+  readonly streams = new TextStreams((streamId, text) => this.emit('stream.token', { streamId, text }));
+  /** The endpoint API key the desktop app keeps in the OS keychain (memory only; see ask.useKey). */
+  endpointKey: string | null = null;
   private readonly handlers: EngineHandlers;
   private readonly listeners = new Set<EventListener>();
   private watcher: LibraryWatcher | null = null;
@@ -56,11 +61,12 @@ export class EngineService {
       engine.modelsDir,
       () => engine.clipChoice().entry?.id ?? null,
       (progress) => this.emit('models.progress', progress),
-      () => this.workQueue(),
+      () => this.workQueueInBackground(),
     );
     engine.on('progress', (progress) => this.emit('progress', progress));
     engine.on('photo', (event) => this.emit('photo', event));
     engine.on('problem', (problem) => this.emit('problem', problem));
+    engine.on('caption', (caption) => this.emit('caption', caption));
   }
 
   static open(engineOptions: EngineOptions, options: ServiceOptions = {}): EngineService {
@@ -136,8 +142,8 @@ export class EngineService {
     return true;
   }
 
-  /** Works the queue (a model was installed or chosen, the device changed). */
-  private workQueue(): void {
+  /** Works the queue (a model was installed or chosen, the device changed, captions were queued). */
+  workQueueInBackground(): void {
     if (!this.closed) this.inBackground(() => this.engine.runJobs());
   }
 
@@ -185,7 +191,7 @@ export class EngineService {
 
   /** A new device or CLIP model: photos that lack an embedding from it are queued and worked. */
   settingChanged(key: string): void {
-    if (key === 'clip-model' || key === 'device') this.workQueue();
+    if (key === 'clip-model' || key === 'device') this.workQueueInBackground();
   }
 
   /**
@@ -211,6 +217,7 @@ export class EngineService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.streams.cancelAll();
     await this.engine.stop();
     await this.watcher?.close();
     await this.background;

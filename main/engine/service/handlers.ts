@@ -7,6 +7,7 @@ import type { SearchOptions, SearchResponse } from '../search/clip-search.js';
 import { irisVersion } from '../../version.js';
 import { jobKindCounts, photoDetail, recentFailures, timeline } from './library-views.js';
 import { readMedia } from './media.js';
+import { captionAskHandlers } from './caption-ask-handlers.js';
 import type { EngineService } from './engine-service.js';
 
 /** One handler per engine call: the compiler refuses a contract entry without one. */
@@ -27,6 +28,7 @@ function scoresOnly(response: SearchResponse): CallResult<'search.text'> {
 export function engineHandlers(service: EngineService): EngineHandlers {
   const engine = service.engine;
   return {
+    ...captionAskHandlers(service),
     'library.status': () => {
       const counts = engine.store.counts();
       const choice = engine.clipChoice();

@@ -47,7 +47,8 @@ export function photoDetail(db: Db, store: LibraryStore, id: number): CallResult
   const photo = store.getPhoto(id);
   if (!photo) throw new UsageError(`no photo with id ${id}`);
   const tags = db.prepare(`SELECT label, score FROM tags WHERE photo_id = ? ORDER BY score DESC, label`).all(id) as { label: string; score: number }[];
-  return { ...photo, tags, caption: null };
+  const caption = db.prepare(`SELECT text FROM captions WHERE photo_id = ?`).pluck().get(id) as string | undefined;
+  return { ...photo, tags, caption: caption ?? null };
 }
 
 /** The queue per kind, plus the latest failures (photo decoding and model jobs) with their errors. */

@@ -83,6 +83,14 @@ export const dialog = {
   showOpenDialog: async () => recorded.dialogAnswer,
 };
 
+/** Like Linux without a keyring: Electron's plain-text fallback, which Iris refuses for keys. */
+export const safeStorage = {
+  isEncryptionAvailable: () => true,
+  getSelectedStorageBackend: () => 'basic_text',
+  encryptString: (text: string) => Buffer.from(text),
+  decryptString: (sealed: Buffer) => sealed.toString(),
+};
+
 export const shell = {
   openExternal: async (url: string) => {
     recorded.openedExternally.push(url);

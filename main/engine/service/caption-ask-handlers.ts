@@ -1,0 +1,101 @@
+import type { Conversation } from '../ask/conversation-store.js';
+import type { Caption } from '../captions/caption-store.js';
+import { UsageError } from '../errors.js';
+import { getSettingValue } from '../settings.js';
+import type { EngineService } from './engine-service.js';
+import type { EngineHandlers } from './handlers.js';
+
+type CaptionAskCall =
+  | 'captions.status'
+  | 'captions.get'
+  | 'captions.generate'
+  | 'captions.save'
+  | 'captions.queue'
+  | 'ask.status'
+  | 'ask.send'
+  | 'ask.useKey'
+  | 'streams.cancel'
+  | 'conversations.list'
+  | 'conversations.get'
+  | 'conversations.delete';
+
+/** A caption as the UI sees it (the photo id is the call's own argument). */
+function captionView(caption: Caption | undefined): { text: string; model: string; detail: Caption['detail']; edited: boolean; updatedAt: number } | null {
+  return caption ? { text: caption.text, model: caption.model, detail: caption.detail, edited: caption.edited, updatedAt: caption.updatedAt } : null;
+}
+
+function existingConversation(service: EngineService, id: number): Conversation {
+  const conversation = service.engine.ask.conversations.get(id);
+  if (!conversation) throw new UsageError(`no conversation ${id}`);
+  return conversation;
+}
+
+/** Captions and questions about photos (issue 5): the calls behind the viewer's caption section and Ask tab. */
+export function captionAskHandlers(service: EngineService): Pick<EngineHandlers, CaptionAskCall> {
+  const engine = service.engine;
+  const photoMustExist = (photoId: number): void => {
+    if (!engine.store.getPhoto(photoId)) throw new UsageError(`no photo with id ${photoId}`);
+  };
+  return {
+    'captions.status': () => {
+      const choice = engine.captionChoice();
+      const counts = engine.database.prepare(`SELECT count(*) AS captioned, coalesce(sum(edited), 0) AS edited FROM captions`).get() as { captioned: number; edited: number };
+      return {
+        model: choice.entry?.id ?? null,
+        installed: choice.installed,
+        reason: choice.installed ? null : (choice.reason ?? 'no captioning model'),
+        detail: getSettingValue(engine.store, 'caption-detail'),
+        captioned: counts.captioned,
+        edited: counts.edited,
+        photos: engine.store.counts().ok,
+      };
+    },
+    'captions.get': ({ photoId }) => {
+      photoMustExist(photoId);
+      return captionView(engine.captions.get(photoId));
+    },
+    'captions.generate': ({ photoId, streamId, detail, replaceEdited }) => {
+      photoMustExist(photoId);
+      return service.streams.run(streamId, async (signal, onToken) => {
+        const { caption, result } = await engine.generateCaption(photoId, { detail, replaceEdited, signal, onToken });
+        return {
+          caption: captionView(caption),
+          text: result.text,
+          generation: { finish: result.finish, tokens: result.tokens, model: engine.captionChoice().entry?.id ?? '', firstTokenMs: result.firstTokenMs, totalMs: result.totalMs },
+        };
+      });
+    },
+    'captions.save': ({ photoId, text }) => {
+      photoMustExist(photoId);
+      const caption = engine.captions.putEdited(photoId, text);
+      if (caption) engine.emit('caption', { photoId, text: caption.text, model: caption.model });
+      return captionView(caption);
+    },
+    'captions.queue': ({ photoIds, detail, redo }) => {
+      const queued = engine.queueCaptions(photoIds ?? 'all', { detail, redo });
+      if (queued.queued > 0) service.workQueueInBackground();
+      return queued;
+    },
+    'ask.status': () => engine.ask.status(service.endpointKey !== null),
+    'ask.send': ({ photoId, question, streamId, conversationId }) => {
+      photoMustExist(photoId);
+      return service.streams.run(streamId, async (signal, onToken) => {
+        const { conversation, answer } = await engine.ask.ask(photoId, question, { conversationId, apiKey: service.endpointKey ?? undefined, signal, onToken });
+        const { text, finish, tokens, model, firstTokenMs, totalMs } = answer;
+        return { conversation, text, generation: { finish, tokens, model, firstTokenMs, totalMs } };
+      });
+    },
+    'ask.useKey': ({ key }) => {
+      service.endpointKey = key;
+      return { ok: true };
+    },
+    'streams.cancel': ({ streamId }) => ({ cancelled: service.streams.cancel(streamId) }),
+    'conversations.list': ({ photoId }) => engine.ask.conversations.list(photoId),
+    'conversations.get': ({ id }) => {
+      const conversation = existingConversation(service, id);
+      const messages = engine.ask.conversations.messages(id).map(({ id: messageId, role, text, model, finish, createdAt }) => ({ id: messageId, role, text, model, finish, createdAt }));
+      return { conversation, messages };
+    },
+    'conversations.delete': ({ id }) => ({ deleted: engine.ask.conversations.delete(id) }),
+  };
+}
