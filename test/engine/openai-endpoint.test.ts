@@ -5,13 +5,15 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { createEndpointProvider, EndpointError, endpointFromEnv, type EndpointConfig } from '../../main/engine/ask/openai-endpoint.js';
 import { prepareImage } from '../../main/engine/ask/prepare-image.js';
-import { type AnswerRequest, DEFAULT_DECODING, type PreparedImage, type VisionChatProvider } from '../../main/engine/ask/types.js';
+import { type AnswerRequest, DEFAULT_DECODING, type JpegImage, type VisionChatProvider } from '../../main/engine/ask/types.js';
 import {
   dropConnection,
   errorReply,
   type FakeChatServer,
   hang,
   jsonAnswer,
+  type RecordedRequest,
+  type Reply,
   sse,
   startFakeChatServer,
   stream,
@@ -29,7 +31,7 @@ const KEY = 'sk-test-SECRET-0123456789abcdef';
 
 describe('OpenAI-compatible endpoint provider', () => {
   let server: FakeChatServer;
-  let image: PreparedImage;
+  let image: JpegImage;
   const open: VisionChatProvider[] = [];
 
   /** A provider on the fake server, fast to retry and to time out. */
@@ -266,6 +268,161 @@ describe('OpenAI-compatible endpoint provider', () => {
       assert.equal(error.code, 'rate-limited');
       assert.equal(error.retryAfterMs, 120_000);
       assert.match(error.message, /wait 120 s as it asks \(Retry-After\)/);
+      assert.equal(server.requests.length, 1);
+    });
+  });
+
+  describe('servers that refuse a parameter: asked again at once, worded their way', () => {
+    // Error bodies as the servers send them.
+    const OPENAI_MAX_TOKENS = {
+      error: {
+        message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+        type: 'invalid_request_error',
+        param: 'max_tokens',
+        code: 'unsupported_parameter',
+      },
+    };
+    const STREAM_OPTIONS_REFUSALS: [string, number, unknown][] = [
+      ['Azure OpenAI', 400, { error: { message: 'Unrecognized request argument supplied: stream_options', type: 'invalid_request_error', param: null, code: null } }],
+      ['an OpenAI-style proxy', 400, { error: { message: "Unknown parameter: 'stream_options'.", type: 'invalid_request_error', param: 'stream_options', code: 'unknown_parameter' } }],
+      [
+        'Mistral (pydantic, 422)',
+        422,
+        {
+          object: 'error',
+          message: { detail: [{ type: 'extra_forbidden', loc: ['body', 'stream_options', 'include_usage'], msg: 'Extra inputs are not permitted', input: true }] },
+          type: 'invalid_request_error',
+          param: null,
+          code: null,
+        },
+      ],
+    ];
+    const STREAM_OPTIONS_UNKNOWN = STREAM_OPTIONS_REFUSALS[0]![2];
+
+    /** A server that refuses requests for which `refusal` returns a body (with `status`), and answers the rest. */
+    function refusing(refusal: (body: RecordedRequest['body']) => unknown, status = 400): (request: RecordedRequest) => Reply {
+      return (request) => {
+        const body = refusal(request.body);
+        return body === undefined ? streamedAnswer(['Two ', 'cats.']) : { kind: 'json', status, body };
+      };
+    }
+    const refusesMaxTokens = refusing((body) => (body && 'max_tokens' in body ? OPENAI_MAX_TOKENS : undefined));
+    const refusesStreamOptions = refusing((body) => (body && 'stream_options' in body ? STREAM_OPTIONS_UNKNOWN : undefined));
+    const bodies = () => server.requests.map((request) => request.body!);
+
+    it("max_tokens refused (OpenAI's o-series, GPT-5): asks at once with max_completion_tokens, and keeps doing so", async () => {
+      // No backoff retries allowed and a long backoff: the rewording must be neither.
+      const on = provider({ maxRetries: 0, retryBaseMs: 20_000 });
+      server.enqueue(refusesMaxTokens, refusesMaxTokens);
+      const { answer, tokens } = await ask(on, { decoding: { ...DEFAULT_DECODING, maxTokens: 99 } });
+      assert.equal(answer.text, 'Two cats.');
+      assert.deepEqual(tokens, ['Two ', 'cats.']);
+      assert.ok(answer.totalMs < 5_000, `took ${answer.totalMs} ms`);
+      const [refused, reworded] = bodies();
+      assert.equal(refused!.max_tokens, 99);
+      assert.ok(!('max_completion_tokens' in refused!));
+      assert.equal(reworded!.max_completion_tokens, 99);
+      assert.ok(!('max_tokens' in reworded!));
+      assert.deepEqual(reworded!.stream_options, { include_usage: true }, 'only the refused parameter changes');
+      assert.deepEqual(reworded!.messages, refused!.messages);
+
+      server.enqueue(refusesMaxTokens);
+      assert.equal((await ask(on)).answer.text, 'Two cats.');
+      assert.equal(server.requests.length, 3, 'the next answer is worded the working way from the start');
+      assert.equal(bodies()[2]!.max_completion_tokens, DEFAULT_DECODING.maxTokens);
+      assert.ok(!('max_tokens' in bodies()[2]!));
+    });
+
+    for (const [who, status, refusal] of STREAM_OPTIONS_REFUSALS) {
+      it(`stream_options refused (${who}): asks at once without it, and keeps doing so`, async () => {
+        const on = provider({ maxRetries: 0 });
+        const refuses = refusing((body) => (body && 'stream_options' in body ? refusal : undefined), status);
+        server.enqueue(refuses, refuses);
+        const { answer } = await ask(on);
+        assert.equal(answer.text, 'Two cats.');
+        assert.equal(answer.tokens, 2, 'without usage, the streamed pieces are counted');
+        assert.equal(server.requests.length, 2);
+        const [refused, reworded] = bodies();
+        assert.deepEqual(refused!.stream_options, { include_usage: true });
+        assert.ok(!('stream_options' in reworded!));
+        assert.equal(reworded!.max_tokens, DEFAULT_DECODING.maxTokens, 'only the refused parameter changes');
+
+        server.enqueue(refuses);
+        assert.equal((await ask(on)).answer.text, 'Two cats.');
+        assert.equal(server.requests.length, 3);
+        assert.ok(!('stream_options' in bodies()[2]!));
+      });
+    }
+
+    it('both refused, one after the other: each reworded once, then remembered together', async () => {
+      const on = provider({ maxRetries: 0 });
+      const refusesBoth = refusing((body) => (body && 'max_tokens' in body ? OPENAI_MAX_TOKENS : body && 'stream_options' in body ? STREAM_OPTIONS_UNKNOWN : undefined));
+      server.enqueue(refusesBoth, refusesBoth, refusesBoth);
+      assert.equal((await ask(on)).answer.text, 'Two cats.');
+      assert.equal(server.requests.length, 3);
+      server.enqueue(refusesBoth);
+      await ask(on);
+      assert.equal(server.requests.length, 4);
+      const last = bodies()[3]!;
+      assert.ok(!('max_tokens' in last) && !('stream_options' in last) && last.max_completion_tokens === DEFAULT_DECODING.maxTokens);
+    });
+
+    it('two answers refused at the same time: each rewords its own request', async () => {
+      const on = provider({ maxRetries: 0 });
+      server.enqueue(refusesStreamOptions, refusesStreamOptions, refusesStreamOptions, refusesStreamOptions);
+      const answers = await Promise.all([ask(on), ask(on)]);
+      assert.deepEqual(
+        answers.map(({ answer }) => answer.text),
+        ['Two cats.', 'Two cats.'],
+      );
+      assert.equal(server.requests.length, 4);
+    });
+
+    it('refused again in the other wording: no loop, the server\'s reason in a bad-request error', async () => {
+      const refusesAlways = refusing(() => OPENAI_MAX_TOKENS);
+      server.enqueue(refusesAlways, refusesAlways, refusesAlways);
+      const { error } = await failure(provider());
+      assert.equal(error.code, 'bad-request');
+      assert.equal(error.status, 400);
+      assert.match(error.message, /rejected the request \(400: Unsupported parameter: 'max_tokens'/);
+      assert.doesNotMatch(error.message, /gave up/);
+      assert.equal(server.requests.length, 2);
+    });
+
+    it('an unrelated 400 is not asked again, says why, and changes nothing for the next request', async () => {
+      const on = provider();
+      server.enqueue({
+        kind: 'json',
+        status: 400,
+        body: { error: { message: 'Invalid content type. image_url is only supported by certain models.', type: 'invalid_request_error', param: 'messages.[0].content.[0].type', code: null } },
+      });
+      const { error } = await failure(on);
+      assert.equal(error.code, 'bad-request');
+      assert.equal(error.refusedParameter, undefined);
+      assert.match(error.message, /rejected the request \(400: Invalid content type\. image_url is only supported by certain models\.\): check that "fake-vision" is a vision model/);
+      assert.equal(server.requests.length, 1);
+      await ask(on);
+      assert.equal(bodies()[1]!.max_tokens, DEFAULT_DECODING.maxTokens);
+      assert.deepEqual(bodies()[1]!.stream_options, { include_usage: true });
+    });
+
+    it('a validation error that echoes the whole request (every parameter in it) is not taken for a refusal', async () => {
+      server.enqueue((request) => ({
+        kind: 'json',
+        status: 422,
+        body: { detail: [{ type: 'missing', loc: ['body', 'messages', 0, 'content'], msg: 'Field required', input: request.body }] },
+      }));
+      const { error } = await failure(provider());
+      assert.equal(error.code, 'bad-request');
+      assert.equal(error.status, 422);
+      assert.equal(server.requests.length, 1);
+    });
+
+    it('an error naming stream_options after the first piece: thrown, never asked again', async () => {
+      server.enqueue(stream([sse.delta('Two '), sse.error("Unknown parameter: 'stream_options'."), sse.done]));
+      const { error, tokens } = await failure(provider());
+      assert.equal(error.code, 'bad-stream');
+      assert.deepEqual(tokens, ['Two ']);
       assert.equal(server.requests.length, 1);
     });
   });

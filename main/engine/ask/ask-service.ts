@@ -9,9 +9,10 @@ import type { Device } from '../runtime/devices.js';
 import { type RuntimeReport } from '../runtime/session.js';
 import { getSettingValue } from '../settings.js';
 import { type Conversation, ConversationStore } from './conversation-store.js';
-import { createEndpointProvider, endpointFromEnv } from './openai-endpoint.js';
+import { type EndpointConfig, createEndpointProvider, endpointFromEnv } from './openai-endpoint.js';
 import { prepareImage } from './prepare-image.js';
-import { type Answer, DEFAULT_DECODING, type DecodingOptions, type VisionChatProvider } from './types.js';
+import { decodePhoto } from '../generation/photo-image.js';
+import { type Answer, DEFAULT_DECODING, type DecodingOptions, type PreparedImage, type VisionChatProvider } from './types.js';
 
 export interface AskDeps {
   db: Db;
@@ -55,6 +56,7 @@ export class AskService {
   readonly conversations: ConversationStore;
   /** The local model in memory (one at a time). */
   private readonly local = new ModelSlot<LocalChatProvider>((provider) => provider.close());
+  private endpoint: { key: string; provider: VisionChatProvider } | null = null;
 
   constructor(private readonly deps: AskDeps) {
     this.conversations = new ConversationStore(deps.db);
@@ -67,7 +69,8 @@ export class AskService {
     if (existing && existing.photoId !== photoId) throw new UsageError(`conversation ${existing.id} is about photo ${existing.photoId}, not ${photoId}`);
     const kind = options.provider ?? existing?.provider ?? getSettingValue(this.deps.store, 'ask-provider');
     const { provider, imageEdge, maxTokens } = await this.provider(kind, options.apiKey);
-    const image = await prepareImage(await currentFile(this.deps.store, photoId), imageEdge);
+    const file = await currentFile(this.deps.store, photoId);
+    const image: PreparedImage = kind === 'local' ? await decodedImage(file, imageEdge) : await prepareImage(file, imageEdge);
     const history = existing ? this.conversations.history(existing.id) : [];
     const answer = await provider.answer({
       image,
@@ -79,7 +82,6 @@ export class AskService {
     });
     const conversation = existing ?? this.conversations.create(photoId, kind, answer.model, question);
     this.conversations.addTurn(conversation.id, question, answer);
-    if (kind === 'endpoint') await provider.close();
     return { conversation: this.conversations.get(conversation.id)!, answer };
   }
 
@@ -125,10 +127,23 @@ export class AskService {
       if (!baseUrl || !model) {
         throw new UsageError('no endpoint set up: `iris settings set endpoint-url http://localhost:11434/v1` and `iris settings set endpoint-model <name>` (or IRIS_ENDPOINT_URL / IRIS_ENDPOINT_MODEL); the key comes from IRIS_ENDPOINT_API_KEY');
       }
-      return { provider: createEndpointProvider({ baseUrl, model, apiKey: apiKey ?? process.env.IRIS_ENDPOINT_API_KEY ?? envKey }), imageEdge, maxTokens: DEFAULT_DECODING.maxTokens };
+      return { provider: this.endpointFor({ baseUrl, model, apiKey: apiKey ?? process.env.IRIS_ENDPOINT_API_KEY ?? envKey }), imageEdge, maxTokens: DEFAULT_DECODING.maxTokens };
     }
     const local = await this.loadLocal();
     return { provider: local, imageEdge: local.loaded.prep.image_long_edge, maxTokens: local.loaded.prep.max_new_tokens };
+  }
+
+  /**
+   * One provider per endpoint set-up, kept between questions: it remembers what the server refused
+   * (max_tokens, stream_options) so only the first question pays for finding out.
+   */
+  private endpointFor(config: EndpointConfig): VisionChatProvider {
+    const key = JSON.stringify([config.baseUrl, config.model, config.apiKey ?? null]);
+    if (this.endpoint?.key !== key) {
+      void this.endpoint?.provider.close();
+      this.endpoint = { key, provider: createEndpointProvider(config) };
+    }
+    return this.endpoint.provider;
   }
 
   private loadLocal(): Promise<LocalChatProvider> {
@@ -138,7 +153,15 @@ export class AskService {
     return this.local.get(entry.id, () => LocalChatProvider.load(this.deps.modelsDir, entry, { device: this.deps.device(), onReport: this.deps.onReport }));
   }
 
-  close(): Promise<void> {
-    return this.local.release();
+  async close(): Promise<void> {
+    await this.endpoint?.provider.close();
+    this.endpoint = null;
+    await this.local.release();
   }
+}
+
+/** The photo for a local model: decoded once, as the model's processor takes it. */
+async function decodedImage(file: string, longEdge: number): Promise<PreparedImage> {
+  const pixels = await decodePhoto(file, longEdge);
+  return { mime: 'pixels', pixels, width: pixels.width, height: pixels.height };
 }

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { PreparedImage } from './types.js';
+import type { JpegImage } from './types.js';
 
 /** JPEG quality for the copy sent to a model: small enough to send fast, no artefacts a model would notice. */
 const JPEG_QUALITY = 85;
@@ -10,7 +10,7 @@ const JPEG_QUALITY = 85;
  * (never enlarged: upscaling adds nothing a model can use), transparent areas on white, as JPEG.
  * The original is only read.
  */
-export async function prepareImage(input: Buffer | string, longEdge: number): Promise<PreparedImage> {
+export async function prepareImage(input: Buffer | string, longEdge: number): Promise<JpegImage> {
   if (!Number.isInteger(longEdge) || longEdge < 1) throw new RangeError(`longEdge must be a positive integer, got ${longEdge}`);
   const { data, info } = await sharp(input)
     .rotate()

@@ -3,6 +3,7 @@
  * (transformers.js on our onnxruntime-node) and OpenAI-compatible endpoints both implement
  * VisionChatProvider, so the CLI, the engine service and the UI never care which one answers.
  */
+import type { PhotoPixels } from '../generation/photo-image.js';
 
 /** One turn of a conversation about one photo. */
 export interface ChatMessage {
@@ -23,10 +24,22 @@ export interface DecodingOptions {
 
 export const DEFAULT_DECODING: DecodingOptions = { maxTokens: 256, temperature: 0 };
 
-/** The photo as a provider receives it: upright, downscaled, JPEG. */
-export interface PreparedImage {
+/**
+ * The photo as a provider receives it, upright and downscaled: JPEG for an endpoint (it travels as
+ * a data URL), or decoded pixels for a model on this machine, which would only decode a JPEG again.
+ */
+export type PreparedImage = JpegImage | DecodedImage;
+
+export interface JpegImage {
   data: Buffer;
   mime: 'image/jpeg';
+  width: number;
+  height: number;
+}
+
+export interface DecodedImage {
+  mime: 'pixels';
+  pixels: PhotoPixels;
   width: number;
   height: number;
 }

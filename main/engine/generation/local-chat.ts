@@ -44,7 +44,7 @@ export class LocalChatProvider implements VisionChatProvider {
 
   async answer(request: AnswerRequest): Promise<Answer> {
     const { processor, prep, transformers, chatTemplate } = this.generative;
-    const pixels = await decodePhoto(request.image.data, prep.image_long_edge);
+    const pixels = request.image.mime === 'pixels' ? request.image.pixels : await decodePhoto(request.image.data, prep.image_long_edge);
     const prompt = processor.apply_chat_template(templateMessages(request.history, request.question) as never, {
       add_generation_prompt: true,
       ...(chatTemplate ? { chat_template: chatTemplate } : {}),
