@@ -382,6 +382,21 @@ export class Engine extends EventEmitter<EngineEvents> {
     return { caption: this.captions.get(photoId), result };
   }
 
+  /**
+   * Reads the text in a photo with the captioning model's OCR task (Florence-2's `<OCR>`), streamed.
+   * Nothing is stored: a caption describes the photo, this is what is written in it. A model without
+   * an OCR task is refused before it is loaded.
+   */
+  async readText(photoId: number, options: { model?: string; onToken?: (piece: string) => void; signal?: AbortSignal } = {}): Promise<GenerateResult & { model: string }> {
+    const choice = this.captionChoice(options.model);
+    if (!choice.entry || !choice.installed) throw new UsageError(choice.reason ?? 'no captioning model');
+    Captioner.ocrTask(choice.entry);
+    const captioner = await this.loadCaptioner(choice.entry.id);
+    const pixels = await decodePhoto(await currentFile(this.store, photoId), captioner.imageLongEdge);
+    const result = await captioner.readText(pixels, { onToken: options.onToken, signal: options.signal });
+    return { ...result, model: captioner.id };
+  }
+
   /** Queues an embedding for every readable photo that lacks one. Returns how many were queued. */
   private queueEmbeddings(): number {
     const { model } = this.clipModel();

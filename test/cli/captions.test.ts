@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { florenceBriefCaption } from '../fixtures/vlm/florence2-fixture.js';
+import { CAPTION_FIXTURE_ID } from '../fixtures/generate-models.js';
+import { florenceBriefCaption, florenceOcrText } from '../fixtures/vlm/florence2-fixture.js';
 import { colourOf, colourPhotos, fixtureModels } from '../helpers/colour-photos.js';
 import { makePhoto, runIris, runIrisAsync, sha256, tempDir, waitFor } from '../helpers/fixtures.js';
 
@@ -59,6 +60,41 @@ describe('iris caption', () => {
     assert.equal(redo.queued, photos.length - 1);
     const kept = iris(library, 'caption', mine) as CaptionSummary;
     assert.equal(kept.captions[0]!.caption!.text, '我的绿色花园 in the morning');
+  });
+
+  it('read-text prints the text the model reads in each photo and leaves the photo\'s caption alone', () => {
+    const red = photos.find((p) => colourOf(p) === 'red')!;
+    const blue = photos.find((p) => colourOf(p) === 'blue')!;
+    const captionOf = (photo: string) => (iris(library, 'caption', photo) as CaptionSummary).captions[0]!.caption;
+    const before = captionOf(red);
+    assert.ok(before, 'the earlier test captioned it');
+    const read = iris(library, 'read-text', red, String(idOf.get(blue))) as { id: number; model: string; text: string; finish: string }[];
+    assert.deepEqual(read, [
+      { id: idOf.get(red), model: CAPTION_FIXTURE_ID, text: florenceOcrText('red'), finish: 'stop' },
+      { id: idOf.get(blue), model: CAPTION_FIXTURE_ID, text: florenceOcrText('blue'), finish: 'stop' },
+    ]);
+    assert.deepEqual(captionOf(red), before, 'the text read is not stored as the caption');
+    const human = runIris(['read-text', red, '--library', library, ...models]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.equal(human.stdout, `${idOf.get(red)}  ${florenceOcrText('red')}\n`);
+  });
+
+  it('read-text refuses a captioning model whose catalog entry declares no OCR task, before loading it', () => {
+    const dir = tempDir('iris-models-no-ocr-');
+    const wanted = (source: string) => ['', 'catalog.json', CAPTION_FIXTURE_ID].includes(path.relative(fixtureModels, source).split(path.sep)[0]!);
+    fs.cpSync(fixtureModels, dir, { recursive: true, filter: wanted });
+    // A damaged decoder: loading the model would fail on its sha256, so the refusal must come first.
+    const decoder = path.join(dir, CAPTION_FIXTURE_ID, 'onnx', 'decoder_model_merged.onnx');
+    const bytes = fs.readFileSync(decoder);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+    fs.writeFileSync(decoder, bytes);
+    const catalogFile = path.join(dir, 'catalog.json');
+    const catalog = JSON.parse(fs.readFileSync(catalogFile, 'utf8')) as { models: { id: string; preprocessing: { caption_tasks?: { ocr?: string } } }[] };
+    delete catalog.models.find((m) => m.id === CAPTION_FIXTURE_ID)!.preprocessing.caption_tasks!.ocr;
+    fs.writeFileSync(catalogFile, JSON.stringify(catalog));
+    const run = runIris(['read-text', photos[0]!, '--library', library, '--models', dir]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, new RegExp(`model ${CAPTION_FIXTURE_ID} cannot read text in photos`));
   });
 
   it('search fuses caption matches with CLIP, and finds Chinese captions by substring', () => {

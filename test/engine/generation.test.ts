@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import type { PreparedImage } from '../../main/engine/ask/types.js';
+import { UsageError } from '../../main/engine/errors.js';
 import { Captioner } from '../../main/engine/generation/captioner.js';
 import { LocalChatProvider } from '../../main/engine/generation/local-chat.js';
 import { decodePhoto } from '../../main/engine/generation/photo-image.js';
@@ -11,7 +12,7 @@ import { loadCatalog } from '../../main/engine/models/catalog.js';
 import { ModelCorruptError } from '../../main/engine/models/verified.js';
 import { SessionError } from '../../main/engine/runtime/session.js';
 import { CAPTION_FIXTURE_ID, VQA_FIXTURE_ID } from '../fixtures/generate-models.js';
-import { florenceBriefCaption, florenceDetailedCaption } from '../fixtures/vlm/florence2-fixture.js';
+import { florenceBriefCaption, florenceDetailedCaption, florenceOcrText } from '../fixtures/vlm/florence2-fixture.js';
 import { smolvlmAnswer } from '../fixtures/vlm/smolvlm-fixture.js';
 import { fixtureModels } from '../helpers/colour-photos.js';
 import { samplePhotosDir, tempDir } from '../helpers/fixtures.js';
@@ -65,6 +66,49 @@ describe('local captioner (Florence-2 layout)', () => {
     assert.equal(result.finish, 'length');
     // <s> is forced first (a special token, not shown), then "A", " photo".
     assert.equal(result.text, 'A photo');
+  });
+
+  test('reads the text in a photo with the <OCR> task, streaming, on the same loaded model as captions', async () => {
+    const red = await decodePhoto(await solid([220, 30, 20]), 256);
+    const pieces: string[] = [];
+    const read = await captioner.readText(red, { onToken: (piece) => pieces.push(piece) });
+    // Two tokens: <s> (forced first, not shown) and "RED".
+    assert.deepEqual([read.text, read.finish, read.tokens], [florenceOcrText('red'), 'stop', 2]);
+    assert.deepEqual(pieces, [florenceOcrText('red')]);
+    assert.ok(read.firstTokenMs !== null && read.firstTokenMs <= read.totalMs);
+    // The task is chosen per call: a caption after it is a caption again.
+    assert.equal((await captioner.caption(red, 'brief')).text, florenceBriefCaption('red'));
+    assert.equal((await captioner.readText(await decodePhoto(await solid([250, 250, 250]), 256))).text, florenceOcrText('white'));
+  });
+
+  test('reading text cancels and stops at the token limit as captions do', async () => {
+    const green = await decodePhoto(await solid([20, 200, 40]), 256);
+    const controller = new AbortController();
+    const cancelled = await captioner.readText(green, { signal: controller.signal, onToken: () => controller.abort() });
+    assert.deepEqual([cancelled.text, cancelled.finish], [florenceOcrText('green'), 'cancelled']);
+    const already = await captioner.readText(green, { signal: AbortSignal.abort() });
+    assert.deepEqual([already.text, already.finish, already.tokens], ['', 'cancelled', 0]);
+    // One token is only the forced <s>: the limit ends it before the text.
+    const cut = await captioner.readText(green, { decoding: { maxTokens: 1 } });
+    assert.deepEqual([cut.text, cut.finish, cut.tokens], ['', 'length', 1]);
+  });
+
+  test('a model whose catalog entry declares no OCR task cannot read text', async () => {
+    const florence = entry(CAPTION_FIXTURE_ID);
+    assert.equal(Captioner.ocrTask(florence), '<OCR>');
+    const prep = florence.preprocessing as { caption_tasks: Record<string, string> };
+    const withoutOcr = { ...florence, preprocessing: { ...prep, caption_tasks: { brief: '<CAPTION>', detailed: '<DETAILED_CAPTION>' } } };
+    const vitGpt2 = { ...florence, id: 'vit-gpt2-like', preprocessing: { architecture: 'vision-encoder-decoder', sessions: { encoder_model: 'fp32', decoder_model_merged: 'fp32' }, max_new_tokens: 32, image_long_edge: 256 } };
+    for (const model of [withoutOcr, vitGpt2]) assert.throws(() => Captioner.ocrTask(model), (error: unknown) => error instanceof UsageError && /cannot read text/.test(error.message));
+    // The loaded model refuses too (before any generation), and still captions.
+    const noOcr = await Captioner.load(fixtureModels, withoutOcr, { device: 'cpu' });
+    try {
+      const red = await decodePhoto(await solid([220, 30, 20]), 256);
+      await assert.rejects(noOcr.readText(red), (error: unknown) => error instanceof UsageError && /florence2-fixture cannot read text/.test(error.message));
+      assert.equal((await noOcr.caption(red, 'brief')).text, florenceBriefCaption('red'));
+    } finally {
+      await noOcr.release();
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../engine/index.js';
+import type { FinishReason } from '../../engine/ask/types.js';
+import { UsageError, errorMessage } from '../../engine/index.js';
 import type { Engine } from '../../engine/engine.js';
 import { CAPTION_DETAILS, type CaptionDetail } from '../../engine/generation/captioner.js';
 import { writeSidecar } from '../../engine/xmp/sidecar.js';
@@ -26,7 +27,41 @@ function photoIds(engine: Engine, photos: readonly string[], all: boolean | unde
   return all ? 'all' : photos.map((photo) => engine.resolvePhoto(photo));
 }
 
-/** `iris caption`, `iris export-xmp`: describing photos in words, and handing the words to other apps. */
+/** What `iris read-text` found in one photo: `text` is "" when there is none, null when the photo could not be read. */
+interface ReadTextResult {
+  id: number;
+  model: string;
+  text: string | null;
+  finish?: FinishReason;
+  error?: string;
+}
+
+/**
+ * Reads the text in each photo with the chosen captioning model's OCR task, one photo at a time,
+ * stores nothing. The model is loaded for this command and released after it.
+ */
+async function readTexts(engine: Engine, ids: readonly number[], modelId: string | undefined): Promise<ReadTextResult[]> {
+  const results: ReadTextResult[] = [];
+  for (const id of ids) {
+    try {
+      const { text, finish, model } = await engine.readText(id, { model: modelId });
+      results.push({ id, model, text: text.trim(), finish });
+    } catch (error) {
+      // A model that cannot read text (or is not installed) fails every photo alike: say it once.
+      if (error instanceof UsageError) throw error;
+      results.push({ id, model: engine.captionChoice(modelId).entry?.id ?? '', text: null, error: errorMessage(error) });
+    }
+  }
+  return results;
+}
+
+function describeReadText(result: ReadTextResult): string {
+  if (result.error !== undefined) return `failed: ${result.error}`;
+  if (!result.text) return '(no text found)';
+  return result.finish === 'length' ? `${result.text} [cut at the token limit]` : result.text;
+}
+
+/** `iris caption`, `iris read-text`, `iris export-xmp`: describing photos in words, reading the words in them, and handing the words to other apps. */
 export function registerCaptionCommands(program: Command, context: CommandContext): void {
   program
     .command('caption')
@@ -67,6 +102,30 @@ export function registerCaptionCommands(program: Command, context: CommandContex
           ].join('\n'),
         );
         if (failed.length > 0) context.setExitCode(EXIT.someFailed);
+      });
+    });
+
+  // Reading text is a command of its own rather than `iris caption --task ocr`: `caption` queues
+  // resumable jobs that store one description per photo, and four of its five options (--all,
+  // --redo, --set, --detail) are about those stored captions. Reading text stores nothing (the
+  // text is not a caption: captions describe), runs now on the photos named and answers with
+  // another JSON shape; a flag that switched all of that off would read worse than a command that
+  // never had it.
+  program
+    .command('read-text')
+    .description('read the text in photos (signs, documents, labels) with the captioning model\'s OCR task; prints it, stores nothing')
+    .argument('<photos...>', 'library paths or photo ids')
+    .option('--model <id>', 'a captioning model with an OCR task, e.g. Florence-2 (default: the caption-model setting, else the catalog default)')
+    .action(async (photos: string[], flags: { model?: string }, command: Command) => {
+      const options = globals(command);
+      await withEngine(options, async (engine) => {
+        const results = await readTexts(
+          engine,
+          photos.map((photo) => engine.resolvePhoto(photo)),
+          flags.model,
+        );
+        emit(options, results, () => results.map((result) => `${result.id}  ${describeReadText(result)}`).join('\n'));
+        if (results.some((result) => result.error !== undefined)) context.setExitCode(EXIT.someFailed);
       });
     });
 

@@ -1,5 +1,6 @@
 import { DEFAULT_DECODING, type DecodingOptions } from '../ask/types.js';
-import type { ModelEntry } from '../models/catalog.js';
+import { UsageError } from '../errors.js';
+import { GenerativeCatalogPreprocessingSchema, type ModelEntry } from '../models/catalog.js';
 import { type GenerateRequest, type GenerateResult, GenerativeModel, type GenerativeModelOptions } from './generative-model.js';
 import { type PhotoPixels, toRawImage } from './photo-image.js';
 
@@ -13,7 +14,8 @@ export interface CaptionRequest extends Omit<GenerateRequest, 'decoding'> {
 /**
  * Describes a photo with a local captioning model: Florence-2 (its <CAPTION> or
  * <DETAILED_CAPTION> task, as the catalog maps the detail) or a vision-encoder-decoder such as
- * ViT-GPT2 (one kind of caption; the detail does not change it).
+ * ViT-GPT2 (one kind of caption; the detail does not change it). A model whose catalog entry
+ * declares an OCR task (Florence-2's <OCR>) also reads the text in a photo (readText).
  */
 export class Captioner {
   private constructor(readonly model: GenerativeModel) {}
@@ -21,6 +23,18 @@ export class Captioner {
   static async load(modelsDir: string, entry: ModelEntry, options: GenerativeModelOptions = {}): Promise<Captioner> {
     if (entry.task !== 'caption') throw new Error(`model ${entry.id} is a ${entry.task} model, not a captioner`);
     return new Captioner(await GenerativeModel.load(modelsDir, entry, options));
+  }
+
+  /**
+   * The task token that makes `entry` read the text in a photo (its catalog `caption_tasks.ocr`),
+   * or a UsageError saying it cannot. Works on the catalog entry alone, so a caller can refuse
+   * before loading the model.
+   */
+  static ocrTask(entry: ModelEntry): string {
+    const prep = GenerativeCatalogPreprocessingSchema.safeParse(entry.preprocessing);
+    const task = prep.success && prep.data.architecture === 'florence2' ? prep.data.caption_tasks?.ocr : undefined;
+    if (!task) throw new UsageError(`model ${entry.id} cannot read text in photos (its catalog entry declares no OCR task; Florence-2 models do)`);
+    return task;
   }
 
   get id(): string {
@@ -33,9 +47,23 @@ export class Captioner {
   }
 
   async caption(pixels: PhotoPixels, detail: CaptionDetail, request: CaptionRequest = {}): Promise<GenerateResult> {
+    const { prep } = this.model;
+    return this.run(pixels, prep.architecture === 'florence2' ? prep.caption_tasks![detail] : undefined, request);
+  }
+
+  /**
+   * The text written in the photo (signs, documents, labels), as the model reads it: "" when it
+   * finds none. Streams, cancels and stops at the token limit as caption() does.
+   */
+  async readText(pixels: PhotoPixels, request: CaptionRequest = {}): Promise<GenerateResult> {
+    return this.run(pixels, Captioner.ocrTask(this.model.entry), request);
+  }
+
+  /** Generates for the photo with a Florence-2 task token (undefined: the model takes the image alone). */
+  private async run(pixels: PhotoPixels, task: string | undefined, request: CaptionRequest): Promise<GenerateResult> {
     const { processor, prep, transformers } = this.model;
     const image = toRawImage(transformers, pixels);
-    const inputs = prep.architecture === 'florence2' ? await processor(image, prep.caption_tasks![detail]) : await processor(image);
+    const inputs = task === undefined ? await processor(image) : await processor(image, task);
     const decoding: DecodingOptions = { ...DEFAULT_DECODING, maxTokens: prep.max_new_tokens, ...request.decoding };
     return this.model.generate(inputs as Record<string, unknown>, { ...request, decoding });
   }

@@ -99,8 +99,11 @@ export const GenerativeCatalogPreprocessingSchema = z.strictObject({
   architecture: z.enum(['florence2', 'vision-encoder-decoder', 'idefics3', 'qwen2-vl']),
   /** Precision per ONNX session (mixed precisions pay: e.g. fp16 vision encoder + q4 decoder). */
   sessions: z.record(z.string().regex(/^[a-z_]+$/), z.enum(Object.keys(SESSION_DTYPE_SUFFIX) as [SessionDtype, ...SessionDtype[]])),
-  /** Florence-2's task token for each caption detail (e.g. "<CAPTION>", "<DETAILED_CAPTION>"). */
-  caption_tasks: z.strictObject({ brief: z.string().min(1), detailed: z.string().min(1) }).optional(),
+  /**
+   * Florence-2's task token for each caption detail (e.g. "<CAPTION>", "<DETAILED_CAPTION>") and,
+   * optionally, for reading the text in a photo (`ocr`, "<OCR>"; a model without one cannot).
+   */
+  caption_tasks: z.strictObject({ brief: z.string().min(1), detailed: z.string().min(1), ocr: z.string().min(1).optional() }).optional(),
   /** Default most new tokens of an answer or caption. */
   max_new_tokens: z.number().int().positive(),
   /** The photo's long edge is brought down to this before the model's own processor resizes it (decoding a 24 MP photo whole is wasted work). */
