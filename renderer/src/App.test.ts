@@ -88,7 +88,7 @@ describe('folders', () => {
   });
 
   it('desktop: the native dialog (folders.choose) replaces the path field', async () => {
-    const backend = mountApp({ 'app.capabilities': () => ({ mode: 'desktop', nativeFolderDialog: true, openExternal: true }), 'folders.choose': () => null }, 'desktop');
+    const backend = mountApp({ 'app.capabilities': () => ({ mode: 'desktop', nativeFolderDialog: true, openExternal: true, storesSecrets: true }), 'folders.choose': () => null }, 'desktop');
     await fireEvent.click(await screen.findByTestId('folder-choose'));
     expect(screen.queryByTestId('folder-path-input')).toBeNull();
     await waitFor(() => expect(backend.callsOf('folders.choose')).toHaveLength(1));
@@ -196,7 +196,7 @@ describe('viewer', () => {
     expect(meta.textContent).toContain('Apple iPhone 13');
     expect(meta.textContent).toContain('4032 × 3024');
     expect(meta.textContent).toContain('/photos/IMG_');
-    expect(screen.getByTestId('viewer-caption').textContent).toContain('Captions arrive with the captions model');
+    expect((await screen.findByTestId('caption-none')).textContent).toContain('No caption yet');
     await fireEvent.keyDown(window, { key: 'ArrowRight' });
     expect(screen.getByTestId('viewer').dataset.photoId).toBe(cells[3]!.dataset.photoId);
     await fireEvent.keyDown(window, { key: 'ArrowLeft' });

@@ -10,6 +10,8 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { colourPhotos, fixtureModels } from '../helpers/colour-photos.js';
 import { cliPath, repoRoot, tempDir } from '../helpers/fixtures.js';
+import { florenceBriefCaption } from '../fixtures/vlm/florence2-fixture.js';
+import { smolvlmAnswer } from '../fixtures/vlm/smolvlm-fixture.js';
 
 /**
  * The whole app in a real browser: `iris serve` (the real CLI, engine and fixture CLIP) and the
@@ -175,6 +177,65 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     assert.match(await page.getByTestId('settings').innerText(), /设置|设备|模型/);
     await page.screenshot({ path: path.join(shots, '07-settings-zh.png'), fullPage: true });
     await page.getByTestId('setting-language').selectOption('en');
+  });
+
+  it('writes a caption in the viewer, keeps the one the user wrote, and finds the photo by it', async () => {
+    await page.getByTestId('nav-library').click();
+    await page.getByTestId('search-input').fill('red');
+    await page.waitForFunction(() => document.querySelector('[data-testid="results"]')?.getAttribute('data-answered') === 'red', undefined, { timeout: 30_000 });
+    const first = page.getByTestId('result-cell').first();
+    const photoId = await first.getAttribute('data-photo-id');
+    await first.click();
+    await page.getByTestId('viewer').waitFor();
+    await page.getByTestId('caption-generate').click();
+    await page.getByTestId('caption-meta').waitFor({ timeout: 60_000 });
+    assert.equal(await page.getByTestId('caption-text').innerText(), florenceBriefCaption('red'));
+    await page.getByTestId('caption-edit').click();
+    await page.getByTestId('caption-input').fill('Red kite over the dunes');
+    await page.getByTestId('caption-save').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="caption-meta"]')?.getAttribute('data-edited') === 'true');
+    assert.equal(await page.getByTestId('caption-text').innerText(), 'Red kite over the dunes');
+    await page.screenshot({ path: path.join(shots, '08-caption.png') });
+    await page.keyboard.press('Escape');
+    await page.getByTestId('viewer').waitFor({ state: 'detached' });
+    // The words of a caption rank its photo first (fused with CLIP, see README "Search").
+    await page.getByTestId('search-input').fill('kite dunes');
+    await page.waitForFunction(() => document.querySelector('[data-testid="results"]')?.getAttribute('data-answered') === 'kite dunes', undefined, { timeout: 30_000 });
+    assert.equal(await page.getByTestId('result-cell').first().getAttribute('data-photo-id'), photoId);
+  });
+
+  it('answers questions about a photo word by word, and keeps the conversation', async () => {
+    await page.getByTestId('result-cell').first().click();
+    await page.getByTestId('viewer').waitFor();
+    await page.getByTestId('viewer-tab-ask').click();
+    await page.getByTestId('ask-status').waitFor();
+    await page.getByTestId('ask-input').fill('What colour is it?');
+    await page.keyboard.press('Enter');
+    const answers = page.locator('[data-testid="ask-message"][data-role="assistant"][data-finish]');
+    await answers.first().waitFor({ timeout: 60_000 });
+    const firstAnswer = await answers.first().innerText();
+    assert.ok(firstAnswer.includes(smolvlmAnswer('red')), firstAnswer);
+    await page.getByTestId('ask-input').fill('And now?');
+    await page.getByTestId('ask-send').click();
+    await answers.nth(1).waitFor({ timeout: 60_000 });
+    const secondAnswer = await answers.nth(1).innerText();
+    assert.ok(secondAnswer.includes(smolvlmAnswer('red', { history: true })), `the second turn sees the first: ${secondAnswer}`);
+    await page.screenshot({ path: path.join(shots, '09-ask.png') });
+    // Closed and opened again: the conversation is still there.
+    await page.keyboard.press('Escape');
+    await page.getByTestId('viewer').waitFor({ state: 'detached' });
+    await page.getByTestId('result-cell').first().click();
+    await page.getByTestId('viewer-tab-ask').click();
+    await page.locator('[data-testid="ask-message"][data-role="user"]').nth(1).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('[data-testid="ask-message"]').count(), 4);
+    await page.keyboard.press('Escape');
+  });
+
+  it('captions the whole library from Activity', async () => {
+    await page.getByTestId('nav-activity').click();
+    await page.getByTestId('captions-run').click();
+    await page.waitForFunction(() => /\b16 of 16\b/.test(document.querySelector('[data-testid="captions-summary"]')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    await page.screenshot({ path: path.join(shots, '10-captions-batch.png') });
   });
 
   it('raised no errors in the page', () => {

@@ -274,7 +274,7 @@ export class AppStore {
     }
   }
 
-  openSettings(section?: 'models' | 'device' | 'folders'): void {
+  openSettings(section?: 'models' | 'device' | 'folders' | 'ask'): void {
     this.viewer = null;
     this.settingsSection = section ?? null;
     this.view = 'settings';

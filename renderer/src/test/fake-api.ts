@@ -86,7 +86,7 @@ export function photoDetail(id: number): CallResult<'photos.get'> {
 }
 
 const defaults: Handlers = {
-  'app.capabilities': () => ({ mode: 'browser', nativeFolderDialog: false, openExternal: false }),
+  'app.capabilities': () => ({ mode: 'browser', nativeFolderDialog: false, openExternal: false, storesSecrets: false }),
   'library.status': () => libraryStatus(),
   'folders.list': () => [],
   'photos.timeline': () => timeline(0),
@@ -98,6 +98,11 @@ const defaults: Handlers = {
   'models.list': () => [],
   'device.status': () => ({ setting: 'auto', resolvesTo: 'cpu', providers: [], lastRuntime: null }),
   'map.layout': () => ({ model: 'clip-vit-b32', points: [] }),
+  'captions.status': () => ({ model: 'florence-2-base-ft', installed: true, reason: null, detail: 'brief', captioned: 0, edited: 0, photos: 0 }),
+  'captions.get': () => null,
+  'ask.status': () => ({ provider: 'local', model: 'smolvlm-256m-instruct', ready: true, reason: null, endpointKey: 'none' }),
+  'conversations.list': () => [],
+  'streams.cancel': () => ({ cancelled: true }),
 };
 
 export function fakeBackend(handlers: Handlers = {}, mode: 'desktop' | 'browser' = 'browser'): FakeBackend {
