@@ -132,9 +132,13 @@ describe('iris serve', () => {
         ['media.read', 'forbidden'],
         ['folders.choose', 'forbidden'],
         ['app.openExternal', 'forbidden'],
+        // Browser mode keeps no keys (the key comes from IRIS_ENDPOINT_API_KEY), and no page hands the engine one.
+        ['endpoint.setKey', 'forbidden'],
+        ['ask.useKey', 'forbidden'],
         ['shell.exec', 'unknown-call'],
       ] as const) {
-        const answer = await client.call(name, name === 'media.read' ? { kind: 'photo', id: hit!.id } : {});
+        const args = name === 'media.read' ? { kind: 'photo', id: hit!.id } : name === 'endpoint.setKey' || name === 'ask.useKey' ? { key: 'sk-from-a-page' } : {};
+        const answer = await client.call(name, args);
         assert.ok(answer.type === 'result' && !answer.ok && answer.error.code === code, `${name}: ${JSON.stringify(answer)}`);
       }
       const invalid = await client.call('search.text', { query: '' });
