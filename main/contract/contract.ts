@@ -346,6 +346,8 @@ export const calls = {
       installed: z.boolean(),
       reason: z.string().nullable(),
       detail: CaptionDetailSchema,
+      /** The model can also read the text in a photo (captions.readText). */
+      readsText: z.boolean(),
       captioned: z.number(),
       edited: z.number(),
       photos: z.number(),
@@ -358,6 +360,12 @@ export const calls = {
     handledBy: 'engine',
     args: z.strictObject({ photoId: PhotoId, streamId: StreamId, detail: CaptionDetailSchema.optional(), replaceEdited: z.boolean().optional() }),
     result: z.object({ caption: CaptionSchema.nullable(), text: z.string(), generation: GenerationSchema }),
+  }),
+  'captions.readText': call({
+    description: "Reads the text in a photo (signs, labels, pages) with the captioning model's OCR task, streamed as stream.token events; nothing is stored.",
+    handledBy: 'engine',
+    args: z.strictObject({ photoId: PhotoId, streamId: StreamId }),
+    result: z.object({ text: z.string(), generation: GenerationSchema }),
   }),
   'captions.save': call({
     description: "Stores a person's caption (never overwritten by a batch); empty text removes the caption.",

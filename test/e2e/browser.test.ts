@@ -190,6 +190,9 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await page.getByTestId('caption-generate').click();
     await page.getByTestId('caption-meta').waitFor({ timeout: 60_000 });
     assert.equal(await page.getByTestId('caption-text').innerText(), florenceBriefCaption('red'));
+    // The fixture Florence's OCR task reads its colour's name in capitals.
+    await page.getByTestId('caption-read-text').click();
+    await page.getByTestId('caption-read-result').getByText('RED', { exact: true }).waitFor({ timeout: 60_000 });
     await page.getByTestId('caption-edit').click();
     await page.getByTestId('caption-input').fill('Red kite over the dunes');
     await page.getByTestId('caption-save').click();

@@ -67,6 +67,15 @@ describe('captions and questions through the engine service', () => {
     assert.equal(status.captioned, 0);
     assert.equal(status.photos, idOf.size);
     assert.equal(status.detail, 'brief');
+    assert.equal((status as unknown as { readsText: boolean }).readsText, true, 'the fixture Florence has an OCR task');
+  });
+
+  it('reads the text in a photo, streamed, without touching its caption', async () => {
+    const magenta = idOf.get('magenta')!;
+    const read = value<Generated>(await service.handle('captions.readText', { photoId: magenta, streamId: 'read-magenta-1' }));
+    assert.equal(read.text, 'MAGENTA');
+    assert.equal(tokens.get('read-magenta-1')!.join('').trim(), 'MAGENTA');
+    assert.equal(value(await service.handle('captions.get', { photoId: magenta })), null, 'nothing stored');
   });
 
   it('captions one photo, streaming the words under the id the UI chose, and stores it', async () => {

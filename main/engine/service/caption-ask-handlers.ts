@@ -1,6 +1,8 @@
 import type { Conversation } from '../ask/conversation-store.js';
 import type { Caption } from '../captions/caption-store.js';
 import { UsageError } from '../errors.js';
+import { Captioner } from '../generation/captioner.js';
+import type { ModelEntry } from '../models/catalog.js';
 import { getSettingValue } from '../settings.js';
 import type { EngineService } from './engine-service.js';
 import type { EngineHandlers } from './handlers.js';
@@ -9,6 +11,7 @@ type CaptionAskCall =
   | 'captions.status'
   | 'captions.get'
   | 'captions.generate'
+  | 'captions.readText'
   | 'captions.save'
   | 'captions.queue'
   | 'ask.status'
@@ -22,6 +25,15 @@ type CaptionAskCall =
 /** A caption as the UI sees it (the photo id is the call's own argument). */
 function captionView(caption: Caption | undefined): { text: string; model: string; detail: Caption['detail']; edited: boolean; updatedAt: number } | null {
   return caption ? { text: caption.text, model: caption.model, detail: caption.detail, edited: caption.edited, updatedAt: caption.updatedAt } : null;
+}
+
+function readsText(entry: ModelEntry): boolean {
+  try {
+    Captioner.ocrTask(entry);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function existingConversation(service: EngineService, id: number): Conversation {
@@ -45,6 +57,7 @@ export function captionAskHandlers(service: EngineService): Pick<EngineHandlers,
         installed: choice.installed,
         reason: choice.installed ? null : (choice.reason ?? 'no captioning model'),
         detail: getSettingValue(engine.store, 'caption-detail'),
+        readsText: choice.entry !== undefined && readsText(choice.entry),
         captioned: counts.captioned,
         edited: counts.edited,
         photos: engine.store.counts().ok,
@@ -63,6 +76,13 @@ export function captionAskHandlers(service: EngineService): Pick<EngineHandlers,
           text: result.text,
           generation: { finish: result.finish, tokens: result.tokens, model: engine.captionChoice().entry?.id ?? '', firstTokenMs: result.firstTokenMs, totalMs: result.totalMs },
         };
+      });
+    },
+    'captions.readText': ({ photoId, streamId }) => {
+      photoMustExist(photoId);
+      return service.streams.run(streamId, async (signal, onToken) => {
+        const { text, finish, tokens, model, firstTokenMs, totalMs } = await engine.readText(photoId, { signal, onToken });
+        return { text: text.trim(), generation: { finish, tokens, model, firstTokenMs, totalMs } };
       });
     },
     'captions.save': ({ photoId, text }) => {

@@ -84,7 +84,7 @@ describe('SettingsAsk', () => {
 });
 
 describe('JobsCaptions', () => {
-  const status = (captioned: number): CallResult<'captions.status'> => ({ model: 'florence-2-base-ft', installed: true, reason: null, detail: 'detailed', captioned, edited: 2, photos: 120 });
+  const status = (captioned: number): CallResult<'captions.status'> => ({ model: 'florence-2-base-ft', installed: true, reason: null, detail: 'detailed', readsText: true, captioned, edited: 2, photos: 120 });
 
   it('queues the library for captions with the chosen detail and says how many', async () => {
     const { backend, app } = mount(JobsCaptions, {

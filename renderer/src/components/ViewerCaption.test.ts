@@ -87,7 +87,7 @@ describe('ViewerCaption', () => {
   });
 
   it('says why it cannot caption when no model is installed', async () => {
-    mount({ 'captions.status': () => ({ model: 'florence-2-base-ft', installed: false, reason: 'florence-2-base-ft is not installed', detail: 'brief', captioned: 0, edited: 0, photos: 3 }) });
+    mount({ 'captions.status': () => ({ model: 'florence-2-base-ft', installed: false, reason: 'florence-2-base-ft is not installed', detail: 'brief', readsText: true, captioned: 0, edited: 0, photos: 3 }) });
     expect((await screen.findByTestId('caption-none')).textContent).toContain('florence-2-base-ft is not installed');
     expect(screen.queryByTestId('caption-generate')).toBeNull();
     expect(screen.getByTestId('caption-install')).toBeTruthy();
@@ -101,5 +101,29 @@ describe('ViewerCaption', () => {
     backend.emit('caption', { photoId: 8, text: 'other photo', model: 'florence-2-base-ft' });
     backend.emit('caption', { photoId: 7, text, model: 'florence-2-base-ft' });
     await waitFor(() => expect(screen.getByTestId('caption-text').textContent).toBe('A cat asleep.'));
+  });
+
+  it('reads the text in the photo, streamed, and says when there is none', async () => {
+    const answer = deferred<CallResult<'captions.readText'>>();
+    const { backend } = mount({ 'captions.readText': () => answer.promise });
+    await fireEvent.click(await screen.findByTestId('caption-read-text'));
+    const [args] = backend.callsOf('captions.readText');
+    expect(args).toMatchObject({ photoId: 7 });
+    backend.emit('stream.token', { streamId: args!.streamId, text: 'EXIT ' });
+    await waitFor(() => expect(screen.getByTestId('caption-read-result').textContent).toContain('EXIT'));
+    expect(screen.getByTestId('caption-read-text').dataset.state).toBe('stop');
+    answer.resolve({ text: 'EXIT 12', generation: { finish: 'stop', tokens: 3, model: 'florence-2-base-ft', firstTokenMs: 5, totalMs: 9 } });
+    await waitFor(() => expect(screen.getByTestId('caption-read-result').textContent).toContain('EXIT 12'));
+    expect(screen.getByTestId('caption-read-text').dataset.state).toBe('read');
+    expect(backend.callsOf('captions.save')).toEqual([]);
+    backend.handlers['captions.readText'] = () => ({ text: '', generation: { finish: 'stop', tokens: 1, model: 'florence-2-base-ft', firstTokenMs: 5, totalMs: 9 } });
+    await fireEvent.click(screen.getByTestId('caption-read-text'));
+    await waitFor(() => expect(screen.getByTestId('caption-read-result').textContent).toContain('No text found.'));
+  });
+
+  it('offers no text reading for a captioner without an OCR task', async () => {
+    mount({ 'captions.status': () => ({ model: 'vit-gpt2-image-captioning', installed: true, reason: null, detail: 'brief', readsText: false, captioned: 0, edited: 0, photos: 3 }) });
+    await screen.findByTestId('caption-generate');
+    expect(screen.queryByTestId('caption-read-text')).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 import type { CallArgs, CallResult, IrisApi } from './types.js';
 
 /** The calls whose text arrives piece by piece as `stream.token` events before they return. */
-export type StreamedCallName = 'captions.generate' | 'ask.send';
+export type StreamedCallName = 'captions.generate' | 'captions.readText' | 'ask.send';
 
 export interface StreamedCall<N extends StreamedCallName> {
   readonly streamId: string;
