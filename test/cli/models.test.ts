@@ -499,6 +499,19 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     }
   });
 
+  it('has ViT-GPT2 as a non-default 8-bit vision-encoder-decoder captioner without task prompts, with the merged GPT-2 decoder\'s inputs', () => {
+    const model = byId('vit-gpt2-image-captioning');
+    assert.deepEqual([model.task, model.dtype, model.default, model.source.repo], ['caption', 'q8', false, 'Xenova/vit-gpt2-image-captioning']);
+    const prep = GenerativeCatalogPreprocessingSchema.parse(model.preprocessing);
+    assert.equal(prep.architecture, 'vision-encoder-decoder');
+    assert.equal(prep.caption_tasks, undefined, 'no task prompts: both details give its one caption, and no OCR');
+    assert.deepEqual(io(model, 'onnx/encoder_model').inputs.map((t) => [t.name, t.shape.slice(1)]), [['pixel_values', [3, 224, 224]]]);
+    const decoder = io(model, 'onnx/decoder_model_merged');
+    const past = Array.from({ length: 12 }, (_, i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]).flat();
+    assert.deepEqual(decoder.inputs.map((t) => t.name), ['input_ids', 'encoder_hidden_states', ...past, 'use_cache_branch']);
+    assert.deepEqual(decoder.outputs.map((t) => t.name), ['logits', ...past.map((name) => name.replace('past_key_values', 'present'))]);
+  });
+
   it('has a Chinese-capable CLIP with its own tokenizer, inputs and image resize', () => {
     const chinese = catalog.models.filter((m) => m.family === 'chinese-clip-vit-b16');
     assert.ok(chinese.length >= 1);

@@ -2,20 +2,22 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { PreparedImage } from '../../main/engine/ask/types.js';
 import { UsageError } from '../../main/engine/errors.js';
-import { Captioner } from '../../main/engine/generation/captioner.js';
+import { CAPTION_DETAILS, Captioner } from '../../main/engine/generation/captioner.js';
 import { LocalChatProvider } from '../../main/engine/generation/local-chat.js';
 import { decodePhoto } from '../../main/engine/generation/photo-image.js';
-import { loadCatalog } from '../../main/engine/models/catalog.js';
+import { loadCatalog, type ModelEntry } from '../../main/engine/models/catalog.js';
 import { ModelCorruptError } from '../../main/engine/models/verified.js';
 import { SessionError } from '../../main/engine/runtime/session.js';
-import { CAPTION_FIXTURE_ID, VQA_FIXTURE_ID } from '../fixtures/generate-models.js';
+import { CAPTION_FIXTURE_ID, VIT_GPT2_FIXTURE_ID, VQA_FIXTURE_ID } from '../fixtures/generate-models.js';
 import { florenceBriefCaption, florenceDetailedCaption, florenceOcrText } from '../fixtures/vlm/florence2-fixture.js';
 import { smolvlmAnswer } from '../fixtures/vlm/smolvlm-fixture.js';
+import { vitGpt2Caption } from '../fixtures/vlm/vit-gpt2-fixture.js';
 import { fixtureModels } from '../helpers/colour-photos.js';
-import { samplePhotosDir, tempDir } from '../helpers/fixtures.js';
+import { makePhoto, repoRoot, runIris, samplePhotosDir, sha256, tempDir } from '../helpers/fixtures.js';
 
 // The real generation path (transformers.js on onnxruntime-node, our streaming, stop tokens,
 // cancellation) through fixture models whose answers are checkable: they name the photo's colour.
@@ -98,8 +100,8 @@ describe('local captioner (Florence-2 layout)', () => {
     assert.equal(Captioner.ocrTask(florence), '<OCR>');
     const prep = florence.preprocessing as { caption_tasks: Record<string, string> };
     const withoutOcr = { ...florence, preprocessing: { ...prep, caption_tasks: { brief: '<CAPTION>', detailed: '<DETAILED_CAPTION>' } } };
-    const vitGpt2 = { ...florence, id: 'vit-gpt2-like', preprocessing: { architecture: 'vision-encoder-decoder', sessions: { encoder_model: 'fp32', decoder_model_merged: 'fp32' }, max_new_tokens: 32, image_long_edge: 256 } };
-    for (const model of [withoutOcr, vitGpt2]) assert.throws(() => Captioner.ocrTask(model), (error: unknown) => error instanceof UsageError && /cannot read text/.test(error.message));
+    // A vision-encoder-decoder (ViT-GPT2) has no task prompts at all; its refusal is tested with the real fixture below.
+    assert.throws(() => Captioner.ocrTask(withoutOcr), (error: unknown) => error instanceof UsageError && /cannot read text/.test(error.message));
     // The loaded model refuses too (before any generation), and still captions.
     const noOcr = await Captioner.load(fixtureModels, withoutOcr, { device: 'cpu' });
     try {
@@ -109,6 +111,100 @@ describe('local captioner (Florence-2 layout)', () => {
     } finally {
       await noOcr.release();
     }
+  });
+});
+
+describe('local captioner (ViT-GPT2 layout: a vision-encoder-decoder without task prompts)', () => {
+  let captioner: Captioner;
+  const photo = async (rgb: [number, number, number]) => decodePhoto(await solid(rgb), captioner.imageLongEdge);
+  before(async () => {
+    captioner = await Captioner.load(fixtureModels, entry(VIT_GPT2_FIXTURE_ID), { device: 'cpu' });
+  });
+  after(() => captioner.release());
+
+  test('captions a red and a blue photo, streaming each token in order; both details give the one caption it has', async () => {
+    const pieces: string[] = [];
+    const red = await captioner.caption(await photo([220, 30, 20]), 'brief', { onToken: (piece) => pieces.push(piece) });
+    // Decoding starts from <|endoftext|> (the prompt, not counted), and the same token ends it (not counted either).
+    assert.deepEqual([red.text, red.finish, red.tokens], [vitGpt2Caption('red'), 'stop', 4]);
+    assert.deepEqual(pieces, ['a', ' photo', ' of', ' red']);
+    assert.ok(red.firstTokenMs !== null && red.firstTokenMs <= red.totalMs);
+    const blue = await photo([20, 40, 230]);
+    for (const detail of CAPTION_DETAILS) assert.equal((await captioner.caption(blue, detail)).text, vitGpt2Caption('blue'), detail);
+  });
+
+  test('max tokens cuts the caption and says so', async () => {
+    const cut = await captioner.caption(await photo([220, 30, 20]), 'brief', { decoding: { maxTokens: 2 } });
+    assert.deepEqual([cut.text, cut.finish, cut.tokens], ['a photo', 'length', 2]);
+  });
+
+  test('cancel ends the caption after the current token with what was said so far', async () => {
+    const green = await photo([20, 200, 40]);
+    const controller = new AbortController();
+    const pieces: string[] = [];
+    const cancelled = await captioner.caption(green, 'brief', {
+      signal: controller.signal,
+      onToken: (piece) => {
+        pieces.push(piece);
+        controller.abort();
+      },
+    });
+    assert.deepEqual([cancelled.text, cancelled.finish, pieces], ['a', 'cancelled', ['a']]);
+    const already = await captioner.caption(green, 'brief', { signal: AbortSignal.abort() });
+    assert.deepEqual([already.text, already.finish, already.tokens], ['', 'cancelled', 0]);
+    assert.equal((await captioner.caption(green, 'brief')).text, vitGpt2Caption('green'), 'the model is usable after a cancel');
+  });
+
+  test('it cannot read text: Captioner.ocrTask, readText and `iris read-text` refuse it, before any generation', async () => {
+    const vitGpt2 = entry(VIT_GPT2_FIXTURE_ID);
+    const refusal = (error: unknown) => error instanceof UsageError && new RegExp(`model ${VIT_GPT2_FIXTURE_ID} cannot read text in photos`).test(error.message);
+    assert.throws(() => Captioner.ocrTask(vitGpt2), refusal);
+    await assert.rejects(captioner.readText(await photo([220, 30, 20])), refusal);
+    const library = tempDir('iris-gen-vitgpt2-lib-');
+    const red = await makePhoto(path.join(tempDir('iris-gen-vitgpt2-photos-'), 'red.jpg'), { color: [220, 30, 20] });
+    const cli = (...args: string[]) => runIris([...args, '--library', library, '--models', fixtureModels]);
+    assert.equal(cli('index', path.dirname(red)).code, 0);
+    const read = cli('read-text', red, '--model', VIT_GPT2_FIXTURE_ID);
+    assert.equal(read.code, 2, read.stderr);
+    assert.match(read.stderr, new RegExp(`model ${VIT_GPT2_FIXTURE_ID} cannot read text in photos`));
+    // The same model captions through the CLI (the real path: catalog, sha256, transformers.js, onnxruntime).
+    const caption = cli('caption', red, '--model', VIT_GPT2_FIXTURE_ID, '--json');
+    assert.equal(caption.code, 0, caption.stderr);
+    const summary = JSON.parse(caption.stdout) as { model: string; captions: { caption: { text: string; model: string } }[] };
+    assert.deepEqual([summary.model, summary.captions[0]!.caption.text, summary.captions[0]!.caption.model], [VIT_GPT2_FIXTURE_ID, vitGpt2Caption('red'), VIT_GPT2_FIXTURE_ID]);
+  });
+
+  test("its preprocessor_config.json and tokenizer_config.json are the real model's files, byte for byte", () => {
+    const real = loadCatalog(path.join(repoRoot, 'models')).models.find((m) => m.id === 'vit-gpt2-image-captioning');
+    assert.ok(real, 'the bundled catalog has vit-gpt2-image-captioning');
+    for (const file of ['preprocessor_config.json', 'tokenizer_config.json']) {
+      assert.equal(sha256(path.join(fixtureModels, VIT_GPT2_FIXTURE_ID, file)), real.files.find((f) => f.path === file)?.sha256, file);
+    }
+  });
+
+  test('the fixture decoder only answers when the KV cache is carried from step to step, as transformers.js does', async () => {
+    const file = 'onnx/decoder_model_merged_quantized.onnx';
+    const decoder = await InferenceSession.create(path.join(fixtureModels, VIT_GPT2_FIXTURE_ID, file));
+    const pastNames = decoder.inputNames.filter((name) => name.startsWith('past_key_values.'));
+    const width = Number(entry(VIT_GPT2_FIXTURE_ID).io[file]!.inputs.find((t) => t.name === 'past_key_values.0.key')!.shape[3]);
+    const encoder = await InferenceSession.create(path.join(fixtureModels, VIT_GPT2_FIXTURE_ID, 'onnx/encoder_model_quantized.onnx'));
+    // A red image, normalised as the ViT processor does ((x - 0.5) / 0.5): red 1, green and blue -1.
+    const pixels = new Float32Array(3 * 224 * 224).fill(-1).fill(1, 0, 224 * 224);
+    const { last_hidden_state: states } = await encoder.run({ pixel_values: new Tensor('float32', pixels, [1, 3, 224, 224]) });
+    const empty = () => Object.fromEntries(pastNames.map((name) => [name, new Tensor('float32', new Float32Array(0), [1, 1, 0, width])]));
+    const step = async (token: number, past: Record<string, Tensor>, useCache: boolean) => {
+      const out = await decoder.run({ input_ids: new Tensor('int64', [BigInt(token)], [1, 1]), encoder_hidden_states: states!, ...past, use_cache_branch: new Tensor('bool', [useCache], [1]) });
+      const logits = out.logits!.data as Float32Array;
+      const present = Object.fromEntries(pastNames.map((name) => [name, out[name.replace('past_key_values', 'present')]!]));
+      return { next: logits.indexOf(Math.max(...logits)), present };
+    };
+    const end = 0;
+    const first = await step(end, empty(), false);
+    assert.notEqual(first.next, end, 'the first step answers');
+    assert.notEqual((await step(first.next, first.present, true)).next, end, 'with the cache carried, the caption goes on');
+    assert.equal((await step(first.next, empty(), false)).next, end, 'without the cache, it ends');
+    assert.equal((await step(first.next, first.present, false)).next, end, 'use_cache_branch false with a cache: it ends');
+    assert.equal((await step(end, empty(), true)).next, end, 'use_cache_branch true without a cache: it ends');
   });
 });
 
@@ -198,11 +294,17 @@ describe('loading', () => {
   test('a damaged model file is caught by sha256 before anything is loaded', async () => {
     const dir = tempDir('iris-gen-');
     fs.cpSync(fixtureModels, dir, { recursive: true });
-    const decoder = path.join(dir, CAPTION_FIXTURE_ID, 'onnx', 'decoder_model_merged.onnx');
-    const bytes = fs.readFileSync(decoder);
-    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
-    fs.writeFileSync(decoder, bytes);
+    const damage = (model: ModelEntry, file: string) => {
+      const target = path.join(dir, model.id, ...file.split('/'));
+      const bytes = fs.readFileSync(target);
+      bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
+      fs.writeFileSync(target, bytes);
+    };
+    damage(entry(CAPTION_FIXTURE_ID), 'onnx/decoder_model_merged.onnx');
     await assert.rejects(Captioner.load(dir, entry(CAPTION_FIXTURE_ID), { device: 'cpu' }), (error: unknown) => error instanceof ModelCorruptError && /decoder_model_merged\.onnx is wrong hash/.test(error.message));
+    // The ViT-GPT2 layout's 8-bit file names are the ones checked (and the ones transformers.js then loads).
+    damage(entry(VIT_GPT2_FIXTURE_ID), 'onnx/encoder_model_quantized.onnx');
+    await assert.rejects(Captioner.load(dir, entry(VIT_GPT2_FIXTURE_ID), { device: 'cpu' }), (error: unknown) => error instanceof ModelCorruptError && /encoder_model_quantized\.onnx is wrong hash/.test(error.message));
   });
 
   test('an unavailable device falls back to cpu with a warning, or fails when strict', async () => {
