@@ -13,6 +13,7 @@ import { registerModelsCommands } from './commands/models.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerCaptionCommands } from './commands/captions.js';
 import { registerAskCommands } from './commands/ask.js';
+import { registerEditCommands } from './commands/edits.js';
 
 function describeEvent(event: PhotoEvent): string {
   switch (event.event) {
@@ -26,7 +27,7 @@ function describeEvent(event: PhotoEvent): string {
 }
 
 /** Command groups that live in their own files (main/cli/commands). */
-const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerCaptionCommands, registerAskCommands, registerSettingsCommands, registerModelsCommands, registerServeCommand];
+const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerCaptionCommands, registerAskCommands, registerEditCommands, registerSettingsCommands, registerModelsCommands, registerServeCommand];
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command()

@@ -9,6 +9,8 @@ import { hashFile } from './hash.js';
 import { ClipModel } from './clip/clip-model.js';
 import { CLIP_MODEL_SETTING, type ClipChoice, chooseClipModel, chooseModel } from './clip/active-model.js';
 import { AskService } from './ask/ask-service.js';
+import { EditService } from './edits/edit-service.js';
+import { EditStore } from './edits/edit-store.js';
 import { captionHandler, captionJobKind, parseCaptionJobKind } from './captions/caption-jobs.js';
 import { type Caption, CaptionStore } from './captions/caption-store.js';
 import { Captioner, type CaptionDetail } from './generation/captioner.js';
@@ -104,6 +106,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly captions: CaptionStore;
   /** Questions about photos (local model or endpoint) and their conversations. */
   readonly ask: AskService;
+  /** Edits and generations (Stable Diffusion): the service that makes them and the table that keeps them. */
+  readonly edits: EditService;
+  readonly editStore: EditStore;
   /** The captioner in memory (one at a time). */
   private readonly captioner = new ModelSlot<Captioner>((captioner) => captioner.release());
   /** Why the embed jobs could not run in this process, when they could not. */
@@ -125,6 +130,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.captions = new CaptionStore(db);
     this.modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
     this.ask = new AskService({ db, store: this.store, modelsDir: this.modelsDir, device: () => this.executionDevice, onReport: (report) => saveRuntimeReport(this.store, report) });
+    this.editStore = new EditStore(db);
+    this.edits = new EditService({
+      store: this.store,
+      edits: this.editStore,
+      modelsDir: this.modelsDir,
+      device: () => this.executionDevice,
+      onReport: (report) => saveRuntimeReport(this.store, report),
+      addToLibrary: (file) => this.addWrittenFile(file),
+    });
     this.device = options.device ? parseDevice(options.device) : undefined;
     const concurrency = options.concurrency ?? Math.max(1, os.availableParallelism());
     const thumbnails = singlePhotoHandler((photoId) => runThumbnailJob(this.store, layout.thumbnails, photoId), true);
@@ -311,6 +325,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     const known = this.store.knownFile(real)?.photoId;
     if (known === undefined) throw new UsageError(`not a photo in this library: ${reference} (give an id from \`iris list\`, or the path of a photo inside a library folder)`);
     return known;
+  }
+
+  /**
+   * A file Iris just wrote (an edit): its folder joins the library if no folder covers it yet, and
+   * it is read at once. Returns its photo id (null if it could not be read). Thumbnails and
+   * embeddings follow with the next runJobs.
+   */
+  async addWrittenFile(file: string): Promise<number | null> {
+    const real = fs.realpathSync(file);
+    const covering = this.listFolders().find((folder) => isWithin(folder.path, real));
+    const folder = covering ?? this.registerFolders([path.dirname(real)])[0]!.folder;
+    await this.scan([folder]);
+    return this.store.knownFile(real)?.photoId ?? null;
   }
 
   // ---- captions ----
@@ -547,6 +574,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.clip?.release();
     await this.captioner.release();
     await this.ask.close();
+    await this.edits.release();
     this.moves.flush();
     this.db.close();
   }

@@ -93,6 +93,14 @@ export const SETTINGS = {
       .pipe(z.number().min(256, { error: 'at least 256' }).max(4096, { error: 'at most 4096' })),
     default: 1024,
   }),
+  'output-folder': defineSetting({
+    description: 'where edits and generations are saved (new files, never over a photo; the folder joins the library). Default: Pictures/Iris in your home folder',
+    schema: z
+      .string()
+      .trim()
+      .refine((text) => text === '' || text.startsWith('/') || /^[A-Za-z]:[\\/]/.test(text), { error: 'expected an absolute folder path' }),
+    default: '',
+  }),
 };
 
 /** A catalog model id setting (empty = the catalog's default). */

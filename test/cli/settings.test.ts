@@ -55,6 +55,7 @@ describe('iris settings', () => {
       ['endpoint-url', '', 'default', ''],
       ['endpoint-model', '', 'default', ''],
       ['endpoint-image-edge', 1024, 'default', 1024],
+      ['output-folder', '', 'default', ''],
     ]);
     assert.match(runIris(['settings', ...lib]).stdout, /^device\s+auto \(default\)\s+where models run/);
 

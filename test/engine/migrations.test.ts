@@ -69,6 +69,20 @@ describe('migrations', () => {
     assert.deepEqual([db.prepare(`SELECT count(*) FROM captions`).pluck().get(), db.prepare(`SELECT count(*) FROM messages`).pluck().get(), match('cat')], [0, 0, []]);
   });
 
+  it('6 adds edits, which outlive the photo they were made from', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, 5);
+    db.prepare(`INSERT INTO photos (hash, size, added_at) VALUES ('h', 1, 0)`).run();
+    migrate(db, 6);
+    assert.equal(version(db), 6);
+    db.prepare(`INSERT INTO edits (source_photo_id, mode, params, output_path, created_at, duration_ms) VALUES (1, 'img2img', '{"seed":1}', '/out/a.png', 1, 2)`).run();
+    assert.throws(() => db.prepare(`INSERT INTO edits (mode, params, output_path, created_at, duration_ms) VALUES ('paint', '{}', '/o', 1, 1)`).run(), /CHECK/);
+    assert.throws(() => db.prepare(`INSERT INTO edits (mode, params, output_path, created_at, duration_ms) VALUES ('txt2img', 'not json', '/o', 1, 1)`).run(), /CHECK/);
+    db.prepare(`DELETE FROM photos WHERE id = 1`).run();
+    assert.deepEqual(db.prepare(`SELECT source_photo_id, output_path FROM edits`).get(), { source_photo_id: null, output_path: '/out/a.png' });
+  });
+
   it('runs each step in a transaction: a failing step leaves the previous version intact', () => {
     const db = new Database(':memory:');
     migrate(db, 1);

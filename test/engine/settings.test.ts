@@ -9,6 +9,7 @@ describe('caption and ask settings', () => {
     assert.equal(parseSettingValue('ask-provider', 'ENDPOINT'), 'endpoint');
     assert.equal(parseSettingValue('endpoint-url', 'http://localhost:11434/v1'), 'http://localhost:11434/v1');
     assert.equal(parseSettingValue('endpoint-image-edge', '768'), 768);
+    assert.equal(parseSettingValue('output-folder', ' /home/me/Pictures/Iris '), '/home/me/Pictures/Iris');
     assert.equal(parseSettingValue('caption-model', ''), '', 'empty = the catalog default');
   });
 
@@ -18,6 +19,7 @@ describe('caption and ask settings', () => {
     assert.throws(() => parseSettingValue('endpoint-url', 'ftp://example.com'), /http\(s\) URL/);
     assert.throws(() => parseSettingValue('endpoint-image-edge', '100'), /at least 256/);
     assert.throws(() => parseSettingValue('endpoint-image-edge', 'big'), /whole number/);
+    assert.throws(() => parseSettingValue('output-folder', 'Pictures/Iris'), /absolute folder path/);
     assert.throws(() => parseSettingValue('ask-model', 'Not An Id'), /model id/);
   });
 });

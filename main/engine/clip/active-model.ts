@@ -13,7 +13,7 @@ export interface ClipChoice {
   reason: string | undefined;
 }
 
-function readCatalog(modelsDir: string): { catalog?: Catalog; error?: string } {
+export function readCatalog(modelsDir: string): { catalog?: Catalog; error?: string } {
   try {
     // A models folder without its own catalog (app data) uses the one bundled with Iris.
     return { catalog: loadCatalog(catalogDirFor(modelsDir)) };

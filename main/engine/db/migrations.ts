@@ -194,6 +194,30 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'edits and generations, with every parameter that made them',
+    up(db) {
+      db.exec(`
+        -- A finished edit or generation: a new file Iris wrote (never over a photo), the photo it was
+        -- made from (null for txt2img, or once that photo is forgotten), and in params every setting
+        -- that made it (model, scheduler, seed, steps, guidance, strength, prompts ... as JSON,
+        -- checked by edits/edit-params.ts), so \`iris edit --repeat <id>\` makes the same image.
+        CREATE TABLE edits (
+          id               INTEGER PRIMARY KEY,
+          source_photo_id  INTEGER REFERENCES photos(id) ON DELETE SET NULL,
+          mode             TEXT NOT NULL CHECK (mode IN ('txt2img', 'img2img', 'canny', 'instruct')),
+          params           TEXT NOT NULL CHECK (json_valid(params)),
+          output_path      TEXT NOT NULL,
+          -- The output once the library has read it (it lives in a library folder).
+          output_photo_id  INTEGER REFERENCES photos(id) ON DELETE SET NULL,
+          created_at       INTEGER NOT NULL,
+          duration_ms      INTEGER NOT NULL
+        );
+        CREATE INDEX edits_by_source ON edits(source_photo_id, created_at);
+      `);
+    },
+  },
 ];
 
 export const latestVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);
