@@ -512,6 +512,40 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     assert.deepEqual(decoder.outputs.map((t) => t.name), ['logits', ...past.map((name) => name.replace('past_key_values', 'present'))]);
   });
 
+  it('has Qwen2-VL 2B as a non-default q4f16 question model for GPUs, unpinned at a commit, with the files transformers.js loads and no external data', () => {
+    const model = byId('qwen2-vl-2b-instruct');
+    assert.deepEqual(
+      [model.task, model.dtype, model.default, model.pinned, model.source.repo, model.source.revision],
+      ['vqa', 'q4f16', false, false, 'onnx-community/Qwen2-VL-2B-Instruct', '187b05efd51ca56b19489f085aa2d7c7fa5078fc'],
+    );
+    assert.match(model.title, /for GPUs/);
+    const prep = GenerativeCatalogPreprocessingSchema.parse(model.preprocessing);
+    assert.equal(prep.architecture, 'qwen2-vl');
+    assert.deepEqual(prep.sessions, { vision_encoder: 'q4f16', embed_tokens: 'q4f16', decoder_model_merged: 'q4f16' });
+    assert.deepEqual(prep.stop_tokens, ['<|im_end|>', '<|endoftext|>']);
+    assert.ok(!model.files.some((f) => f.path.includes('.onnx_data')), 'the q4f16 graphs hold their weights inline');
+    assert.ok(model.files.some((f) => f.path === 'chat_template.json'), 'the chat template Iris reads');
+    assert.deepEqual(io(model, 'onnx/vision_encoder').inputs.map((t) => t.name), ['pixel_values', 'grid_thw']);
+    assert.deepEqual(io(model, 'onnx/vision_encoder').outputs.map((t) => t.name), ['image_features']);
+    // Only what was established offline is filled in: tokenizer.json's sha256, no size anywhere.
+    assert.deepEqual(model.files.filter((f) => f.sha256 !== null).map((f) => [f.path, f.sha256]), [['tokenizer.json', '091aa7594dc2fcfbfa06b9e3c22a5f0562ac14f30375c13af7309407a0e67b8a']]);
+    assert.ok(model.files.every((f) => f.bytes === null));
+  });
+
+  it("has a GPU mix of Florence-2 in the florence family, at the 8-bit entry's revision and with its config and tokenizer pins", () => {
+    const gpu = byId('florence-2-base-ft-gpu');
+    const q8 = byId('florence-2-base-ft');
+    assert.deepEqual([gpu.task, gpu.dtype, gpu.default, gpu.pinned, gpu.family, gpu.source], ['caption', 'mixed', false, false, q8.family, q8.source]);
+    const prep = GenerativeCatalogPreprocessingSchema.parse(gpu.preprocessing);
+    assert.deepEqual(prep.sessions, { vision_encoder: 'fp16', embed_tokens: 'q4f16', encoder_model: 'fp16', decoder_model_merged: 'q4f16' });
+    assert.deepEqual(prep.caption_tasks, GenerativeCatalogPreprocessingSchema.parse(q8.preprocessing).caption_tasks);
+    const plain = (model: ModelEntry) => model.files.filter((f) => !f.path.startsWith('onnx/'));
+    assert.deepEqual(plain(gpu), plain(q8));
+    const graph = (file: string) => gpu.files.find((f) => f.path === file);
+    assert.deepEqual(graph('onnx/decoder_model_merged_q4f16.onnx'), { path: 'onnx/decoder_model_merged_q4f16.onnx', bytes: 56543716, sha256: 'db32b0b1fd501e1929e28b96eaacee0dfccdd9573ef0237b1efb4b7a40a016b1' });
+    for (const file of ['onnx/vision_encoder_fp16.onnx', 'onnx/encoder_model_fp16.onnx']) assert.deepEqual([graph(file)?.bytes, graph(file)?.sha256], [null, null], file);
+  });
+
   it('has a Chinese-capable CLIP with its own tokenizer, inputs and image resize', () => {
     const chinese = catalog.models.filter((m) => m.family === 'chinese-clip-vit-b16');
     assert.ok(chinese.length >= 1);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -7,13 +8,14 @@ import sharp from 'sharp';
 import type { PreparedImage } from '../../main/engine/ask/types.js';
 import { UsageError } from '../../main/engine/errors.js';
 import { CAPTION_DETAILS, Captioner } from '../../main/engine/generation/captioner.js';
-import { LocalChatProvider } from '../../main/engine/generation/local-chat.js';
-import { decodePhoto } from '../../main/engine/generation/photo-image.js';
+import { LocalChatProvider, templateMessages } from '../../main/engine/generation/local-chat.js';
+import { decodePhoto, toRawImage } from '../../main/engine/generation/photo-image.js';
 import { loadCatalog, type ModelEntry } from '../../main/engine/models/catalog.js';
 import { ModelCorruptError } from '../../main/engine/models/verified.js';
 import { SessionError } from '../../main/engine/runtime/session.js';
-import { CAPTION_FIXTURE_ID, VIT_GPT2_FIXTURE_ID, VQA_FIXTURE_ID } from '../fixtures/generate-models.js';
+import { CAPTION_FIXTURE_ID, QWEN2VL_FIXTURE_ID, VIT_GPT2_FIXTURE_ID, VQA_FIXTURE_ID } from '../fixtures/generate-models.js';
 import { florenceBriefCaption, florenceDetailedCaption, florenceOcrText } from '../fixtures/vlm/florence2-fixture.js';
+import { qwen2vlAnswer } from '../fixtures/vlm/qwen2vl-fixture.js';
 import { smolvlmAnswer } from '../fixtures/vlm/smolvlm-fixture.js';
 import { vitGpt2Caption } from '../fixtures/vlm/vit-gpt2-fixture.js';
 import { fixtureModels } from '../helpers/colour-photos.js';
@@ -287,6 +289,156 @@ describe('local vision-language model (SmolVLM layout)', () => {
     assert.deepEqual(pieces, ['It']);
     const already = await vlm.answer({ image: await prepared([20, 200, 40]), history: [], question: 'What colour?', decoding: { maxTokens: 32, temperature: 0 }, signal: AbortSignal.abort() });
     assert.deepEqual([already.text, already.finish, already.tokens], ['', 'cancelled', 0]);
+  });
+});
+
+describe('local vision-language model (Qwen2-VL layout: dynamic resolution, M-RoPE positions, external data)', () => {
+  let vlm: LocalChatProvider;
+  const ask = (rgb: [number, number, number], question: string, extra: Partial<Parameters<LocalChatProvider['answer']>[0]> = {}) =>
+    prepared(rgb).then((image) => vlm.answer({ image, history: [], question, decoding: { maxTokens: 32, temperature: 0 }, ...extra }));
+  before(async () => {
+    // LocalChatProvider.load checks every file's sha256 (the .onnx_data included) before transformers.js opens anything.
+    vlm = await LocalChatProvider.load(fixtureModels, entry(QWEN2VL_FIXTURE_ID), { device: 'cpu' });
+  });
+  after(() => vlm.close());
+
+  test('answers what colour a red and a blue photo are, streaming the pieces in order', async () => {
+    const pieces: string[] = [];
+    const red = await ask([220, 30, 20], 'What colour is it?', { onToken: (p) => pieces.push(p) });
+    assert.deepEqual([red.text, red.finish, red.tokens, red.model], [qwen2vlAnswer('red'), 'stop', 4, QWEN2VL_FIXTURE_ID]);
+    assert.deepEqual(pieces, ['It', ' is', ' red', '.']);
+    assert.ok(red.firstTokenMs !== null && red.firstTokenMs <= red.totalMs);
+    assert.equal((await ask([20, 40, 230], 'What color is this photo?')).text, qwen2vlAnswer('blue'));
+    assert.equal((await ask([220, 30, 20], 'Is it nice?')).text, qwen2vlAnswer('red', { aboutColour: false }));
+  });
+
+  test('each turn sees the history', async () => {
+    const image = await prepared([230, 220, 30]);
+    const first = await vlm.answer({ image, history: [], question: 'What colour is it?', decoding: { maxTokens: 32, temperature: 0 } });
+    assert.equal(first.text, qwen2vlAnswer('yellow'));
+    const history = [
+      { role: 'user' as const, text: 'What colour is it?' },
+      { role: 'assistant' as const, text: first.text },
+    ];
+    const second = await vlm.answer({ image, history, question: 'What colour is it really?', decoding: { maxTokens: 32, temperature: 0 } });
+    assert.equal(second.text, qwen2vlAnswer('yellow', { history: true }));
+  });
+
+  test('max tokens and cancel end the answer where they should', async () => {
+    const short = await ask([20, 40, 230], 'What colour is it?', { decoding: { maxTokens: 2, temperature: 0 } });
+    assert.deepEqual([short.text, short.finish, short.tokens], ['It is', 'length', 2]);
+    const controller = new AbortController();
+    const pieces: string[] = [];
+    const cancelled = await ask([20, 200, 40], 'What colour is it?', {
+      signal: controller.signal,
+      onToken: (p) => {
+        pieces.push(p);
+        controller.abort();
+      },
+    });
+    assert.deepEqual([cancelled.text, cancelled.finish, pieces], ['It', 'cancelled', ['It']]);
+    const already = await ask([20, 200, 40], 'What colour is it?', { signal: AbortSignal.abort() });
+    assert.deepEqual([already.text, already.finish, already.tokens], ['', 'cancelled', 0]);
+    assert.equal((await ask([20, 200, 40], 'What colour is it?')).text, qwen2vlAnswer('green'), 'the model is usable after a cancel');
+  });
+
+  test('the processor cuts the photo into 14x14x2 patches on a grid, and the fixture decoder only answers with M-RoPE positions', async () => {
+    const { processor, model, transformers, chatTemplate } = vlm.loaded;
+    const prompt = processor.apply_chat_template(templateMessages([], 'What colour is it?') as never, { add_generation_prompt: true, chat_template: chatTemplate }) as string;
+    assert.match(prompt, /^<\|im_start\|>system\nYou are a helpful assistant\.<\|im_end\|>\n<\|im_start\|>user\n<\|vision_start\|><\|image_pad\|><\|vision_end\|>What colour is it\?<\|im_end\|>\n<\|im_start\|>assistant\n$/);
+    // 40x30 is below min_pixels (3136): smart_resize scales it to 84x56, a 6x4 patch grid, 2x3 merged tokens.
+    const pixels = await decodePhoto(await solid([220, 30, 20]), vlm.loaded.prep.image_long_edge);
+    type T = { data: ArrayLike<number | bigint>; dims: number[]; tolist(): unknown };
+    const inputs = (await processor(prompt, [toRawImage(transformers, pixels)])) as unknown as Record<'input_ids' | 'attention_mask' | 'pixel_values' | 'image_grid_thw', T>;
+    assert.deepEqual(inputs.pixel_values.dims, [24, 1176]);
+    assert.deepEqual(inputs.image_grid_thw.tolist(), [[1n, 4n, 6n]]);
+    const ids = Array.from(inputs.input_ids.data, Number);
+    const imagePad = vlm.loaded.tokenizer.convert_tokens_to_ids('<|image_pad|>') as number;
+    assert.equal(ids.filter((id) => id === imagePad).length, 6, 'one <|image_pad|> per merged 2x2 patch');
+    const rope = (model as unknown as { get_rope_index(...args: unknown[]): [T, T] }).get_rope_index(inputs.input_ids, inputs.image_grid_thw, null, inputs.attention_mask);
+    const positions = Array.from(rope[0].data, Number);
+    const length = ids.length;
+    const start = ids.indexOf(imagePad);
+    const axis = (a: number) => positions.slice(a * length, (a + 1) * length);
+    assert.deepEqual([0, 1, 2].map((a) => axis(a).slice(start, start + 6).map((p) => p - start)), [[0, 0, 0, 0, 0, 0], [0, 0, 0, 1, 1, 1], [0, 1, 2, 0, 1, 2]]);
+
+    // The three graphs run by hand, as transformers.js runs them: embed, vision, merge, decoder.
+    const dir = path.join(fixtureModels, QWEN2VL_FIXTURE_ID, 'onnx');
+    const [embed, vision, decoder] = await Promise.all(['embed_tokens', 'vision_encoder', 'decoder_model_merged'].map((name) => InferenceSession.create(path.join(dir, `${name}.onnx`))));
+    const int64 = (values: readonly (number | bigint)[], dims: number[]) => new Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+    const { inputs_embeds: embeds } = await embed!.run({ input_ids: int64(ids, [1, length]) });
+    const { image_features: features } = await vision!.run({
+      pixel_values: new Tensor('float32', Float32Array.from(inputs.pixel_values.data as Float32Array), inputs.pixel_values.dims),
+      grid_thw: int64([1, 4, 6], [1, 3]),
+    });
+    const width = embeds!.dims[2]!;
+    const merged = Float32Array.from(embeds!.data as Float32Array);
+    merged.set(features!.data as Float32Array, start * width);
+    const cacheWidth = Number(entry(QWEN2VL_FIXTURE_ID).io['onnx/decoder_model_merged.onnx']!.inputs.find((t) => t.name === 'past_key_values.0.key')!.shape[3]);
+    const empty = new Tensor('float32', new Float32Array(0), [1, 1, 0, cacheWidth]);
+    const next = async (positionIds: number[]) => {
+      const out = await decoder!.run({
+        inputs_embeds: new Tensor('float32', merged, [1, length, width]),
+        attention_mask: int64(new Array(length).fill(1), [1, length]),
+        position_ids: int64(positionIds, [3, 1, length]),
+        'past_key_values.0.key': empty,
+        'past_key_values.0.value': empty,
+      });
+      const logits = out.logits!.data as Float32Array;
+      return logits.indexOf(Math.max(...logits));
+    };
+    const it = vlm.loaded.tokenizer.encode('It', { add_special_tokens: false })[0];
+    const end = vlm.loaded.tokenizer.convert_tokens_to_ids('<|im_end|>') as number;
+    assert.equal(await next(positions), it, 'with M-RoPE positions the answer starts');
+    const sequential = Array.from({ length: 3 * length }, (_, i) => i % length);
+    assert.equal(await next(sequential), end, '1-D positions: the answer is empty');
+    assert.equal(await next(positions.map((p, i) => (i % length === length - 1 ? p + 3 : p))), end, 'a newest position that does not continue: the answer is empty');
+  });
+
+  test('the decoder reads its weights from the .onnx_data beside it, which is sha256-checked like every file', async () => {
+    const qwen = entry(QWEN2VL_FIXTURE_ID);
+    assert.ok(qwen.files.some((f) => f.path === 'onnx/decoder_model_merged.onnx_data'));
+    const dir = tempDir('iris-gen-qwen-');
+    fs.cpSync(path.join(fixtureModels, QWEN2VL_FIXTURE_ID), path.join(dir, QWEN2VL_FIXTURE_ID), { recursive: true });
+    const data = path.join(dir, QWEN2VL_FIXTURE_ID, 'onnx', 'decoder_model_merged.onnx_data');
+    const bytes = fs.readFileSync(data);
+    bytes.writeUInt8(bytes.readUInt8(0) ^ 0xff, 0);
+    fs.writeFileSync(data, bytes);
+    await assert.rejects(LocalChatProvider.load(dir, qwen, { device: 'cpu' }), (error: unknown) => error instanceof ModelCorruptError && /decoder_model_merged\.onnx_data is wrong hash/.test(error.message));
+  });
+
+  test("the catalog, not config.json, says which graphs have external data", async () => {
+    // Qwen2-VL's newer config.json turns external data on (for its fp16/fp32 graphs). A config that asks for
+    // it everywhere must not make transformers.js look for embed_tokens.onnx_data, which neither the
+    // catalog nor the folder has (in 4.3.1 that lookup fails as an unhandled rejection).
+    const dir = tempDir('iris-gen-qwen-config-');
+    fs.cpSync(path.join(fixtureModels, QWEN2VL_FIXTURE_ID), path.join(dir, QWEN2VL_FIXTURE_ID), { recursive: true });
+    const configFile = path.join(dir, QWEN2VL_FIXTURE_ID, 'config.json');
+    const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    const bytes = Buffer.from(JSON.stringify({ ...config, 'transformers.js_config': { use_external_data_format: true } }));
+    fs.writeFileSync(configFile, bytes);
+    const base = entry(QWEN2VL_FIXTURE_ID);
+    const files = base.files.map((f) => (f.path === 'config.json' ? { ...f, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') } : f));
+    const other = await LocalChatProvider.load(dir, { ...base, files }, { device: 'cpu' });
+    try {
+      const answer = await other.answer({ image: await prepared([220, 30, 20]), history: [], question: 'What colour is it?', decoding: { maxTokens: 32, temperature: 0 } });
+      assert.equal(answer.text, qwen2vlAnswer('red'));
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('has the layout of the bundled qwen2-vl-2b-instruct entry', () => {
+    const real = loadCatalog(path.join(repoRoot, 'models')).models.find((m) => m.id === 'qwen2-vl-2b-instruct');
+    assert.ok(real, 'the bundled catalog has qwen2-vl-2b-instruct');
+    const fixture = entry(QWEN2VL_FIXTURE_ID);
+    const prep = (m: ModelEntry) => m.preprocessing as { architecture: string; sessions: Record<string, string>; stop_tokens: string[] };
+    assert.deepEqual([prep(fixture).architecture, Object.keys(prep(fixture).sessions).sort(), prep(fixture).stop_tokens], [prep(real).architecture, Object.keys(prep(real).sessions).sort(), prep(real).stop_tokens]);
+    const plainFiles = (m: ModelEntry) => m.files.map((f) => f.path).filter((p) => !p.startsWith('onnx/')).sort();
+    assert.deepEqual(plainFiles(fixture), plainFiles(real));
+    const vision = (m: ModelEntry) => Object.entries(m.io).find(([file]) => file.startsWith('onnx/vision_encoder'))![1];
+    const names = (specs: { name: string }[]) => specs.map((t) => t.name);
+    assert.deepEqual([names(vision(fixture).inputs), names(vision(fixture).outputs)], [names(vision(real).inputs), names(vision(real).outputs)]);
   });
 });
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DecodingOptions, FinishReason } from '../ask/types.js';
-import { GenerativeCatalogPreprocessingSchema, type GenerativePreprocessing, type ModelEntry } from '../models/catalog.js';
+import { GenerativeCatalogPreprocessingSchema, type GenerativePreprocessing, type ModelEntry, sessionFile } from '../models/catalog.js';
 import { ensureVerified } from '../models/verified.js';
 import type { Device, Provider } from '../runtime/devices.js';
 import { firstWorkingProvider, loadOrt, ortLogSeverity, physicalCores, type RuntimeReport } from '../runtime/session.js';
@@ -84,6 +84,7 @@ export class GenerativeModel {
     const { value: model, provider, attempts, warning } = await firstWorkingProvider(ort, device, entry.id, options.strict, (candidate) =>
       modelClass(transformers, prep).from_pretrained(dir, {
         dtype: prep.sessions,
+        use_external_data_format: externalDataChunks(entry, prep),
         device: candidate,
         local_files_only: true,
         session_options: {
@@ -190,6 +191,28 @@ function stopTokens(model: Model, tokenizer: Tokenizer, prep: GenerativePreproce
   }
   if (ids.size === 0) throw new Error('the model names no end-of-answer token (generation_config eos_token_id or catalog stop_tokens)');
   return [...ids];
+}
+
+/**
+ * How many external-data files (`<file>_data`, `<file>_data_1`, …) each session's graph has, by the
+ * graph's file name, as transformers.js takes `use_external_data_format`: what the catalog lists
+ * (and ensureVerified checked), 0 for the rest. Without it transformers.js goes by config.json's
+ * `transformers.js_config.use_external_data_format`, which can name files the catalog's precision
+ * does not have (Qwen2-VL's newer config turns external data on for its fp16/fp32 graphs; the q4f16
+ * ones have none): it then looks for a file that is not there, and in 4.3.1 that failure escapes
+ * as an unhandled rejection instead of a load error. In Node the graphs are opened by path and
+ * onnxruntime reads the listed data files beside them itself.
+ */
+export function externalDataChunks(entry: ModelEntry, prep: GenerativePreprocessing): Record<string, number> {
+  const listed = new Set(entry.files.map((file) => file.path));
+  const chunks: Record<string, number> = {};
+  for (const [session, dtype] of Object.entries(prep.sessions)) {
+    const graph = sessionFile(session, dtype);
+    let count = 0;
+    while (listed.has(`${graph}_data${count === 0 ? '' : `_${count}`}`)) count++;
+    chunks[path.posix.basename(graph)] = count;
+  }
+  return chunks;
 }
 
 function readChatTemplate(dir: string): string | undefined {

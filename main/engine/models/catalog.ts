@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { irisRoot } from '../../version.js';
+import { ControlNetCatalogPreprocessingSchema, DiffusionCatalogPreprocessingSchema } from './diffusion-catalog.js';
 
 /**
  * The model catalog: every model Iris can use, as data (models/catalog.json). The runtime never
@@ -131,8 +132,11 @@ export const ModelEntrySchema = z
       /** Base URL the files are served from; default https://huggingface.co. */
       baseUrl: z.url().optional(),
     }),
-    /** Which precision this entry is (variants of one model share a `family`). */
-    dtype: z.enum(['fp32', 'fp16', 'q8', 'q4', 'mixed']).default('fp32'),
+    /**
+     * Which precision this entry is (variants of one model share a `family`). q4f16: 4-bit weights
+     * with fp16 arithmetic (transformers.js' `_q4f16` files, for GPUs); mixed: sessions differ.
+     */
+    dtype: z.enum(['fp32', 'fp16', 'q8', 'q4', 'q4f16', 'mixed']).default('fp32'),
     family: z.string().optional(),
     default: z.boolean().default(false),
     /**
@@ -179,6 +183,13 @@ export const ModelEntrySchema = z
         }
         if (model.task === 'caption' && prep.data.architecture === 'florence2' && !prep.data.caption_tasks) ctx.addIssue({ code: 'custom', path: ['preprocessing', 'caption_tasks'], message: 'is required for a florence2 captioner' });
       }
+    }
+    if (model.task === 'diffusion' || model.task === 'controlnet') {
+      const schema = model.task === 'diffusion' ? DiffusionCatalogPreprocessingSchema : ControlNetCatalogPreprocessingSchema;
+      const prep = schema.safeParse(model.preprocessing);
+      for (const issue of prep.success ? [] : prep.error.issues) ctx.addIssue({ code: 'custom', path: ['preprocessing', ...issue.path.map(String)], message: issue.message });
+      const sessions = prep.success ? ('sessions' in prep.data ? Object.values(prep.data.sessions) : [prep.data.session]) : [];
+      for (const file of sessions) if (!paths.has(file)) ctx.addIssue({ code: 'custom', path: ['preprocessing'], message: `names ${file}, which is not in files` });
     }
     if (model.task === 'clip' && Object.keys(model.preprocessing).length > 0) {
       const prep = ClipCatalogPreprocessingSchema.safeParse(model.preprocessing);
