@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UsageError } from '../errors.js';
 
 /**
  * Every parameter of an edit or generation, in one schema: the CLI's flags, the contract's calls
@@ -26,8 +27,8 @@ export const EditParamsSchema = z.strictObject({
   model: z.string().min(1),
   controlnet: z.string().min(1).nullable(),
   scheduler: z.enum(SCHEDULER_NAMES, { error: `expected one of ${SCHEDULER_NAMES.join(', ')}` }),
-  seed: z.number().int().min(0).max(0xffff_ffff),
-  steps: z.number().int().min(1).max(150),
+  seed: z.number().int({ error: 'a whole number' }).min(0, { error: 'at least 0' }).max(0xffff_ffff, { error: 'at most 4294967295' }),
+  steps: z.number().int({ error: 'a whole number' }).min(1, { error: 'at least 1' }).max(150, { error: 'at most 150' }),
   /** Classifier-free guidance: how strongly the prompt steers (1 = not at all). */
   guidance: z.number().min(0).max(30),
   /** img2img: how far from the photo (0 = the photo, 1 = only the prompt). */
@@ -67,13 +68,13 @@ export function defaultSize(longEdge: number, photo?: { width: number; height: n
   return { width: round8(photo.width), height: round8(photo.height) };
 }
 
-/** Checks parameters and says plainly what is wrong ("steps: at most 150"). */
+/** Checks parameters and says plainly what is wrong ("steps: at most 150"); a UsageError, as the person can fix it. */
 export function parseEditParams(input: unknown): EditParams {
   const parsed = EditParamsSchema.safeParse(input);
   if (parsed.success) {
-    if (parsed.data.canny_low > parsed.data.canny_high) throw new RangeError(`canny low threshold (${parsed.data.canny_low}) is above the high one (${parsed.data.canny_high})`);
+    if (parsed.data.canny_low > parsed.data.canny_high) throw new UsageError(`canny low threshold (${parsed.data.canny_low}) is above the high one (${parsed.data.canny_high})`);
     return parsed.data;
   }
   const issue = parsed.error.issues[0]!;
-  throw new RangeError(`${issue.path.join('.') || 'edit'}: ${issue.message}`);
+  throw new UsageError(`${issue.path.join('.') || 'edit'}: ${issue.message}`);
 }
