@@ -171,6 +171,57 @@ export const MessageSchema = z.object({
   createdAt: z.number(),
 });
 
+const EditModeSchema = z.enum(['txt2img', 'img2img', 'canny', 'instruct']);
+
+/** Every parameter of an edit, as stored (main/engine/edits/edit-params.ts checks them). */
+export const EditParamsViewSchema = z.object({
+  mode: EditModeSchema,
+  model: z.string(),
+  controlnet: z.string().nullable(),
+  scheduler: z.string(),
+  seed: z.number(),
+  steps: z.number(),
+  guidance: z.number(),
+  strength: z.number(),
+  image_guidance: z.number(),
+  conditioning_scale: z.number(),
+  canny_low: z.number(),
+  canny_high: z.number(),
+  prompt: z.string(),
+  negative: z.string(),
+  width: z.number(),
+  height: z.number(),
+});
+
+export const EditSchema = z.object({
+  id: z.number().int(),
+  sourcePhotoId: z.number().int().nullable(),
+  /** The new photo in the library (null until the library has read it). */
+  outputPhotoId: z.number().int().nullable(),
+  params: EditParamsViewSchema,
+  createdAt: z.number(),
+  durationMs: z.number(),
+});
+
+/** What the UI sends for an edit; anything left out takes the mode's default. */
+const EditRequestFields = {
+  mode: EditModeSchema,
+  photoId: PhotoId.optional(),
+  prompt: z.string().max(2000),
+  negative: z.string().max(2000).optional(),
+  scheduler: z.string().max(32).optional(),
+  seed: z.number().int().min(0).max(0xffff_ffff).optional(),
+  steps: z.number().int().min(1).max(150).optional(),
+  guidance: z.number().min(0).max(30).optional(),
+  strength: z.number().min(0).max(1).optional(),
+  imageGuidance: z.number().min(0).max(10).optional(),
+  conditioningScale: z.number().min(0).max(2).optional(),
+  low: z.number().min(0).max(2000).optional(),
+  high: z.number().min(0).max(2000).optional(),
+  width: z.number().int().min(64).max(2048).optional(),
+  height: z.number().int().min(64).max(2048).optional(),
+};
+
 // ---- calls ----
 
 /**
@@ -404,7 +455,7 @@ export const calls = {
     result: z.object({ conversation: ConversationSchema, text: z.string(), generation: GenerationSchema }),
   }),
   'streams.cancel': call({
-    description: 'Stops a running caption or answer; its call then returns the text so far with finish "cancelled".',
+    description: 'Stops a running caption, answer or edit (by its stream or edit id); a caption or answer then returns the text so far with finish "cancelled", an edit returns cancelled.',
     handledBy: 'engine',
     args: z.strictObject({ streamId: StreamId }),
     result: z.object({ cancelled: z.boolean() }),
@@ -417,6 +468,29 @@ export const calls = {
     result: z.object({ conversation: ConversationSchema, messages: z.array(MessageSchema) }),
   }),
   'conversations.delete': call({ description: 'Forgets a conversation.', handledBy: 'engine', args: z.strictObject({ id: z.number().int().positive() }), result: z.object({ deleted: z.boolean() }) }),
+  'edits.options': call({
+    description: 'For an edit form: per mode, the model it would use (or why none can run), and the full default parameters for a photo (its aspect kept).',
+    handledBy: 'engine',
+    args: z.strictObject({ photoId: PhotoId.optional() }),
+    result: z.object({
+      schedulers: z.array(z.string()),
+      modes: z.array(z.object({ mode: EditModeSchema, ready: z.boolean(), reason: z.string().nullable(), defaults: EditParamsViewSchema.nullable() })),
+    }),
+  }),
+  'edits.edges': call({
+    description: 'The canny edge map a canny edit of this photo would follow (PNG as a data: URL), shown before generating.',
+    handledBy: 'engine',
+    args: z.strictObject({ photoId: PhotoId, width: z.number().int().min(64).max(2048), height: z.number().int().min(64).max(2048), low: z.number().min(0).max(2000), high: z.number().min(0).max(2000) }),
+    result: z.object({ image: z.string() }),
+  }),
+  'edits.run': call({
+    description:
+      'Runs an edit or generation (progress and previews as edit.preview events under editId; streams.cancel with the editId stops it within one step). The result is a new photo in the library.',
+    handledBy: 'engine',
+    args: z.strictObject({ editId: StreamId, ...EditRequestFields }),
+    result: z.union([z.object({ cancelled: z.literal(true), stepsRun: z.number() }), z.object({ cancelled: z.literal(false), edit: EditSchema })]),
+  }),
+  'edits.list': call({ description: "A photo's edits, newest first, with every parameter (for \"use again\").", handledBy: 'engine', args: z.strictObject({ photoId: PhotoId }), result: z.array(EditSchema) }),
   'endpoint.setKey': call({
     description: "Desktop: keeps the endpoint's API key encrypted with the OS keychain (Electron safeStorage), never in the library; null forgets it.",
     handledBy: 'host',
@@ -472,8 +546,8 @@ export const events = {
   'stream.token': z.object({ streamId: z.string(), text: z.string() }),
   /** A caption was stored (a batch job, or a generate call). */
   caption: z.object({ photoId: z.number().int(), text: z.string(), model: z.string() }),
-  /** Reserved for issue 6 (edits): a preview image of a running edit (PNG as a data: URL). */
-  'edit.preview': z.object({ editId: z.string(), step: z.number(), steps: z.number(), image: z.string() }),
+  /** A running edit's progress: each step, with an approximate preview (PNG as a data: URL) every few steps. */
+  'edit.preview': z.object({ editId: z.string(), step: z.number(), steps: z.number(), image: z.string().nullable() }),
 } as const;
 
 export type EventName = keyof typeof events;

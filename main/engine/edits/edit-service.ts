@@ -68,8 +68,15 @@ export interface EditDeps {
  * so `repeat` makes the same image. One pipeline's sessions stay loaded until `release()` or a run
  * on other models.
  */
+/** Sessions are let go after this long without an edit: SD holds 2-4 GB, and edits come in bursts. */
+const IDLE_RELEASE_MS = 5 * 60_000;
+
 export class EditService {
   private loaded: { key: string; pipeline: Pipeline; sessions: ModelSession[] } | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private running = 0;
+  /** Runs go one at a time: two would need two pipelines' memory, and switching models releases the other's sessions. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: EditDeps) {}
 
@@ -125,6 +132,21 @@ export class EditService {
   }
 
   private async runParams(params: EditParams, sourcePhotoId: number | null, choice: DiffusionChoice, options: EditRunOptions): Promise<EditOutcome> {
+    this.running++;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const turn = this.queue.then(() => this.runLoaded(params, sourcePhotoId, choice, options));
+    this.queue = turn.catch(() => undefined);
+    try {
+      return await turn;
+    } finally {
+      if (--this.running === 0) {
+        this.idleTimer = setTimeout(() => void this.release(), IDLE_RELEASE_MS);
+        this.idleTimer.unref();
+      }
+    }
+  }
+
+  private async runLoaded(params: EditParams, sourcePhotoId: number | null, choice: DiffusionChoice, options: EditRunOptions): Promise<EditOutcome> {
     const started = performance.now();
     const pipeline = await this.pipeline(choice);
     let image: Float32Array | undefined;
@@ -230,6 +252,8 @@ export class EditService {
 
   /** Frees the sessions (memory goes back at once: SD's UNet alone is 1.7-3.4 GB). */
   async release(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     const loaded = this.loaded;
     this.loaded = null;
     for (const session of loaded?.sessions ?? []) await session.release();

@@ -88,6 +88,11 @@ export class EngineService {
     return () => this.listeners.delete(listener);
   }
 
+  /** A running edit's step (and preview) for the UI. */
+  emitEditPreview(payload: EventPayload<'edit.preview'>): void {
+    this.emit('edit.preview', payload);
+  }
+
   private emit<E extends EventName>(name: E, payload: EventPayload<E>): void {
     for (const listener of this.listeners) listener(name, payload);
   }

@@ -8,6 +8,7 @@ import { irisVersion } from '../../version.js';
 import { jobKindCounts, photoDetail, recentFailures, timeline } from './library-views.js';
 import { readMedia } from './media.js';
 import { captionAskHandlers } from './caption-ask-handlers.js';
+import { editHandlers } from './edit-handlers.js';
 import type { EngineService } from './engine-service.js';
 
 /** One handler per engine call: the compiler refuses a contract entry without one. */
@@ -29,6 +30,7 @@ export function engineHandlers(service: EngineService): EngineHandlers {
   const engine = service.engine;
   return {
     ...captionAskHandlers(service),
+    ...editHandlers(service),
     'library.status': () => {
       const counts = engine.store.counts();
       const choice = engine.clipChoice();

@@ -27,7 +27,7 @@ const UI_CALLS = [
   'folders.remove', 'photos.timeline', 'photos.get', 'search.text', 'search.similar', 'tags.zeroShot', 'jobs.status', 'jobs.pause',
   'jobs.resume', 'settings.list', 'settings.set', 'device.status', 'models.list', 'models.install', 'models.verify', 'map.layout',
   'captions.status', 'captions.get', 'captions.generate', 'captions.readText', 'captions.save', 'captions.queue', 'ask.status', 'ask.send', 'streams.cancel',
-  'conversations.list', 'conversations.get', 'conversations.delete', 'endpoint.setKey',
+  'conversations.list', 'conversations.get', 'conversations.delete', 'endpoint.setKey', 'edits.options', 'edits.edges', 'edits.run', 'edits.list',
 ] as const satisfies readonly UiCallName[];
 type MissingCalls = Exclude<UiCallName, (typeof UI_CALLS)[number]>;
 const everyCallListed: [MissingCalls] extends [never] ? true : MissingCalls = true;
