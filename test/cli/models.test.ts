@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { type Catalog, CATALOG_FILE, GenerativeCatalogPreprocessingSchema, type ModelEntry, catalogDirFor, loadCatalog, sessionFile } from '../../main/engine/models/catalog.js';
+import { chooseDiffusionModels } from '../../main/engine/edits/diffusion-models.js';
 import { PINNED_FILE } from '../../main/engine/models/download.js';
+import { CONTROLNET_RESIDUALS, ControlNetCatalogPreprocessingSchema, DiffusionCatalogPreprocessingSchema } from '../../main/engine/models/diffusion-catalog.js';
 import { CLIP_FIXTURE_ID, FIXTURE_MODELS_DIR, generateFixtureModels } from '../fixtures/generate-models.js';
 import { ClipPreprocessingSchema } from '../helpers/clip.js';
 import { type CliResult, cliPath, repoRoot, runIris, tempDir } from '../helpers/fixtures.js';
@@ -450,8 +452,13 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     return model.io[file]!;
   };
 
-  it('parses, with one default per task (clip-vit-b32, florence-2-base-ft, smolvlm-256m-instruct) and CLIP\'s fp16 and q8 variants in one family', () => {
-    assert.deepEqual(catalog.models.filter((m) => m.default).map((m) => [m.task, m.id]), [['clip', 'clip-vit-b32'], ['caption', 'florence-2-base-ft'], ['vqa', 'smolvlm-256m-instruct']]);
+  it('parses, with one default per task (clip-vit-b32, florence-2-base-ft, smolvlm-256m-instruct, sd15-onnx) and CLIP\'s fp16 and q8 variants in one family', () => {
+    assert.deepEqual(catalog.models.filter((m) => m.default).map((m) => [m.task, m.id]), [
+      ['clip', 'clip-vit-b32'],
+      ['caption', 'florence-2-base-ft'],
+      ['vqa', 'smolvlm-256m-instruct'],
+      ['diffusion', 'sd15-onnx'],
+    ]);
     const family = catalog.models.filter((m) => m.family === 'clip-vit-b32');
     assert.deepEqual(family.map((m) => [m.id, m.dtype]), [['clip-vit-b32', 'fp32'], ['clip-vit-b32-fp16', 'fp16'], ['clip-vit-b32-q8', 'q8']]);
     assert.equal(catalogDirFor(tempDir('iris-empty-models-'), bundled), bundled, 'a models folder without a catalog uses the bundled one');
@@ -544,6 +551,70 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     const graph = (file: string) => gpu.files.find((f) => f.path === file);
     assert.deepEqual(graph('onnx/decoder_model_merged_q4f16.onnx'), { path: 'onnx/decoder_model_merged_q4f16.onnx', bytes: 56543716, sha256: 'db32b0b1fd501e1929e28b96eaacee0dfccdd9573ef0237b1efb4b7a40a016b1' });
     for (const file of ['onnx/vision_encoder_fp16.onnx', 'onnx/encoder_model_fp16.onnx']) assert.deepEqual([graph(file)?.bytes, graph(file)?.sha256], [null, null], file);
+  });
+
+  it('has real Stable Diffusion 1.5 entries whose preprocessing parses and names only listed files, pinned only where a source gave the value', () => {
+    const diffusion = catalog.models.filter((m) => m.task === 'diffusion');
+    const controlnets = catalog.models.filter((m) => m.task === 'controlnet');
+    assert.deepEqual(diffusion.map((m) => m.id), ['sd15-onnx', 'sd15-onnx-fp16', 'sd15-controlnet-unet-fp16']);
+    assert.deepEqual(controlnets.map((m) => m.id), ['controlnet-canny-fp16']);
+    assert.ok(!catalog.models.some((m) => m.id.includes('pix2pix') || m.id.includes('ip2p')), 'no InstructPix2Pix entry: only a short revision of it is known');
+    for (const model of [...diffusion, ...controlnets]) {
+      const paths = new Set(model.files.map((f) => f.path));
+      assert.match(model.source.revision, /^[0-9a-f]{40}$/, `${model.id} is at a commit`);
+      if (model.task === 'diffusion') {
+        const prep = DiffusionCatalogPreprocessingSchema.parse(model.preprocessing);
+        for (const file of [...Object.values(prep.sessions), prep.tokenizer.vocab, prep.tokenizer.merges]) assert.ok(paths.has(file), `${model.id} lists ${file}`);
+        assert.deepEqual([prep.tokenizer.max_length, prep.tokenizer.bos_token_id, prep.tokenizer.eos_token_id, prep.tokenizer.pad_token_id], [77, 49406, 49407, 49407]);
+        assert.deepEqual([prep.latent_channels, prep.vae_scale_factor, prep.scaling_factor, prep.default_size], [4, 8, 0.18215, 512]);
+        assert.deepEqual(prep.schedule, { num_train_timesteps: 1000, beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', prediction_type: 'epsilon', steps_offset: 1 });
+      } else {
+        const prep = ControlNetCatalogPreprocessingSchema.parse(model.preprocessing);
+        assert.ok(paths.has(prep.session), `${model.id} lists ${prep.session}`);
+        for (const id of prep.pairs_with) assert.equal(DiffusionCatalogPreprocessingSchema.parse(byId(id).preprocessing).unet_kind, 'controlnet', `${model.id} pairs with ${id}, a ControlNet UNet`);
+      }
+      if (model.pinned === false) assert.ok(model.files.some((f) => f.bytes === null || f.sha256 === null), `${model.id} is unpinned because something is unknown`);
+    }
+    const pins = (model: ModelEntry) => model.files.filter((f) => f.bytes !== null || f.sha256 !== null).map((f) => [f.path, f.bytes, f.sha256]);
+
+    // GPU: nmkd's Olive fp16 export. The UNet's external data is listed (downloaded and checked with it); the tokenizer is unpinned.
+    const fp16 = byId('sd15-onnx-fp16');
+    assert.deepEqual([fp16.dtype, fp16.default, fp16.pinned, fp16.source.repo, fp16.source.revision], ['fp16', false, false, 'nmkd/stable-diffusion-1.5-onnx-fp16', '38dacf2c14c89e3538b5e32da888eb9c46e0e1bf']);
+    assert.deepEqual(pins(fp16), [
+      ['text_encoder/model.onnx', 246476214, 'da837d5d2df136df347d0e8d7114d295d634d32b37b77be60418a7117d1f669b'],
+      ['unet/model.onnx', 1217704, '879e4274bfc862c7733ed2b673600be8f9b78b45184b5702100f89508e69ca34'],
+      ['unet/weights.pb', 1718976000, '491609db06ac0bd6893969cda4caa3475a9a14a7deb5ee4f11a4371c6187155a'],
+      ['vae_encoder/model.onnx', 68430493, 'f089c1a57c6f68370fc4def7d3eeabb860a4e625e0d352c04acd8707c46683e2'],
+      ['vae_decoder/model.onnx', 99094195, 'ff78d16a387ece4e102e2548a8dbd93f048269bc23ac65fac3acff0ba88b6161'],
+    ]);
+    assert.deepEqual(io(fp16, 'text_encoder/').inputs.map((t) => [t.name, t.dtype]), [['input_ids', 'int32']]);
+    assert.deepEqual(io(fp16, 'unet/').inputs.map((t) => [t.name, t.dtype]), [['sample', 'float16'], ['timestep', 'float16'], ['encoder_hidden_states', 'float16']]);
+
+    // CPU (the default): onnx-community's fp32 export; only the UNet weights' size is known.
+    const fp32 = byId('sd15-onnx');
+    assert.deepEqual([fp32.dtype, fp32.default, fp32.pinned, fp32.source.repo, fp32.source.revision], ['fp32', true, false, 'onnx-community/stable-diffusion-v1-5-ONNX', '90ff1f14e325544b14919d1ee5abc99f19d4e647']);
+    assert.deepEqual(pins(fp32), [['unet/weights.pb', 3438083840, null]]);
+    assert.deepEqual(fp32.io, {}, 'its inputs and outputs were not established');
+
+    // Canny: axodox's ControlNet UNet and canny ControlNet, matched by residual name.
+    const unet = byId('sd15-controlnet-unet-fp16');
+    assert.deepEqual([unet.dtype, unet.default, unet.pinned, unet.source.repo, unet.source.revision], ['fp16', false, false, 'axodoxian/stable_diffusion_onnx', '43900e62c37d1277acf60d251df8190b2ec5204c']);
+    assert.deepEqual(pins(unet), [['controlnet/model.onnx', 1747871012, '46430dc2a13183f2bc569b5f81554e9da3d9ab15d389e4722c1b3396907a967d']]);
+    assert.deepEqual(io(unet, 'controlnet/').inputs.map((t) => t.name), ['sample', 'timestep', 'encoder_hidden_states', ...CONTROLNET_RESIDUALS]);
+    const canny = byId('controlnet-canny-fp16');
+    assert.deepEqual([canny.dtype, canny.default, canny.pinned ?? true, canny.source.repo, canny.source.revision], ['fp16', false, true, 'axodoxian/controlnet_onnx', '8a560aca497fc8bb2eb0e108c76550c5456f504b']);
+    assert.deepEqual(pins(canny), [['controlnet/canny.onnx', 736182048, '166c70dc3d5650857d1b91750edcd533f5c72f4c4f813e5c8e31b813d1973351']]);
+    const cannyIo = io(canny, 'controlnet/canny');
+    assert.deepEqual(cannyIo.inputs.map((t) => [t.name, t.dtype]), [['sample', 'float16'], ['timestep', 'float16'], ['encoder_hidden_states', 'float16'], ['controlnet_cond', 'float16'], ['conditioning_scale', 'float64']]);
+    assert.deepEqual(cannyIo.outputs.map((t) => t.name), [...CONTROLNET_RESIDUALS]);
+    assert.match(canny.licence, /NonCommercial/);
+  });
+
+  it('suggests sd15-onnx for txt2img and img2img, and the axodox ControlNet UNet for canny, when no diffusion model is installed', () => {
+    const empty = tempDir('iris-no-diffusion-');
+    assert.equal(catalogDirFor(empty), bundled);
+    for (const mode of ['txt2img', 'img2img'] as const) assert.throws(() => chooseDiffusionModels(empty, mode), /iris models install sd15-onnx`/);
+    assert.throws(() => chooseDiffusionModels(empty, 'canny'), /iris models install sd15-controlnet-unet-fp16`/);
   });
 
   it('has a Chinese-capable CLIP with its own tokenizer, inputs and image resize', () => {

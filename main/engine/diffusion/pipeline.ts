@@ -2,7 +2,7 @@ import type { Tensor } from 'onnxruntime-node';
 import type { EditParams } from '../edits/edit-params.js';
 import { CONTROLNET_RESIDUALS, type DiffusionPreprocessing } from '../models/diffusion-catalog.js';
 import type { ModelSession } from '../runtime/session.js';
-import { floatInput, floatOutput, idsInput, inputInfo } from './feeds.js';
+import { floatInput, floatOutput, hasInput, idsInput, inputInfo } from './feeds.js';
 import { latentPreview, type PreviewImage } from './preview.js';
 import type { PromptTokenizer } from './prompt.js';
 import { GaussianNoise } from './random.js';
@@ -175,28 +175,32 @@ export class DiffusionPipeline {
       timestep: this.timestepInput(unet, timestep, batch),
       encoder_hidden_states: floatInput(this.ort, unet, 'encoder_hidden_states', embeddings.data, embeddings.dims),
     };
-    if (step.controlnet) Object.assign(feeds, await this.residuals(step, step.controlnet, sample, sampleDims, timestep));
+    if (step.controlnet) Object.assign(feeds, await this.residuals(step, step.controlnet, unet, sample, sampleDims, timestep));
     const out = (await unet.run(feeds)) as Record<string, Tensor>;
     return applyGuidance(floatOutput(out, 'out_sample'), modelInput.length, guide, step.params);
   }
 
   /** The ControlNet's 13 residuals, by name, for the UNet (never by output position: exports order them differently). */
-  private async residuals(step: StepContext, controlnet: ModelSession, sample: Float32Array, sampleDims: number[], timestep: number): Promise<Record<string, Tensor>> {
+  private async residuals(step: StepContext, controlnet: ModelSession, unet: ModelSession, sample: Float32Array, sampleDims: number[], timestep: number): Promise<Record<string, Tensor>> {
     const batch = sampleDims[0]!;
     const condDims = [batch, 3, sampleDims[2]! * this.prep.vae_scale_factor, sampleDims[3]! * this.prep.vae_scale_factor];
-    const scaleRank = inputInfo(controlnet, 'conditioning_scale').shape.length;
+    // Some exports bake the scale in (no conditioning_scale input): then the residuals are scaled here.
+    const takesScale = hasInput(controlnet, 'conditioning_scale');
     const out = (await controlnet.run({
       sample: floatInput(this.ort, controlnet, 'sample', sample, sampleDims),
       timestep: this.timestepInput(controlnet, timestep, batch),
       encoder_hidden_states: floatInput(this.ort, controlnet, 'encoder_hidden_states', step.embeddings.data, step.embeddings.dims),
       controlnet_cond: floatInput(this.ort, controlnet, 'controlnet_cond', concat(Array.from({ length: batch }, () => step.control!)), condDims),
-      conditioning_scale: floatInput(this.ort, controlnet, 'conditioning_scale', [step.params.conditioning_scale], scaleRank === 0 ? [] : [1]),
+      ...(takesScale
+        ? { conditioning_scale: floatInput(this.ort, controlnet, 'conditioning_scale', [step.params.conditioning_scale], inputInfo(controlnet, 'conditioning_scale').shape.length === 0 ? [] : [1]) }
+        : {}),
     })) as Record<string, Tensor>;
+    const scaleHere = !takesScale && step.params.conditioning_scale !== 1;
     const feeds: Record<string, Tensor> = {};
     for (const name of CONTROLNET_RESIDUALS) {
       const residual = out[name];
       if (!residual) throw new Error(`the ControlNet returned no ${name} (it returned ${Object.keys(out).join(', ')})`);
-      feeds[name] = residual;
+      feeds[name] = scaleHere ? floatInput(this.ort, unet, name, floatOutput(out, name).map((value) => value * step.params.conditioning_scale), residual.dims) : residual;
     }
     return feeds;
   }

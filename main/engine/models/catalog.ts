@@ -14,7 +14,7 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase h
 
 const TensorSpec = z.object({
   name: z.string().min(1),
-  dtype: z.enum(['float32', 'float16', 'int64', 'int32', 'uint8', 'int8', 'bool']),
+  dtype: z.enum(['float32', 'float16', 'float64', 'int64', 'int32', 'uint8', 'int8', 'bool']),
   /** Dimensions; strings name symbolic axes ("batch"). */
   shape: z.array(z.union([z.number().int().positive(), z.string()])),
 });
