@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { clipBpeTokenizer } from '../../main/engine/clip/bpe-tokenizer.js';
 import { CatalogSchema, type ModelEntry } from '../../main/engine/models/catalog.js';
+import { float32ToHalf, halfToFloat32 } from '../../main/engine/runtime/float16.js';
 import { CONTROLNET_RESIDUALS, ControlNetCatalogPreprocessingSchema, DiffusionCatalogPreprocessingSchema } from '../../main/engine/models/diffusion-catalog.js';
 import { alphasCumprod, DETAIL_STD, HIDDEN_SIZE, LATENT_BASIS, PULL_SIGMA, TEXT_PULL } from '../fixtures/diffusion/sd15-graphs.js';
 import { writeDiffusionFixtures } from '../fixtures/diffusion/sd15-fixture.js';
@@ -176,10 +177,12 @@ describe('Stable Diffusion fixture models', () => {
         ['sd15-controlnet-fixture', 'diffusion', false],
         ['sd15-ip2p-fixture', 'diffusion', false],
         ['controlnet-canny-fixture', 'controlnet', true],
+        ['sd15-fixture-fp16', 'diffusion', false],
       ],
     );
     const kinds = catalog.models.filter((m) => m.task === 'diffusion').map((m) => DiffusionCatalogPreprocessingSchema.parse(m.preprocessing).unet_kind);
-    assert.deepEqual(kinds, ['standard', 'controlnet', 'instruct-pix2pix']);
+    assert.deepEqual(kinds, ['standard', 'controlnet', 'instruct-pix2pix', 'standard']);
+    assert.deepEqual(catalog.models.map((m) => m.dtype), ['fp32', 'fp32', 'fp32', 'fp32', 'fp16']);
     const controlnet = ControlNetCatalogPreprocessingSchema.parse(catalog.models[3]!.preprocessing);
     assert.deepEqual(controlnet, { session: 'controlnet/model.onnx', condition: 'canny', pairs_with: ['sd15-controlnet-fixture'] });
     const sd = DiffusionCatalogPreprocessingSchema.parse(catalog.models[0]!.preprocessing);
@@ -228,6 +231,50 @@ describe('Stable Diffusion fixture models', () => {
     assert.deepEqual(io('sd15-fixture', 'vae_encoder/model.onnx').outputs[0]!.name, 'latent_sample');
     assert.deepEqual(io('sd15-fixture', 'vae_decoder/model.onnx').inputs[0]!.name, 'latent_sample');
     assert.deepEqual(io('sd15-fixture', 'vae_decoder/model.onnx').outputs[0]!.name, 'sample');
+  });
+
+  it('fp16 variant: float16 where a full-fp16 export has it (int32 ids, timestep float16 [1]), the same numbers up to float16 rounding', async () => {
+    const declared = async (file: string) => {
+      const s = await session('sd15-fixture-fp16', file);
+      const dtypes = (meta: typeof s.inputMetadata) => meta.map((m) => [m.name, m.isTensor ? m.type : '?']);
+      return { inputs: dtypes(s.inputMetadata), outputs: dtypes(s.outputMetadata) };
+    };
+    assert.deepEqual(await declared('text_encoder/model.onnx'), { inputs: [['input_ids', 'int32']], outputs: [['last_hidden_state', 'float16'], ['pooler_output', 'float16']] });
+    assert.deepEqual(await declared('unet/model.onnx'), {
+      inputs: [['sample', 'float16'], ['timestep', 'float16'], ['encoder_hidden_states', 'float16']],
+      outputs: [['out_sample', 'float16']],
+    });
+    assert.deepEqual(await declared('vae_encoder/model.onnx'), { inputs: [['sample', 'float16']], outputs: [['latent_sample', 'float16']] });
+    assert.deepEqual(await declared('vae_decoder/model.onnx'), { inputs: [['latent_sample', 'float16']], outputs: [['sample', 'float16']] });
+    const timestep = (await session('sd15-fixture-fp16', 'unet/model.onnx')).inputMetadata.find((m) => m.name === 'timestep')!;
+    assert.deepEqual(timestep.isTensor && [...timestep.shape], [1]);
+    // The tokenizer and scheduler files are sd15-fixture's.
+    for (const file of ['tokenizer/vocab.json', 'tokenizer/merges.txt', 'scheduler/scheduler_config.json']) {
+      assert.ok(fs.readFileSync(path.join(dir, 'sd15-fixture-fp16', file)).equals(fs.readFileSync(path.join(dir, 'sd15-fixture', file))), file);
+    }
+
+    const half = (data: Float32Array, dims: number[]) => new Tensor('float16', float32ToHalf(data), dims);
+    const widen = (tensor: Tensor | undefined) => halfToFloat32(tensor!.data as Uint16Array);
+    const ids = promptIds(['a red car', 'a photo']);
+    const [text, text16] = [await session('sd15-fixture', 'text_encoder/model.onnx'), await session('sd15-fixture-fp16', 'text_encoder/model.onnx')];
+    assertClose(widen((await text16.run({ input_ids: ids })).last_hidden_state), (await text.run({ input_ids: ids })).last_hidden_state!.data as Float32Array, 1e-3, 'last_hidden_state');
+
+    const [h, w] = [4, 6];
+    const states = hiddenStates([textState(null), textState(RED)]);
+    const sample = gaussian(9, 2 * 4 * h * w);
+    const [unet, unet16] = [await session('sd15-fixture', 'unet/model.onnx'), await session('sd15-fixture-fp16', 'unet/model.onnx')];
+    for (const t of [1, 500, 999]) {
+      const expected = await floats(unet, { sample: new Tensor('float32', sample, [2, 4, h, w]), timestep: new Tensor('int64', [BigInt(t)], [1]), encoder_hidden_states: states }, 'out_sample');
+      const result = await unet16.run({ sample: half(sample, [2, 4, h, w]), timestep: half(Float32Array.of(t), [1]), encoder_hidden_states: half(states.data as Float32Array, [...states.dims]) });
+      assert.equal(result.out_sample!.type, 'float16');
+      assertClose(widen(result.out_sample), expected, 5e-3 * Math.max(1, ...expected.map(Math.abs)), `ε at t=${t}`);
+    }
+
+    const image = nchw(1, 3, 16, 24, (_, c, __, x) => (x < 8 ? BLUE[c]! : WHITE[c]! * 0.3));
+    const [encoder16, decoder16] = [await session('sd15-fixture-fp16', 'vae_encoder/model.onnx'), await session('sd15-fixture-fp16', 'vae_decoder/model.onnx')];
+    const latents = widen((await encoder16.run({ sample: half(image, [1, 3, 16, 24]) })).latent_sample);
+    const decoded = widen((await decoder16.run({ latent_sample: half(latents, [1, 4, 2, 3]) })).sample);
+    assertClose(decoded, image, 5e-3, 'VAE round trip through float16');
   });
 
   it('text encoder: the mean colour of the colour words and a flag, at every position', async () => {

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { Engine } from '../../main/engine/engine.js';
 import type { EditInput } from '../../main/engine/edits/edit-service.js';
-import { SD15_CONTROLNET_FIXTURE_ID, SD15_FIXTURE_ID, SD15_IP2P_FIXTURE_ID } from '../fixtures/diffusion/sd15-fixture.js';
+import { SD15_CONTROLNET_FIXTURE_ID, SD15_FIXTURE_ID, SD15_FP16_FIXTURE_ID, SD15_IP2P_FIXTURE_ID } from '../fixtures/diffusion/sd15-fixture.js';
 import { fixtureModels } from '../helpers/colour-photos.js';
 import { sha256, tempDir } from '../helpers/fixtures.js';
 
@@ -97,6 +97,20 @@ describe('edits and generations (Stable Diffusion fixtures)', () => {
     assert.equal(engine.editStore.get(low.id)!.sourcePhotoId, blueId);
     assert.equal(sha256(path.join(photos, 'blue.jpg')), blueHash);
     assert.deepEqual(engine.editStore.forPhoto(blueId).map((edit) => edit.id), [high.id, low.id]);
+  });
+
+  it('runs a model with float16 inputs and outputs (the GPU exports\' layout) to the fp32 model\'s colours, txt2img and img2img', async () => {
+    const close = (a: Rgb, b: Rgb) => a.every((v, i) => Math.abs(v - b[i]!) <= 3);
+    const txt = { mode: 'txt2img', prompt: 'a red car', seed: 1, ...small } as const;
+    const [fp32, fp16] = [await made(txt), await made({ ...txt, model: SD15_FP16_FIXTURE_ID })];
+    assert.equal(engine.editStore.get(fp16.id)!.params.model, SD15_FP16_FIXTURE_ID);
+    const [want, got] = [await meanColour(fp32.file), await meanColour(fp16.file)];
+    assert.ok(isRed(got) && close(got, want), `txt2img fp16 ${got} vs fp32 ${want}`);
+    for (const strength of [0.15, 0.9]) {
+      const img = { mode: 'img2img', photoId: blueId, prompt: 'red', strength, seed: 5, ...small } as const;
+      const [imgWant, imgGot] = [await meanColour((await made(img)).file), await meanColour((await made({ ...img, model: SD15_FP16_FIXTURE_ID })).file)];
+      assert.ok((strength < 0.5 ? isBlue : isRed)(imgGot) && close(imgGot, imgWant), `img2img at ${strength}: fp16 ${imgGot} vs fp32 ${imgWant}`);
+    }
   });
 
   it('keeps the photo\'s aspect by default, in multiples of 8', () => {
