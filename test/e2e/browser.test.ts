@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { colourPhotos, fixtureModels } from '../helpers/colour-photos.js';
-import { cliPath, repoRoot, tempDir } from '../helpers/fixtures.js';
+import { cliPath, repoRoot, runIris, tempDir } from '../helpers/fixtures.js';
 import { florenceBriefCaption } from '../fixtures/vlm/florence2-fixture.js';
 import { smolvlmAnswer } from '../fixtures/vlm/smolvlm-fixture.js';
 
@@ -45,18 +45,38 @@ function isRed([r, g, b]: [number, number, number]): boolean {
   return r > 150 && g < 110 && b < 110;
 }
 
+function isBlue([r, g, b]: [number, number, number]): boolean {
+  return b > 120 && r < 110 && b > g;
+}
+
 describe('the app in Chromium against iris serve', { skip: skip ?? false }, () => {
   const photos = tempDir('iris-e2e-photos-');
   const library = tempDir('iris-e2e-lib-');
+  const outputs = tempDir('iris-e2e-edits-');
   let serve: ChildProcessWithoutNullStreams;
   let url: string;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
 
+  /** Searches "red" from the library and opens the best result in the viewer; returns its photo id. */
+  async function openFirstRedResult(): Promise<string | null> {
+    await page.getByTestId('nav-library').click();
+    await page.getByTestId('search-input').fill('red');
+    await page.waitForFunction(() => document.querySelector('[data-testid="results"]')?.getAttribute('data-answered') === 'red', undefined, { timeout: 30_000 });
+    const first = page.getByTestId('result-cell').first();
+    const photoId = await first.getAttribute('data-photo-id');
+    await first.click();
+    await page.getByTestId('viewer').waitFor();
+    return photoId;
+  }
+
   before(async () => {
     fs.mkdirSync(shots, { recursive: true });
     await colourPhotos(photos, 2);
+    // Edits are saved in the output folder (default ~/Pictures/Iris): a temporary one, set as a user would with the CLI.
+    const setting = runIris(['settings', 'set', 'output-folder', outputs, '--library', library]);
+    assert.equal(setting.code, 0, setting.stderr);
     serve = spawn(process.execPath, [cliPath, 'serve', '--library', library, '--models', fixtureModels, '--json'], { stdio: 'pipe' });
     url = await new Promise<string>((resolve, reject) => {
       let stdout = '';
@@ -180,13 +200,7 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
   });
 
   it('writes a caption in the viewer, keeps the one the user wrote, and finds the photo by it', async () => {
-    await page.getByTestId('nav-library').click();
-    await page.getByTestId('search-input').fill('red');
-    await page.waitForFunction(() => document.querySelector('[data-testid="results"]')?.getAttribute('data-answered') === 'red', undefined, { timeout: 30_000 });
-    const first = page.getByTestId('result-cell').first();
-    const photoId = await first.getAttribute('data-photo-id');
-    await first.click();
-    await page.getByTestId('viewer').waitFor();
+    const photoId = await openFirstRedResult();
     await page.getByTestId('caption-generate').click();
     await page.getByTestId('caption-meta').waitFor({ timeout: 60_000 });
     assert.equal(await page.getByTestId('caption-text').innerText(), florenceBriefCaption('red'));
@@ -239,6 +253,54 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await page.getByTestId('captions-run').click();
     await page.waitForFunction(() => /\b16 of 16\b/.test(document.querySelector('[data-testid="captions-summary"]')?.textContent ?? ''), undefined, { timeout: 120_000 });
     await page.screenshot({ path: path.join(shots, '10-captions-batch.png') });
+  });
+
+  it('edits a red photo into a blue one with live progress, shows it beside the original and in the history', async () => {
+    const photoId = await openFirstRedResult();
+    await page.getByTestId('viewer-tab-edit').click();
+    // The fixture models make every mode ready.
+    await page.getByTestId('edit-prompt').waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('edit-not-ready').count(), 0);
+    await page.locator('[data-testid="edit-mode"] [data-mode="img2img"] input').check();
+    await page.getByTestId('edit-prompt').fill('blue');
+    await page.getByTestId('edit-steps').fill('6');
+    await page.getByTestId('edit-strength').fill('0.9');
+    await page.getByTestId('edit-more').click();
+    await page.getByTestId('edit-width').fill('64');
+    await page.getByTestId('edit-height').fill('64');
+    // Record each step the progress bar shows: the run is quick on the fixture models.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { editSteps: string[] }).editSteps = seen;
+      new MutationObserver(() => {
+        const step = document.querySelector('[data-testid="edit-progress"]')?.getAttribute('data-step');
+        if (step && seen.at(-1) !== step) seen.push(step);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-step'] });
+    });
+    await page.getByTestId('edit-generate').click();
+    const result = page.getByTestId('edit-result');
+    await result.waitFor({ timeout: 120_000 });
+    const steps = await page.evaluate(() => (window as unknown as { editSteps: string[] }).editSteps);
+    assert.ok(steps.includes('1') && steps.length >= 2, `progress went step by step: ${JSON.stringify(steps)}`);
+    const editId = await result.getAttribute('data-edit-id');
+    assert.ok(Number(await result.getAttribute('data-output-photo-id')) > 0, 'the result is a photo in the library');
+    assert.ok(isRed(await meanColour(result.getByTestId('edit-original'))), 'the original is the red photo');
+    const colour = await meanColour(result.getByTestId('edit-result-image'));
+    assert.ok(isBlue(colour), `the result is blue: ${colour.map(Math.round).join(', ')}`);
+    await page.locator(`[data-testid="edit-history-item"][data-edit-id="${editId}"]`).waitFor({ timeout: 10_000 });
+    assert.match(await page.getByTestId('edit-history').innerText(), /blue/);
+    assert.equal(fs.readdirSync(outputs).length, 1, 'one new file in the output folder');
+    await result.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, '11-edit.png') });
+
+    // Re-render from edges: the edge map shows before anything is generated.
+    await page.locator('[data-testid="edit-mode"] [data-mode="canny"] input').check();
+    const edges = page.getByTestId('edit-edges');
+    await edges.waitFor({ timeout: 30_000 });
+    assert.match((await edges.getAttribute('src')) ?? '', /^data:image\/png;base64,/);
+    assert.equal(await page.getByTestId('viewer').getAttribute('data-photo-id'), photoId);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('viewer').waitFor({ state: 'detached' });
   });
 
   it('raised no errors in the page', () => {

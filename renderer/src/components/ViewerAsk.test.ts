@@ -1,9 +1,8 @@
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
-import { describe, expect, it, vi } from 'vitest';
-import { AppStore } from '../lib/app.svelte.js';
+import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
 import type { CallResult, Conversation, ConversationMessage } from '../lib/types.js';
-import { deferred, fakeBackend, type Handlers } from '../test/fake-api.js';
-import Harness from '../test/Harness.svelte';
+import { deferred, type Handlers } from '../test/fake-api.js';
+import { mountPanel } from '../test/mount-panel.js';
 import ViewerAsk from './ViewerAsk.svelte';
 
 type AskResult = CallResult<'ask.send'>;
@@ -25,23 +24,7 @@ function answer(conversationId: number, photoId: number, text: string, finish: '
 }
 
 function mountAsk(handlers: Handlers = {}, id = 7) {
-  const backend = fakeBackend(handlers);
-  const app = new AppStore(backend.transport);
-  const view = render(Harness, { props: { app, component: ViewerAsk, props: { id } } });
-  return {
-    backend,
-    app,
-    showPhoto: async (next: number) => {
-      // Harness has a prop named `props`, which rerender reads as its old `{ props }` form (and
-      // warns about): so use that form on purpose, without the warning.
-      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-      try {
-        await view.rerender({ props: { app, component: ViewerAsk, props: { id: next } } });
-      } finally {
-        warn.mockRestore();
-      }
-    },
-  };
+  return mountPanel(ViewerAsk, handlers, id);
 }
 
 const input = () => screen.getByTestId('ask-input') as HTMLTextAreaElement;
