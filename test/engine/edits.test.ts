@@ -118,6 +118,7 @@ describe('edits and generations (Stable Diffusion fixtures)', () => {
     assert.deepEqual([params.width, params.height], [512, 344]);
     assert.throws(() => engine.edits.resolve({ mode: 'txt2img', prompt: 'x', width: 100 }), /multiple of 8/);
     assert.throws(() => engine.edits.resolve({ mode: 'img2img', prompt: 'x' }), /edits a photo/);
+    assert.throws(() => engine.edits.resolve({ mode: 'img2img', photoId: blueId, prompt: 'x', strength: 0.04, steps: 20 }), /leaves no step/);
     assert.throws(() => engine.edits.resolve({ mode: 'canny', photoId: squareId, prompt: 'x', low: 200, high: 100 }), /above the high/);
   });
 

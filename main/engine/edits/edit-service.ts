@@ -106,6 +106,9 @@ export class EditService {
       width: input.width ?? size.width,
       height: input.height ?? size.height,
     });
+    if (params.mode === 'img2img' && Math.trunc(params.steps * params.strength) < 1) {
+      throw new UsageError(`strength ${params.strength} of ${params.steps} steps leaves no step to run: raise the strength or the steps`);
+    }
     return { params, choice };
   }
 
