@@ -1,9 +1,10 @@
 /**
  * Local captioning and VQA benchmark (a benchmark, not a test): `npm run bench:generation -- [flags]`.
  *
- * For every captioning or question-answering model installed in the models folder, for a
- * same-shape random-weight export of vit-gpt2-image-captioning (random-vit-gpt2.ts: the real
- * dimensions and operators, so the real work per caption and per token; babble for text) and for
+ * For every captioning or question-answering model installed in the models folder, for
+ * same-shape random-weight exports of vit-gpt2-image-captioning and SmolVLM-256M-Instruct
+ * (random-vit-gpt2.ts, random-smolvlm.ts: the real dimensions and operators, so the real work per
+ * caption/answer and per token; babble for text) and for
  * the two fixture models (test/fixtures/generate-models.ts: a table lookup in the real models' file
  * layout, so their rows measure the pipeline's own overhead only), in its own Node process so that
  * its memory figures are its own:
@@ -18,14 +19,15 @@
  *   tokens        per caption or answer (the end-of-answer token not counted)
  *
  * Captioners caption the photo at detail brief and detailed; VQA models answer "What is in this
- * photo?" (the fixture, which only knows colours, "What colour is it?"). Each prompt gets one
+ * photo?" (the fixture, which only knows colours, and the random-weight SmolVLM, "What colour is
+ * it?"; the random SmolVLM gets the real image splitting: 4x4 tiles + global image). Each prompt gets one
  * warm-up call that is not counted, then --runs timed calls; figures are medians over those.
  *
  * Flags: --runs N (5), --device D (auto; a model whose device fails runs on cpu and the table says
  * so), --max-tokens N (each model's catalog default), --models DIR (the repository's models/),
  * --photo FILE (a 2725x2225 Flickr JPEG from ../shared/sample-photos), --random-models DIR (where the
- * random-weight model is generated and cached; .cache/generation-bench-models/), --skip-random (no
- * random-weight row), --write (replace the "Local captioning and VQA" section of BENCHMARKS.md;
+ * random-weight models are generated and cached; .cache/generation-bench-models/), --skip-random (no
+ * random-weight rows), --write (replace the "Local captioning and VQA" section of BENCHMARKS.md;
  * without it the table is only printed).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -50,7 +52,8 @@ import { CAPTION_FIXTURE_ID, FIXTURE_MODELS_DIR, generateFixtureModels, VQA_FIXT
 import { samplePhotosDir } from '../helpers/fixtures.js';
 import { peakRssBytes } from '../helpers/peak-rss.js';
 import { BENCHMARKS_FILE, commandLine, machineBasics, markdownTable, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
-import { ensureRandomVitGpt2, RANDOM_GENERATION_MODELS_DIR } from './random-vit-gpt2.js';
+import { ensureRandomSmolVlm } from './random-smolvlm.js';
+import { ensureRandomVitGpt2, RANDOM_GENERATION_MODELS_DIR, type RandomVitGpt2Result } from './random-vit-gpt2.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -60,11 +63,11 @@ const SECTION_END = '<!-- bench:generation:end -->';
 /** A real camera photo, larger than every model's image_long_edge, so the decode does the shrinking it does in use. */
 const DEFAULT_PHOTO = path.join(samplePhotosDir, '2569067123_aca715a2ee_o.jpg');
 const REAL_QUESTION = 'What is in this photo?';
-/** The VQA fixture answers only colour questions; anything else gets a fixed fallback sentence. */
+/** The VQA fixture answers only colour questions (anything else gets a fixed fallback sentence); the random-weight VQA model is asked the same. */
 const FIXTURE_QUESTION = 'What colour is it?';
 const FIXTURE_IDS: readonly string[] = [CAPTION_FIXTURE_ID, VQA_FIXTURE_ID];
 const FIXTURE_NOTE = 'fixture (not a real model: a table lookup, measures the pipeline overhead only)';
-const RANDOM_NOTE = 'random weights in the real shapes (fp32): the real work per caption and per token, not its quality; the text is babble, and <|endoftext|> never wins, so it runs to max tokens';
+const RANDOM_NOTE = 'random weights in the real shapes (fp32): the real work per caption/answer and per token, not its quality; the text is babble, and its end tokens never win, so it runs to max tokens';
 
 interface Options {
   runs: number;
@@ -73,7 +76,7 @@ interface Options {
   maxTokens: number | null;
   modelsDir: string;
   photo: string;
-  /** Where the random-weight model is generated; null: --skip-random. */
+  /** Where the random-weight models are generated; null: --skip-random. */
   randomModelsDir: string | null;
   write: boolean;
 }
@@ -217,11 +220,30 @@ function fixtureTargets(): Target[] {
   });
 }
 
-/** vit-gpt2-image-captioning with random weights in the real shapes, generated first when missing or stale (random-vit-gpt2.ts). */
-async function randomWeightTargets(modelsDir: string): Promise<Target[]> {
-  const result = await ensureRandomVitGpt2(modelsDir, log);
-  log(`${result.entry.id}: ${result.generated ? 'generated' : 'cached copy verified'} in ${result.seconds.toFixed(1)} s`);
-  return [{ entry: result.entry, modelsDir: result.modelsDir, kind: 'random-weights' }];
+/** The random-weight generators: each model's script, and how to make sure its files are there. */
+const RANDOM_GENERATORS: readonly (readonly [string, (modelsDir: string, log: (message: string) => void) => Promise<RandomVitGpt2Result>])[] = [
+  ['random-vit-gpt2', ensureRandomVitGpt2],
+  ['random-smolvlm', ensureRandomSmolVlm],
+];
+
+/**
+ * vit-gpt2-image-captioning and SmolVLM-256M-Instruct with random weights in the real shapes,
+ * generated first when missing or stale (random-vit-gpt2.ts, random-smolvlm.ts); one that cannot be
+ * made is a problem line, not the end of the bench.
+ */
+async function randomWeightTargets(modelsDir: string): Promise<{ targets: Target[]; problems: string[] }> {
+  const targets: Target[] = [];
+  const problems: string[] = [];
+  for (const [script, ensure] of RANDOM_GENERATORS) {
+    try {
+      const result = await ensure(modelsDir, log);
+      log(`${result.entry.id}: ${result.generated ? 'generated' : 'cached copy verified'} in ${result.seconds.toFixed(1)} s`);
+      targets.push({ entry: result.entry, modelsDir: result.modelsDir, kind: 'random-weights' });
+    } catch (error) {
+      problems.push(`random-weight model unavailable (${errorText(error)}); try \`node dist/test/bench/${script}.js\``);
+    }
+  }
+  return { targets, problems };
 }
 
 // ---------------------------------------------------------------- stage: one model, in its own process
@@ -333,7 +355,7 @@ async function loadCaptioner(input: StageInput): Promise<LoadedForBench> {
 async function loadChat(input: StageInput, image: PreparedImage): Promise<LoadedForBench> {
   const { target, device, maxTokens } = input;
   const chat = await LocalChatProvider.load(target.modelsDir, target.entry, { device });
-  const question = target.kind === 'fixture' ? FIXTURE_QUESTION : REAL_QUESTION;
+  const question = target.kind === 'installed' ? REAL_QUESTION : FIXTURE_QUESTION;
   const decoding = { maxTokens: maxTokens ?? chat.loaded.prep.max_new_tokens, temperature: 0 };
   const call = async (): Promise<GenerateResult> => {
     const answer = await chat.answer({ image, history: [], question, decoding });
@@ -533,15 +555,28 @@ function fixtureSentence(outcomes: readonly Outcome[]): string {
 }
 
 function randomWeightsSentence(outcomes: readonly Outcome[]): string {
-  const random = outcomes.filter((outcome) => outcome.target.kind === 'random-weights').map((outcome) => `\`${outcome.target.entry.id}\``);
-  const others = 'The other real models (Florence-2 base, SmolVLM 256M) have no same-shape random-weight export here yet:\ntheir rows appear only where the real files are installed.';
+  const random = outcomes.filter((outcome) => outcome.target.kind === 'random-weights').map((outcome) => outcome.target.entry.id);
+  const others = 'Florence-2 base and Qwen2-VL 2B have no same-shape random-weight export here yet: their rows appear only where the real files are installed.';
   if (random.length === 0) return `No random-weight rows in this run. ${others}`;
+  const described: Record<string, string> = {
+    'vit-gpt2-random':
+      "`vit-gpt2-random` (test/bench/random-vit-gpt2.ts): Xenova/vit-gpt2-image-captioning's ViT-B/16 encoder at 224x224 and 12-layer GPT-2\n" +
+      "decoder with cross-attention and a KV cache, fp32, in the real export's files, sessions and input/output names (343 MB + 611 MB).",
+    'smolvlm-random':
+      "`smolvlm-random` (test/bench/random-smolvlm.ts): SmolVLM-256M-Instruct's SigLIP-512 vision encoder (12 layers, hidden 768) with the\n" +
+      'pixel-shuffle connector (64 image tokens per 512x512 tile), token embeddings and 30-layer SmolLM2-135M decoder (hidden 576, 9 query /\n' +
+      '3 key-value heads, RoPE, SwiGLU, untied lm_head, KV cache), fp32, in the real export\'s three files and input/output names, with the real\n' +
+      'processor and image splitting: the bench photo, prepared to a 2048 long edge, becomes 4x4 tiles + 1 global image = 1088 image tokens, so\n' +
+      'its first token includes encoding 17 tiles and a ~1100-token prefill (374 MB + 114 MB + 539 MB). It is asked "What colour is it?" and\n' +
+      'answers 64 tokens (its catalog max_new_tokens; the real entry allows 512).',
+  };
   return [
-    `The row marked (same shape, random weights), ${random.join(' and ')}, is **not the real model but random weights in its real shapes** (test/bench/random-vit-gpt2.ts):`,
-    "Xenova/vit-gpt2-image-captioning's ViT-B/16 encoder at 224x224 and 12-layer GPT-2 decoder with cross-attention and a KV cache, fp32, in the",
-    "real export's files, sessions and input/output names (343 MB + 611 MB), generated on demand. It does the real model's work per caption and",
-    "per token, so its load time, memory, first token and tokens/s stand for the real fp32 model's on this machine; they say nothing about caption",
-    'quality. Its text is babble, and its `<|endoftext|>` can never win (a zero embedding column), so every caption runs to max tokens.',
+    `The rows marked (same shape, random weights) are **not the real models but random weights (seeded N(0, 0.02)) in their real shapes**:`,
+    ...random.map((id) => `- ${described[id] ?? `\`${id}\``}`),
+    '',
+    'Generated on demand, they do the real fp32 models\' work per caption/answer and per token, so their load time, memory, first token and',
+    'tokens/s stand for the real fp32 models\' on this machine; they say nothing about answer quality. Their text is babble, and their end',
+    'tokens can never win (zero embedding / lm_head columns), so every caption or answer runs to max tokens.',
     others,
   ].join('\n');
 }
@@ -575,11 +610,9 @@ async function allTargets(options: Options): Promise<{ targets: Target[]; proble
   const targets: Target[] = [...realTargets(options.modelsDir)];
   const problems: string[] = [];
   if (options.randomModelsDir) {
-    try {
-      targets.push(...(await randomWeightTargets(options.randomModelsDir)));
-    } catch (error) {
-      problems.push(`random-weight model unavailable (${errorText(error)}); try \`node dist/test/bench/random-vit-gpt2.js\``);
-    }
+    const random = await randomWeightTargets(options.randomModelsDir);
+    targets.push(...random.targets);
+    problems.push(...random.problems);
   }
   try {
     targets.push(...fixtureTargets());

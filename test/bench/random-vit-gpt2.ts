@@ -158,6 +158,29 @@ function split(g: GraphParts, x: string, parts: readonly string[], sizes: string
   return outputs;
 }
 
+/** The float scalars geluTanh reads, as initializers: one, half, gelu.three, gelu.coefficient, gelu.sqrt_2_over_pi. */
+export function geluTanhConstants(): ReturnType<typeof floatTensor>[] {
+  return [
+    floatTensor('one', [], [1]),
+    floatTensor('half', [], [0.5]),
+    floatTensor('gelu.three', [], [3]),
+    floatTensor('gelu.coefficient', [], [0.044715]),
+    floatTensor('gelu.sqrt_2_over_pi', [], [Math.sqrt(2 / Math.PI)]),
+  ];
+}
+
+/**
+ * GELU in its tanh form (GPT-2's gelu_new, PyTorch's gelu(approximate="tanh"), SigLIP's
+ * gelu_pytorch_tanh) as opset-17 primitives: x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); node
+ * outputs are named `${name}.<step>`. Needs geluTanhConstants().
+ */
+export function geluTanh(g: GraphParts, name: string, x: string): string {
+  const cubic = g.op('Mul', [g.op('Pow', [x, 'gelu.three'], `${name}.cube`), 'gelu.coefficient'], `${name}.cubic`);
+  const inner = g.op('Mul', [g.op('Add', [x, cubic], `${name}.inner`), 'gelu.sqrt_2_over_pi'], `${name}.scaled`);
+  const gate = g.op('Add', [g.op('Tanh', [inner], `${name}.tanh`), 'one'], `${name}.gate`);
+  return g.op('Mul', [g.op('Mul', [x, 'half'], `${name}.half`), gate], `${name}.activated`);
+}
+
 function gpt2Layer(g: GraphParts, i: number, input: string): string {
   const prefix = `h.${i}`;
   // Self-attention with the cache: present = past (or nothing, off the cache branch) + this step.
@@ -175,12 +198,8 @@ function gpt2Layer(g: GraphParts, i: number, input: string): string {
   const [crossK, crossV] = split(g, crossKv, ['k', 'v'], 'split.kv').map((x) => splitHeads(g, x, x));
   const crossOut = attend(g, `${prefix}.crossattention`, splitHeads(g, crossQ, crossQ), crossK!, crossV!, null);
   const afterCross = g.op('Add', [afterSelf, crossOut], `${prefix}.residual2`);
-  // MLP with gelu_new: x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
   const fc = g.linear(`${prefix}.mlp.c_fc`, g.layerNorm(`${prefix}.ln_2`, afterCross, GPT2_LAYER_NORM_EPS), HIDDEN, MLP);
-  const cubic = g.op('Mul', [g.op('Pow', [fc, 'gelu.three'], `${prefix}.mlp.cube`), 'gelu.coefficient'], `${prefix}.mlp.cubic`);
-  const inner = g.op('Mul', [g.op('Add', [fc, cubic], `${prefix}.mlp.inner`), 'gelu.sqrt_2_over_pi'], `${prefix}.mlp.scaled`);
-  const gate = g.op('Add', [g.op('Tanh', [inner], `${prefix}.mlp.tanh`), 'one'], `${prefix}.mlp.gate`);
-  const activated = g.op('Mul', [g.op('Mul', [fc, 'half'], `${prefix}.mlp.half`), gate], `${prefix}.mlp.activated`);
+  const activated = geluTanh(g, `${prefix}.mlp`, fc);
   return g.op('Add', [afterCross, g.linear(`${prefix}.mlp.c_proj`, activated, MLP, HIDDEN)], `${prefix}.out`);
 }
 
@@ -190,11 +209,7 @@ export function randomGpt2Decoder(seed = RANDOM_VIT_GPT2_SEED + 1): { bytes: Uin
   g.initializers.push(
     floatTensor('attention.scale', [], [1 / Math.sqrt(HEAD_DIM)]),
     floatTensor('mask.min', [], [-3.4028234663852886e38]),
-    floatTensor('one', [], [1]),
-    floatTensor('half', [], [0.5]),
-    floatTensor('gelu.three', [], [3]),
-    floatTensor('gelu.coefficient', [], [0.044715]),
-    floatTensor('gelu.sqrt_2_over_pi', [], [Math.sqrt(2 / Math.PI)]),
+    ...geluTanhConstants(),
   );
   g.constant('shape.heads', [4], [0, 0, HEADS, HEAD_DIM]);
   g.constant('shape.hidden', [3], [0, 0, HIDDEN]);
@@ -322,39 +337,61 @@ function preprocessorConfig(): Record<string, unknown> {
   return { do_normalize: true, do_rescale: true, do_resize: true, feature_extractor_type: 'ViTFeatureExtractor', image_mean: half, image_std: half, resample: 2, rescale_factor: 1 / 255, size: { height: IMAGE_SIZE, width: IMAGE_SIZE } };
 }
 
+/** How byteLevelBpeTokenizer lays out its ids: specials first, then the 256 bytes, the merges, and more specials. */
+export interface ByteLevelBpeLayout {
+  /** Special tokens at ids 0, 1, … (before the bytes). */
+  leading?: readonly string[];
+  merges: number;
+  /** Special tokens after the merged pieces. */
+  trailing: readonly string[];
+  /** The added tokens' `normalized` flag. */
+  normalized: boolean;
+}
+
 /**
- * GPT-2's tokenizer.json layout with made-up merges: ids 0-255 the bytes (GPT-2's printable
- * byte characters), then 50000 merged pieces (every pair of printable ASCII characters, then
- * lowercase/space pairs followed by one more printable character), then <|endoftext|> = 50256.
+ * A byte-level BPE tokenizer.json (GPT-2's pre-tokenizer, decoder and byte characters) with
+ * made-up merges: `leading` specials, the 256 bytes (GPT-2's printable byte characters), then
+ * `merges` merged pieces (every pair of printable ASCII characters, then lowercase/space pairs
+ * followed by one more printable character; up to 78280), then the `trailing` specials. Every id
+ * decodes to printable text. GPT-2's layout is { merges: 50000, trailing: [<|endoftext|>] }.
  */
-function tokenizerJson(): Record<string, unknown> {
+export function byteLevelBpeTokenizer(layout: ByteLevelBpeLayout): Record<string, unknown> {
   const chars = byteToUnicode();
-  const vocab = new Map<string, number>(chars.map((char, byte) => [char, byte]));
+  const leading = layout.leading ?? [];
+  const vocab = new Map<string, number>(leading.map((token, id) => [token, id]));
+  for (const char of chars) vocab.set(char, vocab.size);
   const merges: [string, string][] = [];
   const printable = Array.from({ length: 95 }, (_, i) => chars[32 + i]!);
   const wordy = [chars[32]!, ...Array.from({ length: 26 }, (_, i) => chars[97 + i]!)];
   const merge = (left: string, right: string) => {
-    if (merges.length === MERGES) return;
+    if (merges.length === layout.merges) return;
     merges.push([left, right]);
     vocab.set(left + right, vocab.size);
   };
   for (const left of printable) for (const right of printable) merge(left, right);
   for (const first of wordy) for (const second of wordy) for (const third of printable) merge(first + second, third);
-  if (vocab.size !== END_ID) throw new Error(`vit-gpt2-random tokenizer: ${vocab.size} tokens before <|endoftext|>, expected ${END_ID}`);
-  const end = '<|endoftext|>';
-  vocab.set(end, END_ID);
+  if (merges.length !== layout.merges) throw new Error(`byte-level tokenizer: only ${merges.length} merges can be made up, ${layout.merges} asked`);
+  for (const token of layout.trailing) vocab.set(token, vocab.size);
+  const added = [...leading, ...layout.trailing].map((content) => ({ id: vocab.get(content)!, content, single_word: false, lstrip: false, rstrip: false, normalized: layout.normalized, special: true }));
   const byteLevel = { add_prefix_space: false, trim_offsets: true, use_regex: true };
   return {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: [{ id: END_ID, content: end, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true }],
+    added_tokens: added,
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', ...byteLevel },
     post_processor: { type: 'ByteLevel', ...byteLevel, trim_offsets: false },
     decoder: { type: 'ByteLevel', ...byteLevel },
     model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab: Object.fromEntries(vocab), merges },
   };
+}
+
+/** GPT-2's tokenizer.json layout: ids 0-255 the bytes, 50000 made-up merges, then <|endoftext|> = 50256. */
+function tokenizerJson(): Record<string, unknown> {
+  const json = byteLevelBpeTokenizer({ merges: MERGES, trailing: ['<|endoftext|>'], normalized: true });
+  if ((json.added_tokens as { id: number }[])[0]?.id !== END_ID) throw new Error(`vit-gpt2-random tokenizer: <|endoftext|> is not ${END_ID}`);
+  return json;
 }
 
 function sideFiles(): Map<string, Uint8Array> {
@@ -371,7 +408,7 @@ function sideFiles(): Map<string, Uint8Array> {
 
 // ---------------------------------------------------------------- catalog and files on disk
 
-type FileRecord = ModelEntry['files'][number];
+export type FileRecord = ModelEntry['files'][number];
 
 function catalogEntry(files: readonly FileRecord[], io: ModelEntry['io']): ModelEntry {
   return {
@@ -407,12 +444,12 @@ export interface RandomVitGpt2Result {
   seconds: number;
 }
 
-/** The cached entry when the catalog is this generator's (same revision) and every file verifies by sha256; else null. */
-async function cachedEntry(modelsDir: string): Promise<ModelEntry | null> {
+/** The cached entry `id` when the catalog lists it at `revision` and every file verifies by sha256; else null. */
+async function cachedEntry(modelsDir: string, id: string, revision: string): Promise<ModelEntry | null> {
   try {
     const catalog = CatalogSchema.parse(JSON.parse(fs.readFileSync(path.join(modelsDir, CATALOG_FILE), 'utf8')));
-    const entry = catalog.models.find((model) => model.id === RANDOM_VIT_GPT2_ID);
-    if (entry?.source.revision !== REVISION) return null;
+    const entry = catalog.models.find((model) => model.id === id);
+    if (entry?.source.revision !== revision) return null;
     await ensureVerified(modelsDir, entry);
     return entry;
   } catch {
@@ -425,48 +462,92 @@ function record(relative: string, bytes: Uint8Array): FileRecord {
 }
 
 /**
- * Makes sure `<modelsDir>/vit-gpt2-random/` holds the model and `<modelsDir>/catalog.json` lists
- * it (that catalog only: never models/catalog.json). About 960 MB; generating takes tens of
- * seconds, a cached copy is checked by the loader's own sha256 stamps (models/verified.ts).
+ * Puts `entry` into `<modelsDir>/catalog.json`, replacing an entry of the same id and keeping the
+ * other generators' entries (several random-weight models share the folder).
  */
-export async function ensureRandomVitGpt2(modelsDir = RANDOM_GENERATION_MODELS_DIR, log: (message: string) => void = () => {}): Promise<RandomVitGpt2Result> {
+function writeCatalogEntry(modelsDir: string, entry: ModelEntry): ModelEntry {
+  const file = path.join(modelsDir, CATALOG_FILE);
+  let others: ModelEntry[] = [];
+  try {
+    others = CatalogSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8'))).models.filter((model) => model.id !== entry.id);
+  } catch {
+    // No catalog yet, or an unreadable one: it is rewritten with this entry (the others regenerate theirs).
+  }
+  const catalog = CatalogSchema.parse({ version: 1, models: [...others, entry] } satisfies Catalog);
+  writeIfChanged(file, Buffer.from(`${JSON.stringify(catalog, null, 2)}\n`));
+  return catalog.models.find((model) => model.id === entry.id)!;
+}
+
+/** A generated random-weight model: its graphs (built one at a time), side files and catalog entry. */
+export interface GeneratedModelSpec {
+  id: string;
+  /** The catalog's source.revision: a cached copy of another revision is regenerated. */
+  revision: string;
+  /** [file, build, expected parameter count]; each graph is built, checked and written before the next. */
+  graphs: readonly (readonly [string, () => { bytes: Uint8Array; parameters: number }, number])[];
+  sideFiles: () => Map<string, Uint8Array>;
+  entry: (files: FileRecord[], io: ModelEntry['io']) => ModelEntry;
+}
+
+/**
+ * Makes sure `<modelsDir>/<id>/` holds the model and `<modelsDir>/catalog.json` lists it (that
+ * catalog only: never models/catalog.json). A cached copy is checked by the loader's own sha256
+ * stamps (models/verified.ts); else the graphs are generated, one in memory at a time.
+ */
+export async function ensureGeneratedModel(spec: GeneratedModelSpec, modelsDir = RANDOM_GENERATION_MODELS_DIR, log: (message: string) => void = () => {}): Promise<RandomVitGpt2Result> {
   const started = performance.now();
   const root = path.resolve(modelsDir);
-  const modelDir = path.join(root, RANDOM_VIT_GPT2_ID);
+  const modelDir = path.join(root, spec.id);
   const done = (entry: ModelEntry, generated: boolean): RandomVitGpt2Result => ({ modelsDir: root, modelDir, entry, generated, seconds: (performance.now() - started) / 1000 });
-  const cached = await cachedEntry(root);
+  const cached = await cachedEntry(root, spec.id, spec.revision);
   if (cached) return done(cached, false);
   const files: FileRecord[] = [];
   const io: ModelEntry['io'] = {};
-  const graphs: [string, () => { bytes: Uint8Array; parameters: number }, number][] = [
-    [ENCODER_FILE, randomVitEncoder, ENCODER_PARAMETERS],
-    [DECODER_FILE, randomGpt2Decoder, DECODER_PARAMETERS],
-  ];
-  // One graph in memory at a time (the decoder alone is 611 MB, twice while encoding).
-  for (const [relative, build, expected] of graphs) {
-    log(`generating ${path.join(modelDir, relative)} (random weights, seeds from ${RANDOM_VIT_GPT2_SEED})`);
+  for (const [relative, build, expected] of spec.graphs) {
+    log(`generating ${path.join(modelDir, relative)} (random weights, ${spec.revision})`);
     const { bytes, parameters } = build();
-    if (parameters !== expected) throw new Error(`vit-gpt2-random: ${relative} has ${parameters} parameters, expected ${expected}`);
+    if (parameters !== expected) throw new Error(`${spec.id}: ${relative} has ${parameters} parameters, expected ${expected}`);
     writeIfChanged(path.join(modelDir, ...relative.split('/')), bytes);
     files.push(record(relative, bytes));
     io[relative] = declaredIo(bytes);
   }
-  for (const [relative, bytes] of sideFiles()) {
+  for (const [relative, bytes] of spec.sideFiles()) {
     writeIfChanged(path.join(modelDir, relative), bytes);
     files.push(record(relative, bytes));
   }
-  const catalog = CatalogSchema.parse({ version: 1, models: [catalogEntry(files, io)] } satisfies Catalog);
-  writeIfChanged(path.join(root, CATALOG_FILE), Buffer.from(`${JSON.stringify(catalog, null, 2)}\n`));
-  return done(catalog.models[0]!, true);
+  return done(writeCatalogEntry(root, spec.entry(files, io)), true);
 }
 
-const runAsScript = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (runAsScript) {
-  ensureRandomVitGpt2(process.argv[2], (message) => console.error(`vit-gpt2-random: ${message}`)).then(
+const VIT_GPT2_SPEC: GeneratedModelSpec = {
+  id: RANDOM_VIT_GPT2_ID,
+  revision: REVISION,
+  graphs: [
+    [ENCODER_FILE, randomVitEncoder, ENCODER_PARAMETERS],
+    [DECODER_FILE, randomGpt2Decoder, DECODER_PARAMETERS],
+  ],
+  sideFiles,
+  entry: catalogEntry,
+};
+
+/**
+ * Makes sure `<modelsDir>/vit-gpt2-random/` holds the model and `<modelsDir>/catalog.json` lists
+ * it. About 960 MB; generating takes tens of seconds (the decoder alone is 611 MB, twice while
+ * encoding), a cached copy is checked by sha256.
+ */
+export function ensureRandomVitGpt2(modelsDir?: string, log?: (message: string) => void): Promise<RandomVitGpt2Result> {
+  return ensureGeneratedModel(VIT_GPT2_SPEC, modelsDir, log);
+}
+
+/** `node <generator>.js [modelsDir]`: when `moduleUrl` is the script Node was started with, generates (or verifies) `spec`'s model. */
+export function runAsGeneratorScript(moduleUrl: string, spec: GeneratedModelSpec): void {
+  if (process.argv[1] === undefined || path.resolve(process.argv[1]) !== fileURLToPath(moduleUrl)) return;
+  ensureGeneratedModel(spec, process.argv[2], (message) => console.error(`${spec.id}: ${message}`)).then(
     (result) => console.log(`${result.entry.id} in ${path.relative(process.cwd(), result.modelDir) || '.'}: ${result.generated ? 'generated' : 'up to date (sha256 verified)'} in ${result.seconds.toFixed(1)} s`),
     (error: unknown) => {
-      console.error(`vit-gpt2-random: ${(error as Error).message}`);
+      console.error(`${spec.id}: ${(error as Error).message}`);
       process.exitCode = 1;
     },
   );
 }
+
+runAsGeneratorScript(import.meta.url, VIT_GPT2_SPEC);
