@@ -2,9 +2,9 @@
  * Local captioning and VQA benchmark (a benchmark, not a test): `npm run bench:generation -- [flags]`.
  *
  * For every captioning or question-answering model installed in the models folder, for
- * same-shape random-weight exports of vit-gpt2-image-captioning and SmolVLM-256M-Instruct
- * (random-vit-gpt2.ts, random-smolvlm.ts: the real dimensions and operators, so the real work per
- * caption/answer and per token; babble for text) and for
+ * same-shape random-weight exports of vit-gpt2-image-captioning, Florence-2-base and
+ * SmolVLM-256M-Instruct (random-vit-gpt2.ts, random-florence2.ts, random-smolvlm.ts: the real
+ * dimensions and operators, so the real work per caption/answer and per token; babble for text) and for
  * the two fixture models (test/fixtures/generate-models.ts: a table lookup in the real models' file
  * layout, so their rows measure the pipeline's own overhead only), in its own Node process so that
  * its memory figures are its own:
@@ -52,6 +52,7 @@ import { CAPTION_FIXTURE_ID, FIXTURE_MODELS_DIR, generateFixtureModels, VQA_FIXT
 import { samplePhotosDir } from '../helpers/fixtures.js';
 import { peakRssBytes } from '../helpers/peak-rss.js';
 import { BENCHMARKS_FILE, commandLine, machineBasics, markdownTable, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
+import { ensureRandomFlorence2 } from './random-florence2.js';
 import { ensureRandomSmolVlm } from './random-smolvlm.js';
 import { ensureRandomVitGpt2, RANDOM_GENERATION_MODELS_DIR, type RandomVitGpt2Result } from './random-vit-gpt2.js';
 
@@ -223,13 +224,14 @@ function fixtureTargets(): Target[] {
 /** The random-weight generators: each model's script, and how to make sure its files are there. */
 const RANDOM_GENERATORS: readonly (readonly [string, (modelsDir: string, log: (message: string) => void) => Promise<RandomVitGpt2Result>])[] = [
   ['random-vit-gpt2', ensureRandomVitGpt2],
+  ['random-florence2', ensureRandomFlorence2],
   ['random-smolvlm', ensureRandomSmolVlm],
 ];
 
 /**
- * vit-gpt2-image-captioning and SmolVLM-256M-Instruct with random weights in the real shapes,
- * generated first when missing or stale (random-vit-gpt2.ts, random-smolvlm.ts); one that cannot be
- * made is a problem line, not the end of the bench.
+ * vit-gpt2-image-captioning, Florence-2-base and SmolVLM-256M-Instruct with random weights in the
+ * real shapes, generated first when missing or stale (random-vit-gpt2.ts, random-florence2.ts,
+ * random-smolvlm.ts); one that cannot be made is a problem line, not the end of the bench.
  */
 async function randomWeightTargets(modelsDir: string): Promise<{ targets: Target[]; problems: string[] }> {
   const targets: Target[] = [];
@@ -556,12 +558,20 @@ function fixtureSentence(outcomes: readonly Outcome[]): string {
 
 function randomWeightsSentence(outcomes: readonly Outcome[]): string {
   const random = outcomes.filter((outcome) => outcome.target.kind === 'random-weights').map((outcome) => outcome.target.entry.id);
-  const others = 'Florence-2 base and Qwen2-VL 2B have no same-shape random-weight export here yet: their rows appear only where the real files are installed.';
+  const others = 'Qwen2-VL 2B has no same-shape random-weight export here yet: its rows appear only where the real files are installed.';
   if (random.length === 0) return `No random-weight rows in this run. ${others}`;
   const described: Record<string, string> = {
     'vit-gpt2-random':
       "`vit-gpt2-random` (test/bench/random-vit-gpt2.ts): Xenova/vit-gpt2-image-captioning's ViT-B/16 encoder at 224x224 and 12-layer GPT-2\n" +
       "decoder with cross-attention and a KV cache, fp32, in the real export's files, sessions and input/output names (343 MB + 611 MB).",
+    'florence2-random':
+      "`florence2-random` (test/bench/random-florence2.ts): Florence-2-base's DaViT vision encoder, exact (4 stages, dims 128/256/512/1024,\n" +
+      'depths 1/1/9/1, conv patch embeddings 7x7/4 then 3x3/2, 12x12-window spatial attention + channel attention blocks with depth-wise\n' +
+      'convs, 768x768 in -> 24x24x1024 + 2D position / temporal embeddings + mean token -> projection to 577 x 768), token embeddings\n' +
+      '(51289 x 768) and BART-base encoder-decoder (6 + 6 post-LN layers, d_model 768, 12 heads, FFN 3072, learned positions, merged decoder\n' +
+      "with self and cross-attention KV cache, tied lm_head), fp32, 231.4M distinct parameters (the real model: ~231M), in the real export's\n" +
+      'four files and input/output names, with the real processor (768x768, the real <CAPTION> / <DETAILED_CAPTION> text prompts)\n' +
+      '(365 MB + 158 MB + 173 MB + 388 MB). Captions run to 256 tokens (the real entry\'s max_new_tokens), far longer than real captions.',
     'smolvlm-random':
       "`smolvlm-random` (test/bench/random-smolvlm.ts): SmolVLM-256M-Instruct's SigLIP-512 vision encoder (12 layers, hidden 768) with the\n" +
       'pixel-shuffle connector (64 image tokens per 512x512 tile), token embeddings and 30-layer SmolLM2-135M decoder (hidden 576, 9 query /\n' +
