@@ -186,6 +186,19 @@ describe('search', () => {
 });
 
 describe('viewer', () => {
+  it('keeps the Ask tab (what was typed, a streaming answer) while the Info tab is looked at', async () => {
+    mountApp(libraryWithPhotos);
+    const cells = await screen.findAllByTestId('grid-cell');
+    await fireEvent.click(cells[0]!);
+    await fireEvent.click(await screen.findByTestId('viewer-tab-ask'));
+    const input = (await screen.findByTestId('ask-input')) as HTMLTextAreaElement;
+    await fireEvent.input(input, { target: { value: 'How many people are there?' } });
+    await fireEvent.click(screen.getByTestId('viewer-tab-info'));
+    expect(screen.getByTestId('viewer-ask').closest('[hidden]')).not.toBeNull();
+    await fireEvent.click(screen.getByTestId('viewer-tab-ask'));
+    expect((screen.getByTestId('ask-input') as HTMLTextAreaElement).value).toBe('How many people are there?');
+  });
+
   it('opens from the grid with metadata, steps with ←/→ through the grid order, closes with Esc', async () => {
     const backend = mountApp(libraryWithPhotos);
     const cells = await screen.findAllByTestId('grid-cell');
