@@ -1,6 +1,5 @@
 import sharp from 'sharp';
-import { describeDecodeError } from '../decode-errors.js';
-import { PIXEL_LIMIT } from '../metadata.js';
+import { decodePhotoAt } from '../generation/photo-image.js';
 
 /**
  * Canny edge detection for the ControlNet "canny" conditioning image.
@@ -103,29 +102,13 @@ export interface PhotoEdges {
  * (EXIF orientation applied, as the person sees it), alpha flattened on white (ControlNet's HWC3
  * does the same), 8-bit sRGB, and resized *before* detection so the edges are one pixel thick at
  * the size the model sees (resizing an edge map afterwards smears or drops them). The caller picks
- * `width` × `height` (multiples of 8 for SD, with the photo's aspect); `fit: 'cover'` then only
- * crops the centre if the aspect differs slightly, never distorts.
+ * `width` × `height` (multiples of 8 for SD, with the photo's aspect); see decodePhotoAt.
  */
 export async function cannyFromPhoto(input: Buffer | string, width: number, height: number, options: CannyOptions = CANNY_DEFAULTS): Promise<PhotoEdges> {
   checkSize(width, height);
   checkOptions(options);
-  let rgb: Buffer;
-  try {
-    const { data, info } = await sharp(input, { limitInputPixels: PIXEL_LIMIT, failOn: 'error' })
-      .autoOrient()
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .resize({ width, height, fit: 'cover', position: 'centre' })
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== width || info.height !== height) {
-      throw new Error(`expected ${width}x${height} RGB after decoding, got ${info.width}x${info.height}x${info.channels}`);
-    }
-    rgb = data;
-  } catch (error) {
-    throw describeDecodeError(error);
-  }
-  const pixels = new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.length);
+  const { data } = await decodePhotoAt(input, width, height);
+  const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
   return { edges: cannyRgb(pixels, width, height, options), rgb: pixels, width, height };
 }
 

@@ -2,14 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { describeDecodeError } from '../decode-errors.js';
 import { type DiffusionPipeline as Pipeline, DiffusionPipeline, type StepProgress } from '../diffusion/pipeline.js';
 import { cannyRgb, edgeMapToControlImage, edgeMapToPng } from '../diffusion/canny.js';
 import { PromptTokenizer } from '../diffusion/prompt.js';
+import { decodePhotoAt } from '../generation/photo-image.js';
 import { UsageError } from '../errors.js';
 import { currentFile } from '../jobs/embed-job.js';
 import type { LibraryStore } from '../library-store.js';
-import { PIXEL_LIMIT } from '../metadata.js';
 import { modelFilePath, type ModelEntry } from '../models/catalog.js';
 import { ensureVerified } from '../models/verified.js';
 import type { Device } from '../runtime/devices.js';
@@ -168,21 +167,10 @@ export class EditService {
     return { cancelled: false, edit: this.deps.edits.get(edit.id)! };
   }
 
-  /** The photo, upright, at the generation size (centre crop if the aspect differs by a rounding). */
+  /** The photo, upright, at the generation size (decodePhotoAt: the decoding canny's reference needs too). */
   private async decode(photoId: number, width: number, height: number): Promise<Uint8Array> {
-    const file = await currentFile(this.deps.store, photoId);
-    try {
-      const { data } = await sharp(file, { limitInputPixels: PIXEL_LIMIT, failOn: 'error' })
-        .autoOrient()
-        .flatten({ background: '#ffffff' })
-        .toColourspace('srgb')
-        .resize({ width, height, fit: 'cover', position: 'centre' })
-        .raw({ depth: 'uchar' })
-        .toBuffer({ resolveWithObject: true });
-      return new Uint8Array(data.buffer, data.byteOffset, data.length);
-    } catch (error) {
-      throw describeDecodeError(error);
-    }
+    const { data } = await decodePhotoAt(await currentFile(this.deps.store, photoId), width, height);
+    return new Uint8Array(data.buffer, data.byteOffset, data.length);
   }
 
   /** A new PNG in the output folder (or `outFile`), never over an existing file. */

@@ -18,12 +18,29 @@ export interface PhotoPixels {
  * work. Decode failures become PhotoReadError with a specific reason.
  */
 export async function decodePhoto(input: Buffer | string, longEdge: number): Promise<PhotoPixels> {
+  return decodeRgb(input, { width: longEdge, height: longEdge, fit: 'inside', withoutEnlargement: true });
+}
+
+/**
+ * The same decoding, to exactly `width` × `height` (Stable Diffusion's generation size: the
+ * photo's aspect in multiples of 8): `fit: 'cover'` only crops the centre where the aspect differs
+ * by a rounding, never distorts, and enlarges a photo smaller than the size.
+ */
+export async function decodePhotoAt(input: Buffer | string, width: number, height: number): Promise<PhotoPixels> {
+  const pixels = await decodeRgb(input, { width, height, fit: 'cover', position: 'centre' });
+  if (pixels.width !== width || pixels.height !== height) throw new Error(`expected ${width}x${height} after decoding, got ${pixels.width}x${pixels.height}`);
+  return pixels;
+}
+
+type Resize = { width: number; height: number } & ({ fit: 'inside'; withoutEnlargement: true } | { fit: 'cover'; position: 'centre' });
+
+async function decodeRgb(input: Buffer | string, resize: Resize): Promise<PhotoPixels> {
   try {
     const { data, info } = await sharp(input, { limitInputPixels: PIXEL_LIMIT, failOn: 'error' })
       .autoOrient()
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
-      .resize({ width: longEdge, height: longEdge, fit: 'inside', withoutEnlargement: true })
+      .resize(resize)
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 channels after decoding, got ${info.channels}`);
