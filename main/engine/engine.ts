@@ -16,7 +16,8 @@ import { type Caption, CaptionStore } from './captions/caption-store.js';
 import { Captioner, type CaptionDetail } from './generation/captioner.js';
 import type { GenerateResult } from './generation/generative-model.js';
 import { ModelSlot } from './generation/model-slot.js';
-import { decodePhoto } from './generation/photo-image.js';
+import { type PhotoPixels, decodePhoto } from './generation/photo-image.js';
+import type { ModelEntry } from './models/catalog.js';
 import { currentFile } from './jobs/embed-job.js';
 import { embedHandler } from './jobs/embed-job.js';
 import { type JobKind, embedJobKind } from './jobs/queue.js';
@@ -395,18 +396,24 @@ export class Engine extends EventEmitter<EngineEvents> {
   async generateCaption(
     photoId: number,
     options: { model?: string; detail?: CaptionDetail; replaceEdited?: boolean; onToken?: (piece: string) => void; signal?: AbortSignal } = {},
-  ): Promise<{ caption: Caption | undefined; result: GenerateResult }> {
-    const choice = this.captionChoice(options.model);
-    if (!choice.entry) throw new UsageError(choice.reason ?? 'no captioning model');
+  ): Promise<{ caption: Caption | undefined; result: GenerateResult; model: string }> {
     const detail = options.detail ?? getSettingValue(this.store, 'caption-detail');
-    const captioner = await this.loadCaptioner(choice.entry.id);
-    const pixels = await decodePhoto(await currentFile(this.store, photoId), captioner.imageLongEdge);
+    const { captioner, pixels } = await this.captionerAndPhoto(photoId, options.model);
     const result = await captioner.caption(pixels, detail, { onToken: options.onToken, signal: options.signal });
     if (result.finish !== 'cancelled' && result.text) {
       if (options.replaceEdited && this.captions.get(photoId)?.edited) this.captions.putEdited(photoId, '');
       if (this.captions.putGenerated(photoId, result.text, captioner.id, detail)) this.emit('caption', { photoId, text: result.text, model: captioner.id });
     }
-    return { caption: this.captions.get(photoId), result };
+    return { caption: this.captions.get(photoId), result, model: captioner.id };
+  }
+
+  /** The captioning model (loaded) and the photo decoded for it; `check` may refuse the model before it is loaded. */
+  private async captionerAndPhoto(photoId: number, modelId: string | undefined, check?: (entry: ModelEntry) => void): Promise<{ captioner: Captioner; pixels: PhotoPixels }> {
+    const choice = this.captionChoice(modelId);
+    if (!choice.entry) throw new UsageError(choice.reason ?? 'no captioning model');
+    check?.(choice.entry);
+    const captioner = await this.loadCaptioner(choice.entry.id);
+    return { captioner, pixels: await decodePhoto(await currentFile(this.store, photoId), captioner.imageLongEdge) };
   }
 
   /**
@@ -415,11 +422,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    * an OCR task is refused before it is loaded.
    */
   async readText(photoId: number, options: { model?: string; onToken?: (piece: string) => void; signal?: AbortSignal } = {}): Promise<GenerateResult & { model: string }> {
-    const choice = this.captionChoice(options.model);
-    if (!choice.entry || !choice.installed) throw new UsageError(choice.reason ?? 'no captioning model');
-    Captioner.ocrTask(choice.entry);
-    const captioner = await this.loadCaptioner(choice.entry.id);
-    const pixels = await decodePhoto(await currentFile(this.store, photoId), captioner.imageLongEdge);
+    const { captioner, pixels } = await this.captionerAndPhoto(photoId, options.model, (entry) => Captioner.ocrTask(entry));
     const result = await captioner.readText(pixels, { onToken: options.onToken, signal: options.signal });
     return { ...result, model: captioner.id };
   }

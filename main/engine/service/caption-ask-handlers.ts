@@ -70,11 +70,11 @@ export function captionAskHandlers(service: EngineService): Pick<EngineHandlers,
     'captions.generate': ({ photoId, streamId, detail, replaceEdited }) => {
       photoMustExist(photoId);
       return service.streams.run(streamId, async (signal, onToken) => {
-        const { caption, result } = await engine.generateCaption(photoId, { detail, replaceEdited, signal, onToken });
+        const { caption, result, model } = await engine.generateCaption(photoId, { detail, replaceEdited, signal, onToken });
         return {
           caption: captionView(caption),
           text: result.text,
-          generation: { finish: result.finish, tokens: result.tokens, model: engine.captionChoice().entry?.id ?? '', firstTokenMs: result.firstTokenMs, totalMs: result.totalMs },
+          generation: { finish: result.finish, tokens: result.tokens, model, firstTokenMs: result.firstTokenMs, totalMs: result.totalMs },
         };
       });
     },
