@@ -369,7 +369,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     // The photos asked for, as one photo_id column: every readable photo, or the ids given.
     const wanted = photoIds === 'all' ? `SELECT id AS photo_id FROM photos WHERE status = 'ok' AND orphaned_at IS NULL` : `SELECT value AS photo_id FROM json_each(?)`;
     const params = photoIds === 'all' ? [] : [JSON.stringify(photoIds)];
-    const edited = `SELECT photo_id FROM captions WHERE edited = 1`;
+    const edited = this.captions.editedIdsQuery();
     const keptEdited = this.db.prepare(`SELECT count(*) FROM (${wanted}) WHERE photo_id IN (${edited})`).pluck().get(...params) as number;
     const skip = options.redo ? edited : `SELECT photo_id FROM captions`;
     const queued = this.store.jobs.enqueueSelected(kind, `SELECT photo_id FROM (${wanted}) WHERE photo_id NOT IN (${skip})`, params, { retryFailed: photoIds !== 'all' });

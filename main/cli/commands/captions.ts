@@ -91,7 +91,7 @@ export function registerCaptionCommands(program: Command, context: CommandContex
         const wanted = ids === 'all' ? undefined : new Set(ids);
         const failed = engine.store.jobs.failures(`caption:${queued.model}:${queued.detail}`).filter((f) => !wanted || wanted.has(f.photoId));
         const captions = ids === 'all' ? [] : ids.map((id) => ({ id, caption: engine.captions.get(id) ?? null }));
-        const summary = { ...queued, captioned: engine.captions.count(), failed, captions };
+        const summary = { ...queued, captioned: engine.captions.counts().captioned, failed, captions };
         emit(options, summary, () =>
           [
             ...captions.map(({ id, caption }) => `${id}  ${caption ? `${caption.text}${caption.edited ? '  (written by a person: kept)' : ''}` : '(no caption)'}`),

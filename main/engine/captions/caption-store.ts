@@ -81,8 +81,9 @@ export class CaptionStore {
     return this.get(photoId);
   }
 
-  count(): number {
-    return (this.statements.get(`SELECT count(*) AS n FROM captions`).get() as { n: number }).n;
+  /** Photos with a caption, and how many of those a person wrote. */
+  counts(): { captioned: number; edited: number } {
+    return this.statements.get(`SELECT count(*) AS captioned, coalesce(sum(edited), 0) AS edited FROM captions`).get() as { captioned: number; edited: number };
   }
 
   /** Photos with a caption by a person (batches skip them). */

@@ -51,7 +51,7 @@ export function captionAskHandlers(service: EngineService): Pick<EngineHandlers,
   return {
     'captions.status': () => {
       const choice = engine.captionChoice();
-      const counts = engine.database.prepare(`SELECT count(*) AS captioned, coalesce(sum(edited), 0) AS edited FROM captions`).get() as { captioned: number; edited: number };
+      const counts = engine.captions.counts();
       return {
         model: choice.entry?.id ?? null,
         installed: choice.installed,
