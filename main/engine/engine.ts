@@ -15,7 +15,7 @@ import { captionHandler, captionJobKind, parseCaptionJobKind } from './captions/
 import { type Caption, CaptionStore } from './captions/caption-store.js';
 import { Captioner, type CaptionDetail } from './generation/captioner.js';
 import type { GenerateResult } from './generation/generative-model.js';
-import { ModelSlot } from './generation/model-slot.js';
+import { ModelSlot, type SlotPriority } from './generation/model-slot.js';
 import { type PhotoPixels, decodePhoto } from './generation/photo-image.js';
 import type { ModelEntry } from './models/catalog.js';
 import { currentFile } from './jobs/embed-job.js';
@@ -309,7 +309,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         captionHandler({
           store: this.store,
           captions: this.captions,
-          captioner: () => this.loadCaptioner(parsed.modelId),
+          withCaptioner: (work) => this.withCaptioner(parsed.modelId, 'batch', work),
           detail: parsed.detail,
           onCaption: (photoId, text) => this.emit('caption', { photoId, text, model: parsed.modelId }),
         }),
@@ -348,12 +348,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     return chooseModel(this.modelsDir, 'caption', modelId || getSettingValue(this.store, 'caption-model') || undefined);
   }
 
-  private loadCaptioner(modelId: string): Promise<Captioner> {
-    return this.captioner.get(modelId, () => {
+  /** Runs `work` with the captioner `modelId` loaded, in its turn (see ModelSlot: a person's request goes before the batch's next photo). */
+  private withCaptioner<R>(modelId: string, priority: SlotPriority, work: (captioner: Captioner) => Promise<R>): Promise<R> {
+    const load = async () => {
       const choice = this.captionChoice(modelId);
       if (!choice.entry || !choice.installed) throw new UsageError(choice.reason ?? `no captioning model ${modelId}`);
       return Captioner.load(this.modelsDir, choice.entry, { device: this.executionDevice, onReport: (report) => saveRuntimeReport(this.store, report) });
-    });
+    };
+    return this.captioner.use(modelId, load, work, priority);
   }
 
   /**
@@ -398,22 +400,25 @@ export class Engine extends EventEmitter<EngineEvents> {
     options: { model?: string; detail?: CaptionDetail; replaceEdited?: boolean; onToken?: (piece: string) => void; signal?: AbortSignal } = {},
   ): Promise<{ caption: Caption | undefined; result: GenerateResult; model: string }> {
     const detail = options.detail ?? getSettingValue(this.store, 'caption-detail');
-    const { captioner, pixels } = await this.captionerAndPhoto(photoId, options.model);
-    const result = await captioner.caption(pixels, detail, { onToken: options.onToken, signal: options.signal });
-    if (result.finish !== 'cancelled' && result.text) {
-      if (options.replaceEdited && this.captions.get(photoId)?.edited) this.captions.putEdited(photoId, '');
-      if (this.captions.putGenerated(photoId, result.text, captioner.id, detail)) this.emit('caption', { photoId, text: result.text, model: captioner.id });
-    }
-    return { caption: this.captions.get(photoId), result, model: captioner.id };
+    return this.withCaptionerAndPhoto(photoId, options.model, async (captioner, pixels) => {
+      const result = await captioner.caption(pixels, detail, { onToken: options.onToken, signal: options.signal });
+      if (result.finish !== 'cancelled' && result.text) {
+        if (options.replaceEdited && this.captions.get(photoId)?.edited) this.captions.putEdited(photoId, '');
+        if (this.captions.putGenerated(photoId, result.text, captioner.id, detail)) this.emit('caption', { photoId, text: result.text, model: captioner.id });
+      }
+      return { caption: this.captions.get(photoId), result, model: captioner.id };
+    });
   }
 
-  /** The captioning model (loaded) and the photo decoded for it; `check` may refuse the model before it is loaded. */
-  private async captionerAndPhoto(photoId: number, modelId: string | undefined, check?: (entry: ModelEntry) => void): Promise<{ captioner: Captioner; pixels: PhotoPixels }> {
+  /**
+   * Runs `work` with the captioning model (loaded) and the photo decoded for it, ahead of any
+   * caption batch's next photo; `check` may refuse the model before it is loaded.
+   */
+  private withCaptionerAndPhoto<R>(photoId: number, modelId: string | undefined, work: (captioner: Captioner, pixels: PhotoPixels) => Promise<R>, check?: (entry: ModelEntry) => void): Promise<R> {
     const choice = this.captionChoice(modelId);
     if (!choice.entry) throw new UsageError(choice.reason ?? 'no captioning model');
     check?.(choice.entry);
-    const captioner = await this.loadCaptioner(choice.entry.id);
-    return { captioner, pixels: await decodePhoto(await currentFile(this.store, photoId), captioner.imageLongEdge) };
+    return this.withCaptioner(choice.entry.id, 'interactive', async (captioner) => work(captioner, await decodePhoto(await currentFile(this.store, photoId), captioner.imageLongEdge)));
   }
 
   /**
@@ -422,9 +427,12 @@ export class Engine extends EventEmitter<EngineEvents> {
    * an OCR task is refused before it is loaded.
    */
   async readText(photoId: number, options: { model?: string; onToken?: (piece: string) => void; signal?: AbortSignal } = {}): Promise<GenerateResult & { model: string }> {
-    const { captioner, pixels } = await this.captionerAndPhoto(photoId, options.model, (entry) => Captioner.ocrTask(entry));
-    const result = await captioner.readText(pixels, { onToken: options.onToken, signal: options.signal });
-    return { ...result, model: captioner.id };
+    return this.withCaptionerAndPhoto(
+      photoId,
+      options.model,
+      async (captioner, pixels) => ({ ...(await captioner.readText(pixels, { onToken: options.onToken, signal: options.signal })), model: captioner.id }),
+      (entry) => Captioner.ocrTask(entry),
+    );
   }
 
   /** Queues an embedding for every readable photo that lacks one. Returns how many were queued. */

@@ -68,18 +68,21 @@ export class AskService {
     if (options.conversationId !== undefined && !existing) throw new UsageError(`no conversation ${options.conversationId} (\`iris conversations\` lists them)`);
     if (existing && existing.photoId !== photoId) throw new UsageError(`conversation ${existing.id} is about photo ${existing.photoId}, not ${photoId}`);
     const kind = options.provider ?? existing?.provider ?? getSettingValue(this.deps.store, 'ask-provider');
-    const { provider, imageEdge, maxTokens } = await this.provider(kind, options.apiKey);
-    const file = await currentFile(this.deps.store, photoId);
-    const image: PreparedImage = kind === 'local' ? await decodedImage(file, imageEdge) : await prepareImage(file, imageEdge);
     const history = existing ? this.conversations.history(existing.id) : [];
-    const answer = await provider.answer({
-      image,
-      history,
-      question,
-      decoding: { ...DEFAULT_DECODING, maxTokens, ...options.decoding },
-      signal: options.signal,
-      onToken: options.onToken,
-    });
+    const file = await currentFile(this.deps.store, photoId);
+    const answerWith = async (provider: VisionChatProvider, image: PreparedImage, maxTokens: number) =>
+      provider.answer({
+        image,
+        history,
+        question,
+        decoding: { ...DEFAULT_DECODING, maxTokens, ...options.decoding },
+        signal: options.signal,
+        onToken: options.onToken,
+      });
+    const answer =
+      kind === 'local'
+        ? await this.withLocal(async (local) => answerWith(local, await decodedImage(file, local.loaded.prep.image_long_edge), local.loaded.prep.max_new_tokens))
+        : await answerWith(this.endpointProvider(options.apiKey), await prepareImage(file, getSettingValue(this.deps.store, 'endpoint-image-edge')), DEFAULT_DECODING.maxTokens);
     const conversation = existing ?? this.conversations.create(photoId, kind, answer.model, question);
     this.conversations.addTurn(conversation.id, question, answer);
     return { conversation: this.conversations.get(conversation.id)!, answer };
@@ -120,17 +123,12 @@ export class AskService {
     return chooseModel(this.deps.modelsDir, 'vqa', getSettingValue(this.deps.store, 'ask-model') || undefined);
   }
 
-  private async provider(kind: 'local' | 'endpoint', apiKey: string | undefined): Promise<{ provider: VisionChatProvider; imageEdge: number; maxTokens: number }> {
-    const imageEdge = getSettingValue(this.deps.store, 'endpoint-image-edge');
-    if (kind === 'endpoint') {
-      const { baseUrl, model, apiKey: envKey } = this.endpointSettings();
-      if (!baseUrl || !model) {
-        throw new UsageError('no endpoint set up: `iris settings set endpoint-url http://localhost:11434/v1` and `iris settings set endpoint-model <name>` (or IRIS_ENDPOINT_URL / IRIS_ENDPOINT_MODEL); the key comes from IRIS_ENDPOINT_API_KEY');
-      }
-      return { provider: this.endpointFor({ baseUrl, model, apiKey: apiKey ?? process.env.IRIS_ENDPOINT_API_KEY ?? envKey }), imageEdge, maxTokens: DEFAULT_DECODING.maxTokens };
+  private endpointProvider(apiKey: string | undefined): VisionChatProvider {
+    const { baseUrl, model, apiKey: envKey } = this.endpointSettings();
+    if (!baseUrl || !model) {
+      throw new UsageError('no endpoint set up: `iris settings set endpoint-url http://localhost:11434/v1` and `iris settings set endpoint-model <name>` (or IRIS_ENDPOINT_URL / IRIS_ENDPOINT_MODEL); the key comes from IRIS_ENDPOINT_API_KEY');
     }
-    const local = await this.loadLocal();
-    return { provider: local, imageEdge: local.loaded.prep.image_long_edge, maxTokens: local.loaded.prep.max_new_tokens };
+    return this.endpointFor({ baseUrl, model, apiKey: apiKey ?? process.env.IRIS_ENDPOINT_API_KEY ?? envKey });
   }
 
   /**
@@ -146,11 +144,15 @@ export class AskService {
     return this.endpoint.provider;
   }
 
-  private loadLocal(): Promise<LocalChatProvider> {
+  /**
+   * Runs `work` with the local model loaded, one question at a time: two answers at once would
+   * each run at half speed on the same cores and hold two KV caches.
+   */
+  private withLocal<R>(work: (local: LocalChatProvider) => Promise<R>): Promise<R> {
     const choice = this.localChoice();
     const entry = choice.entry;
     if (!entry || !choice.installed) return Promise.reject(new UsageError(choice.reason ?? 'no question-answering model'));
-    return this.local.get(entry.id, () => LocalChatProvider.load(this.deps.modelsDir, entry, { device: this.deps.device(), onReport: this.deps.onReport }));
+    return this.local.use(entry.id, () => LocalChatProvider.load(this.deps.modelsDir, entry, { device: this.deps.device(), onReport: this.deps.onReport }), work);
   }
 
   async close(): Promise<void> {

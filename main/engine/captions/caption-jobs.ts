@@ -25,8 +25,12 @@ export function parseCaptionJobKind(kind: string): { modelId: string; detail: Ca
 export interface CaptionJobDeps {
   store: LibraryStore;
   captions: CaptionStore;
-  /** The loaded captioner (loaded on first use; throws when the model cannot be used). */
-  captioner: () => Promise<Captioner>;
+  /**
+   * Runs `work` with the captioner loaded (on first use), in the batch's turn: a caption or OCR a
+   * person asked for goes before the next photo. Rejects without calling `work` when the model
+   * cannot be used.
+   */
+  withCaptioner: <R>(work: (captioner: Captioner) => Promise<R>) => Promise<R>;
   detail: CaptionDetail;
   /** Called after a caption is stored. */
   onCaption?: (photoId: number, text: string) => void;
@@ -38,20 +42,25 @@ export function captionHandler(deps: CaptionJobDeps): JobHandler {
     batchSize: 1,
     failsPhoto: false,
     async run([photoId]) {
-      let captioner: Captioner;
+      let started = false;
       try {
-        captioner = await deps.captioner();
+        return await deps.withCaptioner(async (captioner) => {
+          started = true;
+          try {
+            const pixels = await decodePhoto(await currentFile(deps.store, photoId!), captioner.imageLongEdge);
+            const result = await captioner.caption(pixels, deps.detail);
+            if (!result.text) throw new Error(`${captioner.id} gave an empty caption`);
+            if (deps.captions.putGenerated(photoId!, result.text, captioner.id, deps.detail)) deps.onCaption?.(photoId!, result.text);
+            return [undefined];
+          } catch (error) {
+            // This photo failed (unreadable, empty caption); the batch goes on.
+            return [error instanceof Error ? error : new Error(String(error))];
+          }
+        });
       } catch (error) {
-        throw new HandlerUnavailableError(`cannot caption: ${(error as Error).message}`);
-      }
-      try {
-        const pixels = await decodePhoto(await currentFile(deps.store, photoId!), captioner.imageLongEdge);
-        const result = await captioner.caption(pixels, deps.detail);
-        if (!result.text) throw new Error(`${captioner.id} gave an empty caption`);
-        if (deps.captions.putGenerated(photoId!, result.text, captioner.id, deps.detail)) deps.onCaption?.(photoId!, result.text);
-        return [undefined];
-      } catch (error) {
-        return [error instanceof Error ? error : new Error(String(error))];
+        // The model itself could not be loaded: no photo is to blame, so the jobs wait.
+        if (!started) throw new HandlerUnavailableError(`cannot caption: ${(error as Error).message}`);
+        throw error;
       }
     },
   };
