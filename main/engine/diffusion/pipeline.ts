@@ -6,6 +6,7 @@ import { floatInput, floatOutput, hasInput, idsInput, inputInfo } from './feeds.
 import { latentPreview, type PreviewImage } from './preview.js';
 import type { PromptTokenizer } from './prompt.js';
 import { GaussianNoise } from './random.js';
+import { ENCODER_NOISE_INPUT } from './seeded-vae.js';
 import { createScheduler } from './schedulers/index.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -85,7 +86,8 @@ export class DiffusionPipeline {
     const noise = new GaussianNoise(params.seed);
     const guide = this.guidance(params);
     const embeddings = await this.embed(params, guide);
-    const photoLatents = needsImage ? await this.encodeImage(request.image!, [1, 3, params.height, params.width]) : null;
+    // Before the starting noise, as diffusers draws them: the encoder's sample comes first.
+    const photoLatents = needsImage ? await this.encodeImage(request.image!, [1, 3, params.height, params.width], latentShape, params.mode === 'img2img' ? noise : null) : null;
 
     const start = noise.fill(new Float32Array(latentSize));
     let latents: Float32Array;
@@ -140,9 +142,23 @@ export class DiffusionPipeline {
     return { data: concat(order.map((part) => part.data)), dims: [order.length, ...prompt.dims.slice(1)] };
   }
 
-  private async encodeImage(image: Float32Array, dims: number[]): Promise<Float32Array> {
+  /**
+   * The photo's latents (unscaled). img2img samples the VAE's latent distribution with the edit's
+   * seeded noise (diffusers' `retrieve_latents`, sample mode); instruct (`noise` null) takes its
+   * mean, as diffusers' InstructPix2Pix does (`sample_mode="argmax"`). Three encoder layouts:
+   * Olive's, which samples inside the graph (its noise node replaced by an input: seeded-vae.ts);
+   * optimum's, which returns `latent_parameters` (mean ++ log-variance) and leaves the sampling to
+   * the caller; and one that returns the mean.
+   */
+  private async encodeImage(image: Float32Array, dims: number[], latentShape: number[], noise: GaussianNoise | null): Promise<Float32Array> {
     const encoder = await this.sessions.vaeEncoder();
-    const out = (await encoder.run({ sample: floatInput(this.ort, encoder, 'sample', image, dims) })) as Record<string, Tensor>;
+    const size = latentShape.reduce((product, dim) => product * dim, 1);
+    const feeds: Record<string, Tensor> = { sample: floatInput(this.ort, encoder, 'sample', image, dims) };
+    if (hasInput(encoder, ENCODER_NOISE_INPUT)) {
+      feeds[ENCODER_NOISE_INPUT] = floatInput(this.ort, encoder, ENCODER_NOISE_INPUT, noise ? noise.sample(size) : new Float32Array(size), latentShape);
+    }
+    const out = (await encoder.run(feeds)) as Record<string, Tensor>;
+    if (!out.latent_sample && out.latent_parameters) return sampleLatentDistribution(floatOutput(out, 'latent_parameters'), size, noise);
     return floatOutput(out, 'latent_sample');
   }
 
@@ -250,6 +266,19 @@ export function applyGuidance(predicted: Float32Array, size: number, guide: 'non
     out[i] = unconditional + g * (text - image) + ig * (image - unconditional);
   }
   return out;
+}
+
+/**
+ * diffusers' DiagonalGaussianDistribution over `parameters` ([1, 2C, h, w]: the mean's C channels,
+ * then the log-variance's): mean + exp(½·clamp(logvar, −30, 20))·noise, or the mean when `noise` is null.
+ */
+export function sampleLatentDistribution(parameters: Float32Array, size: number, noise: GaussianNoise | null): Float32Array {
+  if (parameters.length !== 2 * size) throw new Error(`latent_parameters has ${parameters.length} values, expected ${2 * size} (mean and log-variance)`);
+  const latents = parameters.slice(0, size);
+  if (!noise) return latents;
+  const z = noise.sample(size);
+  for (let i = 0; i < size; i++) latents[i] = latents[i]! + Math.exp(0.5 * Math.min(20, Math.max(-30, parameters[size + i]!))) * z[i]!;
+  return latents;
 }
 
 function concat(parts: readonly Float32Array[]): Float32Array {

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { type DiffusionPipeline as Pipeline, DiffusionPipeline, type StepProgress } from '../diffusion/pipeline.js';
 import { cannyRgb, edgeMapToControlImage, edgeMapToPng } from '../diffusion/canny.js';
 import { PromptTokenizer } from '../diffusion/prompt.js';
+import { createSeededVaeEncoder } from '../diffusion/seeded-vae.js';
 import { decodePhotoAt } from '../generation/photo-image.js';
 import { UsageError } from '../errors.js';
 import { currentFile } from '../jobs/embed-job.js';
@@ -218,10 +219,10 @@ export class EditService {
     if (choice.controlnet) await ensureVerified(modelsDir, choice.controlnet.entry);
     const ort = await loadOrt();
     const sessions: ModelSession[] = [];
-    const lazy = (entry: ModelEntry, file: string, label: string) => {
+    const lazy = (entry: ModelEntry, file: string, label: string, create: typeof createSession = createSession) => {
       let session: Promise<ModelSession> | undefined;
       return () => {
-        session ??= createSession(modelFile(modelsDir, entry, file), { device: this.deps.device(), label }).then((created) => {
+        session ??= create(modelFile(modelsDir, entry, file), { device: this.deps.device(), label }).then((created) => {
           sessions.push(created);
           this.deps.onReport(created.report());
           return created;
@@ -233,7 +234,7 @@ export class EditService {
     const pipeline = new DiffusionPipeline(ort, choice.prep, PromptTokenizer.load(path.join(modelsDir, choice.entry.id), choice.prep.tokenizer), {
       textEncoder: lazy(choice.entry, files.text_encoder, `${choice.entry.id} text encoder`),
       unet: lazy(choice.entry, files.unet, `${choice.entry.id} unet`),
-      vaeEncoder: lazy(choice.entry, files.vae_encoder, `${choice.entry.id} vae encoder`),
+      vaeEncoder: lazy(choice.entry, files.vae_encoder, `${choice.entry.id} vae encoder`, createSeededVaeEncoder),
       vaeDecoder: lazy(choice.entry, files.vae_decoder, `${choice.entry.id} vae decoder`),
       controlnet: choice.controlnet ? lazy(choice.controlnet.entry, choice.controlnet.prep.session, `${choice.controlnet.entry.id}`) : async () => null,
     });
