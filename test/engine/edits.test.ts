@@ -95,6 +95,10 @@ describe('edits and generations (Stable Diffusion fixtures)', () => {
     assert.ok(isBlue(await meanColour(low.file)), `strength 0.15: ${await meanColour(low.file)}`);
     assert.ok(isRed(await meanColour(high.file)), `strength 0.9: ${await meanColour(high.file)}`);
     assert.equal(engine.editStore.get(low.id)!.sourcePhotoId, blueId);
+    const { comments = [] } = await sharp(low.file).metadata();
+    const written = Object.fromEntries(comments.map(({ keyword, text }) => [keyword, text]));
+    assert.deepEqual(JSON.parse(written.iris!), engine.editStore.get(low.id)!.params, 'the file carries the settings that made it');
+    assert.match(written.parameters!, /^red\nSteps: 12, Sampler: DPM\+\+ 2M Karras, CFG scale: 7.5, Seed: 5, Size: 64x64, Model: sd15-fixture, Denoising strength: 0.15/);
     assert.equal(sha256(path.join(photos, 'blue.jpg')), blueHash);
     assert.deepEqual(engine.editStore.forPhoto(blueId).map((edit) => edit.id), [high.id, low.id]);
   });

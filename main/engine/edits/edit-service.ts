@@ -18,6 +18,7 @@ import { getSettingValue } from '../settings.js';
 import { type DiffusionChoice, chooseDiffusionModels } from './diffusion-models.js';
 import { EDIT_DEFAULTS, type EditMode, type EditParams, defaultSize, parseEditParams } from './edit-params.js';
 import type { Edit, EditStore } from './edit-store.js';
+import { withEditParameters } from './png-parameters.js';
 
 /** What a person asks for; everything left out takes the mode's default (see EDIT_DEFAULTS). */
 export interface EditInput {
@@ -174,13 +175,14 @@ export class EditService {
     return new Uint8Array(data.buffer, data.byteOffset, data.length);
   }
 
-  /** A new PNG in the output folder (or `outFile`), never over an existing file. */
+  /** A new PNG in the output folder (or `outFile`), never over an existing file, with its settings in text chunks. */
   private async write(image: Float32Array, params: EditParams, sourcePhotoId: number | null, outFile: string | undefined): Promise<string> {
     const { width, height } = params;
     const plane = width * height;
     const rgb = Buffer.alloc(plane * 3);
     for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.max(0, Math.min(255, Math.round((image[c * plane + p]! + 1) * 127.5)));
-    const png = await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer();
+    // The settings go into the file too (png-parameters.ts), so they survive it leaving the library.
+    const png = withEditParameters(await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer(), params);
     if (outFile) {
       const target = path.resolve(outFile);
       fs.mkdirSync(path.dirname(target), { recursive: true });
