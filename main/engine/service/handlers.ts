@@ -55,7 +55,7 @@ export function engineHandlers(service: EngineService): EngineHandlers {
     'folders.add': ({ path }) => service.addFolder(path),
     'folders.remove': ({ folderId }) => service.removeFolder(folderId),
     'photos.timeline': ({ folderId }) => timeline(engine.database, folderId),
-    'photos.get': ({ id }) => photoDetail(engine.database, engine.store, id),
+    'photos.get': ({ id }) => photoDetail(engine.database, engine.store, engine.captions, id),
     // The same search as `iris search`: CLIP, fused with caption matches when there are any.
     'search.text': async (args) => scoresOnly(await engine.search(args.query, searchOptions(service, args))),
     'search.similar': async (args) => scoresOnly(await engine.clipSearch().similar(String(args.photoId), searchOptions(service, args))),

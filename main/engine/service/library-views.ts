@@ -1,4 +1,5 @@
 import type { CallResult } from '../../contract/contract.js';
+import type { CaptionStore } from '../captions/caption-store.js';
 import type { Db } from '../db/database.js';
 import { UsageError } from '../errors.js';
 import type { LibraryStore } from '../library-store.js';
@@ -43,12 +44,11 @@ export function timeline(db: Db, folderId?: number): CallResult<'photos.timeline
   return { ids, takenAt, aspect, pending };
 }
 
-export function photoDetail(db: Db, store: LibraryStore, id: number): CallResult<'photos.get'> {
+export function photoDetail(db: Db, store: LibraryStore, captions: CaptionStore, id: number): CallResult<'photos.get'> {
   const photo = store.getPhoto(id);
   if (!photo) throw new UsageError(`no photo with id ${id}`);
   const tags = db.prepare(`SELECT label, score FROM tags WHERE photo_id = ? ORDER BY score DESC, label`).all(id) as { label: string; score: number }[];
-  const caption = db.prepare(`SELECT text FROM captions WHERE photo_id = ?`).pluck().get(id) as string | undefined;
-  return { ...photo, tags, caption: caption ?? null };
+  return { ...photo, tags, caption: captions.get(id)?.text ?? null };
 }
 
 /** The queue per kind, plus the latest failures (photo decoding and model jobs) with their errors. */
