@@ -183,7 +183,35 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await page.waitForFunction(() => document.querySelector('[data-testid="map"]')?.getAttribute('data-state') === 'ready', undefined, { timeout: 60_000 });
     assert.equal(await map.getAttribute('data-count'), '16');
     await page.waitForTimeout(300);
+    // The dots are drawn in the theme's accent colour (a canvas cannot read CSS variables itself).
+    const dot = await page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="map"] canvas')!;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 0) return [data[i]!, data[i + 1]!, data[i + 2]!];
+      return null;
+    });
+    assert.ok(dot && dot[2]! > 150 && dot[0]! < 80, `a dot in the accent blue: ${JSON.stringify(dot)}`);
     await page.screenshot({ path: path.join(shots, '06-map.png') });
+  });
+
+  it("follows the system's light or dark mode unless Settings picks a theme", async () => {
+    await page.getByTestId('nav-settings').click();
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    // The radios are drawn as a segmented control: a person clicks the label.
+    const pick = (theme: string) => page.locator('[data-testid="setting-theme"] label', { has: page.locator(`input[value="${theme}"]`) }).click();
+    const [white, dark] = ['rgb(255, 255, 255)', 'rgb(22, 22, 24)'];
+    await pick('system');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    assert.equal(await background(), dark, 'system dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    assert.equal(await background(), white, 'system light');
+    await pick('dark');
+    assert.equal(await background(), dark, 'dark chosen, system light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await pick('light');
+    assert.equal(await background(), white, 'light chosen, system dark');
+    await pick('system');
+    await page.emulateMedia({ colorScheme: null });
   });
 
   it('shows Settings in Chinese, with the device in use and the models', async () => {
