@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { type Catalog, CATALOG_FILE, GenerativeCatalogPreprocessingSchema, type ModelEntry, catalogDirFor, loadCatalog, sessionFile } from '../../main/engine/models/catalog.js';
+import { type Catalog, CATALOG_FILE, GenerativeCatalogPreprocessingSchema, type ModelEntry, ModelEntrySchema, catalogDirFor, loadCatalog, sessionFile } from '../../main/engine/models/catalog.js';
 import { chooseDiffusionModels } from '../../main/engine/edits/diffusion-models.js';
 import { PINNED_FILE } from '../../main/engine/models/download.js';
 import { CONTROLNET_RESIDUALS, ControlNetCatalogPreprocessingSchema, DiffusionCatalogPreprocessingSchema } from '../../main/engine/models/diffusion-catalog.js';
@@ -379,6 +379,48 @@ describe('iris models (CLI, against a real local HTTP server)', () => {
       assert.match(run.stderr, /vision_model\.onnx: sha256 [0-9a-f]{64} does not match the server's \(x-linked-etag at 0123456789abcdef0123456789abcdef01234567\)/);
       assert.ok(!fs.existsSync(installedFile(dir, 'onnx/vision_model.onnx')));
       assert.ok(!fs.existsSync(path.join(dir, CLIP_FIXTURE_ID, PINNED_FILE)), 'nothing unverified is pinned');
+    });
+
+    it("takes only the size from the server where the catalog has a file's sha256, and refuses a server that disagrees", async () => {
+      const halfPinned = (entry: ModelEntry): ModelEntry => ({ ...entry, pinned: false, files: entry.files.map((file) => (file.path.endsWith('.onnx') ? { ...file, bytes: null } : file)) });
+      serverOptions.lfs.add('onnx/vision_model.onnx').add('onnx/text_model.onnx');
+      const dir = modelsDir(halfPinned);
+      const run = await iris(['models', 'install', CLIP_FIXTURE_ID, '--models', dir]);
+      assert.equal(run.code, 0, run.stderr);
+      assertInstalledExactly(dir);
+      assert.match(run.stderr, /onnx\/vision_model\.onnx is checked against the size the server gives at revision [0-9a-f]{40} \(x-linked-etag\) and the catalog's sha256/);
+
+      serverOptions.lyingEtag.add('onnx/vision_model.onnx');
+      requests.length = 0;
+      const lying = modelsDir(halfPinned);
+      const refused = await iris(['models', 'install', CLIP_FIXTURE_ID, '--models', lying, '--attempts', '1']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /vision_model\.onnx: the server's sha256 at [0-9a-f]{40} is [0-9a-f]{64}, the catalog's [0-9a-f]{64}: not the file the catalog describes/);
+      assert.ok(!requestsFor('onnx/vision_model.onnx').length, 'nothing was downloaded');
+
+      // A server that gives no sha256 (a git blob id only): the download is checked against the catalog's.
+      serverOptions.lfs.clear();
+      const wrongHash = modelsDir((entry) => {
+        const half = halfPinned(entry);
+        return { ...half, files: half.files.map((file) => (file.path === 'onnx/vision_model.onnx' ? { ...file, sha256: sha256(Buffer.from('other bytes')) } : file)) };
+      });
+      const mismatch = await iris(['models', 'install', CLIP_FIXTURE_ID, '--models', wrongHash, '--attempts', '1']);
+      assert.equal(mismatch.code, 1);
+      assert.match(mismatch.stderr, /vision_model\.onnx: sha256 [0-9a-f]{64} does not match the catalog's [0-9a-f]{64}/);
+      assert.ok(!fs.existsSync(installedFile(wrongHash, 'onnx/vision_model.onnx')));
+    });
+
+    it('may name a branch only when the catalog has every sha256 (then a moved branch fails the hash check)', () => {
+      const entry = (sha256Known: boolean) => ({
+        ...structuredClone(fixtureEntry),
+        pinned: false,
+        source: { repo: REPO, revision: 'main' },
+        files: fixtureEntry.files.map((file, i) => ({ ...file, bytes: null, sha256: sha256Known || i > 0 ? file.sha256 : null })),
+      });
+      assert.ok(ModelEntrySchema.safeParse(entry(true)).success);
+      const refused = ModelEntrySchema.safeParse(entry(false));
+      assert.ok(!refused.success);
+      assert.match(refused.error.issues[0]!.message, /40-hex-digit commit in an unpinned entry that lacks a sha256/);
     });
 
     it('refuses to install when the server gives no size and hash', async () => {

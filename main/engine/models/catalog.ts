@@ -26,7 +26,8 @@ export const ModelFileSchema = z.object({
    * Size and sha256 of the file at the source revision. `null` only in an entry marked
    * `"pinned": false`: the installer then asks the server for them at that revision (the Hugging
    * Face `X-Linked-Etag`/`X-Linked-Size` headers, or its tree API), verifies the download against
-   * them and records them in `<modelsDir>/<id>/pinned.json`, which `verify` uses afterwards.
+   * them and records them in `<modelsDir>/<id>/pinned.json`, which `verify` uses afterwards. Where
+   * only one of the two is null, the catalog's value wins and the server's must agree with it.
    */
   bytes: z.number().int().nonnegative().nullable(),
   sha256: sha256.nullable(),
@@ -166,9 +167,10 @@ export const ModelEntrySchema = z
       if (model.files.every((file) => file.bytes !== null && file.sha256 !== null)) {
         ctx.addIssue({ code: 'custom', path: ['pinned'], message: 'is false but every file has bytes and sha256: drop "pinned": false' });
       }
-      // Pins learned from the server are only meaningful for an immutable revision.
-      if (!/^[0-9a-f]{40}$/.test(model.source.revision)) {
-        ctx.addIssue({ code: 'custom', path: ['source', 'revision'], message: 'must be a 40-hex-digit commit in an unpinned entry (a branch name can move under the pins)' });
+      // Hashes learned from the server are only meaningful for an immutable revision; where the
+      // catalog has every sha256 itself, only sizes are learned, and a moved branch fails the hash check.
+      if (!/^[0-9a-f]{40}$/.test(model.source.revision) && model.files.some((file) => file.sha256 === null)) {
+        ctx.addIssue({ code: 'custom', path: ['source', 'revision'], message: 'must be a 40-hex-digit commit in an unpinned entry that lacks a sha256 (a branch name can move under the pins)' });
       }
     }
     for (const file of Object.keys(model.io)) {

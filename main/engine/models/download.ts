@@ -51,6 +51,8 @@ export interface ExpectedFile {
   /** Git's blob id (sha1 of "blob <size>\0" + content): what the server gives for a small non-LFS file. */
   gitBlobSha1?: string;
   source: PinSource;
+  /** Set when the sha256 is the catalog's and only the size came from `source` (a half-pinned file). */
+  sha256From?: 'catalog';
 }
 
 /** `<modelsDir>/<id>/pinned.json`: sizes and sha256 learned from the server for an unpinned catalog entry. */
@@ -105,7 +107,9 @@ async function recordPin(modelsDir: string, model: ModelEntry, file: string, pin
 export function expectedFromLocal(modelsDir: string, model: ModelEntry, file: ModelFile): ExpectedFile | undefined {
   if (isPinnedFile(file)) return { bytes: file.bytes, sha256: file.sha256, source: 'catalog' };
   const pin = readPins(modelsDir, model)[file.path];
-  return pin ? { bytes: pin.bytes, sha256: pin.sha256, source: 'pinned.json' } : undefined;
+  // A pin that disagrees with what the catalog has learned since is stale.
+  const current = pin && (file.sha256 === null || pin.sha256 === file.sha256) && (file.bytes === null || pin.bytes === file.bytes);
+  return current ? { bytes: pin.bytes, sha256: pin.sha256, source: 'pinned.json' } : undefined;
 }
 
 export async function sha256OfFile(file: string): Promise<string> {
@@ -142,6 +146,7 @@ export async function checkFile(modelsDir: string, model: ModelEntry, file: Mode
 }
 
 function whose(expected: ExpectedFile, model: ModelEntry): string {
+  if (expected.sha256From === 'catalog') return "the catalog's";
   switch (expected.source) {
     case 'catalog':
       return "the catalog's";
@@ -314,12 +319,32 @@ function failure(model: ModelEntry, file: ModelFile, error: unknown): ModelDownl
 async function resolveExpected(modelsDir: string, model: ModelEntry, file: ModelFile, options: InstallOptions): Promise<ExpectedFile> {
   const local = expectedFromLocal(modelsDir, model, file);
   if (local) return local;
-  const expected = await withRetries(options, () => fetchExpected(model, file, options.signal));
+  const expected = withCatalogValues(model, file, await withRetries(options, () => fetchExpected(model, file, options.signal)));
+  const hash = expected.sha256 ? 'sha256' : 'git blob id';
+  const [fromServer, fromCatalog] =
+    expected.sha256From === 'catalog' ? ['size', " and the catalog's sha256"] : file.bytes !== null ? [hash, " and the catalog's size"] : [`${hash} and size`, ''];
   options.onWarning?.(
-    `${model.id} is unpinned in the catalog: ${file.path} is checked against the ${expected.sha256 ? 'sha256' : 'git blob id'} and size the server gives ` +
-      `at revision ${model.source.revision} (${expected.source}), and then recorded in ${pinnedJsonPath(modelsDir, model)}`,
+    `${model.id} is unpinned in the catalog: ${file.path} is checked against the ${fromServer} the server gives ` +
+      `at revision ${model.source.revision} (${expected.source})${fromCatalog}, and then recorded in ${pinnedJsonPath(modelsDir, model)}`,
   );
   return expected;
+}
+
+/**
+ * A half-pinned file (the catalog knows its size or its sha256, not both): what the catalog knows
+ * wins, and the server must agree with it. With the catalog's sha256 only the size is taken from
+ * the server, so a moved branch cannot slip other bytes in.
+ */
+function withCatalogValues(model: ModelEntry, file: ModelFile, served: ExpectedFile): ExpectedFile {
+  const url = fileUrl(model, file);
+  if (file.bytes !== null && file.bytes !== served.bytes) {
+    throw new ModelDownloadError(`${url}: the server says ${served.bytes} bytes at ${model.source.revision}, the catalog ${file.bytes}: not the file the catalog describes`, true);
+  }
+  if (file.sha256 === null) return served;
+  if (served.sha256 && served.sha256 !== file.sha256) {
+    throw new ModelDownloadError(`${url}: the server's sha256 at ${model.source.revision} is ${served.sha256}, the catalog's ${file.sha256}: not the file the catalog describes`, true);
+  }
+  return { bytes: served.bytes, sha256: file.sha256, source: served.source, sha256From: 'catalog' };
 }
 
 async function pinIfLearned(modelsDir: string, model: ModelEntry, file: ModelFile, expected: ExpectedFile, sha256: string): Promise<void> {
