@@ -598,12 +598,11 @@ describe('the bundled model catalog (models/catalog.json)', () => {
   it('has real Stable Diffusion 1.5 entries whose preprocessing parses and names only listed files, pinned only where a source gave the value', () => {
     const diffusion = catalog.models.filter((m) => m.task === 'diffusion');
     const controlnets = catalog.models.filter((m) => m.task === 'controlnet');
-    assert.deepEqual(diffusion.map((m) => m.id), ['sd15-onnx', 'sd15-onnx-fp16', 'sd15-controlnet-unet-fp16']);
+    assert.deepEqual(diffusion.map((m) => m.id), ['sd15-onnx', 'sd15-onnx-fp16', 'sd15-controlnet-unet-fp16', 'instruct-pix2pix-onnx']);
     assert.deepEqual(controlnets.map((m) => m.id), ['controlnet-canny-fp16']);
-    assert.ok(!catalog.models.some((m) => m.id.includes('pix2pix') || m.id.includes('ip2p')), 'no InstructPix2Pix entry: only a short revision of it is known');
     for (const model of [...diffusion, ...controlnets]) {
       const paths = new Set(model.files.map((f) => f.path));
-      assert.match(model.source.revision, /^[0-9a-f]{40}$/, `${model.id} is at a commit`);
+      if (model.files.some((f) => f.sha256 === null)) assert.match(model.source.revision, /^[0-9a-f]{40}$/, `${model.id} is at a commit`);
       if (model.task === 'diffusion') {
         const prep = DiffusionCatalogPreprocessingSchema.parse(model.preprocessing);
         for (const file of [...Object.values(prep.sessions), prep.tokenizer.vocab, prep.tokenizer.merges]) assert.ok(paths.has(file), `${model.id} lists ${file}`);
@@ -650,13 +649,25 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     assert.deepEqual(cannyIo.inputs.map((t) => [t.name, t.dtype]), [['sample', 'float16'], ['timestep', 'float16'], ['encoder_hidden_states', 'float16'], ['controlnet_cond', 'float16'], ['conditioning_scale', 'float64']]);
     assert.deepEqual(cannyIo.outputs.map((t) => t.name), [...CONTROLNET_RESIDUALS]);
     assert.match(canny.licence, /NonCommercial/);
+
+    // Instruct: ForserX's export of timbrooks/instruct-pix2pix, at the branch its hashes were taken from (the full commit was not found).
+    const ip2p = byId('instruct-pix2pix-onnx');
+    assert.deepEqual([ip2p.dtype, ip2p.default, ip2p.pinned, ip2p.source.repo, ip2p.source.revision], ['mixed', false, false, 'ForserX/instruct-pix2pix-onnx', 'main']);
+    assert.equal(DiffusionCatalogPreprocessingSchema.parse(ip2p.preprocessing).unet_kind, 'instruct-pix2pix');
+    assert.ok(ip2p.files.every((f) => f.sha256 !== null), 'every sha256 is pinned: only sizes come from the server');
+    assert.deepEqual(pins(ip2p).filter(([, bytes]) => bytes !== null), [
+      ['tokenizer/vocab.json', 1059962, 'e089ad92ba36837a0d31433e555c8f45fe601ab5c221d4f607ded32d9f7a4349'],
+      ['tokenizer/merges.txt', 524619, '9fd691f7c8039210e0fced15865466c65820d09b63988b0174bfe25de299051a'],
+    ]);
+    assert.match(ip2p.licence, /MIT/);
   });
 
-  it('suggests sd15-onnx for txt2img and img2img, and the axodox ControlNet UNet for canny, when no diffusion model is installed', () => {
+  it('suggests sd15-onnx for txt2img and img2img, the axodox ControlNet UNet for canny and ForserX\'s InstructPix2Pix for instruct, when no diffusion model is installed', () => {
     const empty = tempDir('iris-no-diffusion-');
     assert.equal(catalogDirFor(empty), bundled);
     for (const mode of ['txt2img', 'img2img'] as const) assert.throws(() => chooseDiffusionModels(empty, mode), /iris models install sd15-onnx`/);
     assert.throws(() => chooseDiffusionModels(empty, 'canny'), /iris models install sd15-controlnet-unet-fp16`/);
+    assert.throws(() => chooseDiffusionModels(empty, 'instruct'), /iris models install instruct-pix2pix-onnx`/);
   });
 
   it('has a Chinese-capable CLIP with its own tokenizer, inputs and image resize', () => {
@@ -674,7 +685,7 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     }
     assert.ok(chinese.some((m) => (m.pinned ?? true) && m.dtype === 'q8'), 'a fully pinned Chinese model exists');
     for (const model of catalog.models.filter((m) => m.pinned === false)) {
-      assert.ok(model.files.some((f) => f.sha256 === null), `${model.id} is marked unpinned because a hash is unknown`);
+      assert.ok(model.files.some((f) => f.sha256 === null || f.bytes === null), `${model.id} is marked unpinned because a hash or a size is unknown`);
     }
   });
 });
