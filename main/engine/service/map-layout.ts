@@ -31,7 +31,7 @@ export function layoutEmbeddings(photoIds: readonly number[], vectors: Float32Ar
   const sampleSize = Math.min(n, options.sample ?? LAYOUT_SAMPLE);
   const sample = chooseSample(n, sampleSize, random);
   const rows = sample.map((i) => Array.from(vectors.subarray(i * dim, (i + 1) * dim)));
-  const umap = new UMAP({ nComponents: 2, nNeighbors: Math.max(2, Math.min(15, sampleSize - 1)), minDist: 0.1, random });
+  const umap = new UMAP({ nComponents: 2, nNeighbors: neighbourCount(sampleSize), minDist: 0.1, random });
   const placed = umap.fit(rows);
   const xy = new Float64Array(n * 2).fill(Number.NaN);
   sample.forEach((i, k) => {
@@ -40,6 +40,16 @@ export function layoutEmbeddings(photoIds: readonly number[], vectors: Float32Ar
   });
   if (sampleSize < n) placeTheRest(vectors, dim, sample, xy, random);
   return normalise(photoIds, xy);
+}
+
+/**
+ * UMAP's neighbourhood size: its usual 15 for a library of a few hundred photos and more, fewer
+ * for a small one (√n). With 15 neighbours among 17 photos every photo is every other's
+ * neighbour, and the islands melt: measured on 8 colours x 2 photos, 15 neighbours kept same-
+ * colour pairs at under half the other pairs' distance in 22 of 30 insertion orders, 4 in all 30.
+ */
+function neighbourCount(points: number): number {
+  return Math.max(2, Math.min(15, Math.round(Math.sqrt(points)), points - 1));
 }
 
 /** sampleSize distinct indices out of n (partial Fisher-Yates). */
