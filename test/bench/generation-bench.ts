@@ -2,9 +2,10 @@
  * Local captioning and VQA benchmark (a benchmark, not a test): `npm run bench:generation -- [flags]`.
  *
  * For every captioning or question-answering model installed in the models folder, for
- * same-shape random-weight exports of vit-gpt2-image-captioning, Florence-2-base and
- * SmolVLM-256M-Instruct (random-vit-gpt2.ts, random-florence2.ts, random-smolvlm.ts: the real
- * dimensions and operators, so the real work per caption/answer and per token; babble for text) and for
+ * same-shape random-weight exports of vit-gpt2-image-captioning, Florence-2-base,
+ * SmolVLM-256M-Instruct and Qwen2-VL-2B-Instruct (random-vit-gpt2.ts, random-florence2.ts,
+ * random-smolvlm.ts, random-qwen2vl.ts: the real dimensions and operators, so the real work per
+ * caption/answer and per token; babble for text) and for
  * the two fixture models (test/fixtures/generate-models.ts: a table lookup in the real models' file
  * layout, so their rows measure the pipeline's own overhead only), in its own Node process so that
  * its memory figures are its own:
@@ -19,16 +20,28 @@
  *   tokens        per caption or answer (the end-of-answer token not counted)
  *
  * Captioners caption the photo at detail brief and detailed; VQA models answer "What is in this
- * photo?" (the fixture, which only knows colours, and the random-weight SmolVLM, "What colour is
- * it?"; the random SmolVLM gets the real image splitting: 4x4 tiles + global image). Each prompt gets one
- * warm-up call that is not counted, then --runs timed calls; figures are medians over those.
+ * photo?" (the fixture, which only knows colours, and the random-weight SmolVLM and Qwen2-VL, "What
+ * colour is it?"; the random SmolVLM gets the real image splitting: 4x4 tiles + global image, the
+ * random Qwen2-VL the real dynamic resolution: 1110 image tokens at its 1024 long edge). Each prompt
+ * gets one warm-up call that is not counted, then --runs timed calls; figures are medians over those.
+ *
+ * The random-weight Qwen2-VL is 9.8 GB of fp32 weights (loaded, its process holds about as much;
+ * answering about the bench photo it peaked near 17 GiB on the 2-core machine of BENCHMARKS.md,
+ * most of the rise the vision attention's 16 x 4440 x 4440 scores): a model whose files total
+ * over 4 GiB is only loaded when the machine has at least max(12 GiB, 1.3 x its size) available
+ * (MemAvailable), else its row says why it was not run; and while any stage runs, the bench kills
+ * it if available memory falls under 1 GiB, so a model too large for the machine is a failed row,
+ * not a machine out of memory.
  *
  * Flags: --runs N (5), --device D (auto; a model whose device fails runs on cpu and the table says
  * so), --max-tokens N (each model's catalog default), --models DIR (the repository's models/),
  * --photo FILE (a 2725x2225 Flickr JPEG from ../shared/sample-photos), --random-models DIR (where the
  * random-weight models are generated and cached; .cache/generation-bench-models/), --skip-random (no
- * random-weight rows), --write (replace the "Local captioning and VQA" section of BENCHMARKS.md;
- * without it the table is only printed).
+ * random-weight rows), --skip-qwen2vl (no random-weight Qwen2-VL row: it is by far the slowest,
+ * minutes per answer on a CPU), --qwen2vl-runs N (timed runs for that row; default --runs),
+ * --qwen2vl-max-tokens N (its answer length; default --max-tokens, else 64: its catalog entry, like
+ * the real one, allows 512; the row's notes say so), --write (replace the "Local captioning and
+ * VQA" section of BENCHMARKS.md; without it the table is only printed).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -53,6 +66,7 @@ import { samplePhotosDir } from '../helpers/fixtures.js';
 import { peakRssBytes } from '../helpers/peak-rss.js';
 import { BENCHMARKS_FILE, commandLine, machineBasics, markdownTable, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
 import { ensureRandomFlorence2 } from './random-florence2.js';
+import { ensureRandomQwen2Vl, RANDOM_QWEN2VL_ID } from './random-qwen2vl.js';
 import { ensureRandomSmolVlm } from './random-smolvlm.js';
 import { ensureRandomVitGpt2, RANDOM_GENERATION_MODELS_DIR, type RandomVitGpt2Result } from './random-vit-gpt2.js';
 
@@ -79,8 +93,17 @@ interface Options {
   photo: string;
   /** Where the random-weight models are generated; null: --skip-random. */
   randomModelsDir: string | null;
+  /** --skip-qwen2vl: no random-weight Qwen2-VL row. */
+  skipQwen2vl: boolean;
+  /** Timed runs for the random-weight Qwen2-VL row (--qwen2vl-runs; default --runs). */
+  qwen2vlRuns: number;
+  /** Answer length of the random-weight Qwen2-VL row (--qwen2vl-max-tokens; default --max-tokens, else 64). */
+  qwen2vlMaxTokens: number;
   write: boolean;
 }
+
+/** The random-weight Qwen2-VL row's answer length when neither --qwen2vl-max-tokens nor --max-tokens says: SmolVLM's short answer, not the catalog's 512 (minutes of decoding per run on a CPU). */
+const QWEN2VL_DEFAULT_MAX_TOKENS = 64;
 
 /**
  * What a measured model is: `installed` a real model from the models folder, `random-weights` a
@@ -94,6 +117,11 @@ interface Target {
   entry: ModelEntry;
   modelsDir: string;
   kind: TargetKind;
+  /** This model's own timed runs and answer length, where they differ from --runs / --max-tokens. */
+  runs?: number;
+  maxTokens?: number | null;
+  /** What its first line's notes say about those. */
+  notes?: string[];
 }
 
 /** What a stage process is asked to do (passed as JSON on its command line). */
@@ -156,18 +184,26 @@ function parseOptions(argv: string[]): Options {
       photo: { type: 'string', default: DEFAULT_PHOTO },
       'random-models': { type: 'string', default: RANDOM_GENERATION_MODELS_DIR },
       'skip-random': { type: 'boolean', default: false },
+      'skip-qwen2vl': { type: 'boolean', default: false },
+      'qwen2vl-runs': { type: 'string' },
+      'qwen2vl-max-tokens': { type: 'string' },
       write: { type: 'boolean', default: false },
     },
   });
   const photo = path.resolve(values.photo);
   if (!fs.existsSync(photo)) throw new Error(`--photo ${photo} does not exist`);
+  const runs = positiveInt('runs', values.runs, 1000);
+  const maxTokens = values['max-tokens'] === undefined ? null : positiveInt('max-tokens', values['max-tokens'], 4096);
   return {
-    runs: positiveInt('runs', values.runs, 1000),
+    runs,
     device: parseDevice(values.device),
-    maxTokens: values['max-tokens'] === undefined ? null : positiveInt('max-tokens', values['max-tokens'], 4096),
+    maxTokens,
     modelsDir: path.resolve(values.models),
     photo,
     randomModelsDir: values['skip-random'] ? null : path.resolve(values['random-models']),
+    skipQwen2vl: values['skip-qwen2vl'],
+    qwen2vlRuns: values['qwen2vl-runs'] === undefined ? runs : positiveInt('qwen2vl-runs', values['qwen2vl-runs'], 1000),
+    qwen2vlMaxTokens: values['qwen2vl-max-tokens'] === undefined ? (maxTokens ?? QWEN2VL_DEFAULT_MAX_TOKENS) : positiveInt('qwen2vl-max-tokens', values['qwen2vl-max-tokens'], 4096),
     write: values.write,
   };
 }
@@ -191,6 +227,18 @@ const signedMebibytes = (bytes: number) => `${bytes >= 0 ? '+' : '−'}${mebibyt
 const millis = (ms: number) => `${ms < 100 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const gibibytes = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+/** The memory the kernel can hand out without swapping (MemAvailable), in bytes; os.freemem() where /proc/meminfo cannot be read. */
+function availableMemory(): number {
+  try {
+    const match = /^MemAvailable:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'));
+    if (match) return Number(match[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return os.freemem();
+}
 
 function quoted(text: string, max = 70): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
@@ -226,21 +274,34 @@ const RANDOM_GENERATORS: readonly (readonly [string, (modelsDir: string, log: (m
   ['random-vit-gpt2', ensureRandomVitGpt2],
   ['random-florence2', ensureRandomFlorence2],
   ['random-smolvlm', ensureRandomSmolVlm],
+  ['random-qwen2vl', ensureRandomQwen2Vl],
 ];
 
+/** The random-weight Qwen2-VL row's own runs and answer length (--qwen2vl-runs, --qwen2vl-max-tokens), and the notes that say so. */
+function qwen2vlSettings(options: Options): Pick<Target, 'runs' | 'maxTokens' | 'notes'> {
+  const notes = [
+    `answers capped at ${options.qwen2vlMaxTokens} tokens for this row (--qwen2vl-max-tokens; default --max-tokens, else ${QWEN2VL_DEFAULT_MAX_TOKENS}; its catalog entry, like the real one, allows 512)`,
+    ...(options.qwen2vlRuns === options.runs ? [] : [`${options.qwen2vlRuns} timed run${options.qwen2vlRuns === 1 ? '' : 's'} after 1 warm-up for this row (--qwen2vl-runs), not ${options.runs}`]),
+  ];
+  return { runs: options.qwen2vlRuns, maxTokens: options.qwen2vlMaxTokens, notes };
+}
+
 /**
- * vit-gpt2-image-captioning, Florence-2-base and SmolVLM-256M-Instruct with random weights in the
- * real shapes, generated first when missing or stale (random-vit-gpt2.ts, random-florence2.ts,
- * random-smolvlm.ts); one that cannot be made is a problem line, not the end of the bench.
+ * vit-gpt2-image-captioning, Florence-2-base, SmolVLM-256M-Instruct and (unless --skip-qwen2vl)
+ * Qwen2-VL-2B-Instruct with random weights in the real shapes, generated first when missing or
+ * stale (random-vit-gpt2.ts, random-florence2.ts, random-smolvlm.ts, random-qwen2vl.ts); one that
+ * cannot be made is a problem line, not the end of the bench.
  */
-async function randomWeightTargets(modelsDir: string): Promise<{ targets: Target[]; problems: string[] }> {
+async function randomWeightTargets(modelsDir: string, options: Options): Promise<{ targets: Target[]; problems: string[] }> {
   const targets: Target[] = [];
   const problems: string[] = [];
   for (const [script, ensure] of RANDOM_GENERATORS) {
+    if (script === 'random-qwen2vl' && options.skipQwen2vl) continue;
     try {
       const result = await ensure(modelsDir, log);
       log(`${result.entry.id}: ${result.generated ? 'generated' : 'cached copy verified'} in ${result.seconds.toFixed(1)} s`);
-      targets.push({ entry: result.entry, modelsDir: result.modelsDir, kind: 'random-weights' });
+      const own = result.entry.id === RANDOM_QWEN2VL_ID ? qwen2vlSettings(options) : {};
+      targets.push({ entry: result.entry, modelsDir: result.modelsDir, kind: 'random-weights', ...own });
     } catch (error) {
       problems.push(`random-weight model unavailable (${errorText(error)}); try \`node dist/test/bench/${script}.js\``);
     }
@@ -366,9 +427,32 @@ async function loadChat(input: StageInput, image: PreparedImage): Promise<Loaded
   return { generative: chat.loaded, prompts: [{ name: quoted(question), call }], release: () => chat.close() };
 }
 
+/** A model whose files total more than this is loaded only with enough memory available (memoryNeeded). */
+const LARGE_MODEL_BYTES = 4 * 2 ** 30;
+const LARGE_MODEL_MIN_AVAILABLE = 12 * 2 ** 30;
+/** While a stage runs, it is killed when available memory falls under this (the machine stays usable; the row says why). */
+const STAGE_MEMORY_FLOOR = 2 ** 30;
+
+/**
+ * The available memory (MemAvailable) a model needs before it is loaded, or null for one under 4
+ * GiB: max(12 GiB, 1.3 x its files), enough to load it. onnxruntime holds every fp32 weight (9.8
+ * GB for the random Qwen2-VL); generating adds the activations (about 8 GiB more for that one at
+ * its 1024 long edge), which the stage watchdog (STAGE_MEMORY_FLOOR) guards.
+ */
+function memoryNeeded(entry: ModelEntry): number | null {
+  const bytes = entry.files.reduce((sum, file) => sum + (file.bytes ?? 0), 0);
+  return bytes > LARGE_MODEL_BYTES ? Math.max(LARGE_MODEL_MIN_AVAILABLE, Math.round(1.3 * bytes)) : null;
+}
+
 async function measureModel(input: StageInput): Promise<StageSuccess> {
   const { target } = input;
   const prep = GenerativeCatalogPreprocessingSchema.parse(target.entry.preprocessing);
+  const needed = memoryNeeded(target.entry);
+  const available = availableMemory();
+  if (needed !== null && available < needed) {
+    throw new Error(`not run: ${gibibytes(available)} of memory available, and loading this ${gibibytes(target.entry.files.reduce((sum, file) => sum + (file.bytes ?? 0), 0))} model needs at least ${gibibytes(needed)} (the bench's guard against running the machine out of memory)`);
+  }
+  if (needed !== null) log(`${target.entry.id}: ${gibibytes(available)} of memory available (needs ${gibibytes(needed)})`);
   // Libraries in first, so the load's RSS delta is the model's; files hashed first, so load time is session creation.
   await Promise.all([loadTransformers(), loadOrt()]);
   await ensureVerified(target.modelsDir, target.entry);
@@ -409,15 +493,32 @@ async function stageMain(json: string): Promise<void> {
 
 const runningChildren = new Set<ReturnType<typeof spawn>>();
 
-/** Runs one model's stage in a fresh Node process and returns its result (the last stdout line). */
+/**
+ * Runs one model's stage in a fresh Node process and returns its result (the last stdout line).
+ * The stage is killed when the machine's available memory falls under STAGE_MEMORY_FLOOR.
+ */
 function runStage(input: StageInput): Promise<StageResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [THIS_FILE, '--stage', JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'inherit'] });
     runningChildren.add(child);
     let stdout = '';
+    let lowestAvailable = Infinity;
+    let killedForMemory = false;
+    const watchdog = setInterval(() => {
+      lowestAvailable = Math.min(lowestAvailable, availableMemory());
+      if (lowestAvailable >= STAGE_MEMORY_FLOOR || killedForMemory) return;
+      killedForMemory = true;
+      log(`${input.target.entry.id}: only ${gibibytes(lowestAvailable)} of memory left available; stopping its stage`);
+      child.kill('SIGKILL');
+    }, 500);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.on('close', (code, signal) => {
+      clearInterval(watchdog);
       runningChildren.delete(child);
+      if (killedForMemory) {
+        resolve({ ok: false, error: `stopped by the bench when the machine's available memory fell to ${gibibytes(lowestAvailable)} (under ${gibibytes(STAGE_MEMORY_FLOOR)}): this model does not fit in this machine's memory` });
+        return;
+      }
       const lastLine = stdout.trim().split('\n').at(-1) ?? '';
       try {
         resolve(JSON.parse(lastLine) as StageResult);
@@ -430,7 +531,9 @@ function runStage(input: StageInput): Promise<StageResult> {
 
 async function measureTarget(target: Target, options: Options): Promise<Outcome> {
   if (!isInstalled(target.modelsDir, target.entry)) return { target, status: 'not installed' };
-  const result = await runStage({ target, device: options.device, runs: options.runs, maxTokens: options.maxTokens, photo: options.photo });
+  const runs = target.runs ?? options.runs;
+  const maxTokens = target.maxTokens === undefined ? options.maxTokens : target.maxTokens;
+  const result = await runStage({ target, device: options.device, runs, maxTokens, photo: options.photo });
   return result.ok ? { target, status: 'measured', result } : { target, status: 'failed', error: result.error };
 }
 
@@ -449,10 +552,11 @@ function modelLabel(target: Target): string {
   return target.kind === 'random-weights' ? `${target.entry.id} (same shape, random weights)` : target.entry.id;
 }
 
-/** What every line of a model that is not an installed real model says about it. */
+/** What the first line of a model says about what it is (not an installed real model) and its own runs or answer length. */
 function kindNotes(target: Target): string[] {
-  if (target.kind === 'fixture') return [FIXTURE_NOTE];
-  return target.kind === 'random-weights' ? [RANDOM_NOTE] : [];
+  const own = target.notes ?? [];
+  if (target.kind === 'fixture') return [FIXTURE_NOTE, ...own];
+  return target.kind === 'random-weights' ? [RANDOM_NOTE, ...own] : own;
 }
 
 function providerText(requested: Device, result: StageSuccess): string {
@@ -535,6 +639,13 @@ function gpuLine(): string {
   return gpus.length > 0 ? `- GPU: ${gpus.join('; ')} (nvidia-smi: name, memory, driver)` : '- GPU: none found (no nvidia-smi, or it reported no GPU)';
 }
 
+/** The random-weight Qwen2-VL row's own max tokens or runs, for the machine lines (nothing when it is not run or does not differ). */
+function qwen2vlLine(options: Options, what: 'maxTokens' | 'runs'): string {
+  if (options.randomModelsDir === null || options.skipQwen2vl) return '';
+  if (what === 'maxTokens') return ` (${RANDOM_QWEN2VL_ID}: ${options.qwen2vlMaxTokens})`;
+  return options.qwen2vlRuns === options.runs ? '' : ` (${RANDOM_QWEN2VL_ID}: ${options.qwen2vlRuns})`;
+}
+
 async function machineLines(options: Options): Promise<string[]> {
   const [transformers, ort] = await Promise.all([loadTransformers(), loadOrt()]);
   const photo = await sharp(options.photo).metadata();
@@ -544,8 +655,8 @@ async function machineLines(options: Options): Promise<string[]> {
     gpuLine(),
     `- onnxruntime-node ${ort.env.versions.node ?? '?'}, @huggingface/transformers ${transformers.env.version}, sharp ${sharp.versions.sharp}`,
     `- Photo: ${path.relative(REPO_ROOT, options.photo)} (${photo.width}x${photo.height} ${photo.format})`,
-    `- Device requested: ${options.device}; max tokens: ${options.maxTokens ?? "each model's catalog default"}; greedy decoding`,
-    `- ${options.runs} timed runs per prompt after 1 warm-up run (not counted); figures are medians`,
+    `- Device requested: ${options.device}; max tokens: ${options.maxTokens ?? "each model's catalog default"}${qwen2vlLine(options, 'maxTokens')}; greedy decoding`,
+    `- ${options.runs} timed runs per prompt after 1 warm-up run (not counted)${qwen2vlLine(options, 'runs')}; figures are medians`,
     `- Load average at start: ${load}`,
   ];
 }
@@ -558,8 +669,8 @@ function fixtureSentence(outcomes: readonly Outcome[]): string {
 
 function randomWeightsSentence(outcomes: readonly Outcome[]): string {
   const random = outcomes.filter((outcome) => outcome.target.kind === 'random-weights').map((outcome) => outcome.target.entry.id);
-  const others = 'Qwen2-VL 2B has no same-shape random-weight export here yet: its rows appear only where the real files are installed.';
-  if (random.length === 0) return `No random-weight rows in this run. ${others}`;
+  if (random.length === 0) return 'No random-weight rows in this run.';
+  const others = random.includes(RANDOM_QWEN2VL_ID) ? '' : 'The random-weight Qwen2-VL 2B (test/bench/random-qwen2vl.ts) was not run this time (--skip-qwen2vl).';
   const described: Record<string, string> = {
     'vit-gpt2-random':
       "`vit-gpt2-random` (test/bench/random-vit-gpt2.ts): Xenova/vit-gpt2-image-captioning's ViT-B/16 encoder at 224x224 and 12-layer GPT-2\n" +
@@ -579,6 +690,16 @@ function randomWeightsSentence(outcomes: readonly Outcome[]): string {
       'processor and image splitting: the bench photo, prepared to a 2048 long edge, becomes 4x4 tiles + 1 global image = 1088 image tokens, so\n' +
       'its first token includes encoding 17 tiles and a ~1100-token prefill (374 MB + 114 MB + 539 MB). It is asked "What colour is it?" and\n' +
       'answers 64 tokens (its catalog max_new_tokens; the real entry allows 512).',
+    'qwen2vl-random':
+      "`qwen2vl-random` (test/bench/random-qwen2vl.ts): Qwen2-VL-2B-Instruct's vision transformer (32 blocks, embed 1280, 16 heads, MLP 5120\n" +
+      'with quick_gelu, Conv3d patch embedding 2x14x14, 2-D rotary positions from grid_thw, PatchMerger 2x2 -> 5120 -> GELU -> 1536), token\n' +
+      'embeddings (151936 x 1536) and 28-layer Qwen2-1.5B decoder (hidden 1536, 12 query / 2 key-value heads of 128, q/k/v biases, M-RoPE\n' +
+      'sections [16, 24, 24] with theta 1e6 from position_ids [3, batch, seq], SwiGLU 8960, RMSNorm, tied lm_head stored again in the\n' +
+      "decoder, KV cache, logits at every position), fp32, 2209M distinct parameters, in the real export's three files and input/output names\n" +
+      'with external data (2.66 GB + 0.93 GB + 6.17 GB), with the real processor (dynamic resolution): the bench photo, prepared to the real\n' +
+      "entry's 1024 long edge, becomes 1036x840 = 4440 patches = 1110 image tokens, so its first token includes a 32-layer attention over\n" +
+      '4440 patches and a 1151-token prefill (41 text tokens). It is asked "What colour is it?"; its answers are capped below the catalog\'s 512\n' +
+      'tokens (see its notes). Loaded it holds ~8.4 GiB; the vision attention (16 heads x 4440 x 4440 scores per block) takes its peak to ~17 GiB.',
   };
   return [
     `The rows marked (same shape, random weights) are **not the real models but random weights (seeded N(0, 0.02)) in their real shapes**:`,
@@ -587,7 +708,7 @@ function randomWeightsSentence(outcomes: readonly Outcome[]): string {
     'Generated on demand, they do the real fp32 models\' work per caption/answer and per token, so their load time, memory, first token and',
     'tokens/s stand for the real fp32 models\' on this machine; they say nothing about answer quality. Their text is babble, and their end',
     'tokens can never win (zero embedding / lm_head columns), so every caption or answer runs to max tokens.',
-    others,
+    ...(others ? [others] : []),
   ].join('\n');
 }
 
@@ -620,7 +741,7 @@ async function allTargets(options: Options): Promise<{ targets: Target[]; proble
   const targets: Target[] = [...realTargets(options.modelsDir)];
   const problems: string[] = [];
   if (options.randomModelsDir) {
-    const random = await randomWeightTargets(options.randomModelsDir);
+    const random = await randomWeightTargets(options.randomModelsDir, options);
     targets.push(...random.targets);
     problems.push(...random.problems);
   }
