@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ModelEntry, ModelEntrySchema, modelFilePath } from '../../main/engine/models/catalog.js';
-import { type DownloadProgress, installModel, verifyModel } from '../../main/engine/models/download.js';
+import { type DownloadProgress, expectedFromLocal, installModel, pinnedJsonPath, verifyModel } from '../../main/engine/models/download.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 const BYTES = randomBytes(300_000);
@@ -145,5 +145,28 @@ describe('model download (against a real local HTTP server)', () => {
     await assert.rejects(installModel(dir, model('onnx/missing.onnx'), { retryDelayMs: 10 }), /missing\.onnx: HTTP 404/);
     assert.equal(requests.length, 1);
     assert.deepEqual(await verifyModel(dir, model('onnx/missing.onnx')), [{ path: 'onnx/missing.onnx', state: 'missing' }]);
+  });
+});
+
+describe('what an installed file of an unpinned entry is checked against', () => {
+  const entry = (file: { bytes: number | null; sha256: string | null }): ModelEntry =>
+    ModelEntrySchema.parse({ id: 'half', task: 'clip', title: 'half', licence: 'MIT', pinned: false, source: { repo: 'iris/half', revision: '0123456789abcdef0123456789abcdef01234567' }, files: [{ path: 'model.onnx', ...file }] });
+  const withPin = (model: ModelEntry, pin: { bytes: number; sha256: string }): string => {
+    const dir = tempDir('iris-pins-');
+    fs.mkdirSync(path.join(dir, model.id));
+    const files = { 'model.onnx': { ...pin, source: 'x-linked-etag', pinnedAt: '2026-12-06T00:00:00.000Z' } };
+    fs.writeFileSync(pinnedJsonPath(dir, model), JSON.stringify({ version: 1, model: model.id, repo: model.source.repo, revision: model.source.revision, files }));
+    return dir;
+  };
+
+  it('uses pinned.json, unless it disagrees with what the catalog knows of the file (then it is stale)', () => {
+    const other = createHash('sha256').update('other').digest('hex');
+    const unknown = entry({ bytes: null, sha256: null });
+    assert.equal(expectedFromLocal(withPin(unknown, { bytes: 10, sha256: SHA }), unknown, unknown.files[0]!)?.source, 'pinned.json');
+    const knowsHash = entry({ bytes: null, sha256: SHA });
+    assert.deepEqual(expectedFromLocal(withPin(knowsHash, { bytes: 10, sha256: SHA }), knowsHash, knowsHash.files[0]!), { bytes: 10, sha256: SHA, source: 'pinned.json' });
+    assert.equal(expectedFromLocal(withPin(knowsHash, { bytes: 10, sha256: other }), knowsHash, knowsHash.files[0]!), undefined, 'another hash than the catalog\'s');
+    const knowsSize = entry({ bytes: 10, sha256: null });
+    assert.equal(expectedFromLocal(withPin(knowsSize, { bytes: 11, sha256: SHA }), knowsSize, knowsSize.files[0]!), undefined, 'another size than the catalog\'s');
   });
 });
