@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import onnxProto from 'onnx-proto';
 import type { ModelEntry } from '../../main/engine/models/catalog.js';
-import { encodeModel, ExternalDataFile, floatTensor, type GraphSpec, node, valueInfo } from '../fixtures/onnx-builder.js';
-import { GraphParts } from '../fixtures/vit-b32-random.js';
+import { encodeModel, ExternalDataFile, floatTensor, type GraphSpec, valueInfo } from '../fixtures/onnx-builder.js';
+import { ExternalGraph, GraphParts, sha256File } from '../fixtures/vit-b32-random.js';
 import { byteToUnicode } from '../fixtures/vlm/byte-tokenizer.js';
 import { qwen2vlFixtureFiles } from '../fixtures/vlm/qwen2vl-fixture.js';
+import { allowedKeys, decoderConstants, decoderLayer, type DecoderShape, kvCacheInfos, rotateHalf } from './llama-decoder.js';
 import { byteLevelBpeTokenizer, ensureGeneratedModel, type FileRecord, type GeneratedModelSpec, RANDOM_GENERATION_MODELS_DIR, type RandomVitGpt2Result, runAsGeneratorScript } from './random-vit-gpt2.js';
 
 /**
@@ -101,7 +100,6 @@ import { byteLevelBpeTokenizer, ensureGeneratedModel, type FileRecord, type Gene
  *   node dist/test/bench/random-qwen2vl.js [modelsDir]
  */
 
-const { onnx } = onnxProto;
 
 export const RANDOM_QWEN2VL_ID = 'qwen2vl-random';
 export const RANDOM_QWEN2VL_SEED = 0x2e12;
@@ -172,48 +170,6 @@ const MASK_MIN = -3.4028234663852886e38;
 
 // ---------------------------------------------------------------- a graph whose weights stream to external data
 
-/** GraphParts whose every random weight goes to the external-data file as it is drawn (never all in memory). */
-class ExternalGraph extends GraphParts {
-  constructor(
-    seed: number,
-    private readonly data: ExternalDataFile,
-  ) {
-    super(seed);
-  }
-
-  override weight(name: string, dims: readonly number[], std?: number, mean?: number, edit?: (values: Float32Array) => void): string {
-    super.weight(name, dims, std, mean, edit);
-    this.initializers.push(this.data.externalize(this.initializers.pop()!));
-    return name;
-  }
-
-  /** A weight whose values are given (not drawn), written to the external-data file without a copy. */
-  given(name: string, dims: readonly number[], values: Float32Array): string {
-    const rawData = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    this.initializers.push(this.data.externalize({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData }));
-    this.parameters += values.length;
-    return name;
-  }
-
-  /** A node with several outputs (Split). */
-  multi(opType: string, inputs: readonly string[], outputs: readonly string[], attributes: Parameters<typeof node>[3] = {}): string[] {
-    this.nodes.push(node(opType, inputs, outputs, attributes));
-    return [...outputs];
-  }
-}
-
-function sha256File(file: string): string {
-  const hash = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buffer = Buffer.alloc(16 * 2 ** 20);
-    for (let read = fs.readSync(fd, buffer); read > 0; read = fs.readSync(fd, buffer)) hash.update(buffer.subarray(0, read));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
-}
-
 /**
  * A graph builder for GeneratedModelSpec whose weights go to `<graph>_data` beside the graph in
  * `modelDir` (written through a temporary name, then renamed), recorded in `records` with its size
@@ -245,21 +201,14 @@ function withExternalData(modelDir: string, relative: string, seed: number, reco
 
 // ---------------------------------------------------------------- vision encoder
 
-/** [.., 2h] -> x cos + rotate_half(x) sin, rotate_half(x) = [-x2, x1]; `split` names the halves' sizes. */
-function rotate(g: ExternalGraph, name: string, x: string, split: string, cos: string, sin: string): string {
-  const [first, second] = g.multi('Split', [x, split], [`${name}.first_half`, `${name}.second_half`], { axis: { int: -1 } });
-  const rotated = g.op('Concat', [g.op('Neg', [second!], `${name}.second_half.neg`), first!], `${name}.rotated_half`, { axis: { int: -1 } });
-  return g.op('Add', [g.op('Mul', [x, cos], `${name}.cos_part`), g.op('Mul', [rotated, sin], `${name}.sin_part`)], `${name}.rope`);
-}
-
 function visionBlock(g: ExternalGraph, i: number, input: string): string {
   const prefix = `blocks.${i}`;
   // Attention: qkv [N, 3840] -> [N, 3, 16, 80] -> [3, 16, N, 80] -> q, k, v [1, 16, N, 80].
   const qkv = g.linear(`${prefix}.attn.qkv`, g.layerNorm(`${prefix}.norm1`, input, VISION_NORM_EPS, VISION_HIDDEN), VISION_HIDDEN, 3 * VISION_HIDDEN);
   const heads = g.op('Transpose', [g.op('Reshape', [qkv, 'shape.qkv'], `${prefix}.attn.qkv.split`)], `${prefix}.attn.qkv.heads`, { perm: { ints: [1, 2, 0, 3] } });
   const [q, k, v] = g.multi('Split', [heads, 'split.qkv'], [`${prefix}.attn.q`, `${prefix}.attn.k`, `${prefix}.attn.v`], { axis: { int: 0 } });
-  const qRope = rotate(g, `${prefix}.attn.q`, q!, 'split.vision_halves', 'vision_rope.cos', 'vision_rope.sin');
-  const kRope = rotate(g, `${prefix}.attn.k`, k!, 'split.vision_halves', 'vision_rope.cos', 'vision_rope.sin');
+  const qRope = rotateHalf(g, `${prefix}.attn.q`, q!, 'split.vision_halves', 'vision_rope.cos', 'vision_rope.sin');
+  const kRope = rotateHalf(g, `${prefix}.attn.k`, k!, 'split.vision_halves', 'vision_rope.cos', 'vision_rope.sin');
   const keysT = g.op('Transpose', [kRope], `${prefix}.attn.keys_t`, { perm: { ints: [0, 1, 3, 2] } });
   const scores = g.op('Mul', [g.op('MatMul', [qRope, keysT], `${prefix}.attn.scores`), 'vision_attention.scale'], `${prefix}.attn.scaled`);
   const weights = g.op('Softmax', [g.op('Add', [scores, 'vision_attention.mask'], `${prefix}.attn.masked`)], `${prefix}.attn.weights`, { axis: { int: -1 } });
@@ -389,36 +338,8 @@ function tiedLmHead(embedSeed: number): Float32Array {
 
 // ---------------------------------------------------------------- decoder
 
-/** [B, S, heads * 128] -> [B, heads, S, 128], turned by M-RoPE when `rotate`. */
-function headsOf(g: ExternalGraph, name: string, x: string, shape: string, rotateIt: boolean): string {
-  const heads = g.op('Transpose', [g.op('Reshape', [x, shape], `${name}.split`)], `${name}.heads`, { perm: { ints: [0, 2, 1, 3] } });
-  return rotateIt ? rotate(g, name, heads, 'split.halves', 'rope.cos', 'rope.sin') : heads;
-}
-
-function qwen2Layer(g: ExternalGraph, i: number, input: string): string {
-  const prefix = `layers.${i}`;
-  const normed = g.rmsNorm(`${prefix}.input_layernorm`, input, TEXT_HIDDEN, RMS_NORM_EPS);
-  const q = headsOf(g, `${prefix}.q`, g.linear(`${prefix}.self_attn.q_proj`, normed, TEXT_HIDDEN, HEADS * HEAD_DIM), 'shape.q_heads', true);
-  const k = headsOf(g, `${prefix}.k`, g.linear(`${prefix}.self_attn.k_proj`, normed, TEXT_HIDDEN, KV_HEADS * HEAD_DIM), 'shape.kv_heads', true);
-  const v = headsOf(g, `${prefix}.v`, g.linear(`${prefix}.self_attn.v_proj`, normed, TEXT_HIDDEN, KV_HEADS * HEAD_DIM), 'shape.kv_heads', false);
-  const [keys, values] = (['key', 'value'] as const).map((part, j) => g.op('Concat', [`past_key_values.${i}.${part}`, [k, v][j]!], `present.${i}.${part}`, { axis: { int: 2 } }));
-  // Grouped-query attention: [B, 12, S, 128] as [B, 2, 6, S, 128] against the cache's [B, 2, 1, T, 128].
-  const grouped = g.op('Reshape', [q, 'shape.q_groups'], `${prefix}.q.groups`);
-  const keysT = g.op('Transpose', [g.op('Unsqueeze', [keys!, 'group_axis'], `${prefix}.keys.grouped`)], `${prefix}.keys_t`, { perm: { ints: [0, 1, 2, 4, 3] } });
-  const scores = g.op('Mul', [g.op('MatMul', [grouped, keysT], `${prefix}.scores`), 'attention.scale'], `${prefix}.scaled`);
-  const weights = g.op('Softmax', [g.op('Where', ['attention.allowed', scores, 'mask.min'], `${prefix}.masked`)], `${prefix}.weights`, { axis: { int: -1 } });
-  const context = g.op('MatMul', [weights, g.op('Unsqueeze', [values!, 'group_axis'], `${prefix}.values.grouped`)], `${prefix}.context`);
-  const tokens = g.op('Transpose', [g.op('Reshape', [context, 'shape.q_ungroup'], `${prefix}.context.heads`)], `${prefix}.context.tokens`, { perm: { ints: [0, 2, 1, 3] } });
-  const attended = g.linear(`${prefix}.self_attn.o_proj`, g.op('Reshape', [tokens, 'shape.hidden'], `${prefix}.context.joined`), HEADS * HEAD_DIM, TEXT_HIDDEN, false);
-  const residual = g.op('Add', [input, attended], `${prefix}.residual1`);
-  // SwiGLU: down(silu(gate(x)) * up(x)).
-  const mlpIn = g.rmsNorm(`${prefix}.post_attention_layernorm`, residual, TEXT_HIDDEN, RMS_NORM_EPS);
-  const gate = g.linear(`${prefix}.mlp.gate_proj`, mlpIn, TEXT_HIDDEN, TEXT_MLP, false);
-  const up = g.linear(`${prefix}.mlp.up_proj`, mlpIn, TEXT_HIDDEN, TEXT_MLP, false);
-  const silu = g.op('Mul', [gate, g.op('Sigmoid', [gate], `${prefix}.mlp.sigmoid`)], `${prefix}.mlp.silu`);
-  const down = g.linear(`${prefix}.mlp.down_proj`, g.op('Mul', [silu, up], `${prefix}.mlp.gated`), TEXT_MLP, TEXT_HIDDEN, false);
-  return g.op('Add', [residual, down], `${prefix}.out`);
-}
+/** Qwen2-1.5B's decoder shape (q, k and v with biases). */
+const DECODER: DecoderShape = { hidden: TEXT_HIDDEN, heads: HEADS, kvHeads: KV_HEADS, headDim: HEAD_DIM, mlp: TEXT_MLP, layers: TEXT_LAYERS, rmsNormEps: RMS_NORM_EPS, qkvBias: true };
 
 /**
  * M-RoPE's frequency table as a selection: row k (t, h, w) holds the 64 inverse frequencies where
@@ -436,25 +357,7 @@ function mropeFrequencies(): number[] {
 }
 
 function decoderGraph(g: ExternalGraph, seed: number, embedSeed: number): Omit<GraphSpec, 'initializers' | 'nodes'> {
-  g.initializers.push(
-    floatTensor('attention.scale', [], [1 / Math.sqrt(HEAD_DIM)]),
-    floatTensor('mask.min', [], [MASK_MIN]),
-    floatTensor('rope.section_frequencies', [3, 1, 1, HEAD_DIM / 2], mropeFrequencies()),
-  );
-  g.constant('shape.q_heads', [4], [0, 0, HEADS, HEAD_DIM]);
-  g.constant('shape.kv_heads', [4], [0, 0, KV_HEADS, HEAD_DIM]);
-  g.constant('shape.q_groups', [5], [0, KV_HEADS, HEADS / KV_HEADS, -1, HEAD_DIM]);
-  g.constant('shape.q_ungroup', [4], [0, HEADS, -1, HEAD_DIM]);
-  g.constant('shape.hidden', [3], [0, 0, TEXT_HIDDEN]);
-  g.constant('split.halves', [2], [HEAD_DIM / 2, HEAD_DIM / 2]);
-  g.constant('group_axis', [1], [2]);
-  g.constant('last_axis', [1], [-1]);
-  g.constant('head_axis', [1], [1]);
-  g.constant('row_axis', [1], [1]);
-  g.constant('section_axis', [1], [0]);
-  g.constant('mask_axes', [3], [1, 2, 3]);
-  g.constant('zero', [], [0]);
-  g.constant('one_step', [], [1]);
+  decoderConstants(g, DECODER, floatTensor('rope.section_frequencies', [3, 1, 1, HEAD_DIM / 2], mropeFrequencies()), [['section_axis', 0]]);
 
   // M-RoPE angles from position_ids [3, B, S], shared by every layer: cos/sin of [B, 1, S, 128].
   const positions = g.op('Unsqueeze', [g.op('Cast', ['position_ids'], 'rope.positions', { to: { int: 1 } }), 'last_axis'], 'rope.positions.column');
@@ -463,21 +366,13 @@ function decoderGraph(g: ExternalGraph, seed: number, embedSeed: number): Omit<G
   const doubled = g.op('Unsqueeze', [g.op('Concat', [angles, angles], 'rope.angles.doubled', { axis: { int: -1 } }), 'head_axis'], 'rope.angles.heads');
   g.op('Cos', [doubled], 'rope.cos');
   g.op('Sin', [doubled], 'rope.sin');
-  // Allowed keys: causal (key position <= past length + query index) and not padding (attention_mask), as [B, 1, 1, S, T].
-  const pastLength = g.op('Shape', ['past_key_values.0.key'], 'past_length', { start: { int: 2 }, end: { int: 3 } });
-  const total = g.op('Squeeze', [g.op('Add', [pastLength, g.op('Shape', ['inputs_embeds'], 'sequence_length', { start: { int: 1 }, end: { int: 2 } })], 'total_length')], 'total_length.scalar');
-  const queries = g.op('Range', [g.op('Squeeze', [pastLength], 'past_length.scalar'), total, 'one_step'], 'query_positions');
-  const causal = g.op('LessOrEqual', [g.op('Range', ['zero', total, 'one_step'], 'key_positions'), g.op('Unsqueeze', [queries, 'row_axis'], 'query_positions.column')], 'causal_mask');
-  const notPadding = g.op('Unsqueeze', [g.op('Cast', ['attention_mask'], 'attention_mask.bool', { to: { int: 9 } }), 'mask_axes'], 'attention_mask.keys');
-  g.op('And', [causal, notPadding], 'attention.allowed');
+  allowedKeys(g);
 
   let hidden = 'inputs_embeds';
-  for (let layer = 0; layer < TEXT_LAYERS; layer++) hidden = qwen2Layer(g, layer, hidden);
+  for (let layer = 0; layer < TEXT_LAYERS; layer++) hidden = decoderLayer(g, DECODER, layer, hidden);
   const normed = g.rmsNorm('norm', hidden, TEXT_HIDDEN, RMS_NORM_EPS);
   g.op('MatMul', [normed, g.given('lm_head.weight_t', [TEXT_HIDDEN, VOCAB], tiedLmHead(embedSeed))], 'logits');
 
-  const cache = (prefix: 'past_key_values' | 'present', axis: string) =>
-    Array.from({ length: TEXT_LAYERS }, (_, i) => (['key', 'value'] as const).map((part) => valueInfo(`${prefix}.${i}.${part}`, 'float32', ['batch_size', KV_HEADS, axis, HEAD_DIM]))).flat();
   return {
     name: 'qwen2vl_random_decoder_merged',
     doc: `Iris benchmark model: merged Qwen2-1.5B decoder (GQA 12/2, M-RoPE [16, 24, 24], KV cache, tied lm_head) of Qwen2-VL-2B-Instruct with random N(0, 0.02) weights, seed ${seed} (lm_head: embed_tokens' seed ${embedSeed}), weights in decoder_model_merged.onnx_data. End tokens never win.`,
@@ -485,9 +380,9 @@ function decoderGraph(g: ExternalGraph, seed: number, embedSeed: number): Omit<G
       valueInfo('inputs_embeds', 'float32', ['batch_size', 'sequence_length', TEXT_HIDDEN]),
       valueInfo('attention_mask', 'int64', ['batch_size', 'total_sequence_length']),
       valueInfo('position_ids', 'int64', [3, 'batch_size', 'sequence_length']),
-      ...cache('past_key_values', 'past_sequence_length'),
+      ...kvCacheInfos(DECODER, 'past_key_values', 'past_sequence_length'),
     ],
-    outputs: [valueInfo('logits', 'float32', ['batch_size', 'sequence_length', VOCAB]), ...cache('present', 'total_sequence_length')],
+    outputs: [valueInfo('logits', 'float32', ['batch_size', 'sequence_length', VOCAB]), ...kvCacheInfos(DECODER, 'present', 'total_sequence_length')],
   };
 }
 

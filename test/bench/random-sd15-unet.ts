@@ -3,8 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
 import { sha256OfFile } from '../../main/engine/models/download.js';
-import { type Attribute, encodeModel, ExternalDataFile, floatTensor, node, valueInfo } from '../fixtures/onnx-builder.js';
-import { BENCH_MODELS_DIR, GraphParts, writeIfChanged } from '../fixtures/vit-b32-random.js';
+import { encodeModel, ExternalDataFile, floatTensor, valueInfo } from '../fixtures/onnx-builder.js';
+import { BENCH_MODELS_DIR, ExternalGraph, writeIfChanged } from '../fixtures/vit-b32-random.js';
 
 /**
  * Stable Diffusion 1.5's UNet (diffusers UNet2DConditionModel, runwayml/stable-diffusion-v1-5's
@@ -86,22 +86,9 @@ const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
 // ---------------------------------------------------------------- the graph
 
-/** GraphParts whose every random weight goes to the external-data file as it is drawn (never all in memory). */
-class ExternalGraph extends GraphParts {
+/** The shared ExternalGraph, with constants defined once however often a block asks for them. */
+class UnetGraph extends ExternalGraph {
   private readonly defined = new Set<string>();
-
-  constructor(
-    seed: number,
-    private readonly data: ExternalDataFile,
-  ) {
-    super(seed);
-  }
-
-  override weight(name: string, dims: readonly number[], std?: number, mean?: number, edit?: (values: Float32Array) => void): string {
-    super.weight(name, dims, std, mean, edit);
-    this.initializers.push(this.data.externalize(this.initializers.pop()!));
-    return name;
-  }
 
   /** A float constant (not a parameter), stored in the .onnx, defined once however often it is asked for. */
   floats(name: string, dims: readonly number[], values: ArrayLike<number>): string {
@@ -116,26 +103,20 @@ class ExternalGraph extends GraphParts {
     this.defined.add(name);
     return name;
   }
-
-  /** A node with several outputs (Split). */
-  multi(opType: string, inputs: readonly string[], outputs: readonly string[], attributes: Record<string, Attribute> = {}): readonly string[] {
-    this.nodes.push(node(opType, inputs, outputs, attributes));
-    return outputs;
-  }
 }
 
-function conv(g: ExternalGraph, prefix: string, x: string, cin: number, cout: number, kernel = 3, stride = 1): string {
+function conv(g: UnetGraph, prefix: string, x: string, cin: number, cout: number, kernel = 3, stride = 1): string {
   const pad = (kernel - 1) / 2;
   const weights = [g.weight(`${prefix}.weight`, [cout, cin, kernel, kernel]), g.weight(`${prefix}.bias`, [cout])];
   return g.op('Conv', [x, ...weights], `${prefix}.out`, { kernel_shape: { ints: [kernel, kernel] }, pads: { ints: [pad, pad, pad, pad] }, strides: { ints: [stride, stride] } });
 }
 
-function silu(g: ExternalGraph, name: string, x: string): string {
+function silu(g: UnetGraph, name: string, x: string): string {
   return g.op('Mul', [x, g.op('Sigmoid', [x], `${name}.sigmoid`)], `${name}.silu`);
 }
 
 /** GroupNorm(32) as the exporter writes it at opset 17: per-group InstanceNormalization, then the per-channel affine. */
-function groupNorm(g: ExternalGraph, prefix: string, x: string, channels: number, epsilon: number): string {
+function groupNorm(g: UnetGraph, prefix: string, x: string, channels: number, epsilon: number): string {
   const grouped = g.op('Reshape', [x, g.ints('shape.groups', [0, GROUPS, -1])], `${prefix}.grouped`);
   const unit = [g.floats('groups.ones', [GROUPS], new Float32Array(GROUPS).fill(1)), g.floats('groups.zeros', [GROUPS], new Float32Array(GROUPS))];
   const normed = g.op('InstanceNormalization', [grouped, ...unit], `${prefix}.normed`, { epsilon: { float: epsilon } });
@@ -144,13 +125,13 @@ function groupNorm(g: ExternalGraph, prefix: string, x: string, channels: number
   return g.op('Add', [scaled, g.weight(`${prefix}.bias`, [channels, 1, 1])], `${prefix}.out`);
 }
 
-function layerNorm(g: ExternalGraph, prefix: string, x: string, channels: number): string {
+function layerNorm(g: UnetGraph, prefix: string, x: string, channels: number): string {
   const weights = [g.weight(`${prefix}.weight`, [channels], undefined, 1), g.weight(`${prefix}.bias`, [channels])];
   return g.op('LayerNormalization', [x, ...weights], `${prefix}.out`, { axis: { int: -1 }, epsilon: { float: LAYER_NORM_EPS } });
 }
 
 /** ResnetBlock2D; `timeSilu` is SiLU(temb) [1, 1280], shared by every block. */
-function resnet(g: ExternalGraph, prefix: string, x: string, cin: number, cout: number, timeSilu: string): string {
+function resnet(g: UnetGraph, prefix: string, x: string, cin: number, cout: number, timeSilu: string): string {
   let h = conv(g, `${prefix}.conv1`, silu(g, `${prefix}.norm1`, groupNorm(g, `${prefix}.norm1`, x, cin, RESNET_EPS)), cin, cout);
   const time = g.op('Reshape', [g.linear(`${prefix}.time_emb_proj`, timeSilu, TIME_EMBED, cout), g.ints('shape.channels_only', [0, -1, 1, 1])], `${prefix}.time`);
   h = g.op('Add', [h, time], `${prefix}.timed`);
@@ -160,7 +141,7 @@ function resnet(g: ExternalGraph, prefix: string, x: string, cin: number, cout: 
 }
 
 /** Multi-head attention of `x` [B, N, C] over `context` [B, M, contextDim] (self-attention when it is x). */
-function attention(g: ExternalGraph, prefix: string, x: string, context: string, channels: number, contextDim: number): string {
+function attention(g: UnetGraph, prefix: string, x: string, context: string, channels: number, contextDim: number): string {
   const headDim = channels / HEADS;
   const heads = g.ints(`shape.heads.${channels}`, [0, 0, HEADS, headDim]);
   const split = (name: string, value: string, perm: number[]) => g.op('Transpose', [g.op('Reshape', [value, heads], `${prefix}.${name}.split`)], `${prefix}.${name}.heads`, { perm: { ints: perm } });
@@ -174,7 +155,7 @@ function attention(g: ExternalGraph, prefix: string, x: string, context: string,
 }
 
 /** GEGLU feed-forward: C -> 2 x 4C, one half x GELU(the other), 4C -> C. */
-function feedForward(g: ExternalGraph, prefix: string, x: string, channels: number): string {
+function feedForward(g: UnetGraph, prefix: string, x: string, channels: number): string {
   const inner = channels * 4;
   const projected = g.linear(`${prefix}.net.0.proj`, x, channels, inner * 2);
   const [hidden, gate] = g.multi('Split', [projected, g.ints(`split.geglu.${channels}`, [inner, inner])], [`${prefix}.hidden`, `${prefix}.gate`], { axis: { int: -1 } }) as [string, string];
@@ -186,7 +167,7 @@ function feedForward(g: ExternalGraph, prefix: string, x: string, channels: numb
 }
 
 /** Transformer2DModel (SD 1.5: conv proj_in/proj_out, one BasicTransformerBlock). */
-function transformer(g: ExternalGraph, prefix: string, x: string, channels: number): string {
+function transformer(g: UnetGraph, prefix: string, x: string, channels: number): string {
   const projected = conv(g, `${prefix}.proj_in`, groupNorm(g, `${prefix}.norm`, x, channels, TRANSFORMER_NORM_EPS), channels, channels, 1);
   const flat = g.op('Reshape', [projected, g.ints(`shape.flat.${channels}`, [0, channels, -1])], `${prefix}.flat`);
   let tokens = g.op('Transpose', [flat], `${prefix}.tokens`, { perm: { ints: [0, 2, 1] } });
@@ -199,7 +180,7 @@ function transformer(g: ExternalGraph, prefix: string, x: string, channels: numb
 }
 
 /** Timesteps(320, flip_sin_to_cos=True, freq_shift=0) -> TimestepEmbedding(320, 1280); returns SiLU(temb), what every ResNet reads. */
-function timeEmbedding(g: ExternalGraph): string {
+function timeEmbedding(g: UnetGraph): string {
   const half = TIME_CHANNELS / 2;
   const frequencies = Float32Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10_000) * i) / half));
   const t = g.op('Reshape', [g.op('Cast', ['timestep'], 'time.float', { to: { int: FLOAT } }), g.ints('shape.column', [-1, 1])], 'time.column');
@@ -209,7 +190,7 @@ function timeEmbedding(g: ExternalGraph): string {
   return silu(g, 'time_embedding.out', g.linear('time_embedding.linear_2', hidden, TIME_EMBED, TIME_EMBED));
 }
 
-function unetGraph(g: ExternalGraph): void {
+function unetGraph(g: UnetGraph): void {
   const timeSilu = timeEmbedding(g);
   let h = conv(g, 'conv_in', 'sample', IN_CHANNELS, BLOCK_CHANNELS[0]);
   let channels: number = BLOCK_CHANNELS[0];
@@ -255,7 +236,7 @@ export function writeRandomSd15Unet(unetDir: string, seed = RANDOM_SD15_UNET_SEE
   const weightsName = path.basename(UNET_WEIGHTS_FILE);
   const temporary = `${weightsName}.${process.pid}.tmp`;
   const data = new ExternalDataFile(path.join(unetDir, temporary), weightsName);
-  const g = new ExternalGraph(seed, data);
+  const g = new UnetGraph(seed, data);
   try {
     unetGraph(g);
   } finally {

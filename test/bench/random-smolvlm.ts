@@ -1,7 +1,8 @@
 import type { ModelEntry } from '../../main/engine/models/catalog.js';
-import { encodeModel, floatTensor, node, valueInfo } from '../fixtures/onnx-builder.js';
+import { encodeModel, floatTensor, valueInfo } from '../fixtures/onnx-builder.js';
 import { attention, GraphParts, vitConstants, vitEmbeddings } from '../fixtures/vit-b32-random.js';
 import { smolvlmFixtureFiles } from '../fixtures/vlm/smolvlm-fixture.js';
+import { allowedKeys, decoderConstants, decoderLayer, type DecoderShape, kvCacheInfos } from './llama-decoder.js';
 import { byteLevelBpeTokenizer, ensureGeneratedModel, type FileRecord, type GeneratedModelSpec, geluTanh, geluTanhConstants, type RandomVitGpt2Result, runAsGeneratorScript } from './random-vit-gpt2.js';
 
 /**
@@ -204,83 +205,30 @@ export function randomEmbedTokens(seed = RANDOM_SMOLVLM_SEED + 1): { bytes: Uint
 
 // ---------------------------------------------------------------- decoder
 
-/** [B, S, heads * 64] -> [B, heads, S, 64], rotated by RoPE (x cos + rotate_half(x) sin) when `rotate`. */
-function headsOf(g: GraphParts, name: string, x: string, shape: string, rotate: boolean): string {
-  const heads = g.op('Transpose', [g.op('Reshape', [x, shape], `${name}.split`)], `${name}.heads`, { perm: { ints: [0, 2, 1, 3] } });
-  if (!rotate) return heads;
-  const halves = [`${name}.first_half`, `${name}.second_half`];
-  g.nodes.push(node('Split', [heads, 'split.halves'], halves, { axis: { int: -1 } }));
-  const rotated = g.op('Concat', [g.op('Neg', [halves[1]!], `${name}.second_half.neg`), halves[0]!], `${name}.rotated_half`, { axis: { int: -1 } });
-  return g.op('Add', [g.op('Mul', [heads, 'rope.cos'], `${name}.cos_part`), g.op('Mul', [rotated, 'rope.sin'], `${name}.sin_part`)], `${name}.rope`);
-}
-
-function llamaLayer(g: GraphParts, i: number, input: string): string {
-  const prefix = `layers.${i}`;
-  const normed = g.rmsNorm(`${prefix}.input_layernorm`, input, TEXT_HIDDEN, RMS_NORM_EPS);
-  const q = headsOf(g, `${prefix}.q`, g.linear(`${prefix}.self_attn.q_proj`, normed, TEXT_HIDDEN, HEADS * HEAD_DIM, false), 'shape.q_heads', true);
-  const k = headsOf(g, `${prefix}.k`, g.linear(`${prefix}.self_attn.k_proj`, normed, TEXT_HIDDEN, KV_HEADS * HEAD_DIM, false), 'shape.kv_heads', true);
-  const v = headsOf(g, `${prefix}.v`, g.linear(`${prefix}.self_attn.v_proj`, normed, TEXT_HIDDEN, KV_HEADS * HEAD_DIM, false), 'shape.kv_heads', false);
-  const [keys, values] = (['key', 'value'] as const).map((part, j) => g.op('Concat', [`past_key_values.${i}.${part}`, [k, v][j]!], `present.${i}.${part}`, { axis: { int: 2 } }));
-  // Grouped-query attention: [B, 9, S, 64] as [B, 3, 3, S, 64] against the cache's [B, 3, 1, T, 64].
-  const grouped = g.op('Reshape', [q, 'shape.q_groups'], `${prefix}.q.groups`);
-  const keysT = g.op('Transpose', [g.op('Unsqueeze', [keys!, 'group_axis'], `${prefix}.keys.grouped`)], `${prefix}.keys_t`, { perm: { ints: [0, 1, 2, 4, 3] } });
-  const scores = g.op('Mul', [g.op('MatMul', [grouped, keysT], `${prefix}.scores`), 'attention.scale'], `${prefix}.scaled`);
-  const weights = g.op('Softmax', [g.op('Where', ['attention.allowed', scores, 'mask.min'], `${prefix}.masked`)], `${prefix}.weights`, { axis: { int: -1 } });
-  const context = g.op('MatMul', [weights, g.op('Unsqueeze', [values!, 'group_axis'], `${prefix}.values.grouped`)], `${prefix}.context`);
-  const tokens = g.op('Transpose', [g.op('Reshape', [context, 'shape.q_ungroup'], `${prefix}.context.heads`)], `${prefix}.context.tokens`, { perm: { ints: [0, 2, 1, 3] } });
-  const attended = g.linear(`${prefix}.self_attn.o_proj`, g.op('Reshape', [tokens, 'shape.hidden'], `${prefix}.context.joined`), HEADS * HEAD_DIM, TEXT_HIDDEN, false);
-  const residual = g.op('Add', [input, attended], `${prefix}.residual1`);
-  // SwiGLU: down(silu(gate(x)) * up(x)).
-  const mlpIn = g.rmsNorm(`${prefix}.post_attention_layernorm`, residual, TEXT_HIDDEN, RMS_NORM_EPS);
-  const gate = g.linear(`${prefix}.mlp.gate_proj`, mlpIn, TEXT_HIDDEN, TEXT_MLP, false);
-  const up = g.linear(`${prefix}.mlp.up_proj`, mlpIn, TEXT_HIDDEN, TEXT_MLP, false);
-  const silu = g.op('Mul', [gate, g.op('Sigmoid', [gate], `${prefix}.mlp.sigmoid`)], `${prefix}.mlp.silu`);
-  const down = g.linear(`${prefix}.mlp.down_proj`, g.op('Mul', [silu, up], `${prefix}.mlp.gated`), TEXT_MLP, TEXT_HIDDEN, false);
-  return g.op('Add', [residual, down], `${prefix}.out`);
-}
+/** SmolLM2-135M's decoder shape (Llama: no q/k/v biases). */
+const DECODER: DecoderShape = { hidden: TEXT_HIDDEN, heads: HEADS, kvHeads: KV_HEADS, headDim: HEAD_DIM, mlp: TEXT_MLP, layers: TEXT_LAYERS, rmsNormEps: RMS_NORM_EPS, qkvBias: false };
 
 /** The merged SmolLM2 decoder (KV cache, lm_head) as .onnx bytes, and its parameter count. */
 export function randomSmolLmDecoder(seed = RANDOM_SMOLVLM_SEED + 2): { bytes: Uint8Array; parameters: number } {
   const g = new GraphParts(seed);
   const inverseFrequencies = Array.from({ length: HEAD_DIM / 2 }, (_, i) => ROPE_THETA ** (-(2 * i) / HEAD_DIM));
-  g.initializers.push(floatTensor('attention.scale', [], [1 / Math.sqrt(HEAD_DIM)]), floatTensor('mask.min', [], [-3.4028234663852886e38]), floatTensor('rope.inverse_frequencies', [HEAD_DIM / 2], inverseFrequencies));
-  g.constant('shape.q_heads', [4], [0, 0, HEADS, HEAD_DIM]);
-  g.constant('shape.kv_heads', [4], [0, 0, KV_HEADS, HEAD_DIM]);
-  g.constant('shape.q_groups', [5], [0, KV_HEADS, HEADS / KV_HEADS, -1, HEAD_DIM]);
-  g.constant('shape.q_ungroup', [4], [0, HEADS, -1, HEAD_DIM]);
-  g.constant('shape.hidden', [3], [0, 0, TEXT_HIDDEN]);
-  g.constant('split.halves', [2], [HEAD_DIM / 2, HEAD_DIM / 2]);
-  g.constant('group_axis', [1], [2]);
-  g.constant('last_axis', [1], [-1]);
-  g.constant('head_axis', [1], [1]);
-  g.constant('row_axis', [1], [1]);
-  g.constant('mask_axes', [3], [1, 2, 3]);
-  g.constant('zero', [], [0]);
-  g.constant('one_step', [], [1]);
+  decoderConstants(g, DECODER, floatTensor('rope.inverse_frequencies', [HEAD_DIM / 2], inverseFrequencies));
 
   // RoPE angles from position_ids, shared by every layer: cos/sin of [B, 1, S, 64] (the 32 frequencies twice).
   const angles = g.op('Mul', [g.op('Unsqueeze', [g.op('Cast', ['position_ids'], 'rope.positions', { to: { int: 1 } }), 'last_axis'], 'rope.positions.column'), 'rope.inverse_frequencies'], 'rope.angles');
   const doubled = g.op('Unsqueeze', [g.op('Concat', [angles, angles], 'rope.angles.doubled', { axis: { int: -1 } }), 'head_axis'], 'rope.angles.heads');
   g.op('Cos', [doubled], 'rope.cos');
   g.op('Sin', [doubled], 'rope.sin');
-  // Allowed keys: causal (key position <= past length + query index) and not padding (attention_mask), as [B, 1, 1, S, T].
-  const pastLength = g.op('Shape', ['past_key_values.0.key'], 'past_length', { start: { int: 2 }, end: { int: 3 } });
-  const total = g.op('Squeeze', [g.op('Add', [pastLength, g.op('Shape', ['inputs_embeds'], 'sequence_length', { start: { int: 1 }, end: { int: 2 } })], 'total_length')], 'total_length.scalar');
-  const queries = g.op('Range', [g.op('Squeeze', [pastLength], 'past_length.scalar'), total, 'one_step'], 'query_positions');
-  const causal = g.op('LessOrEqual', [g.op('Range', ['zero', total, 'one_step'], 'key_positions'), g.op('Unsqueeze', [queries, 'row_axis'], 'query_positions.column')], 'causal_mask');
-  const notPadding = g.op('Unsqueeze', [g.op('Cast', ['attention_mask'], 'attention_mask.bool', { to: { int: 9 } }), 'mask_axes'], 'attention_mask.keys');
-  g.op('And', [causal, notPadding], 'attention.allowed');
+  allowedKeys(g);
 
   let hidden = 'inputs_embeds';
-  for (let layer = 0; layer < TEXT_LAYERS; layer++) hidden = llamaLayer(g, layer, hidden);
+  for (let layer = 0; layer < TEXT_LAYERS; layer++) hidden = decoderLayer(g, DECODER, layer, hidden);
   const zeroEnds = (values: Float32Array) => {
     for (let row = 0; row < TEXT_HIDDEN; row++) for (const id of NEVER_WINNING_IDS) values[row * VOCAB + id] = 0;
   };
   const lmHead = g.weight('lm_head.weight_t', [TEXT_HIDDEN, VOCAB], undefined, 0, zeroEnds);
   g.op('MatMul', [g.rmsNorm('norm', hidden, TEXT_HIDDEN, RMS_NORM_EPS), lmHead], 'logits');
 
-  const cache = (prefix: 'past_key_values' | 'present', axis: string) =>
-    Array.from({ length: TEXT_LAYERS }, (_, i) => (['key', 'value'] as const).map((part) => valueInfo(`${prefix}.${i}.${part}`, 'float32', ['batch_size', KV_HEADS, axis, HEAD_DIM]))).flat();
   const bytes = encodeModel({
     name: 'smolvlm_random_decoder_merged',
     doc: `Iris benchmark model: merged SmolLM2-135M decoder (GQA, RoPE, KV cache, untied lm_head) of SmolVLM-256M-Instruct with random N(0, 0.02) weights, seed ${seed}. End tokens never win.`,
@@ -288,9 +236,9 @@ export function randomSmolLmDecoder(seed = RANDOM_SMOLVLM_SEED + 2): { bytes: Ui
       valueInfo('inputs_embeds', 'float32', ['batch_size', 'sequence_length', TEXT_HIDDEN]),
       valueInfo('attention_mask', 'int64', ['batch_size', 'total_sequence_length']),
       valueInfo('position_ids', 'int64', ['batch_size', 'sequence_length']),
-      ...cache('past_key_values', 'past_sequence_length'),
+      ...kvCacheInfos(DECODER, 'past_key_values', 'past_sequence_length'),
     ],
-    outputs: [valueInfo('logits', 'float32', ['batch_size', 'sequence_length', VOCAB]), ...cache('present', 'total_sequence_length')],
+    outputs: [valueInfo('logits', 'float32', ['batch_size', 'sequence_length', VOCAB]), ...kvCacheInfos(DECODER, 'present', 'total_sequence_length')],
     initializers: g.initializers,
     nodes: g.nodes,
   });
