@@ -67,17 +67,49 @@ export const TimelineSchema = z.object({
   pending: z.array(z.number().int()),
 });
 
-const SearchFiltersSchema = {
+/** What photos may be narrowed to (search filters, and the grid while browsing). All given conditions must hold. */
+const PhotoFilterFields = {
   folderId: z.number().int().positive().optional(),
   after: IsoDate.optional(),
   before: IsoDate.optional(),
   formats: z.array(z.string().regex(/^[a-z0-9]{2,8}$/)).max(16).optional(),
-  limit: z.number().int().min(1).max(500).optional(),
 };
+
+const SearchFiltersSchema = {
+  ...PhotoFilterFields,
+  /** How many ranked photos to answer with, relevant or not (the "show more" reserve). */
+  limit: z.number().int().min(1).max(500).optional(),
+  /** false: no relevance cut (every result counts as relevant). Default true. */
+  cutoff: z.boolean().optional(),
+};
+
+/** How a search decided which results match (engine/search/relevance.ts). */
+export const SearchCutoffSchema = z.object({
+  /** The score a result needed (null: nothing stood out from the library). */
+  threshold: z.number().nullable(),
+  /** Score of a typical unrelated photo for this query, and how much such scores vary. */
+  centre: z.number(),
+  spread: z.number(),
+  /** How many library photos were scored to learn that. */
+  sampled: z.number().int(),
+});
+
+/** A query in a language the CLIP model does not read (CJK on an English-only CLIP), with a catalog model that does. */
+export const SearchNoticeSchema = z.object({
+  kind: z.literal('language'),
+  language: z.enum(['zh', 'ja', 'ko']),
+  model: z.string(),
+  suggestion: z.object({ id: z.string(), title: z.string(), installed: z.boolean() }).nullable(),
+});
 
 export const SearchResultSchema = z.object({
   model: z.string(),
+  /** Best first, up to `limit`. */
   results: z.array(z.object({ id: z.number().int(), score: z.number() })),
+  /** The first `relevant` results match; the rest are ranked photos past the cut ("show more, less alike"). */
+  relevant: z.number().int().min(0),
+  cutoff: SearchCutoffSchema.nullable(),
+  notice: SearchNoticeSchema.nullable(),
   timings: z.object({ encode_ms: z.number(), search_ms: z.number() }),
 });
 
@@ -310,20 +342,20 @@ export const calls = {
     result: z.object({ photos: z.number() }),
   }),
   'photos.timeline': call({
-    description: 'Every visible photo for the grid, newest first (optionally one folder).',
+    description: 'Every visible photo for the grid, newest first (optionally one folder, and only those passing the filters).',
     handledBy: 'engine',
-    args: z.strictObject({ folderId: z.number().int().positive().optional() }),
+    args: z.strictObject({ folderId: z.number().int().positive().optional(), filters: z.strictObject(PhotoFilterFields).optional() }),
     result: TimelineSchema,
   }),
   'photos.get': call({ description: 'One photo: metadata, tags, caption.', handledBy: 'engine', args: z.strictObject({ id: PhotoId }), result: PhotoDetailSchema }),
   'search.text': call({
-    description: 'Photos that match a sentence, best first, with optional filters.',
+    description: 'Photos that match a sentence, best first, with optional filters; says how many stand out as matches and when the query is in a language the model does not read.',
     handledBy: 'engine',
     args: z.strictObject({ query: z.string().trim().min(1).max(1000), ...SearchFiltersSchema }),
     result: SearchResultSchema,
   }),
   'search.similar': call({
-    description: 'Photos that look like this one, best first (itself excluded).',
+    description: 'Photos that look like this one, best first (itself excluded); says how many stand out as alike.',
     handledBy: 'engine',
     args: z.strictObject({ photoId: PhotoId, ...SearchFiltersSchema }),
     result: SearchResultSchema,

@@ -27,6 +27,7 @@ import { type Device, parseDevice } from './runtime/devices.js';
 import { getSettingValue, resolveDevice } from './settings.js';
 import { saveRuntimeReport } from './runtime/session.js';
 import { ClipSearch, type SearchOptions } from './search/clip-search.js';
+import { languageNotice } from './search/query-language.js';
 import { type FusedSearchResponse, searchPhotos } from './search/text-search.js';
 import { VectorStore } from './search/vector-store.js';
 import { type Folder, LibraryStore, type PhotoRecord } from './library-store.js';
@@ -498,7 +499,11 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** `iris search`: CLIP and caption rankings, fused (search/text-search.ts). */
   search(text: string, options: SearchOptions = {}): Promise<FusedSearchResponse> {
-    return searchPhotos({ store: this.store, captions: this.captions, clip: () => this.clipSearch() }, text, options);
+    return searchPhotos(
+      { store: this.store, captions: this.captions, clip: () => this.clipSearch(), notice: (query) => languageNotice(query, this.clipChoice().entry, this.modelsDir) },
+      text,
+      options,
+    );
   }
 
   private runnerHooks(): RunnerHooks {

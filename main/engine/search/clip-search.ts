@@ -6,6 +6,7 @@ import type { Db } from '../db/database.js';
 import { UsageError } from '../errors.js';
 import type { LibraryStore } from '../library-store.js';
 import { type SearchFilters, filterQuery, hasFilters } from './filters.js';
+import { type Cutoff, cutRanked, queryBackground } from './relevance.js';
 import type { VectorStore } from './vector-store.js';
 
 export interface SearchHit {
@@ -16,12 +17,18 @@ export interface SearchHit {
 
 export interface SearchResponse {
   model: string;
+  /** Best first; the first `relevant` of them match the query (search/relevance.ts), the rest are less alike. */
   results: SearchHit[];
+  relevant: number;
+  /** How the relevance cut was made (null: not made, every result counts). */
+  cutoff: Cutoff | null;
   timings: { encode_ms: number; search_ms: number };
 }
 
 export interface SearchOptions extends SearchFilters {
   limit?: number;
+  /** Cut the ranking where the results stop standing out from the library (default true). */
+  cutoff?: boolean;
 }
 
 /**
@@ -98,8 +105,15 @@ export class ClipSearch {
     const [query] = await this.model.embedTexts([text]);
     const encode_ms = elapsed(encodeStart);
     const searchStart = process.hrtime.bigint();
-    const results = this.hits(this.nearest(query!, options));
-    return { model: this.model.id, results, timings: { encode_ms, search_ms: elapsed(searchStart) } };
+    return this.answer(query!, options, [], encode_ms, searchStart);
+  }
+
+  /** The nearest photos to a query vector, with how many of them are relevant. */
+  private answer(query: Float32Array, options: SearchOptions, exclude: number[], encode_ms: number, searchStart: bigint): SearchResponse {
+    const results = this.hits(this.nearest(query, options, exclude));
+    const background = options.cutoff === false ? null : queryBackground(this.db, this.model.id, this.vectors, query);
+    const { relevant, cutoff } = background ? cutRanked(results.map((hit) => hit.score), background) : { relevant: results.length, cutoff: null };
+    return { model: this.model.id, results, relevant, cutoff, timings: { encode_ms, search_ms: elapsed(searchStart) } };
   }
 
   /**
@@ -133,8 +147,7 @@ export class ClipSearch {
     const { photoId, vector } = await this.photoVector(reference);
     const encode_ms = elapsed(encodeStart);
     const searchStart = process.hrtime.bigint();
-    const results = this.hits(this.nearest(vector, options, photoId === undefined ? [] : [photoId]));
-    return { model: this.model.id, results, timings: { encode_ms, search_ms: elapsed(searchStart) } };
+    return this.answer(vector, options, photoId === undefined ? [] : [photoId], encode_ms, searchStart);
   }
 
   /**

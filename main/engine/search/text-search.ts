@@ -4,6 +4,7 @@ import type { LibraryStore } from '../library-store.js';
 import type { ClipSearch, SearchHit, SearchOptions, SearchResponse } from './clip-search.js';
 import { filterQuery, hasFilters } from './filters.js';
 import { RRF_K, reciprocalRankFusion } from './fusion.js';
+import type { LanguageNotice } from './query-language.js';
 
 /** How deep each ranking is read before fusing: enough that a photo ranked well by one list but past `limit` in the other still counts. */
 const FUSION_DEPTH = 200;
@@ -13,6 +14,8 @@ export interface FusedSearchResponse extends SearchResponse {
   caption_matches: number;
   /** 'clip' (cosine scores), 'captions' (no CLIP model or embeddings: caption matches only) or 'rrf' (both, fused). */
   ranking: 'clip' | 'captions' | 'rrf';
+  /** Something the person should know about this answer (a query in a language the model does not read), else null. */
+  notice: LanguageNotice | null;
 }
 
 /**
@@ -21,7 +24,7 @@ export interface FusedSearchResponse extends SearchResponse {
  * and no CLIP model (or no embeddings yet), the caption ranking alone; with neither, CLIP's error.
  */
 export async function searchPhotos(
-  deps: { store: LibraryStore; captions: CaptionStore; clip: () => ClipSearch },
+  deps: { store: LibraryStore; captions: CaptionStore; clip: () => ClipSearch; notice?: (text: string) => LanguageNotice | null },
   text: string,
   options: SearchOptions = {},
 ): Promise<FusedSearchResponse> {
@@ -36,12 +39,20 @@ export async function searchPhotos(
     // No CLIP model or no embeddings yet: the captions can still answer.
     if (!(error instanceof UsageError) || captionIds.length === 0) throw error;
   }
-  if (captionIds.length === 0) return { ...clipResponse!, caption_matches: 0, ranking: 'clip' };
+  // CLIP ranked the words: say so when it cannot read their language.
+  const notice = clipResponse ? (deps.notice?.(text) ?? null) : null;
+  if (captionIds.length === 0) return { ...clipResponse!, caption_matches: 0, ranking: 'clip', notice };
   if (!clipResponse) {
-    return { model: 'captions', results: hits(deps.store, captionIds.slice(0, limit).map((id, i) => ({ id, score: 1 / (RRF_K + i + 1) }))), timings: { encode_ms: 0, search_ms: 0 }, caption_matches: captionIds.length, ranking: 'captions' };
+    const results = hits(deps.store, captionIds.slice(0, limit).map((id, i) => ({ id, score: 1 / (RRF_K + i + 1) })));
+    return { model: 'captions', results, relevant: results.length, cutoff: null, timings: { encode_ms: 0, search_ms: 0 }, caption_matches: captionIds.length, ranking: 'captions', notice };
   }
-  const fused = reciprocalRankFusion([clipResponse.results.map((hit) => hit.id), captionIds]).slice(0, limit);
-  return { ...clipResponse, results: hits(deps.store, fused), caption_matches: captionIds.length, ranking: 'rrf' };
+  // A photo is relevant when CLIP's cut-off keeps it or its caption has the words; relevant ones
+  // come first (each part in fused order), so a caption match is never ranked below a photo CLIP cut.
+  const matching = new Set([...clipResponse.results.slice(0, clipResponse.relevant).map((hit) => hit.id), ...captionIds]);
+  const fused = reciprocalRankFusion([clipResponse.results.map((hit) => hit.id), captionIds]);
+  const ranked = [...fused.filter((hit) => matching.has(hit.id)), ...fused.filter((hit) => !matching.has(hit.id))].slice(0, limit);
+  const results = hits(deps.store, ranked);
+  return { ...clipResponse, results, relevant: results.filter((hit) => matching.has(hit.id)).length, caption_matches: captionIds.length, ranking: 'rrf', notice };
 }
 
 function captionMatches(captions: CaptionStore, text: string, filters: SearchOptions, depth: number): number[] {

@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { clearSetting, describeSetting, listSettings, parseSettingKey, writeSetting } from '../settings.js';
 import { loadRuntimeReport } from '../runtime/session.js';
 import type { SearchOptions, SearchResponse } from '../search/clip-search.js';
+import type { SearchFilters } from '../search/filters.js';
 import { irisVersion } from '../../version.js';
 import { jobKindCounts, photoDetail, recentFailures, timeline } from './library-views.js';
 import { readMedia } from './media.js';
@@ -14,16 +15,29 @@ import type { EngineService } from './engine-service.js';
 /** One handler per engine call: the compiler refuses a contract entry without one. */
 export type EngineHandlers = { [N in EngineCallName]: (args: ParsedArgs<N>) => Promise<CallResult<N>> | CallResult<N> };
 
-/** Search filters as the engine takes them: the folder by path, looked up from its id. */
-function searchOptions(service: EngineService, args: ParsedArgs<'search.text'> | ParsedArgs<'search.similar'>): SearchOptions {
+type PhotoFilterArgs = NonNullable<ParsedArgs<'photos.timeline'>['filters']>;
+
+/** Filters as the engine takes them: the folder by path, looked up from its id. */
+function photoFilters(service: EngineService, args: PhotoFilterArgs): SearchFilters {
   const folder = args.folderId === undefined ? undefined : service.engine.listFolders().find((entry) => entry.id === args.folderId);
   if (args.folderId !== undefined && !folder) throw new UsageError(`no folder with id ${args.folderId}`);
-  return { folder: folder?.path, after: args.after, before: args.before, formats: args.formats, limit: args.limit ?? 100 };
+  return { folder: folder?.path, after: args.after, before: args.before, formats: args.formats };
+}
+
+function searchOptions(service: EngineService, args: ParsedArgs<'search.text'> | ParsedArgs<'search.similar'>): SearchOptions {
+  return { ...photoFilters(service, args), limit: args.limit ?? 100, cutoff: args.cutoff };
 }
 
 /** The UI gets ids and scores; paths stay in the engine (the viewer asks photos.get). */
-function scoresOnly(response: SearchResponse): CallResult<'search.text'> {
-  return { model: response.model, results: response.results.map(({ id, score }) => ({ id, score })), timings: response.timings };
+function scoresOnly(response: SearchResponse & { notice?: CallResult<'search.text'>['notice'] }): CallResult<'search.text'> {
+  return {
+    model: response.model,
+    results: response.results.map(({ id, score }) => ({ id, score })),
+    relevant: response.relevant,
+    cutoff: response.cutoff,
+    notice: response.notice ?? null,
+    timings: response.timings,
+  };
 }
 
 export function engineHandlers(service: EngineService): EngineHandlers {
@@ -54,7 +68,7 @@ export function engineHandlers(service: EngineService): EngineHandlers {
     'folders.list': () => engine.listFolders(),
     'folders.add': ({ path }) => service.addFolder(path),
     'folders.remove': ({ folderId }) => service.removeFolder(folderId),
-    'photos.timeline': ({ folderId }) => timeline(engine.database, folderId),
+    'photos.timeline': ({ folderId, filters }) => timeline(engine.database, folderId, filters && photoFilters(service, filters)),
     'photos.get': ({ id }) => photoDetail(engine.database, engine.store, engine.captions, id),
     // The same search as `iris search`: CLIP, fused with caption matches when there are any.
     'search.text': async (args) => scoresOnly(await engine.search(args.query, searchOptions(service, args))),

@@ -3,6 +3,7 @@ import type { CaptionStore } from '../captions/caption-store.js';
 import type { Db } from '../db/database.js';
 import { UsageError } from '../errors.js';
 import type { LibraryStore } from '../library-store.js';
+import { type SearchFilters, filterQuery, hasFilters } from '../search/filters.js';
 
 /**
  * The read models the UI asks for, shaped for it: the grid's timeline in columns, a photo with its
@@ -21,16 +22,27 @@ function wallClockMs(takenAt: string | null): number | null {
  * Every visible photo that is readable or still being read, newest first (no date last). Failed
  * photos are not in the grid: the Jobs panel lists them with their errors.
  */
-export function timeline(db: Db, folderId?: number): CallResult<'photos.timeline'> {
-  const where = folderId === undefined ? '' : 'AND p.id IN (SELECT photo_id FROM locations WHERE folder_id = ?)';
+export function timeline(db: Db, folderId?: number, filters: SearchFilters = {}): CallResult<'photos.timeline'> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (folderId !== undefined) {
+    where.push('AND p.id IN (SELECT photo_id FROM locations WHERE folder_id = ?)');
+    params.push(folderId);
+  }
+  // Browsing with filters (no query): only the photos a search with them could return.
+  if (hasFilters(filters)) {
+    const filtered = filterQuery(filters);
+    where.push(`AND p.id IN (${filtered.sql})`);
+    params.push(...filtered.params);
+  }
   const rows = db
     .prepare(
       `SELECT p.id, p.taken_at, p.width, p.height, p.status = 'pending' FROM photos p
-       WHERE p.orphaned_at IS NULL AND p.status != 'failed' ${where}
+       WHERE p.orphaned_at IS NULL AND p.status != 'failed' ${where.join(' ')}
        ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.id DESC`,
     )
     .raw()
-    .all(...(folderId === undefined ? [] : [folderId])) as [number, string | null, number | null, number | null, 0 | 1][];
+    .all(...params) as [number, string | null, number | null, number | null, 0 | 1][];
   const ids = new Array<number>(rows.length);
   const takenAt = new Array<number | null>(rows.length);
   const aspect = new Array<number>(rows.length);

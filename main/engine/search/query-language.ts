@@ -1,0 +1,50 @@
+import { readCatalog } from '../clip/active-model.js';
+import type { ModelEntry } from '../models/catalog.js';
+import { isInstalled } from '../models/verified.js';
+
+/**
+ * A query in a language the CLIP model was not trained on is still embedded and ranked (the
+ * OpenAI BPE turns 红色 into byte tokens the model never learned a meaning for), and the ranking
+ * looks like any other. This says so, and names the catalog's Chinese CLIP for Chinese queries.
+ */
+
+export type QueryLanguage = 'zh' | 'ja' | 'ko';
+
+export interface LanguageNotice {
+  kind: 'language';
+  /** The language the query's script suggests. */
+  language: QueryLanguage;
+  /** The CLIP model that ranked it, which reads English only. */
+  model: string;
+  /** A catalog model that reads this language (null: the catalog has none). */
+  suggestion: { id: string; title: string; installed: boolean } | null;
+}
+
+/** The CJK language a query is written in, if any: kana means Japanese, hangul Korean, other Han characters Chinese. */
+export function queryLanguage(text: string): QueryLanguage | null {
+  if (/[\p{Script=Hiragana}\p{Script=Katakana}]/u.test(text)) return 'ja';
+  if (/\p{Script=Hangul}/u.test(text)) return 'ko';
+  if (/\p{Script=Han}/u.test(text)) return 'zh';
+  return null;
+}
+
+/** The languages a CLIP catalog entry understands: Chinese-CLIP reads Chinese (and some English), the others English only. */
+export function modelLanguages(entry: Pick<ModelEntry, 'id' | 'family'>): readonly string[] {
+  return /chinese/i.test(entry.family ?? entry.id) ? ['zh', 'en'] : ['en'];
+}
+
+/** The notice for `text` searched with `model` (the library's CLIP entry), or null when the model reads its language. */
+export function languageNotice(text: string, model: ModelEntry | undefined, modelsDir: string): LanguageNotice | null {
+  const language = queryLanguage(text);
+  if (!language || !model || modelLanguages(model).includes(language)) return null;
+  const readers = (readCatalog(modelsDir).catalog?.models ?? []).filter((entry) => entry.task === 'clip' && modelLanguages(entry).includes(language));
+  const installed = readers.filter((entry) => isInstalled(modelsDir, entry));
+  // An installed one first, else the first listed (the catalog lists full precision before quantised).
+  const pick = installed[0] ?? readers[0];
+  return {
+    kind: 'language',
+    language,
+    model: model.id,
+    suggestion: pick ? { id: pick.id, title: pick.title, installed: installed.includes(pick) } : null,
+  };
+}
