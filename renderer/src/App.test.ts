@@ -14,6 +14,9 @@ function mountApp(handlers: Handlers = {}, mode: 'desktop' | 'browser' = 'browse
 const answer = (ids: number[]): CallResult<'search.text'> => ({
   model: 'clip-vit-b32',
   results: ids.map((id, rank) => ({ id, score: 1 - rank / 100 })),
+  relevant: ids.length,
+  cutoff: null,
+  notice: null,
   timings: { encode_ms: 3, search_ms: 1 },
 });
 

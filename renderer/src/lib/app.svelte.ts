@@ -7,7 +7,7 @@ import { createContext } from 'svelte';
 import { groupByMonth, type GroupedTimeline } from './months.js';
 import { throttle } from './timing.js';
 import { errorMessage, type ConnectionState, type Transport } from './transport.js';
-import type { Capabilities, EngineStateEvent, Folder, IrisApi, JobsStatus, LibraryStatus, MediaUrls, ProgressEvent } from './types.js';
+import type { CallArgs, Capabilities, EngineStateEvent, Folder, IrisApi, JobsStatus, LibraryStatus, MediaUrls, ProgressEvent } from './types.js';
 
 export type View = 'library' | 'map' | 'activity' | 'settings';
 
@@ -53,6 +53,8 @@ export class AppStore {
   pending = $state.raw<ReadonlySet<number>>(new Set());
   timelineError = $state<string | null>(null);
   folderFilter = $state<number | null>(null);
+  /** The search filters, which narrow the grid too while there is no query (null: none). */
+  browseFilters = $state.raw<CallArgs<'photos.timeline'>['filters'] | null>(null);
 
   view = $state<View>('library');
   /** A Settings section to bring into view when Settings opens ("Install the model" → Models). */
@@ -189,8 +191,9 @@ export class AppStore {
   async loadTimeline(): Promise<void> {
     const ticket = ++this.timelineTicket;
     const folderId = this.folderFilter;
+    const filters = this.browseFilters;
     try {
-      const timeline = await this.api.call('photos.timeline', folderId === null ? {} : { folderId });
+      const timeline = await this.api.call('photos.timeline', { ...(folderId === null ? {} : { folderId }), ...(filters ? { filters } : {}) });
       if (ticket !== this.timelineTicket) return;
       this.timeline = groupByMonth(timeline);
       this.pending = new Set(timeline.pending);
@@ -199,6 +202,13 @@ export class AppStore {
       if (ticket !== this.timelineTicket) return;
       this.timelineError = errorMessage(error);
     }
+  }
+
+  /** The search filters changed: the grid shows only the photos that pass them. */
+  setBrowseFilters(filters: CallArgs<'photos.timeline'>['filters'] | null): void {
+    if (JSON.stringify(filters) === JSON.stringify(this.browseFilters)) return;
+    this.browseFilters = filters;
+    void this.loadTimeline();
   }
 
   showFolder(folderId: number | null): void {

@@ -31,13 +31,26 @@ export function emptyFilters(): SearchFilters {
   return { folderId: null, after: '', before: '', formats: [] };
 }
 
+type FilterFields = NonNullable<CallArgs<'photos.timeline'>['filters']>;
+
+/** The filters that are set, as the contract takes them. */
+function filterFields(filters: SearchFilters): FilterFields {
+  const fields: FilterFields = {};
+  if (filters.folderId !== null) fields.folderId = filters.folderId;
+  if (filters.after) fields.after = filters.after;
+  if (filters.before) fields.before = filters.before;
+  if (filters.formats.length > 0) fields.formats = [...filters.formats];
+  return fields;
+}
+
 export function filterArgs(filters: SearchFilters): Omit<CallArgs<'search.text'>, 'query'> {
-  const args: Omit<CallArgs<'search.text'>, 'query'> = { limit: RESULT_LIMIT };
-  if (filters.folderId !== null) args.folderId = filters.folderId;
-  if (filters.after) args.after = filters.after;
-  if (filters.before) args.before = filters.before;
-  if (filters.formats.length > 0) args.formats = [...filters.formats];
-  return args;
+  return { limit: RESULT_LIMIT, ...filterFields(filters) };
+}
+
+/** The filters as photos.timeline takes them (null: none set). */
+export function timelineFilters(filters: SearchFilters): FilterFields | null {
+  const fields = filterFields(filters);
+  return Object.keys(fields).length > 0 ? fields : null;
 }
 
 function describe(request: Request): string {
@@ -48,8 +61,14 @@ export class SearchStore {
   query = $state('');
   similarTo = $state<number | null>(null);
   filters = $state<SearchFilters>(emptyFilters());
-  /** Ranked photo ids of the newest answer; null when nothing has been answered for the current search. */
+  /** Ranked photo ids of the newest answer (the matches, then the rest); null when nothing has been answered for the current search. */
   results = $state.raw<number[] | null>(null);
+  /** How many of `results` match (the engine's relevance cut); the rest show on demand. */
+  relevant = $state(0);
+  /** The person asked to see the ranked photos past the cut ("show more, less alike"). */
+  showingAll = $state(false);
+  /** Something the answer says about the query (a language the model does not read). */
+  notice = $state.raw<SearchResult['notice']>(null);
   model = $state<string | null>(null);
   /** The query (or "similar:<id>") the shown results answer; lets tests and the e2e bench wait for the right answer. */
   answered = $state<string | null>(null);
@@ -58,6 +77,10 @@ export class SearchStore {
   tagsOpen = $state(false);
 
   readonly active = $derived(this.query.trim() !== '' || this.similarTo !== null);
+  /** The results on screen: the matches, or every ranked one after "show more". */
+  readonly shown = $derived(this.results === null ? null : this.showingAll ? this.results : this.results.slice(0, this.relevant));
+  /** Ranked photos past the cut, not shown yet. */
+  readonly hidden = $derived(this.results === null || this.showingAll ? 0 : this.results.length - this.relevant);
   readonly filtering = $derived(this.filters.folderId !== null || this.filters.after !== '' || this.filters.before !== '' || this.filters.formats.length > 0);
 
   private readonly latest: LatestOnly<Request, SearchResult>;
@@ -76,6 +99,9 @@ export class SearchStore {
         perf.lastSearchAnswerAt = now();
         this.answered = describe(request);
         this.results = answer.results.map((result) => result.id);
+        this.relevant = Math.min(answer.relevant, answer.results.length);
+        this.showingAll = false;
+        this.notice = answer.notice;
         this.model = answer.model;
         this.error = null;
         void tick().then(() => afterPaint(() => (perf.lastSearchPaintedAt = now())));
@@ -83,6 +109,8 @@ export class SearchStore {
       onError: (request, error) => {
         this.answered = describe(request);
         this.results = [];
+        this.relevant = 0;
+        this.notice = null;
         this.error = errorMessage(error);
       },
       onPending: (pending) => (this.pending = pending),
@@ -115,13 +143,24 @@ export class SearchStore {
     this.run('now');
   }
 
+  /** "Show N more, less alike": the ranked photos past the cut join the results. */
+  showMore(): void {
+    this.showingAll = true;
+  }
+
   setFilters(change: Partial<SearchFilters>): void {
     this.filters = { ...this.filters, ...change };
-    this.run('now');
+    this.filtersChanged();
   }
 
   resetFilters(): void {
     this.filters = emptyFilters();
+    this.filtersChanged();
+  }
+
+  /** Filters narrow the search and, with no query, the grid being browsed. */
+  private filtersChanged(): void {
+    this.app.setBrowseFilters(timelineFilters($state.snapshot(this.filters) as SearchFilters));
     this.run('now');
   }
 
@@ -140,6 +179,8 @@ export class SearchStore {
     if (!this.active || this.modelMissing) {
       this.latest.cancel();
       this.results = null;
+      this.relevant = 0;
+      this.notice = null;
       this.answered = null;
       this.error = null;
       return;

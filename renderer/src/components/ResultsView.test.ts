@@ -1,0 +1,117 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import App from '../App.svelte';
+import { setLanguage } from '../lib/prefs.svelte.js';
+import type { CallResult } from '../lib/types.js';
+import { fakeBackend, folder, libraryStatus, timeline, type Handlers } from '../test/fake-api.js';
+
+/**
+ * The results view over the engine's relevance cut: the matches first, the ranked rest on demand
+ * ("show more, less alike"), "nothing stands out" with the closest on demand, and the notice for a
+ * query in a language the search model does not read. The whole app on a fake backend.
+ */
+
+const library: Handlers = {
+  'library.status': () => libraryStatus({ folders: 1, total: 30 }),
+  'folders.list': () => [folder(1, '/home/me/Pictures')],
+  'photos.timeline': () => timeline(30),
+};
+
+function answer(ids: number[], relevant: number, notice: CallResult<'search.text'>['notice'] = null): CallResult<'search.text'> {
+  return {
+    model: 'clip-vit-b32',
+    results: ids.map((id, rank) => ({ id, score: 0.3 - rank / 1000 })),
+    relevant,
+    cutoff: { threshold: relevant > 0 ? 0.25 : null, centre: 0.18, spread: 0.02, sampled: 30 },
+    notice,
+    timings: { encode_ms: 3, search_ms: 1 },
+  };
+}
+
+async function searchFor(query: string, handlers: Handlers) {
+  const backend = fakeBackend({ ...library, ...handlers });
+  render(App, { props: { transport: backend.transport, searchDelayMs: 5 } });
+  await screen.findAllByTestId('grid-cell');
+  await fireEvent.input(screen.getByTestId('search-input'), { target: { value: query } });
+  return backend;
+}
+
+const shownIds = () => screen.queryAllByTestId('result-cell').map((cell) => Number(cell.dataset.photoId));
+
+describe('search results and the relevance cut', () => {
+  it('shows only the matches, says how many were cut, and shows the rest ranked on demand', async () => {
+    await searchFor('red', { 'search.text': () => answer([5, 9, 2, 7, 1, 3], 2) });
+    await waitFor(() => expect(shownIds()).toEqual([5, 9]));
+    expect(document.querySelector('.results-view h2')?.textContent).toContain('2 results');
+    expect(screen.getByTestId('results-cut').textContent).toBe('4 less alike hidden');
+    const more = screen.getByTestId('show-more');
+    expect(more.textContent).toContain('Show 4 more, less alike');
+    await fireEvent.click(more);
+    await waitFor(() => expect(shownIds()).toEqual([5, 9, 2, 7, 1, 3]));
+    expect(screen.getByTestId('less-alike')).toBeTruthy();
+    expect(screen.queryByTestId('show-more')).toBeNull();
+    expect(screen.queryByTestId('results-cut')).toBeNull();
+  });
+
+  it('a new answer starts cut again', async () => {
+    await searchFor('red', { 'search.text': ({ query }) => (query === 'red' ? answer([5, 9, 2], 1) : answer([4, 6, 8], 2)) });
+    await waitFor(() => expect(shownIds()).toEqual([5]));
+    await fireEvent.click(screen.getByTestId('show-more'));
+    await waitFor(() => expect(shownIds()).toEqual([5, 9, 2]));
+    await fireEvent.input(screen.getByTestId('search-input'), { target: { value: 'blue' } });
+    await waitFor(() => expect(shownIds()).toEqual([4, 6]));
+  });
+
+  it('says when nothing stands out, and shows the closest on request', async () => {
+    await searchFor('waterfall', { 'search.text': () => answer([3, 1, 2], 0) });
+    const empty = await screen.findByTestId('empty-state');
+    expect(empty.dataset.kind).toBe('nothing-stands-out');
+    expect(shownIds()).toEqual([]);
+    await fireEvent.click(screen.getByTestId('show-closest'));
+    await waitFor(() => expect(shownIds()).toEqual([3, 1, 2]));
+  });
+
+  it('says a Chinese query is not understood by the English model and leads to the Chinese one in Settings › Models', async () => {
+    const notice = { kind: 'language' as const, language: 'zh' as const, model: 'clip-vit-b32', suggestion: { id: 'chinese-clip-vit-b16', title: 'Chinese-CLIP ViT-B/16', installed: false } };
+    await searchFor('红色', { 'search.text': () => answer([3, 1, 2], 0, notice) });
+    const shown = await screen.findByTestId('language-notice');
+    expect(shown.textContent).toContain('reads English only: this Chinese search is ranked without being understood');
+    expect(shown.textContent).toContain('Chinese-CLIP ViT-B/16');
+    const button = screen.getByTestId('language-model');
+    expect(button.textContent).toContain('Get the Chinese model');
+    await fireEvent.click(button);
+    await waitFor(() => expect(screen.getByTestId('settings-models')).toBeTruthy());
+  });
+
+  it('shows the notice in Chinese too', async () => {
+    setLanguage('zh-CN');
+    try {
+      const notice = { kind: 'language' as const, language: 'zh' as const, model: 'clip-vit-b32', suggestion: { id: 'chinese-clip-vit-b16', title: 'Chinese-CLIP', installed: true } };
+      await searchFor('红色', { 'search.text': () => answer([3, 1, 2], 1, notice) });
+      const shown = await screen.findByTestId('language-notice');
+      expect(shown.textContent).toContain('只懂英文');
+      expect(screen.getByTestId('language-model').textContent).toContain('使用中文模型');
+      expect(screen.getByTestId('show-more').textContent).toContain('再显示 2 张');
+    } finally {
+      setLanguage('en');
+    }
+  });
+});
+
+describe('filters while browsing', () => {
+  it('ticking PNG with an empty search box narrows the grid (photos.timeline with the filters), reset widens it', async () => {
+    const backend = fakeBackend({ ...library, 'photos.timeline': (args) => timeline(args.filters ? 4 : 30) });
+    render(App, { props: { transport: backend.transport, searchDelayMs: 5 } });
+    await waitFor(() => expect(screen.getAllByTestId('grid-cell').length).toBe(30));
+    await fireEvent.click(screen.getByTestId('filters-toggle'));
+    await fireEvent.click(screen.getByTestId('filter-format-png'));
+    await waitFor(() => expect(backend.callsOf('photos.timeline').at(-1)).toEqual({ filters: { formats: ['png'] } }));
+    await waitFor(() => expect(screen.getAllByTestId('grid-cell').length).toBe(4));
+    expect(backend.callsOf('search.text')).toEqual([]);
+    const filtered = screen.getByTestId('library-filtered');
+    expect(filtered.textContent).toContain('Filtered');
+    await fireEvent.click(within(filtered).getByRole('button', { name: 'Reset filters' }));
+    await waitFor(() => expect(screen.getAllByTestId('grid-cell').length).toBe(30));
+    expect(backend.callsOf('photos.timeline').at(-1)).toEqual({});
+  });
+});
