@@ -1,5 +1,6 @@
 import type { Folder, IndexSummary, PhotoRecord } from '../engine/index.js';
 import type { SearchResponse, TagResult } from '../engine/search/clip-search.js';
+import type { LanguageNotice } from '../engine/search/query-language.js';
 import type { DoctorReport } from '../engine/doctor.js';
 
 /** Human-readable output. Machine-readable output is plain JSON.stringify of the same objects. */
@@ -76,14 +77,30 @@ export function formatDoctor(report: DoctorReport): string {
   ].join('\n');
 }
 
-export function formatSearch(response: SearchResponse & { ranking?: 'clip' | 'captions' | 'rrf'; caption_matches?: number }, what: string): string {
+const LANGUAGE_NAMES: Record<LanguageNotice['language'], string> = { zh: 'Chinese', ja: 'Japanese', ko: 'Korean' };
+
+/** The notice of a query in a language the model does not read, with what to do about it. */
+export function formatLanguageNotice(notice: LanguageNotice): string {
+  const about = `note: ${notice.model} reads English only: this ${LANGUAGE_NAMES[notice.language]} query is ranked without being understood`;
+  if (!notice.suggestion) return about;
+  const { id, installed } = notice.suggestion;
+  const steps = installed ? `\`iris settings set clip-model ${id}\`` : `\`iris models install ${id}\`, then \`iris settings set clip-model ${id}\``;
+  return `${about}; ${id} understands Chinese: ${steps} (the library is embedded again)`;
+}
+
+export function formatSearch(response: SearchResponse & { ranking?: 'clip' | 'captions' | 'rrf'; caption_matches?: number; notice?: LanguageNotice | null }, what: string): string {
   const fused = response.ranking === 'rrf' ? `, fused with ${response.caption_matches} caption matches` : response.ranking === 'captions' ? `: caption matches only` : '';
   const timing = `(${response.model}${fused}: encode ${response.timings.encode_ms} ms, search ${response.timings.search_ms} ms)`;
-  if (response.results.length === 0) return `no photos match ${what} ${timing}`;
+  const notice = response.notice ? [formatLanguageNotice(response.notice)] : [];
+  if (response.results.length === 0) return [`no photos match ${what} ${timing}`, ...notice].join('\n');
   // Fused scores are small reciprocal-rank sums (≤ 2/61): more digits keep them apart.
   const digits = response.ranking && response.ranking !== 'clip' ? 5 : 3;
   const rows = response.results.map((hit) => `${hit.score.toFixed(digits)}  ${String(hit.id).padStart(6)}  ${hit.path}`);
-  return [`${'score'.padEnd(5)}  ${'id'.padStart(6)}  path`, ...rows, timing].join('\n');
+  // The relevance cut (engine/search/relevance.ts): a line where the matches end.
+  const { relevant, cutoff } = response;
+  const cut = !cutoff ? '' : cutoff.threshold === null ? `-- nothing stands out from the library for ${what}: the closest ones, less alike --` : `-- ${relevant} ${relevant === 1 ? 'match' : 'matches'}; less alike below (threshold ${cutoff.threshold}) --`;
+  if (cut && relevant < rows.length) rows.splice(relevant, 0, cut);
+  return [`${'score'.padEnd(5)}  ${'id'.padStart(6)}  path`, ...rows, timing, ...notice].join('\n');
 }
 
 export function formatDuplicates(result: { threshold: number; groups: { photos: { id: number; path: string; score: number }[] }[] }): string {

@@ -81,6 +81,23 @@ describe('semantic search on the fixture CLIP', () => {
     assert.deepEqual(none, []);
   });
 
+  it('--limit still returns the top ranked photos; the answer says how many match, --relevant keeps only those', () => {
+    const ranked = json<{ results: Hit[]; relevant: number; cutoff: { threshold: number; sampled: number } }>(['search', 'yellow', '--limit', '10', ...lib]);
+    assert.equal(ranked.results.length, 10, '--limit as before');
+    assert.equal(ranked.relevant, 2);
+    assert.equal(ranked.cutoff.sampled, 16);
+    assert.deepEqual(ranked.results.slice(0, 2).map((hit) => colourOf(hit.path)), ['yellow', 'yellow']);
+    const relevant = json<{ results: Hit[]; relevant: number }>(['search', 'yellow', '--relevant', ...lib]);
+    assert.deepEqual(relevant.results.map((hit) => colourOf(hit.path)), ['yellow', 'yellow']);
+    const text = runIris(['search', 'yellow', '--limit', '4', ...lib], { env: { IRIS_MODELS: fixtureModels } });
+    assert.equal(text.code, 0, text.stderr);
+    const lines = text.stdout.split('\n');
+    assert.match(lines[3]!, /^-- 2 matches; less alike below \(threshold 0\.\d+\) --$/, text.stdout);
+    const chinese = runIris(['search', '红色', ...lib], { env: { IRIS_MODELS: fixtureModels } });
+    assert.match(chinese.stdout, /nothing stands out from the library/);
+    assert.match(chinese.stdout, /note: clip-fixture reads English only: this Chinese query is ranked without being understood; chinese-clip-fixture understands Chinese/);
+  });
+
   it('refuses bad filter values with exit 2', () => {
     const run = runIris(['search', 'red', '--after', 'last tuesday', ...lib], { env: { IRIS_MODELS: fixtureModels } });
     assert.equal(run.code, 2);

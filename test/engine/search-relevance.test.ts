@@ -72,12 +72,14 @@ describe('the relevance cut-off, on score distributions shaped like real CLIP', 
 
   it('drops a long flat tail behind a clear match, but keeps the best two that stand out', () => {
     const background = { centre: 0.2, spread: 0.02, sampled: 384 };
-    // z: 12 (clear), 4, 3.5, 3.2: the tail is under half the best z, but the second stands out.
+    // z: 12 (clear), 4, 3.5, 3.2: the tail is under half the best z, but the second stands out (over a quarter of it).
     const ranked = [0.44, 0.28, 0.27, 0.264, 0.25, 0.21];
     const { relevant, cutoff } = cutRanked(ranked, background);
     assert.equal(relevant, ALWAYS_KEEP);
     assert.ok(cutoff!.threshold! > 0.28 && cutoff!.threshold! < 0.44);
     assert.equal(cutRanked([0.2 + (MIN_Z - 0.1) * 0.02], background).relevant, 0, 'just under MIN_Z: not relevant');
+    // z 40 then 5: the runner-up stands out from the library but is negligible next to the best.
+    assert.equal(cutRanked([1.0, 0.3, 0.25], background).relevant, 1);
   });
 });
 

@@ -1,11 +1,12 @@
 import { type Command, Option } from 'commander';
 import { UsageError } from '../../engine/index.js';
-import type { SearchOptions } from '../../engine/search/clip-search.js';
+import type { SearchOptions, SearchResponse } from '../../engine/search/clip-search.js';
 import { type CommandContext, emit, globals, withEngine } from '../context.js';
 import { formatDuplicates, formatSearch, formatTags } from '../format.js';
 
 interface FilterFlags {
   limit: string;
+  relevant?: boolean;
   folder?: string;
   after?: string;
   before?: string;
@@ -28,10 +29,16 @@ function searchOptions(flags: FilterFlags): SearchOptions {
   };
 }
 
+/** With --relevant, the answer keeps only the photos the relevance cut kept. */
+function relevantOnly<T extends SearchResponse>(response: T, flags: FilterFlags): T {
+  return flags.relevant ? { ...response, results: response.results.slice(0, response.relevant) } : response;
+}
+
 /** The filters `search` and `similar` share. */
 function withFilters(command: Command): Command {
   return command
     .option('--limit <n>', 'how many photos', '20')
+    .option('--relevant', 'only the photos that stand out from the library as matches (at most --limit)')
     .option('--folder <dir>', 'only photos inside this folder')
     .option('--after <date>', 'only photos taken on or after this date (YYYY-MM-DD)')
     .option('--before <date>', 'only photos taken before this date (YYYY-MM-DD)')
@@ -45,7 +52,7 @@ export function registerSearchCommands(program: Command, context: CommandContext
       const options = globals(command);
       await withEngine(options, async (engine) => {
         // CLIP's ranking fused with the caption full-text ranking (engine/search/text-search.ts).
-        const response = await engine.search(text, searchOptions(flags));
+        const response = relevantOnly(await engine.search(text, searchOptions(flags)), flags);
         emit(options, response, () => formatSearch(response, `"${text}"`));
       });
     },
@@ -55,7 +62,7 @@ export function registerSearchCommands(program: Command, context: CommandContext
     async (photo: string, flags: FilterFlags, command: Command) => {
       const options = globals(command);
       await withEngine(options, async (engine) => {
-        const response = await engine.clipSearch().similar(photo, searchOptions(flags));
+        const response = relevantOnly(await engine.clipSearch().similar(photo, searchOptions(flags)), flags);
         emit(options, response, () => formatSearch(response, photo));
       });
     },

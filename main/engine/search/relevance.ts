@@ -19,7 +19,7 @@ import type { VectorStore } from './vector-store.js';
  *    know) does not turn differences of 0.001 into z-scores.
  * 3. A result is relevant when its z-score is at least MIN_Z, and at least TAIL_RATIO of the best
  *    result's (a long flat tail of weak look-alikes behind a clear match is dropped). The best
- *    two that stand out at all (z >= MIN_Z) are always kept. When none does, nothing is relevant,
+ *    two are kept whenever they stand out (z >= MIN_Z) and reach a quarter of the best's z. When none does, nothing is relevant,
  *    and the answer says so (the ranked photos are still there, as "less alike").
  */
 
@@ -31,8 +31,9 @@ export const MIN_BACKGROUND = 6;
 export const MIN_Z = 3;
 /** ...and what fraction of the best result's z-score. */
 export const TAIL_RATIO = 0.5;
-/** The best this many results are kept whenever they stand out at all. */
+/** The best this many results are kept whenever they stand out (z >= MIN_Z) and are not negligible next to the best (z >= KEEP_RATIO of its). */
 export const ALWAYS_KEEP = 2;
+export const KEEP_RATIO = 0.25;
 /** Smallest spread (cosine) the background is given: differences below it mean nothing in any CLIP. */
 export const SPREAD_FLOOR = 0.01;
 
@@ -83,8 +84,9 @@ export function cutRanked(ranked: readonly number[], background: Background): Re
   const best = ranked.length > 0 ? z(ranked[0]!) : -Infinity;
   if (best < MIN_Z) return { relevant: 0, cutoff: { ...background, threshold: null } };
   const threshold = background.centre + Math.max(MIN_Z, TAIL_RATIO * best) * background.spread;
+  const keep = Math.max(MIN_Z, KEEP_RATIO * best);
   let relevant = 0;
-  while (relevant < ranked.length && (ranked[relevant]! >= threshold || (relevant < ALWAYS_KEEP && z(ranked[relevant]!) >= MIN_Z))) relevant++;
+  while (relevant < ranked.length && (ranked[relevant]! >= threshold || (relevant < ALWAYS_KEEP && z(ranked[relevant]!) >= keep))) relevant++;
   return { relevant, cutoff: { ...background, threshold: round(threshold) } };
 }
 
