@@ -141,12 +141,18 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await page.getByTestId('grid').evaluate((grid) => grid.scrollTo(0, 0));
   });
 
-  it('searches "red" and shows the red photos first', async () => {
+  it('searches "red" and shows the red photos, the rest on demand', async () => {
     await page.keyboard.press('/');
     await page.keyboard.type('red');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="result-cell"] img').length >= 2, undefined, { timeout: 30_000 });
     const results = page.getByTestId('result-cell');
     for (const i of [0, 1]) assert.ok(isRed(await meanColour(results.nth(i).locator('img'))), `result ${i + 1} is red`);
+    assert.equal(await results.count(), 2, 'only the red photos: the relevance cut hides the rest');
+    const more = page.getByTestId('show-more');
+    assert.match(await more.innerText(), /^Show \d+ more, less alike$/);
+    await more.click();
+    await page.getByTestId('less-alike').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result-cell"] img').length >= 3, undefined, { timeout: 30_000 });
     assert.ok(!isRed(await meanColour(results.nth(2).locator('img'))), 'the third is not');
     assert.equal(await page.getByText(/0\.\d{3}/).count(), 0, 'scores are not shown');
     await page.screenshot({ path: path.join(shots, '03-search-red.png') });
