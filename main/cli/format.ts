@@ -81,7 +81,7 @@ const LANGUAGE_NAMES: Record<LanguageNotice['language'], string> = { zh: 'Chines
 
 /** The notice of a query in a language the model does not read, with what to do about it. */
 export function formatLanguageNotice(notice: LanguageNotice): string {
-  const about = `note: ${notice.model} reads English only: this ${LANGUAGE_NAMES[notice.language]} query is ranked without being understood`;
+  const about = `note: ${notice.model} does not read ${LANGUAGE_NAMES[notice.language]}: this query is ranked without being understood`;
   if (!notice.suggestion) return about;
   const { id, installed } = notice.suggestion;
   const steps = installed ? `\`iris settings set clip-model ${id}\`` : `\`iris models install ${id}\`, then \`iris settings set clip-model ${id}\``;

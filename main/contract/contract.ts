@@ -94,7 +94,7 @@ export const SearchCutoffSchema = z.object({
   sampled: z.number().int(),
 });
 
-/** A query in a language the CLIP model does not read (CJK on an English-only CLIP), with a catalog model that does. */
+/** A query in a language the CLIP model does not read (CJK on an English-only CLIP), with a catalog model that does (null: none does). */
 export const SearchNoticeSchema = z.object({
   kind: z.literal('language'),
   language: z.enum(['zh', 'ja', 'ko']),

@@ -95,7 +95,7 @@ describe('semantic search on the fixture CLIP', () => {
     assert.match(lines[3]!, /^-- 2 matches; less alike below \(threshold 0\.\d+\) --$/, text.stdout);
     const chinese = runIris(['search', '红色', ...lib], { env: { IRIS_MODELS: fixtureModels } });
     assert.match(chinese.stdout, /nothing stands out from the library/);
-    assert.match(chinese.stdout, /note: clip-fixture reads English only: this Chinese query is ranked without being understood; chinese-clip-fixture understands Chinese/);
+    assert.match(chinese.stdout, /note: clip-fixture does not read Chinese: this query is ranked without being understood; chinese-clip-fixture understands Chinese/);
   });
 
   it('refuses bad filter values with exit 2', () => {

@@ -202,6 +202,8 @@ describe('search relevance, CJK notice and filtered browsing on the fixture CLIP
       assert.equal(answer.model, 'chinese-clip-fixture');
       assert.equal(answer.notice, null);
       assert.deepEqual(answer.results.slice(0, answer.relevant).map((hit) => colourOfId(hit.id)), ['red', 'red', 'red']);
+      const japanese = value<Answer>(await service.handle('search.text', { query: '赤い花' }));
+      assert.deepEqual(japanese.notice, { kind: 'language', language: 'ja', model: 'chinese-clip-fixture', suggestion: null }, 'no catalog model reads Japanese');
     } finally {
       value(await service.handle('settings.set', { key: 'clip-model', value: null }));
     }

@@ -3,11 +3,13 @@
  * on the small-image cases: now, and with the sharp/libvips enlargement Iris used before.
  * Run: node dist/test/reference/measure-upscale.js (needs /usr/bin/python3 with Pillow).
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { parseClipPreprocessing } from '../../main/engine/clip/preprocessing.js';
 import { loadCatalog } from '../../main/engine/models/catalog.js';
-import { repoRoot } from '../helpers/fixtures.js';
+import { repoRoot, samplePhotosDir } from '../helpers/fixtures.js';
 import { type ImageCase, UPSCALE_CASES } from './patterns.js';
 import { type DiffStats, type PilResult, casePng, diffStats, irisPixels, pythonMissing, runReference } from './reference.js';
 
@@ -30,7 +32,21 @@ if (missing) {
   console.log(`cannot measure: ${missing}`);
 } else {
   const prep = parseClipPreprocessing('clip-fixture', loadCatalog(path.join(repoRoot, 'test', 'fixtures', 'models')).models[0]!.preprocessing);
-  const pil = runReference<PilResult[]>('pil_preprocess.py', UPSCALE_CASES);
+  // Real photos shrunk to small sizes (a thumbnail, an icon), as lossless PNGs both sides read.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iris-upscale-'));
+  const photos: ImageCase[] = [];
+  for (const [name, width, height] of [['Landscape_1.jpg', 100, 75], ['Portrait_1.jpg', 60, 80], ['2569067123_aca715a2ee_o.jpg', 200, 150]] as const) {
+    const file = path.join(dir, `${width}x${height}-${name}.png`);
+    await sharp(path.join(samplePhotosDir, name)).autoOrient().resize(width, height, { fit: 'fill' }).removeAlpha().png().toFile(file);
+    photos.push({ name: `photo ${name} at ${width}×${height}`, pattern: 'noise', width, height, mode: 'shortest_edge', file });
+  }
+  // Larger photos, shrunk by sharp (shrink-on-load, unchanged by this work): how far that path is.
+  for (const name of ['Landscape_1.jpg', 'Portrait_1.jpg', '2569067123_aca715a2ee_o.jpg']) {
+    const file = path.join(dir, `full-${name}.png`);
+    const info = await sharp(path.join(samplePhotosDir, name)).autoOrient().removeAlpha().png().toFile(file);
+    photos.push({ name: `photo ${name} at ${info.width}×${info.height} (shrunk: sharp path)`, pattern: 'noise', width: info.width, height: info.height, mode: 'shortest_edge', file });
+  }
+  const pil = runReference<PilResult[]>('pil_preprocess.py', [...UPSCALE_CASES, ...photos]);
   console.log('| image | before (sharp cubic) vs Pillow, R/G/B | now vs Pillow, R/G/B |');
   console.log('| --- | --- | --- |');
   for (const ref of pil) {

@@ -28,6 +28,8 @@ export interface ImageCase {
   width: number;
   height: number;
   mode: 'shortest_edge' | 'exact';
+  /** a lossless RGB file to read instead of the pattern (measurements on real photos) */
+  file?: string;
 }
 
 /** Small images (short side under 224, enlarged by the reference), edge cases included: [pattern, width, height, mode]. */

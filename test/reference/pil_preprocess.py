@@ -5,7 +5,8 @@ does (to_pil_image, then Image.resize(size, resample=BICUBIC)), then the centre 
 
 Input images are synthetic and deterministic (the same formulas are in test/engine/
 clip-fidelity.test.ts), so no image file is needed on either side. Reads a JSON list of cases on
-stdin: {"name", "pattern", "width", "height", "mode": "shortest_edge" | "exact"} and writes, per
+stdin: {"name", "pattern", "width", "height", "mode": "shortest_edge" | "exact"} (or "file": a
+lossless RGB image to read instead of a pattern) and writes, per
 case, the 224×224 RGB crop as base64, its sha256 and the resized size.
 
 Needs: Pillow (Debian: python3-pil). Run: /usr/bin/python3 test/reference/pil_preprocess.py < cases.json
@@ -53,7 +54,10 @@ def resize_size(width, height, mode):
 
 def run(case):
     width, height = case["width"], case["height"]
-    image = Image.frombytes("RGB", (width, height), pattern(case["pattern"], width, height))
+    if "file" in case:  # a real picture, as a lossless file both sides read
+        image = Image.open(case["file"]).convert("RGB")
+    else:
+        image = Image.frombytes("RGB", (width, height), pattern(case["pattern"], width, height))
     out_w, out_h = resize_size(width, height, case["mode"])
     resized = image.resize((out_w, out_h), resample=Image.BICUBIC)
     # transformers' center_crop: top = (h - crop) // 2, left = (w - crop) // 2

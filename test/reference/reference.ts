@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { type ClipPreprocessing, preprocessPixels } from '../../main/engine/clip/preprocessing.js';
@@ -37,7 +38,8 @@ export interface PilResult extends ImageCase {
 }
 
 /** The case's synthetic image as a lossless PNG, as a photo file would reach preprocessImage. */
-export function casePng(c: ImageCase): Promise<Buffer> {
+export async function casePng(c: ImageCase): Promise<Buffer> {
+  if (c.file) return fs.promises.readFile(c.file);
   return sharp(pattern(c.pattern, c.width, c.height), { raw: { width: c.width, height: c.height, channels: 3 } })
     .png({ compressionLevel: 1 })
     .toBuffer();

@@ -14,7 +14,7 @@ export interface LanguageNotice {
   kind: 'language';
   /** The language the query's script suggests. */
   language: QueryLanguage;
-  /** The CLIP model that ranked it, which reads English only. */
+  /** The CLIP model that ranked it, which does not read that language. */
   model: string;
   /** A catalog model that reads this language (null: the catalog has none). */
   suggestion: { id: string; title: string; installed: boolean } | null;

@@ -75,7 +75,7 @@ describe('search results and the relevance cut', () => {
     const notice = { kind: 'language' as const, language: 'zh' as const, model: 'clip-vit-b32', suggestion: { id: 'chinese-clip-vit-b16', title: 'Chinese-CLIP ViT-B/16', installed: false } };
     await searchFor('红色', { 'search.text': () => answer([3, 1, 2], 0, notice) });
     const shown = await screen.findByTestId('language-notice');
-    expect(shown.textContent).toContain('reads English only: this Chinese search is ranked without being understood');
+    expect(shown.textContent).toContain('The search model (clip-vit-b32) does not read Chinese: this search is ranked without being understood');
     expect(shown.textContent).toContain('Chinese-CLIP ViT-B/16');
     const button = screen.getByTestId('language-model');
     expect(button.textContent).toContain('Get the Chinese model');
@@ -89,7 +89,7 @@ describe('search results and the relevance cut', () => {
       const notice = { kind: 'language' as const, language: 'zh' as const, model: 'clip-vit-b32', suggestion: { id: 'chinese-clip-vit-b16', title: 'Chinese-CLIP', installed: true } };
       await searchFor('红色', { 'search.text': () => answer([3, 1, 2], 1, notice) });
       const shown = await screen.findByTestId('language-notice');
-      expect(shown.textContent).toContain('只懂英文');
+      expect(shown.textContent).toContain('不懂中文');
       expect(screen.getByTestId('language-model').textContent).toContain('使用中文模型');
       expect(screen.getByTestId('show-more').textContent).toContain('再显示 2 张');
     } finally {
