@@ -104,9 +104,9 @@ function log(message: string): void {
 }
 
 /** Runs a child with its stderr (progress) passed through; throws with `what` when it fails. */
-function child(what: string, command: string, args: string[]): number {
+function child(what: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
   const started = performance.now();
-  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], maxBuffer: 1 << 20 });
+  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env });
   if (result.status !== 0) throw new Error(`${what} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`})`);
   return performance.now() - started;
 }
@@ -146,16 +146,16 @@ function readJson<T>(file: string): T {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 }
 
-function benchLibrary(size: number, kind: DataKind, options: Options, python: string | null, work: string): Library {
+async function benchLibrary(size: number, kind: DataKind, options: Options, python: string | null, work: string): Promise<Library> {
   const stages: Record<string, number> = {};
   const label = `${count(size)} ${kind}`;
   let started = performance.now();
   const data = dataSet(kind, size, options.queries, options.seed, log);
-  stages[data.generatedMs === null ? 'Vectors (cached)' : 'Generate vectors'] = performance.now() - started;
+  stages.Vectors = performance.now() - started;
   started = performance.now();
   log(`${label}: ground truth (brute force in JS)`);
-  const truth = groundTruth(data, options.k, options.seed, log);
-  stages[truth.computedMs === null ? 'Ground truth (cached)' : 'Ground truth'] = performance.now() - started;
+  const truth = await groundTruth(data, options.k, options.seed, log);
+  stages['Ground truth'] = performance.now() - started;
 
   const libraryDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iris-search-bench-'));
   const storeJob = (role: StoreJob['role']): StoreJob => ({ role, library: path.join(libraryDir, 'library.db'), data, k: options.k, seed: options.seed, filteredQueries: options.filteredQueries, exactQueries: options.exactQueries, out: path.join(work, `store-${role}.json`) });
@@ -184,7 +184,8 @@ function benchLibrary(size: number, kind: DataKind, options: Options, python: st
       }
       log(`${label}: faiss (${python})`);
       const job = { data, k: options.k, build_threads: options.buildThreads, flat_queries: options.flatQueries, indexes: ['flat', 'hnsw'], out };
-      stages.faiss = child('faiss', python, [FAISS_SCRIPT, JSON.stringify(job)]);
+      // Passive OpenMP waiting: spinning threads starve each other on a loaded 2-core machine.
+      stages.faiss = child('faiss', python, [FAISS_SCRIPT, JSON.stringify(job)], { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' });
     } else {
       if (!peerInstalled(peer)) {
         missingPeers.push(`${NODE_PEERS[peer]}: not installed (run with --install-peers)`);
@@ -196,7 +197,8 @@ function benchLibrary(size: number, kind: DataKind, options: Options, python: st
     }
     peers.push(...readJson<PeerRun[]>(out));
   }
-  return { size, data, truth, store, restart, peers, missingPeers, stages, randomCosine: randomPairCosine(data) };
+  const cached = [...(data.generatedMs === null ? ['Vectors'] : []), ...(truth.computedMs === null ? ['Ground truth'] : [])];
+  return { size, data, truth, store, restart, peers, missingPeers, stages, cached, randomCosine: randomPairCosine(data) };
 }
 
 function section(libraries: readonly Library[], options: Options, machine: readonly string[], date: string, command: string, loadAfter: string): string {
@@ -260,7 +262,7 @@ function section(libraries: readonly Library[], options: Options, machine: reado
   ].join('\n');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const options = parseOptions(argv);
   if (options.installPeers) installPeers();
@@ -274,7 +276,7 @@ function main(): void {
     for (const size of options.sizes) {
       for (const kind of options.data) {
         const started = performance.now();
-        libraries.push(benchLibrary(size, kind, options, python, work));
+        libraries.push(await benchLibrary(size, kind, options, python, work));
         log(`${count(size)} ${kind}: done in ${seconds(performance.now() - started)}`);
         process.stderr.write(`${goalTable(libraries)}\n\n${peerTable(libraries.slice(-1))}\n`);
       }
@@ -290,9 +292,7 @@ function main(): void {
   }
 }
 
-try {
-  main();
-} catch (error) {
+main().catch((error: unknown) => {
   process.stderr.write(`search-bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
-}
+});

@@ -20,6 +20,8 @@ export interface Library {
   missingPeers: string[];
   /** Wall time of each stage, ms. */
   stages: Record<string, number>;
+  /** Stages read from the cache rather than computed. */
+  cached: string[];
   /** Mean cosine of random pairs of stored vectors. */
   randomCosine: number;
 }
@@ -133,7 +135,7 @@ export function peerTable(libraries: readonly Library[]): string {
 export function stageTable(libraries: readonly Library[]): string {
   const stages = [...new Set(libraries.flatMap((l) => Object.keys(l.stages)))];
   return markdownTable(
-    libraries.map((l) => [...name(l), ...stages.map((s) => seconds(l.stages[s]))]),
+    libraries.map((l) => [...name(l), ...stages.map((s) => `${seconds(l.stages[s])}${l.cached.includes(s) ? ' (cached)' : ''}`)]),
     ['Vectors', 'Data', ...stages],
   );
 }

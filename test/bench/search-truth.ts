@@ -5,7 +5,10 @@
  * each filter's candidates, from the same pass. Cached next to the vectors.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { mulberry32 } from '../helpers/random.js';
 import { CACHE_DIR, type DataSet, readAll, readChunks } from './search-data.js';
 
@@ -48,9 +51,9 @@ class TopK {
   readonly scores: Float32Array;
   readonly ids: Int32Array;
 
-  constructor(private readonly k: number, lists: number) {
-    this.scores = new Float32Array(lists * k).fill(-Infinity);
-    this.ids = new Int32Array(lists * k).fill(-1);
+  constructor(private readonly k: number, lists: number, from?: { scores: Float32Array; ids: Int32Array }) {
+    this.scores = from?.scores ?? new Float32Array(lists * k).fill(-Infinity);
+    this.ids = from?.ids ?? new Int32Array(lists * k).fill(-1);
   }
 
   /** The score to beat in `list`. */
@@ -71,8 +74,21 @@ class TopK {
   }
 }
 
+/** One thread's share of the brute force: rows [from, to) of the base file against every query. */
+interface ScanJob {
+  data: Pick<DataSet, 'base' | 'queries'>;
+  k: number;
+  seed: number;
+  from: number;
+  to: number;
+  progress: boolean;
+}
+
+/** Threads for the brute force, the slow part of a first run at 1M (about twice as fast on 2 cores). */
+const THREADS = Math.max(1, Math.min(4, os.availableParallelism()));
+
 /** The exact top-k of every query of `data` (all sets), unfiltered and under each filter. */
-export function groundTruth(data: DataSet, k: number, seed: number, log: (message: string) => void): Truth {
+export async function groundTruth(data: DataSet, k: number, seed: number, log: (message: string) => void): Promise<Truth> {
   const file = path.join(CACHE_DIR, `${path.basename(data.queries.file, '.f32')}-k${k}-f${seed}.truth.json`);
   if (fs.existsSync(file)) {
     const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { ids: Record<string, number[]>; scores: Record<string, number[]> };
@@ -80,13 +96,52 @@ export function groundTruth(data: DataSet, k: number, seed: number, log: (messag
     return { k, ids: typed(saved.ids, (v) => Int32Array.from(v)), scores: typed(saved.scores, (v) => Float32Array.from(v)), computedMs: null };
   }
   const started = performance.now();
-  const dim = data.base.dim;
-  const queries = readAll(data.queries);
   const q = data.queries.rows;
-  const mask = new Uint8Array(data.base.rows);
-  const candidates = candidateRows(data.base.rows, seed);
+  const rows = data.base.rows;
+  const share = Math.ceil(rows / THREADS);
+  log(`  ground truth on ${THREADS} threads`);
+  const parts = await Promise.all(
+    Array.from({ length: THREADS }, (_, i) => {
+      const job: ScanJob = { data: { base: data.base, queries: data.queries }, k, seed, from: Math.min(rows, i * share), to: Math.min(rows, (i + 1) * share), progress: i === 0 };
+      return new Promise<{ scores: Float32Array; ids: Int32Array }>((resolve, reject) => {
+        const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { searchTruth: job } });
+        worker.once('message', resolve);
+        worker.once('error', reject);
+        worker.once('exit', (code) => code !== 0 && reject(new Error(`a ground truth thread exited with ${code}`)));
+      });
+    }),
+  );
+  const lists = q * VARIANTS.length;
+  const top = new TopK(k, lists, parts[0]);
+  for (const part of parts.slice(1)) {
+    for (let list = 0; list < lists; list++) {
+      for (let i = list * k; i < (list + 1) * k; i++) if (part.ids[i]! >= 0 && part.scores[i]! > top.floor(list)) top.offer(list, part.scores[i]!, part.ids[i]!);
+    }
+  }
+  const split = <T extends Int32Array | Float32Array>(all: T, make: (n: number) => T): Record<'all' | Filter, T> => {
+    const out = Object.fromEntries(VARIANTS.map((v) => [v, make(q * k)])) as Record<'all' | Filter, T>;
+    for (let query = 0; query < q; query++) {
+      VARIANTS.forEach((v, i) => out[v].set(all.subarray((query * VARIANTS.length + i) * k, (query * VARIANTS.length + i + 1) * k), query * k));
+    }
+    return out;
+  };
+  const truth: Truth = { k, ids: split(top.ids, (n) => new Int32Array(n)), scores: split(top.scores, (n) => new Float32Array(n)), computedMs: performance.now() - started };
+  const plain = (record: Record<string, Int32Array | Float32Array>) => Object.fromEntries(Object.entries(record).map(([v, a]) => [v, [...a]]));
+  fs.writeFileSync(file, JSON.stringify({ ids: plain(truth.ids), scores: plain(truth.scores) }));
+  return truth;
+}
+
+/** The brute force over one share of the rows, offering every score to the unfiltered and filtered top-k lists. */
+function scan(job: ScanJob): TopK {
+  const started = performance.now();
+  const { base, queries: queryFile } = job.data;
+  const dim = base.dim;
+  const queries = readAll(queryFile);
+  const q = queryFile.rows;
+  const mask = new Uint8Array(base.rows);
+  const candidates = candidateRows(base.rows, job.seed);
   FILTERS.forEach((filter, f) => candidates[filter].forEach((row) => (mask[row]! |= 1 << f)));
-  const top = new TopK(k, q * VARIANTS.length);
+  const top = new TopK(job.k, q * VARIANTS.length);
   const offer = (query: number, score: number, row: number) => {
     const list = query * VARIANTS.length;
     if (score > top.floor(list)) top.offer(list, score, row);
@@ -97,7 +152,7 @@ export function groundTruth(data: DataSet, k: number, seed: number, log: (messag
   // Four queries against two rows per inner loop: each element loaded feeds several products,
   // which measured 1.6x faster than one query at a time in V8 (≈1.9 G multiply-adds/s).
   const at = (i: number) => Math.min(i, q - 1) * dim;
-  for (const chunk of readChunks(data.base, 1024)) {
+  for (const chunk of readChunks(base, 1024, job.from, job.to)) {
     const x = chunk.data;
     for (let q0 = 0; q0 < q; q0 += 4) {
       const qa = at(q0);
@@ -142,17 +197,15 @@ export function groundTruth(data: DataSet, k: number, seed: number, log: (messag
         }
       }
     }
-    if ((chunk.start / 1024) % 100 === 99) log(`  ground truth: ${(chunk.start + chunk.rows).toLocaleString('en-US')} rows (${((performance.now() - started) / 1000).toFixed(0)} s)`);
-  }
-  const split = <T extends Int32Array | Float32Array>(all: T, make: (n: number) => T): Record<'all' | Filter, T> => {
-    const out = Object.fromEntries(VARIANTS.map((v) => [v, make(q * k)])) as Record<'all' | Filter, T>;
-    for (let query = 0; query < q; query++) {
-      VARIANTS.forEach((v, i) => out[v].set(all.subarray((query * VARIANTS.length + i) * k, (query * VARIANTS.length + i + 1) * k), query * k));
+    if (job.progress && (chunk.start - job.from) % (100 * 1024) === 99 * 1024) {
+      const done = chunk.start + chunk.rows - job.from;
+      process.stderr.write(`search-bench:   ground truth: ${done.toLocaleString('en-US')} of ${(job.to - job.from).toLocaleString('en-US')} rows in one thread (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
     }
-    return out;
-  };
-  const truth: Truth = { k, ids: split(top.ids, (n) => new Int32Array(n)), scores: split(top.scores, (n) => new Float32Array(n)), computedMs: performance.now() - started };
-  const plain = (record: Record<string, Int32Array | Float32Array>) => Object.fromEntries(Object.entries(record).map(([v, a]) => [v, [...a]]));
-  fs.writeFileSync(file, JSON.stringify({ ids: plain(truth.ids), scores: plain(truth.scores) }));
-  return truth;
+  }
+  return top;
+}
+
+if (!isMainThread && (workerData as { searchTruth?: ScanJob } | null)?.searchTruth) {
+  const top = scan((workerData as { searchTruth: ScanJob }).searchTruth);
+  parentPort!.postMessage({ scores: top.scores, ids: top.ids }, [top.scores.buffer as ArrayBuffer, top.ids.buffer as ArrayBuffer]);
 }
