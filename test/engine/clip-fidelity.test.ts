@@ -6,6 +6,8 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { type ClipPreprocessing, parseClipPreprocessing, preprocessPixels, resizedSize } from '../../main/engine/clip/preprocessing.js';
 import { cleanText } from '../../main/engine/clip/text-clean.js';
+import { PromptTokenizer } from '../../main/engine/diffusion/prompt.js';
+import type { DiffusionPreprocessing } from '../../main/engine/models/diffusion-catalog.js';
 import { ClipTokenizer } from '../../main/engine/clip/tokenize.js';
 import { loadCatalog } from '../../main/engine/models/catalog.js';
 import { CHINESE_CLIP_FIXTURE_ID, CLIP_FIXTURE_ID, FIXTURE_MODELS_DIR } from '../fixtures/generate-models.js';
@@ -200,6 +202,16 @@ describe('text: cleaned as OpenAI’s CLIP tokenizer cleans it, then the model�
     assert.equal(cleanText('  a\t\nb\u00a0c  '), 'a b c');
     assert.equal(cleanText('wait… ½ ™'), 'wait… ½ ™', 'not full NFKC: CLIP’s training text kept these');
     assert.equal(cleanText('×° naïve café'), '×° naïve café', 'text that only looks like mojibake is kept');
+  });
+
+  it('Stable Diffusion prompts (its CLIP text encoder) are cleaned the same way', () => {
+    const sd = loadCatalog(FIXTURE_MODELS_DIR).models.find((m) => m.id === 'sd15-fixture')!;
+    const config = (sd.preprocessing as { tokenizer: DiffusionPreprocessing['tokenizer'] }).tokenizer;
+    const prompts = PromptTokenizer.load(path.join(FIXTURE_MODELS_DIR, sd.id), config);
+    for (const r of reference.filter((ref) => !KNOWN_DIFFERENT.includes(ref.text))) {
+      const { ids } = prompts.encode(r.text);
+      assert.deepEqual(ids.slice(0, r.ids.length), r.ids, r.text);
+    }
   });
 
   it('Chinese-CLIP (WordPiece): repairs what was typed or pasted, keeps Chinese punctuation as typed', () => {
