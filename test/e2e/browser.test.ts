@@ -183,6 +183,33 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await page.screenshot({ path: path.join(shots, '05-tags.png') });
   });
 
+  it('says a Chinese query is not understood by the English-only CLIP, and leads to the Chinese model', async () => {
+    await page.getByTestId('search-input').fill('红色');
+    const notice = page.getByTestId('language-notice');
+    await notice.waitFor({ timeout: 30_000 });
+    assert.match(await notice.innerText(), /does not read Chinese/);
+    await page.locator('[data-kind="nothing-stands-out"]').waitFor();
+    await page.screenshot({ path: path.join(shots, '05b-chinese-notice.png') });
+    await page.getByTestId('language-model').click();
+    await page.getByTestId('settings-models').waitFor();
+    await page.getByTestId('search-clear').click();
+  });
+
+  it('narrows the grid with the filters while browsing, with no query', async () => {
+    await page.getByTestId('nav-library').click();
+    const count = page.getByTestId('library-count');
+    await count.waitFor();
+    assert.equal(await count.innerText(), '16 photos');
+    await page.getByTestId('filters-toggle').click();
+    // colourPhotos dates red in December 2024 and green in November, the others earlier.
+    await page.getByTestId('filter-after').fill('2024-11-01');
+    await page.waitForFunction(() => document.querySelector('[data-testid="library-count"]')?.textContent === '4 photos', undefined, { timeout: 30_000 });
+    await page.getByTestId('filters-toggle').click();
+    await page.screenshot({ path: path.join(shots, '05c-filtered-grid.png') });
+    await page.getByTestId('library-filtered').getByRole('button').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="library-count"]')?.textContent === '16 photos', undefined, { timeout: 30_000 });
+  });
+
   it('lays the library out on the map, photos of a colour together', async () => {
     await page.getByTestId('nav-map').click();
     const map = page.getByTestId('map');
