@@ -46,6 +46,12 @@ if (missing) {
     const info = await sharp(path.join(samplePhotosDir, name)).autoOrient().removeAlpha().png().toFile(file);
     photos.push({ name: `photo ${name} at ${info.width}×${info.height} (shrunk: sharp path)`, pattern: 'noise', width: info.width, height: info.height, mode: 'shortest_edge', file });
   }
+  // The JPEGs themselves (no EXIF rotation in these): adds libjpeg's decode and sharp's shrink-on-load.
+  for (const name of ['Landscape_1.jpg', 'Portrait_1.jpg', '2569067123_aca715a2ee_o.jpg']) {
+    const file = path.join(samplePhotosDir, name);
+    const { width, height } = await sharp(file).metadata();
+    photos.push({ name: `JPEG ${name} at ${width}×${height} (shrink-on-load: sharp path)`, pattern: 'noise', width, height, mode: 'shortest_edge', file });
+  }
   const pil = runReference<PilResult[]>('pil_preprocess.py', [...UPSCALE_CASES, ...photos]);
   console.log('| image | before (sharp cubic) vs Pillow, R/G/B | now vs Pillow, R/G/B |');
   console.log('| --- | --- | --- |');
