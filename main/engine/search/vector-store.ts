@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../db/database.js';
+import { mulberry32 } from '../random.js';
+import { CoarseQuantizer } from './index/coarse.js';
+import { MARGIN, QuantizedIndex } from './index/quantized-index.js';
+import { RerankFile } from './index/rerank-file.js';
+import { readSnapshot, snapshotPath, writeSnapshot } from './index/snapshot.js';
 
 type Statement = BetterSqlite3.Statement<unknown[]>;
 
@@ -38,43 +44,21 @@ type Statement = BetterSqlite3.Statement<unknown[]>;
  * Below INDEX_MIN_VECTORS (and whenever `exact` is asked) search is exact: sqlite-vec's
  * brute-force KNN over the float vectors, with `rowid IN (...)` for candidate ids.
  *
- * From INDEX_MIN_VECTORS on, a brute-force float scan grows linearly (≈0.7 s per query at 1M ×
- * 512 on the 2-core bench machine), so search goes through a per-process in-memory binary index,
- * built on the first search from the stored vectors (≈1.5 s at 1M) and then kept in step through
- * the change log. Costs below are at 1M × 512 on that machine (see BENCHMARKS.md):
+ * From INDEX_MIN_VECTORS on, a float scan grows linearly (≈0.6 s per query at 1M × 512 on the
+ * 2-core bench machine), so search goes through a per-process in-memory index
+ * (index/quantized-index.ts: each vector as a coarse centre plus a 1.75-bit code of its rotated
+ * residual, from which an upper bound on its score with any query is computed). Every code is
+ * scanned; the candidates are then scored exactly from vec0, best bound first, until the next
+ * bound is below the k-th best exact score: only membership of the top k can be wrong, when a
+ * bound (set MARGIN standard deviations of estimation error high) is beaten, and every score
+ * returned is exact. The index is built on the first search from the stored vectors, kept in step
+ * through the change log, and saved beside the library (index/snapshot.ts) so that a restart
+ * loads it instead of building it again.
  *
- * 1. Codes: one bit per dimension, the sign of (x - c), c being the mean of ~16k vectors sampled
- *    across the table. CLIP embeddings share a large common component (two unrelated photos have
- *    a cosine near 0.5), so sign bits of raw vectors are biased and carry less information;
- *    centred, each bit splits the library roughly in half. 64 bytes per 512-d vector: 64 MB at 1M,
- *    in WebAssembly memory, encoded by a SIMD kernel.
- * 2. Shortlist (≈4.5 ms): a Hamming distance weighted by the query, popcount((x ^ q) & m1) +
- *    popcount((x ^ q) & m2), where m1 and m2 mark the dimensions in which the query is farthest
- *    from the centre (above the median and the 80th percentile of |q_j - c_j|): dimensions where
- *    the query sits near the centre say little and count 0. Scanned over every code (or every
- *    candidate's) by a WebAssembly kernel built in this file (i64.popcnt), with a histogram of
- *    the distances from which the threshold keeping the SHORTLIST nearest is read without
- *    sorting. On the benchmark's hard queries this keeps the true neighbours ~40x nearer the front
- *    than plain Hamming distance.
- * 3. Refine (≈1.5 ms for 31k): the shortlist re-scored asymmetrically, the float query against
- *    the codes: Σ_j (q_j - c_j)·sign(x_j - c_j), summed by a kernel from a per-query table of 256
- *    entries per code byte (each code touched a few slots ahead, so the cache misses overlap). On
- *    the benchmark's data this ranks the true neighbours better than plain Hamming distance and
- *    than the "principled" estimates of <q, x - c> with per-vector or per-dimension scales we
- *    also tried.
- * 4. Rerank (≈10-20 µs per vector): the RERANK best by that score are read back from vec0 by
- *    rowid and scored exactly (cosine); the k best are returned. Scores are always exact; only
- *    membership of the top-k is approximate, with sizes (searchSizes) set so that recall@10 stays
- *    ≥ 0.98 on held-out queries.
- *
- * Why not sqlite-vec's own quantised search: a `bit[512]` column's KNN selects each chunk's top-k
- * by repeated minimum search, O(k × chunk) per chunk: k=100 over 100k vectors took 8 ms but k=1000
- * took 124 ms, and a binary first pass needs hundreds to thousands of candidates. vec0 cannot
- * centre the bits either, and `rowid IN (...)` still reads every chunk. int8 vectors would be 512 MB
- * to scan at 1M. The in-memory codes also make candidate filtering cheap: with `candidateIds`
- * only those codes are scored (the kernel takes a list of slots), so the top-k is the top-k among
- * the candidates, not a filtered global top-k; a candidate set of at most EXACT_CANDIDATES is
- * simply scored exactly.
+ * With `candidateIds`, the same scan runs and only the candidates are kept, with the threshold of
+ * the first pass read from the candidates' own bounds: the result is the top k among the
+ * candidates, not a filtered global top k; a set of at most EXACT_CANDIDATES is simply scored
+ * exactly.
  *
  * Hidden photos (orphaned, kept for move detection) keep their vectors but are left out of search
  * results unless `includeHidden` is given: a caller dropping them afterwards would return fewer
@@ -83,12 +67,28 @@ type Statement = BetterSqlite3.Statement<unknown[]>;
 
 /** Below this many vectors, every search is an exact scan (≈10 ms at 20k × 512). */
 export const INDEX_MIN_VECTORS = 20_000;
-/** Candidate sets up to this size are scored exactly, without the binary pass (≈5-10 µs per read). */
+/** Candidate sets up to this size are scored exactly, without the first pass (≈5-10 µs per read). */
 export const EXACT_CANDIDATES = 2_000;
+/**
+ * Exact reads a search may make after the first pass before it answers with what it has: bounds
+ * the latency of a pathological query (measured needs stay in the hundreds; see BENCHMARKS.md).
+ */
+const MAX_EXACT_READS = 20_000;
+/** Candidates beyond k rescored exactly at the end, and the 8-bit scores' error allowance. */
+const RESCORED = 10;
+const EIGHT_BIT_ERROR = 0.002;
+/** Leaves of the coarse quantizer: about √n, at least 64, at most 1,024. */
+const leavesFor = (n: number) => Math.max(64, Math.min(1024, Math.round(Math.sqrt(n))));
+/** Vectors the coarse quantizer and the bound's error scale are trained on. */
+const TRAINING_SAMPLE = 32_768;
 /** vec0's chunk size for new tables; see the layout notes above. */
 const CHUNK_SIZE = 16;
-/** Change-log entries kept; a process further behind than this rebuilds its index. */
-const LOG_KEEP = 50_000;
+/**
+ * Change-log entries kept; a process (or a saved index) further behind than this rebuilds its
+ * index. About 20 bytes an entry; long enough that an `iris index` of a big import while the app
+ * is closed leaves the saved index usable.
+ */
+const LOG_KEEP = 500_000;
 /** sqlite-vec's largest k for a vec0 KNN query (SQLITE_VEC_VEC0_K_MAX). */
 const VEC0_K_MAX = 4096;
 /** sqlite-vec's largest vector width. */
@@ -117,8 +117,8 @@ export interface VectorSearchOptions {
   includeHidden?: boolean;
   /** Force the exact scan (sqlite-vec brute force) whatever the library size. */
   exact?: boolean;
-  /** For benchmarks: override the sizes of the approximate path's shortlist and rerank. */
-  tuning?: { shortlist?: number; rerank?: number };
+  /** For tests and benchmarks: the bound's margin, in standard deviations (default MARGIN). */
+  margin?: number;
 }
 
 export interface EmbeddingModelInfo {
@@ -133,7 +133,11 @@ export interface IndexStats {
   vectors: number;
   slots: number;
   bytes: number;
+  /** Time to build it from the stored vectors, or to load it from its saved copy. */
   buildMs: number;
+  source: 'built' | 'snapshot';
+  /** Exact reads the last search made after the first pass (how hard the query was). */
+  lastExactReads: number;
 }
 
 // ---------------------------------------------------------------- names and validation
@@ -194,6 +198,15 @@ class TopK {
   private readonly heap: VectorHit[] = [];
   constructor(private readonly k: number) {}
 
+  get full(): boolean {
+    return this.heap.length >= this.k;
+  }
+
+  /** The k-th best score so far (the heap's root); -Infinity until k were offered. */
+  get worst(): number {
+    return this.full ? this.heap[0]!.score : -Infinity;
+  }
+
   private worse(a: VectorHit, b: VectorHit): boolean {
     return a.score < b.score || (a.score === b.score && a.photoId > b.photoId);
   }
@@ -231,548 +244,6 @@ class TopK {
   }
 }
 
-// ---------------------------------------------------------------- the WebAssembly kernel
-
-// @types/node does not declare WebAssembly (it lives in lib.dom); this is the part used here.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface Kernel {
-  memory: WasmMemory;
-  /**
-   * Weighted Hamming distances for the n codes from `codes`: with x = code ^ q, dist[i] =
-   * popcount(x & m1) + popcount(x & m2), where `query` holds q, m1, m2 (a code's size each);
-   * hist[dist]++ for each.
-   */
-  ham(codes: number, n: number, query: number, dist: number, hist: number): void;
-  /** The same for the codes at the n slot numbers (i32) at `slots`. */
-  hamSlots(codes: number, slots: number, n: number, query: number, dist: number, hist: number): void;
-  /** Writes (i32) every i with dist[i] <= threshold to `out`; returns how many. */
-  collect(dist: number, n: number, threshold: number, out: number): number;
-  /** out[i] (f32) = Σ_b lut[256·b + byte b of the code at slot slots[i]] (lut: f32). */
-  score(codes: number, slots: number, n: number, lut: number, out: number): void;
-  /**
-   * Codes of the n vectors (f32) at `src`: sign bits of (v - centre) to `dst`. From a second
-   * module that needs WebAssembly SIMD; absent without it.
-   */
-  encode?: (src: number, n: number, center: number, dst: number) => void;
-}
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-};
-
-const uleb = (value: number): number[] => {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
-};
-const sleb = (value: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-};
-const wasmVec = (items: readonly number[][]) => [...uleb(items.length), ...items.flat()];
-const wasmName = (name: string) => [...uleb(name.length), ...Buffer.from(name, 'utf8')];
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-
-// Opcodes (WebAssembly 1.0 core spec).
-const I32 = 0x7f;
-const I64 = 0x7e;
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const tee = (i: number) => [0x22, ...uleb(i)];
-const i32 = (v: number) => [0x41, ...sleb(v)];
-const i64Load = (offset: number) => [0x29, 3, ...uleb(offset)];
-const i32Load = [0x28, 2, 0];
-const i32Load16u = [0x2f, 1, 0];
-const i32Store = [0x36, 2, 0];
-const i32Store16 = [0x3b, 1, 0];
-const [ADD, MUL, SHL, LE_U, GE_U] = [0x6a, 0x6c, 0x74, 0x4d, 0x4f];
-const [XOR64, POPCNT64, ADD64, WRAP] = [0x85, 0x7b, 0x7c, 0xa7];
-const [BLOCK, LOOP, IF, END] = [[0x02, 0x40], [0x03, 0x40], [0x04, 0x40], 0x0b];
-const br = (depth: number) => [0x0c, depth];
-const brIf = (depth: number) => [0x0d, depth];
-
-/**
- * The kernel's module for codes of `words` 64-bit words. The distance sum is unrolled for exactly
- * that many words, with the query's words and masks held in locals.
- */
-function kernelModule(words: number): Uint8Array {
-  const codeBytes = words * 8;
-  const [AND64, F32_LOAD, F32_ADD, F32_STORE, I32_LOAD8U] = [0x83, 0x2a, 0x92, 0x38, 0x2d];
-  // Σ_w popcnt((code_w ^ q_w) & m1_w) + popcnt((code_w ^ q_w) & m2_w) for the code at local `base`;
-  // q, m1, m2 in locals q0.., q0+words.., q0+2·words..; `x` an i64 scratch local.
-  const distance = (base: number, x: number, q0: number) => {
-    const out: number[] = [];
-    for (let w = 0; w < words; w++) {
-      out.push(
-        ...get(base), ...i64Load(w * 8), ...get(q0 + w), XOR64, ...tee(x),
-        ...get(q0 + words + w), AND64, POPCNT64, ...get(x), ...get(q0 + 2 * words + w), AND64, POPCNT64, ADD64,
-      );
-      if (w > 0) out.push(ADD64);
-    }
-    return [...out, WRAP];
-  };
-  const loadQuery = (queryParam: number, q0: number) =>
-    Array.from({ length: 3 * words }, (_, i) => [...get(queryParam), ...i64Load(i * 8), ...set(q0 + i)]).flat();
-  const histIncrement = (hist: number, d: number, address: number) => [
-    ...get(hist), ...get(d), ...i32(2), SHL, ADD, ...tee(address),
-    ...get(address), ...i32Load, ...i32(1), ADD, ...i32Store,
-  ];
-  const locals = (groups: [number, number][]) => wasmVec(groups.map(([count, type]) => [...uleb(count), type]));
-  // Touches the code PREFETCH slots ahead (a load whose value is dropped; it cannot be optimised
-  // away because it could trap), so that its cache miss overlaps this slot's work. The slot list
-  // is followed by PREFETCH zeros (slot 0) for the last iterations.
-  const prefetch = (slotsLocal: number) => [...get(slotsLocal), 0x28, 2, ...uleb(PREFETCH * 4), ...i32(codeBytes), MUL, ...get(0), ADD, ...i64Load(0), 0x1a];
-
-  // ham(codes, n, query, dist, hist); locals: 5 end, 6 d, 7 address, 8 x, 9.. query
-  const ham = [
-    ...locals([[3, I32], [1 + 3 * words, I64]]),
-    ...loadQuery(2, 9),
-    ...get(3), ...get(1), ...i32(1), SHL, ADD, ...set(5),
-    ...BLOCK, ...LOOP,
-    ...get(3), ...get(5), GE_U, ...brIf(1),
-    ...get(3), ...distance(0, 8, 9), ...tee(6), ...i32Store16,
-    ...histIncrement(4, 6, 7),
-    ...get(0), ...i32(codeBytes), ADD, ...set(0),
-    ...get(3), ...i32(2), ADD, ...set(3),
-    ...br(0), END, END, END,
-  ];
-  // hamSlots(codes, slots, n, query, dist, hist); locals: 6 end, 7 d, 8 address, 9 base, 10 x, 11.. query
-  const hamSlots = [
-    ...locals([[4, I32], [1 + 3 * words, I64]]),
-    ...loadQuery(3, 11),
-    ...get(4), ...get(2), ...i32(1), SHL, ADD, ...set(6),
-    ...BLOCK, ...LOOP,
-    ...get(4), ...get(6), GE_U, ...brIf(1),
-    ...prefetch(1),
-    ...get(1), ...i32Load, ...i32(codeBytes), MUL, ...get(0), ADD, ...set(9),
-    ...get(4), ...distance(9, 10, 11), ...tee(7), ...i32Store16,
-    ...histIncrement(5, 7, 8),
-    ...get(1), ...i32(4), ADD, ...set(1),
-    ...get(4), ...i32(2), ADD, ...set(4),
-    ...br(0), END, END, END,
-  ];
-  // collect(dist, n, threshold, out) -> count; locals: 4 i, 5 count
-  const collect = [
-    ...locals([[2, I32]]),
-    ...BLOCK, ...LOOP,
-    ...get(4), ...get(1), GE_U, ...brIf(1),
-    ...get(0), ...i32Load16u, ...get(2), LE_U,
-    ...IF,
-    ...get(3), ...get(5), ...i32(2), SHL, ADD, ...get(4), ...i32Store,
-    ...get(5), ...i32(1), ADD, ...set(5),
-    END,
-    ...get(0), ...i32(2), ADD, ...set(0),
-    ...get(4), ...i32(1), ADD, ...set(4),
-    ...br(0), END, END,
-    ...get(5), END,
-  ];
-  // score(codes, slots, n, lut, out); locals: 5 end, 6 base
-  const lookup = (b: number) => [...get(6), I32_LOAD8U, 0, ...uleb(b), ...i32(2), SHL, ...get(3), ADD, F32_LOAD, 2, ...uleb(b * 1024)];
-  const score = [
-    ...locals([[2, I32]]),
-    ...get(1), ...get(2), ...i32(2), SHL, ADD, ...set(5),
-    ...BLOCK, ...LOOP,
-    ...get(1), ...get(5), GE_U, ...brIf(1),
-    ...prefetch(1),
-    ...get(1), ...i32Load, ...i32(codeBytes), MUL, ...get(0), ADD, ...set(6),
-    ...get(4), ...lookup(0),
-    ...Array.from({ length: codeBytes - 1 }, (_, b) => [...lookup(b + 1), F32_ADD]).flat(),
-    F32_STORE, 2, 0,
-    ...get(1), ...i32(4), ADD, ...set(1),
-    ...get(4), ...i32(4), ADD, ...set(4),
-    ...br(0), END, END, END,
-  ];
-  const funcType = (params: number, results: number[]) => [0x60, ...wasmVec(Array.from({ length: params }, () => [I32])), ...wasmVec(results.map((r) => [r]))];
-  const body = (code: number[]) => [...uleb(code.length), ...code];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, wasmVec([funcType(5, []), funcType(6, []), funcType(4, [I32])])),
-    ...section(3, wasmVec([[0], [1], [2], [0]])),
-    ...section(5, wasmVec([[0x00, ...uleb(1)]])),
-    ...section(7, wasmVec([
-      [...wasmName('memory'), 0x02, 0],
-      [...wasmName('ham'), 0x00, 0],
-      [...wasmName('hamSlots'), 0x00, 1],
-      [...wasmName('collect'), 0x00, 2],
-      [...wasmName('score'), 0x00, 3],
-    ])),
-    ...section(10, wasmVec([body(ham), body(hamSlots), body(collect), body(score)])),
-  ]);
-}
-
-/**
- * The SIMD encoder's module for `dim`-wide vectors (dim a multiple of 4), importing the kernel's
- * memory. Per group of 4 floats: compare with the centre's (f32x4.gt) and take the 4 result bits
- * (i32x4.bitmask) into the current 64-bit word. Several times faster than the same loop in
- * JavaScript, which matters when a million vectors are encoded.
- */
-function encodeModule(dim: number): Uint8Array {
-  const words = Math.ceil(dim / 64);
-  const groups = dim / 4;
-  const simd = (op: number, ...immediates: number[]) => [0xfd, ...uleb(op), ...immediates];
-  const v128Load = (offset: number) => simd(0x00, 4, ...uleb(offset));
-  const [F32X4_GT, I32X4_BITMASK] = [0x44, 0xa4];
-  const [I64_CONST, I64_EXTEND_U, I64_SHL, I64_OR, I64_STORE] = [0x42, 0xad, 0x86, 0x84, 0x37];
-  // encode(src, n, center, dst); locals: 4 end, 5 word (i64)
-  const code: number[] = [
-    ...wasmVec([[...uleb(1), I32], [...uleb(1), I64]]),
-    ...get(0), ...get(1), ...i32(dim * 4), MUL, ADD, ...set(4),
-    ...BLOCK, ...LOOP,
-    ...get(0), ...get(4), GE_U, ...brIf(1),
-  ];
-  for (let w = 0; w < words; w++) {
-    code.push(I64_CONST, 0, ...set(5));
-    for (let g = 0; g < 16 && w * 16 + g < groups; g++) {
-      const offset = (w * 16 + g) * 16;
-      code.push(
-        ...get(0), ...v128Load(offset), ...get(2), ...v128Load(offset), ...simd(F32X4_GT), ...simd(I32X4_BITMASK),
-        I64_EXTEND_U, I64_CONST, ...sleb(g * 4), I64_SHL, ...get(5), I64_OR, ...set(5),
-      );
-    }
-    code.push(...get(3), ...get(5), I64_STORE, 3, ...uleb(w * 8));
-  }
-  code.push(
-    ...get(0), ...i32(dim * 4), ADD, ...set(0),
-    ...get(3), ...i32(words * 8), ADD, ...set(3),
-    ...br(0), END, END, END,
-  );
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, wasmVec([[0x60, ...wasmVec(Array.from({ length: 4 }, () => [I32])), 0]])),
-    ...section(2, wasmVec([[...wasmName('k'), ...wasmName('memory'), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, wasmVec([[0]])),
-    ...section(7, wasmVec([[...wasmName('encode'), 0x00, 0]])),
-    ...section(10, wasmVec([[...uleb(code.length), ...code]])),
-  ]);
-}
-
-const wasmModules = new Map<string, object | null>();
-
-function compiled(key: string, bytes: () => Uint8Array): object | null {
-  if (!wasmModules.has(key)) {
-    try {
-      wasmModules.set(key, new WebAssembly.Module(bytes()));
-    } catch {
-      // Only the SIMD module can fail (a CPU without SSE4.1): the JavaScript encoder is used instead.
-      wasmModules.set(key, null);
-    }
-  }
-  return wasmModules.get(key)!;
-}
-
-function newKernel(dim: number): Kernel {
-  const words = Math.ceil(dim / 64);
-  const core = compiled(`core:${words}`, () => kernelModule(words));
-  if (!core) throw new Error('WebAssembly is not available');
-  const kernel = new WebAssembly.Instance(core, {}).exports as Kernel;
-  const simd = dim % 4 === 0 ? compiled(`encode:${dim}`, () => encodeModule(dim)) : null;
-  if (!simd) return kernel;
-  const { encode } = new WebAssembly.Instance(simd, { k: { memory: kernel.memory } }).exports as Pick<Kernel, 'encode'>;
-  return { memory: kernel.memory, ham: kernel.ham, hamSlots: kernel.hamSlots, collect: kernel.collect, score: kernel.score, encode };
-}
-
-// ---------------------------------------------------------------- the in-memory binary index
-
-const PAGE = 65_536;
-/** Vectors encoded per call of the SIMD encoder (its staging area: STAGE × dim floats). */
-const STAGE = 256;
-/** How many slots ahead the kernels touch the code they will need (see kernelModule). */
-const PREFETCH = 8;
-const align = (value: number, to: number) => Math.ceil(value / to) * to;
-
-/**
- * Binary codes of every vector, in WebAssembly memory (slot order), plus per slot its photo id
- * (0 once deleted). Deleted slots are left as holes until they are a tenth of the index, then
- * compacted.
- */
-class BinaryIndex {
-  readonly words: number;
-  readonly codeBytes: number;
-  private readonly kernel: Kernel;
-  private bytes: Uint8Array;
-  capacity = 0;
-  /** Slots in use, holes included. */
-  size = 0;
-  live = 0;
-  ids = new Int32Array(0);
-  /** photo id → slot + 1 (0: none). Photo ids are dense integers, so an array beats a Map. */
-  private slotOf = new Int32Array(0);
-  // Byte offsets in WebAssembly memory of the areas after the codes; see reserve().
-  private queryAt = 0;
-  private histAt = 0;
-  private distAt = 0;
-  private slotsAt = 0;
-  private outAt = 0;
-  private centerAt = 0;
-  private stageAt = 0;
-  private lutAt = 0;
-  private scoresAt = 0;
-  buildMs = 0;
-
-  constructor(readonly dim: number, readonly center: Float32Array, capacity: number) {
-    this.words = Math.ceil(dim / 64);
-    this.codeBytes = this.words * 8;
-    this.kernel = newKernel(dim);
-    this.bytes = new Uint8Array(this.kernel.memory.buffer);
-    this.reserve(capacity);
-  }
-
-  get dead(): number {
-    return this.size - this.live;
-  }
-
-  /** Bytes held: WebAssembly memory plus the per-slot and per-id arrays. */
-  get memoryBytes(): number {
-    return this.kernel.memory.buffer.byteLength + this.ids.byteLength + this.slotOf.byteLength;
-  }
-
-  /**
-   * Makes room for `capacity` slots. Memory layout: the codes (slot order) from 0, then per-query
-   * scratch: the query's code and masks, the distance histogram, the distances, candidate slots,
-   * collected positions, the score table and scores; then the centre and a staging area for
-   * vectors being encoded.
-   */
-  private reserve(capacity: number): void {
-    if (capacity <= this.capacity) return;
-    this.queryAt = align(capacity * this.codeBytes, 16);
-    this.histAt = align(this.queryAt + 3 * this.codeBytes, 16);
-    this.distAt = align(this.histAt + (2 * this.words * 64 + 1) * 4, 16);
-    this.slotsAt = align(this.distAt + capacity * 2, 16);
-    this.outAt = align(this.slotsAt + (capacity + PREFETCH) * 4, 16);
-    this.lutAt = align(this.outAt + capacity * 4, 16);
-    this.scoresAt = align(this.lutAt + this.codeBytes * 256 * 4, 16);
-    this.centerAt = align(this.scoresAt + capacity * 4, 16);
-    this.stageAt = align(this.centerAt + this.dim * 4, 16);
-    const needed = this.stageAt + STAGE * this.dim * 4;
-    const have = this.kernel.memory.buffer.byteLength;
-    if (needed > have) this.kernel.memory.grow(Math.ceil((needed - have) / PAGE));
-    this.bytes = new Uint8Array(this.kernel.memory.buffer);
-    new Float32Array(this.kernel.memory.buffer, this.centerAt, this.dim).set(this.center);
-    const ids = new Int32Array(capacity);
-    ids.set(this.ids.subarray(0, this.size));
-    this.ids = ids;
-    this.capacity = capacity;
-  }
-
-  /** Puts a slot list where the kernels read it, followed by the zeros their prefetch reads. */
-  private writeSlots(slots: Int32Array): void {
-    const area = new Int32Array(this.kernel.memory.buffer, this.slotsAt, slots.length + PREFETCH);
-    area.set(slots);
-    area.fill(0, slots.length);
-  }
-
-  /** The slot of a photo's vector, or -1. */
-  slot(photoId: number): number {
-    return photoId < this.slotOf.length ? this.slotOf[photoId]! - 1 : -1;
-  }
-
-  /** Writes the codes of the n vectors in `vectors` (n × dim floats) from byte `at` on. */
-  private encode(vectors: Float32Array, n: number, at: number): void {
-    const { dim, kernel } = this;
-    if (kernel.encode) {
-      for (let done = 0; done < n; done += STAGE) {
-        const batch = Math.min(STAGE, n - done);
-        new Float32Array(kernel.memory.buffer, this.stageAt, batch * dim).set(vectors.subarray(done * dim, (done + batch) * dim));
-        kernel.encode(this.stageAt, batch, this.centerAt, at + done * this.codeBytes);
-      }
-      return;
-    }
-    const { bytes, center, codeBytes } = this;
-    for (let v = 0; v < n; v++) {
-      for (let b = 0; b < codeBytes; b++) {
-        let byte = 0;
-        for (let j = b * 8, bit = 0; bit < 8 && j < dim; j++, bit++) {
-          if (vectors[v * dim + j]! > center[j]!) byte |= 1 << bit;
-        }
-        bytes[at + v * codeBytes + b] = byte;
-      }
-    }
-  }
-
-  /** Gives `photoId` a slot (a new one at the end if it has none); returns it. */
-  private claim(photoId: number): number {
-    const existing = this.slot(photoId);
-    if (existing >= 0) return existing;
-    if (this.size === this.capacity) this.reserve(Math.max(1024, Math.ceil(this.capacity * 1.5)));
-    if (photoId >= this.slotOf.length) {
-      const grown = new Int32Array(Math.max(photoId + 1, Math.ceil(this.slotOf.length * 1.5)));
-      grown.set(this.slotOf);
-      this.slotOf = grown;
-    }
-    const slot = this.size++;
-    this.ids[slot] = photoId;
-    this.slotOf[photoId] = slot + 1;
-    this.live++;
-    return slot;
-  }
-
-  upsert(photoId: number, vector: Float32Array): void {
-    const slot = this.claim(photoId);
-    this.encode(vector, 1, slot * this.codeBytes);
-  }
-
-  /** Adds vectors of photos not in the index yet (a build): n × dim floats for `photoIds`. */
-  append(photoIds: ArrayLike<number>, vectors: Float32Array): void {
-    const n = photoIds.length;
-    if (this.size + n > this.capacity) this.reserve(Math.max(this.size + n, Math.ceil(this.capacity * 1.5)));
-    const first = this.size;
-    for (let i = 0; i < n; i++) {
-      if (this.claim(photoIds[i]!) !== first + i) throw new Error(`photo ${photoIds[i]} is already in the index`);
-    }
-    this.encode(vectors, n, first * this.codeBytes);
-  }
-
-  remove(photoId: number): void {
-    const slot = this.slot(photoId);
-    if (slot < 0) return;
-    this.ids[slot] = 0;
-    this.slotOf[photoId] = 0;
-    this.live--;
-  }
-
-  /** Closes the holes left by deletions once they are a tenth of the slots. */
-  maybeCompact(): void {
-    if (this.dead < Math.max(1024, this.size / 10)) return;
-    let to = 0;
-    for (let from = 0; from < this.size; from++) {
-      const photoId = this.ids[from]!;
-      if (photoId === 0) continue;
-      if (to !== from) {
-        this.bytes.copyWithin(to * this.codeBytes, from * this.codeBytes, (from + 1) * this.codeBytes);
-        this.ids[to] = photoId;
-        this.slotOf[photoId] = to + 1;
-      }
-      to++;
-    }
-    this.ids.fill(0, to, this.size);
-    this.size = to;
-  }
-
-  /**
-   * Stage 1: the slots whose codes are nearest the query's, at least `wanted` of them (all tied at
-   * the threshold distance are kept), over every slot or over `slots`. The distance is a Hamming
-   * distance weighted by what the query says about each dimension, |q_j - c_j|, in three levels:
-   * dimensions below the median weight count 0, above it 1, above the 80th percentile 2. On the
-   * benchmark's hard queries this keeps the true neighbours ~40x nearer the front than plain
-   * Hamming distance, for two popcounts per word instead of one.
-   */
-  shortlist(query: Float32Array, wanted: number, slots: Int32Array | null): Int32Array {
-    const { dim, center, codeBytes } = this;
-    this.encode(query, 1, this.queryAt);
-    const weight = Float32Array.from(query, (value, j) => Math.abs(value - center[j]!));
-    const sorted = weight.slice().sort();
-    const levels = [sorted[Math.floor(dim * 0.5)]!, sorted[Math.floor(dim * 0.8)]!];
-    levels.forEach((level, l) => {
-      const mask = this.bytes.subarray(this.queryAt + (l + 1) * codeBytes, this.queryAt + (l + 2) * codeBytes);
-      mask.fill(0);
-      for (let j = 0; j < dim; j++) if (weight[j]! >= level) mask[j >> 3]! |= 1 << (j & 7);
-    });
-    const n = slots ? slots.length : this.size;
-    const buffer = this.kernel.memory.buffer;
-    const hist = new Uint32Array(buffer, this.histAt, 2 * this.words * 64 + 1);
-    hist.fill(0);
-    if (slots) {
-      this.writeSlots(slots);
-      this.kernel.hamSlots(0, this.slotsAt, n, this.queryAt, this.distAt, this.histAt);
-    } else {
-      this.kernel.ham(0, n, this.queryAt, this.distAt, this.histAt);
-    }
-    let threshold = 0;
-    for (let seen = 0; threshold < hist.length; threshold++) {
-      seen += hist[threshold]!;
-      if (seen >= wanted) break;
-    }
-    const found = this.kernel.collect(this.distAt, n, threshold, this.outAt);
-    const positions = new Int32Array(buffer, this.outAt, found);
-    if (!slots) return positions.slice();
-    const out = new Int32Array(found);
-    for (let i = 0; i < found; i++) out[i] = slots[positions[i]!]!;
-    return out;
-  }
-
-  /**
-   * Stage 2: the `keep` slots of `slots` with the best asymmetric score Σ_j (q_j - c_j)·b_j, where
-   * b_j = ±1 is the stored sign of (x_j - c_j): the float query against the binary codes, summed
-   * by the kernel from a per-query table of 256 entries per code byte. Returned as photo ids,
-   * without deleted slots and `exclude`d photos.
-   */
-  refine(query: Float32Array, slots: Int32Array, keep: number, exclude: ReadonlySet<number>): number[] {
-    const { codeBytes, ids, dim, center } = this;
-    const buffer = this.kernel.memory.buffer;
-    // lut[256·b + v] = Σ over the 8 bits i of byte value v: ±(q - c)[8b + i], + where the bit is set.
-    const lut = new Float32Array(buffer, this.lutAt, codeBytes * 256);
-    for (let b = 0; b < codeBytes; b++) {
-      const base = b * 256;
-      let negative = 0;
-      for (let j = b * 8; j < Math.min(b * 8 + 8, dim); j++) negative -= query[j]! - center[j]!;
-      lut[base] = negative;
-      for (let v = 1; v < 256; v++) {
-        const low = v & -v;
-        const j = b * 8 + 31 - Math.clz32(low);
-        lut[base + v] = lut[base + (v ^ low)]! + (j < dim ? 2 * (query[j]! - center[j]!) : 0);
-      }
-    }
-    const n = slots.length;
-    this.writeSlots(slots);
-    this.kernel.score(0, this.slotsAt, n, this.lutAt, this.scoresAt);
-    const all = new Float32Array(buffer, this.scoresAt, n);
-    const scores = new Float32Array(n);
-    const kept = new Int32Array(n);
-    let count = 0;
-    const excluding = exclude.size > 0;
-    for (let i = 0; i < n; i++) {
-      const photoId = ids[slots[i]!]!;
-      if (photoId === 0 || (excluding && exclude.has(photoId))) continue;
-      scores[count] = all[i]!;
-      kept[count++] = photoId;
-    }
-    if (count <= keep) return Array.from(kept.subarray(0, count));
-    const cut = kthLargest(scores.slice(0, count), keep);
-    const out: number[] = [];
-    for (let i = 0; i < count && out.length < keep; i++) if (scores[i]! > cut) out.push(kept[i]!);
-    for (let i = 0; i < count && out.length < keep; i++) if (scores[i] === cut) out.push(kept[i]!);
-    return out;
-  }
-}
-
-/** The k-th largest value (1-based) of `values`, which it reorders: quickselect, O(n) expected. */
-function kthLargest(values: Float32Array, k: number): number {
-  let lo = 0;
-  let hi = values.length - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i]! > pivot) i++;
-      while (values[j]! < pivot) j--;
-      if (i <= j) {
-        const t = values[i]!;
-        values[i++] = values[j]!;
-        values[j--] = t;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else break;
-  }
-  return values[target]!;
-}
-
 // ---------------------------------------------------------------- per-process shared state
 
 /**
@@ -783,7 +254,13 @@ function kthLargest(values: Float32Array, k: number): number {
 interface SharedState {
   seq: number;
   count: number;
-  index: BinaryIndex | null;
+  index: QuantizedIndex | null;
+  /** The 8-bit copies the first pass's candidates are scored from (undefined: not opened yet). */
+  rerank: RerankFile | null | undefined;
+  /** Where the index came from, and the change-log position of its last saved copy. */
+  source: 'built' | 'snapshot';
+  savedSeq: number;
+  lastExactReads: number;
   /** Whether sqlite-vec's shadow tables have the layout this file reads directly. */
   shadow: boolean;
   /** Prepared statements by SQL text (preparing costs more than running most of them). */
@@ -843,7 +320,7 @@ export class VectorStore {
     const states = statesOf(db);
     let state = states.get(tableName);
     if (!state) {
-      state = { seq: -1, count: 0, index: null, shadow: shadowLayoutOk(db, tableName), statements: new Map() };
+      state = { seq: -1, count: 0, index: null, rerank: undefined, source: 'built', savedSeq: -1, lastExactReads: 0, shadow: shadowLayoutOk(db, tableName), statements: new Map() };
       states.set(tableName, state);
     }
     this.state = state;
@@ -906,7 +383,9 @@ export class VectorStore {
         DROP TABLE IF EXISTS ${quote(row.tableName)};
       `);
       db.prepare(`DELETE FROM embedding_models WHERE model_id = ?`).run(modelId);
+      statesOf(db).get(row.tableName)?.rerank?.close();
       statesOf(db).delete(row.tableName);
+      for (const file of [snapshotPath(db.name, row.tableName), RerankFile.pathFor(db.name, row.tableName)]) if (file) fs.rmSync(file, { force: true });
       return true;
     }).immediate();
   }
@@ -946,26 +425,32 @@ export class VectorStore {
    * skipped (no vector may outlive its photo). Returns how many were stored.
    */
   putMany(rows: Iterable<EmbeddingRow>): number {
-    const prepared = [...rows].map(({ photoId, embedding }) => ({
-      id: BigInt(checkPhotoId(photoId)),
-      blob: blobOf(normalised(embedding, this.dim, `the embedding of photo ${photoId}`)),
-    }));
+    const prepared = [...rows].map(({ photoId, embedding }) => {
+      const vector = normalised(embedding, this.dim, `the embedding of photo ${photoId}`);
+      return { photoId, id: BigInt(checkPhotoId(photoId)), vector, blob: blobOf(vector) };
+    });
     if (prepared.length === 0) return 0;
     const photoExists = this.sql(`SELECT 1 FROM photos WHERE id = ?`).pluck();
     const exists = this.sql(`SELECT 1 FROM ${this.table} WHERE rowid = ?`).pluck();
     const insert = this.sql(`INSERT INTO ${this.table} (rowid, embedding) VALUES (?, ?)`);
     const update = this.sql(`UPDATE ${this.table} SET embedding = ? WHERE rowid = ?`);
     const log = this.sql(`INSERT INTO ${this.changes} (photo_id, op) VALUES (?, ${OP_PUT})`);
+    const rerank = this.rerankFile();
     return this.db.transaction(() => {
-      let stored = 0;
       let seq = 0;
-      for (const { id, blob } of prepared) {
+      const storedIds: number[] = [];
+      const storedVectors: Float32Array[] = [];
+      for (const { photoId, id, vector, blob } of prepared) {
         if (!photoExists.get(id)) continue;
         if (exists.get(id)) update.run(blob, id);
         else insert.run(id, blob);
         seq = Number(log.run(id).lastInsertRowid);
-        stored++;
+        storedIds.push(photoId);
+        storedVectors.push(vector);
       }
+      // Under the write lock, before the commit: see rerank-file.ts.
+      if (rerank?.writable) rerank.writeMany(storedIds, storedVectors);
+      const stored = storedIds.length;
       if (seq > LOG_KEEP) this.sql(`DELETE FROM ${this.changes} WHERE seq <= ?`).run(seq - LOG_KEEP);
       return stored;
     }).immediate();
@@ -1042,8 +527,8 @@ export class VectorStore {
 
   /** This process's in-memory index, if one has been built. */
   indexStats(): IndexStats | null {
-    const index = this.state.index;
-    return index && { vectors: index.live, slots: index.size, bytes: index.memoryBytes, buildMs: index.buildMs };
+    const { index, source, lastExactReads } = this.state;
+    return index && { vectors: index.live, slots: index.size, bytes: index.memoryBytes, buildMs: index.buildMs, source, lastExactReads };
   }
 
   // ---- keeping the shared state in step
@@ -1057,10 +542,11 @@ export class VectorStore {
   }
 
   /**
-   * Brings the count and the index up to the change log, in one read transaction. A short log
-   * tail is applied to the index (a put costs a vector read, ≈10 µs); a long one (more than a
-   * 32nd of the index: applying it would cost about what a rebuild does) or one already pruned
-   * drops the index, to be rebuilt by the next search.
+   * Brings the count and the index up to the change log, in one read transaction. A log tail up
+   * to half the index is applied to it (a put costs a vector read and an encode, ≈15 µs; a
+   * rebuild at a million costs ~10 s); a longer one, or one already pruned, drops the index, to be
+   * rebuilt by the next search. An index that has grown to four times what its coarse quantizer
+   * was trained on is dropped too, so that it is trained again on what the library now holds.
    */
   private refresh(): void {
     const state = this.state;
@@ -1068,31 +554,68 @@ export class VectorStore {
       const seq = this.currentSeq();
       if (seq === state.seq) return;
       const index = state.index;
-      if (index && seq > state.seq) {
-        const oldest = this.sql(`SELECT min(seq) FROM ${this.changes}`).pluck().get() as number | null;
-        const pending = seq - state.seq;
-        if (oldest !== null && oldest <= state.seq + 1 && pending <= Math.max(5_000, index.live / 32)) {
-          const rows = this.sql(`SELECT photo_id, op FROM ${this.changes} WHERE seq > ? ORDER BY seq`).raw().all(state.seq) as [number, number][];
-          const read = this.sql(`SELECT embedding FROM ${this.table} WHERE rowid = ?`).pluck();
-          for (const [photoId, op] of rows) {
-            if (op === OP_DELETE) {
-              index.remove(photoId);
-              continue;
-            }
-            // The vector as it is now; if it has been deleted since, a later entry says so too.
-            const blob = read.get(BigInt(photoId)) as Buffer | undefined;
-            if (blob) index.upsert(photoId, floatsOf(blob));
-          }
-          index.maybeCompact();
-          state.seq = seq;
-          state.count = index.live;
-          return;
-        }
+      if (index && seq > state.seq && this.applyLog(index, state.seq, seq)) {
+        state.seq = seq;
+        state.count = index.live;
+        if (index.live > 4 * index.shape.trainedOn) state.index = null;
+        return;
       }
       state.index = null;
       state.count = this.countStored();
       state.seq = seq;
     })();
+    this.maybeSave();
+  }
+
+  /** Applies the change log's entries after `from` up to `to` to `index`; false if it cannot. */
+  private applyLog(index: QuantizedIndex, from: number, to: number): boolean {
+    const oldest = this.sql(`SELECT min(seq) FROM ${this.changes}`).pluck().get() as number | null;
+    if (to > from && (oldest === null || oldest > from + 1)) return false;
+    if (to - from > Math.max(20_000, index.live / 2)) return false;
+    const rows = this.sql(`SELECT photo_id, op FROM ${this.changes} WHERE seq > ? AND seq <= ? ORDER BY seq`).raw().all(from, to) as [number, number][];
+    const read = this.sql(`SELECT embedding FROM ${this.table} WHERE rowid = ?`).pluck();
+    for (const [photoId, op] of rows) {
+      if (op === OP_DELETE) {
+        index.remove(photoId);
+        continue;
+      }
+      // The vector as it is now; if it has been deleted since, a later entry says so too.
+      const blob = read.get(BigInt(photoId)) as Buffer | undefined;
+      if (blob) index.upsert(photoId, floatsOf(blob));
+    }
+    index.maybeCompact();
+    return true;
+  }
+
+  /**
+   * Saves the index beside the library once it has taken in enough changes since it was last
+   * saved (a twentieth of it, at least 10,000), or was just built. Best effort: a library folder
+   * that cannot be written only costs a rebuild at the next start.
+   */
+  private maybeSave(force = false): void {
+    const { index, seq, savedSeq } = this.state;
+    const file = snapshotPath(this.db.name, this.tableName);
+    if (!index || !file || this.db.readonly) return;
+    if (!force && seq - savedSeq < Math.max(10_000, index.live / 20)) return;
+    try {
+      writeSnapshot(file, { table: this.tableName, tableCreatedAt: this.createdAt(), seq }, index);
+      this.state.savedSeq = seq;
+    } catch {
+      this.state.savedSeq = seq;
+    }
+  }
+
+  /** The table's 8-bit copies (opened once per connection), or null where there is no file. */
+  private rerankFile(): RerankFile | null {
+    if (this.state.rerank === undefined) {
+      const file = RerankFile.pathFor(this.db.name, this.tableName);
+      this.state.rerank = file && QuantizedIndex.supports(this.dim) ? RerankFile.open(file, this.dim, this.createdAt(), !this.db.readonly) : null;
+    }
+    return this.state.rerank;
+  }
+
+  private createdAt(): number {
+    return (this.db.prepare(`SELECT created_at FROM embedding_models WHERE table_name = ?`).pluck().get(this.tableName) as number | undefined) ?? 0;
   }
 
   /**
@@ -1154,30 +677,81 @@ export class VectorStore {
   }
 
   /**
-   * Builds the binary index from every stored vector, in one read transaction with the log
-   * position it matches. The centre is the mean of ~16k vectors sampled across the table.
+   * Gives this process an index: the saved one when it fits (then the change log since it was
+   * saved is applied), else one built from every stored vector, in one read transaction with the
+   * log position it matches, and saved.
    */
   private build(): void {
     const state = this.state;
     const started = performance.now();
+    if (this.load()) {
+      state.index!.buildMs = performance.now() - started;
+      state.source = 'snapshot';
+      return;
+    }
     const dim = this.dim;
     this.db.transaction(() => {
       const seq = this.currentSeq();
       const count = this.countStored();
-      const sum = new Float64Array(dim);
+      const rand = mulberry32(Number.parseInt(createHash('sha256').update(this.tableName).digest('hex').slice(0, 8), 16));
+      // The training sample: whole chunks spread over the table (neighbouring rows were embedded
+      // together and look alike, so a stride, not a prefix).
+      const sample: Float32Array[] = [];
       let sampled = 0;
+      this.forEachBatch((_ids, vectors) => {
+        sample.push(vectors.slice());
+        sampled += vectors.length / dim;
+      }, Math.max(1, Math.floor(count / TRAINING_SAMPLE)));
+      const training = new Float32Array(sampled * dim);
+      let at = 0;
+      for (const part of sample) {
+        training.set(part, at);
+        at += part.length;
+      }
+      const coarse = CoarseQuantizer.train(training, dim, leavesFor(count), rand);
+      const signs = QuantizedIndex.randomSigns(dim, rand);
+      const index = new QuantizedIndex({ dim, errorScale: 0, trainedOn: count, seed: 0 }, coarse, signs, Math.ceil(count * 1.02) + 256);
+      const errors: number[] = [];
+      // The 8-bit copies are written again from the stored vectors: whatever a crash or an older
+      // Iris left in them is made right at each build.
+      const rerank = this.rerankFile();
       this.forEachBatch((ids, vectors) => {
-        for (let v = 0; v < ids.length; v++) {
-          for (let j = 0; j < dim; j++) sum[j] = sum[j]! + vectors[v * dim + j]!;
+        if (rerank?.writable) rerank.writeMany(ids, ids.map((_, i) => vectors.subarray(i * dim, (i + 1) * dim)));
+        for (let i = 0; i < ids.length; i++) {
+          const vector = vectors.subarray(i * dim, (i + 1) * dim);
+          const h = index.upsert(ids[i]!, vector);
+          if (errors.length < TRAINING_SAMPLE && (ids[i]! & 7) === 0) errors.push(h);
         }
-        sampled += ids.length;
-      }, Math.max(1, Math.floor(count / CHUNK_SIZE / 1024)));
-      const index = new BinaryIndex(dim, Float32Array.from(sum, (total) => total / Math.max(1, sampled)), Math.ceil(count * 1.1) + 1024);
-      this.forEachBatch((ids, vectors) => index.append(ids, vectors));
+      });
+      // The bound's error scale: the 90th percentile of h over the library (see quantized-index.ts).
+      errors.sort((a, b) => a - b);
+      index.shape.errorScale = errors.length > 0 ? errors[Math.floor(errors.length * 0.9)]! : 0;
       index.buildMs = performance.now() - started;
+      state.index = index;
+      state.source = 'built';
+      state.count = index.live;
+      state.seq = seq;
+    })();
+    this.maybeSave(true);
+  }
+
+  /** Loads the saved index if it fits this table and the change log still covers it. */
+  private load(): boolean {
+    const file = snapshotPath(this.db.name, this.tableName);
+    if (!file || !fs.existsSync(file)) return false;
+    const state = this.state;
+    return this.db.transaction(() => {
+      const saved = readSnapshot(file, { table: this.tableName, tableCreatedAt: this.createdAt(), dim: this.dim });
+      if (!saved) return false;
+      const seq = this.currentSeq();
+      const { index, header } = saved;
+      if (header.seq > seq || !this.applyLog(index, header.seq, seq)) return false;
+      if (index.live !== this.countStored()) return false;
       state.index = index;
       state.count = index.live;
       state.seq = seq;
+      state.savedSeq = header.seq;
+      return true;
     })();
   }
 
@@ -1201,13 +775,13 @@ export class VectorStore {
     this.refresh();
     // Below half the threshold (a library that shrank) the exact scan is cheap again.
     if (this.state.index && this.state.count < INDEX_MIN_VECTORS / 2) this.state.index = null;
-    if (!options.exact && !this.state.index && this.state.count >= INDEX_MIN_VECTORS) this.build();
+    if (!options.exact && !this.state.index && this.state.count >= INDEX_MIN_VECTORS && QuantizedIndex.supports(this.dim)) this.build();
     const index = this.state.index;
     if (options.exact || !index) {
       const candidates = candidateIds ? [...new Set(candidateIds)].filter((id) => !exclude.has(id)) : null;
       return candidates?.length === 0 ? [] : this.exactSearch(q, k, candidates, exclude);
     }
-    return this.approximateSearch(index, q, k, candidateIds ?? null, exclude, options.tuning);
+    return this.approximateSearch(index, q, k, candidateIds ?? null, exclude, options.margin ?? MARGIN);
   }
 
   /** Exact: sqlite-vec's brute-force KNN, or a scan in JS when k is past vec0's limit. */
@@ -1251,52 +825,77 @@ export class VectorStore {
   }
 
   private approximateSearch(
-    index: BinaryIndex,
+    index: QuantizedIndex,
     q: Float32Array,
     k: number,
     candidateIds: readonly number[] | Int32Array | null,
     exclude: ReadonlySet<number>,
-    tuning: VectorSearchOptions['tuning'],
+    margin: number,
   ): VectorHit[] {
-    let slots: Int32Array | null = null;
+    let accept = (photoId: number) => !exclude.has(photoId);
+    let population = index.live;
     if (candidateIds) {
-      // Candidate ids to slots: unknown ids (no vector), duplicates and excluded photos dropped.
-      // A typed array and a bitmap rather than Sets: a filter can pass hundreds of thousands.
-      slots = new Int32Array(candidateIds.length);
-      const seen = new Uint8Array((index.size >> 3) + 1);
-      let n = 0;
+      // A typed array and a bitmap rather than a Set: a filter can pass hundreds of thousands.
+      const allowed = new Uint8Array((index.ids.length >> 3) + 1);
+      const wanted: number[] = [];
       for (let i = 0; i < candidateIds.length; i++) {
         const slot = index.slot(candidateIds[i]!);
-        if (slot < 0 || (seen[slot >> 3]! & (1 << (slot & 7))) !== 0) continue;
-        seen[slot >> 3]! |= 1 << (slot & 7);
-        if (exclude.size > 0 && exclude.has(index.ids[slot]!)) continue;
-        slots[n++] = slot;
+        if (slot < 0 || (allowed[slot >> 3]! & (1 << (slot & 7))) !== 0 || exclude.has(candidateIds[i]!)) continue;
+        allowed[slot >> 3]! |= 1 << (slot & 7);
+        wanted.push(candidateIds[i]!);
       }
-      slots = slots.subarray(0, n);
-      if (n <= Math.max(EXACT_CANDIDATES, tuning?.rerank ?? 0)) return this.rerank(q, Array.from(slots, (slot) => index.ids[slot]!), k);
+      if (wanted.length <= EXACT_CANDIDATES) return this.rerank(q, wanted, k);
+      population = wanted.length;
+      accept = (photoId) => {
+        const slot = index.slot(photoId);
+        return slot >= 0 && (allowed[slot >> 3]! & (1 << (slot & 7))) !== 0;
+      };
     }
-    const population = slots ? slots.length : index.live;
-    const { shortlist, rerank } = searchSizes(population, k, tuning);
-    // Deleted slots and excluded photos are dropped after the shortlist, so it is made that much longer.
-    const holes = slots ? 0 : index.dead + exclude.size;
-    const near = index.shortlist(q, shortlist + holes, slots);
-    return this.rerank(q, index.refine(q, near, rerank, slots ? EMPTY : exclude), k);
+    // First-pass candidates: as many as a hard query (a sentence far from every photo) usually
+    // reads, since a pass costs a scan of every code whatever it keeps; four times more each
+    // further pass.
+    let wanted = Math.min(population, Math.max(16 * k, Math.round(4 * Math.sqrt(population))));
+    const read = this.sql(`SELECT embedding FROM ${this.table} WHERE rowid = ?`).pluck();
+    const exact = (photoId: number) => {
+      const blob = read.get(BigInt(photoId)) as Buffer | undefined;
+      return blob ? dot(q, floatsOf(blob)) : null;
+    };
+    const rerank = this.rerankFile();
+    // Candidates are scored from their 8-bit copies where they have one (≈1.5 µs), else exactly;
+    // the k + RESCORED best by that score are then rescored exactly. EIGHT_BIT_ERROR is a
+    // generous bound on the copies' error (measured ≈ 5e-4 on unit 512-d vectors).
+    const pool = new TopK(k + RESCORED);
+    const best = new TopK(k);
+    let reads = 0;
+    let below = Infinity;
+    for (;;) {
+      const { list, threshold } = index.candidates(q, wanted, accept, margin, below);
+      // Best bound first: stop at the first bound that cannot beat the k-th score.
+      let stopped = false;
+      for (const { photoId, bound } of list) {
+        if (best.full && bound < best.worst - EIGHT_BIT_ERROR) {
+          stopped = true;
+          break;
+        }
+        const score = rerank?.score(photoId, q) ?? exact(photoId);
+        if (score !== null) {
+          pool.offer(photoId, score);
+          best.offer(photoId, score);
+        }
+        reads++;
+      }
+      // Everything left out of this pass has a bound below its threshold: done when the k-th
+      // score is above it (or nothing was left out), else look again below it.
+      if (stopped || threshold === -Infinity || (best.full && best.worst - EIGHT_BIT_ERROR >= threshold) || reads >= MAX_EXACT_READS) break;
+      below = threshold;
+      wanted *= 4;
+    }
+    const top = new TopK(k);
+    for (const { photoId } of pool.sorted()) {
+      const score = exact(photoId);
+      if (score !== null) top.offer(photoId, score);
+    }
+    this.state.lastExactReads = reads;
+    return top.sorted();
   }
-}
-
-const EMPTY: ReadonlySet<number> = new Set();
-
-/**
- * How many candidates each stage keeps, for a first pass over `population` vectors. Tuned with
- * test/bench/search-bench.ts on clustered CLIP-like vectors (see BENCHMARKS.md): the shortlist
- * grows with the population (the weighted Hamming distance is coarse, ~800 values, and scoring
- * the shortlist costs ~50 ns a code); the rerank costs one vector read from vec0 each (≈10-15 µs
- * at 1M), so it grows slowly, and with k. At 1M: 31k shortlisted, 600 reranked; recall@10 1.000 on
- * held-out queries and ≈0.98 on queries far from every photo. Fewer reranked would be faster at no
- * cost on easy queries (the benchmark's sweep) and cost recall on hard ones.
- */
-export function searchSizes(population: number, k: number, tuning: VectorSearchOptions['tuning'] = {}): { shortlist: number; rerank: number } {
-  const rerank = tuning.rerank ?? Math.max(4 * k, Math.round(400 + population / 5_000));
-  const shortlist = tuning.shortlist ?? Math.max(8 * rerank, 16_384, Math.round(population / 32));
-  return { shortlist: Math.min(population, shortlist), rerank: Math.min(population, rerank) };
 }
