@@ -82,6 +82,10 @@ export const TOKENIZER_CORPUS: readonly string[] = [
   'x &lt; y &ampfoo',
   'ellipsis\u0085here',
   '×°',
+  'æ—¥æœ¬ã\u0081®å†™çœŸ',
+  'un café\u00a0» chaud',
+  'café\u00a0€',
+  'IRMÃ DE',
   // whitespace and control characters
   '  leading and trailing  ',
   'tab\there',

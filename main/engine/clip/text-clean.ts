@@ -84,11 +84,16 @@ function fixRun(run: string): string {
   const bytes = cp1252Bytes(run);
   if (!bytes || bytes.every((b) => b < 0x80)) return run;
   for (const b of bytes) if (b >= 0xc0 && !MOJIBAKE_LEADS.has(b)) return run;
+  let fixed: string;
   try {
-    return UTF8.decode(bytes);
+    fixed = UTF8.decode(bytes);
   } catch {
     return run;
   }
+  // French typography puts a no-break space before » and €: "café\u00a0»" is valid UTF-8 as bytes
+  // (é, nbsp, » → 頻). Real CJK mojibake (日本 → æ—¥æœ¬) has no ASCII letters or digits in its run.
+  if (/[\u3000-\uffff]/u.test(fixed) && /[A-Za-z0-9]/.test(run)) return run;
+  return fixed;
 }
 
 /**
