@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { COLOURS } from '../fixtures/clip-fixture.js';
 import type { CallOutcome } from '../../main/engine/service/engine-service.js';
 import { EngineService } from '../../main/engine/service/engine-service.js';
-import { ALWAYS_KEEP, MIN_Z, SPREAD_FLOOR, backgroundOf, cutRanked } from '../../main/engine/search/relevance.js';
+import { ALWAYS_KEEP, MIN_Z, SPREAD_FLOOR, backgroundOf, cutRanked, minimumZ } from '../../main/engine/search/relevance.js';
 import { modelLanguages, queryLanguage } from '../../main/engine/search/query-language.js';
 import { colourOf, colourPhotos, dominantPhoto, fixtureModels } from '../helpers/colour-photos.js';
 import { tempDir, waitFor } from '../helpers/fixtures.js';
@@ -47,10 +47,10 @@ describe('the relevance cut-off, on score distributions shaped like real CLIP', 
   it('keeps the photos that stand out from a ViT-B/32-like background (unrelated ~0.19 ± 0.025, matches ~0.31)', () => {
     const unrelated = Array.from({ length: 2000 }, () => normal(0.19, 0.025));
     const matches = Array.from({ length: 12 }, () => normal(0.31, 0.01));
-    const background = backgroundOf([...unrelated.slice(0, 384)]);
+    const background = backgroundOf(unrelated.slice(0, 1024));
     assert.ok(Math.abs(background.centre - 0.19) < 0.01, `centre ${background.centre}`);
     assert.ok(Math.abs(background.spread - 0.025) < 0.007, `spread ${background.spread}`);
-    const { relevant, cutoff } = cutRanked(descending([...unrelated, ...matches]), background);
+    const { relevant, cutoff } = cutRanked(descending([...unrelated, ...matches]), background, 2012);
     assert.ok(relevant >= 10 && relevant <= 16, `12 matches among 2012: kept ${relevant} (threshold ${cutoff?.threshold})`);
   });
 
@@ -60,6 +60,19 @@ describe('the relevance cut-off, on score distributions shaped like real CLIP', 
     assert.ok(Math.abs(background.centre - 0.19) < 0.015, `centre ${background.centre}`);
     const { relevant } = cutRanked(descending(scores), background);
     assert.ok(relevant >= 75 && relevant <= 110, `100 matches of 400: kept ${relevant}`);
+  });
+
+  it('asks more of a result in a large library, where chance alone reaches further', () => {
+    assert.equal(minimumZ(30), MIN_Z);
+    assert.ok(Math.abs(minimumZ(100_000) - 4.265) < 0.01, String(minimumZ(100_000)));
+    assert.ok(Math.abs(minimumZ(1_000_000) - 4.753) < 0.01, String(minimumZ(1_000_000)));
+    // 100k unrelated photos (pure noise) and 5 real matches: the matches, not the ~130 noise photos past z 3.
+    const noise = Array.from({ length: 100_000 }, () => normal(0.19, 0.025));
+    const ranked = descending([...noise, ...Array.from({ length: 5 }, () => normal(0.33, 0.005))]);
+    const background = backgroundOf(noise.slice(0, 1024));
+    assert.ok(cutRanked(ranked, background).relevant > 50, 'a fixed z 3 keeps many noise photos');
+    const { relevant } = cutRanked(ranked, background, ranked.length);
+    assert.ok(relevant >= 5 && relevant <= 8, `kept ${relevant}`);
   });
 
   it('says nothing stands out for a query every photo scores alike, whatever the decimals', () => {

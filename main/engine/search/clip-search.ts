@@ -112,7 +112,7 @@ export class ClipSearch {
   private answer(query: Float32Array, options: SearchOptions, exclude: number[], encode_ms: number, searchStart: bigint): SearchResponse {
     const results = this.hits(this.nearest(query, options, exclude));
     const background = options.cutoff === false ? null : queryBackground(this.db, this.model.id, this.vectors, query);
-    const { relevant, cutoff } = background ? cutRanked(results.map((hit) => hit.score), background) : { relevant: results.length, cutoff: null };
+    const { relevant, cutoff } = background ? cutRanked(results.map((hit) => hit.score), background, this.vectors.count()) : { relevant: results.length, cutoff: null };
     return { model: this.model.id, results, relevant, cutoff, timings: { encode_ms, search_ms: elapsed(searchStart) } };
   }
 

@@ -10,25 +10,37 @@ import type { VectorStore } from './vector-store.js';
  *    vectors (SAMPLE_SIZE of them; the whole library when it is smaller). Almost every photo in a
  *    library is unrelated to a given query, so the sample says what "unrelated" scores are for
  *    this query and this model.
- * 2. Its centre and spread are read from the LOWER part of the sample (5th and 25th percentiles,
+ * 2. Its centre and spread are read from the LOWER part of the sample (5th and 40th percentiles,
  *    as a normal distribution places them), not from its mean and standard deviation: the matches
  *    sit in the upper tail and would inflate both, and a library where many photos match ("beach"
  *    in a summer's photos) would otherwise have nothing stand out. It holds up to about a quarter
  *    of the library matching; past a half, the matches are the background and few stand out. The spread has a floor
  *    (SPREAD_FLOOR, in cosine) so that a query scoring every photo alike (a word the model does not
  *    know) does not turn differences of 0.001 into z-scores.
- * 3. A result is relevant when its z-score is at least MIN_Z, and at least TAIL_RATIO of the best
+ * 3. A result is relevant when its z-score is at least MIN_Z (more in a large library: see
+ *    CHANCE_HITS), and at least TAIL_RATIO of the best
  *    result's (a long flat tail of weak look-alikes behind a clear match is dropped). The best
- *    two are kept whenever they stand out (z >= MIN_Z) and reach a quarter of the best's z. When none does, nothing is relevant,
+ *    two are kept whenever they stand out (that same minimum z) and reach a quarter of the best's z. When none does, nothing is relevant,
  *    and the answer says so (the ranked photos are still there, as "less alike").
  */
 
-/** How many stored vectors make the background. 384 reads cost a few ms and pin a percentile to about ±2.5 points. */
-export const SAMPLE_SIZE = 384;
+/**
+ * How many stored vectors make the background: 1024 reads cost ~50 ms at 100k photos, once until
+ * the library changes, and pin the spread to about ±4 % (384 left it ±9 %, which at z 4.3 let
+ * dozens of chance photos through).
+ */
+export const SAMPLE_SIZE = 1024;
 /** Below this many embedded photos there is no background to speak of: every result counts. */
 export const MIN_BACKGROUND = 6;
-/** How many spreads above the background centre a result must score. */
+/** How many spreads above the background centre a result must score, at least... */
 export const MIN_Z = 3;
+/**
+ * ...and more in a large library, where chance alone puts some unrelated photos far out: the z
+ * above which about CHANCE_HITS of `libraryCount` unrelated photos would land if their scores were
+ * normal (z 3.9 at 10k photos, 4.3 at 100k, 4.8 at 1M). On 100k random vectors, a fixed z 3 kept
+ * ~130 photos for every query.
+ */
+export const CHANCE_HITS = 1;
 /** ...and what fraction of the best result's z-score. */
 export const TAIL_RATIO = 0.5;
 /** The best this many results are kept whenever they stand out (z >= MIN_Z) and are not negligible next to the best (z >= KEEP_RATIO of its). */
@@ -37,9 +49,9 @@ export const KEEP_RATIO = 0.25;
 /** Smallest spread (cosine) the background is given: differences below it mean nothing in any CLIP. */
 export const SPREAD_FLOOR = 0.01;
 
-/** Standard-normal quantiles at 5 % and 25 %. */
+/** Standard-normal quantiles at 5 % and 40 %. */
 const Z05 = -1.6449;
-const Z25 = -0.6745;
+const Z40 = -0.2533;
 
 export interface Background {
   /** The score of a typical unrelated photo for this query. */
@@ -73,18 +85,36 @@ function quantile(sorted: Float64Array, q: number): number {
 export function backgroundOf(scores: ArrayLike<number>): Background {
   const sorted = Float64Array.from(scores).sort();
   const q05 = quantile(sorted, 0.05);
-  const q25 = quantile(sorted, 0.25);
-  const spread = Math.max(SPREAD_FLOOR, (q25 - q05) / (Z25 - Z05));
-  return { centre: q25 - Z25 * spread, spread, sampled: sorted.length };
+  const q40 = quantile(sorted, 0.4);
+  const spread = Math.max(SPREAD_FLOOR, (q40 - q05) / (Z40 - Z05));
+  return { centre: q40 - Z40 * spread, spread, sampled: sorted.length };
 }
 
-/** How many of `ranked` (scores best first) are relevant against `background`, and the threshold used. */
-export function cutRanked(ranked: readonly number[], background: Background): Relevance {
+/**
+ * The z-score that a standard normal exceeds with probability `p` (upper tail, p <= 0.5):
+ * Abramowitz & Stegun 26.2.23, absolute error under 4.5e-4.
+ */
+export function upperTailZ(p: number): number {
+  const t = Math.sqrt(-2 * Math.log(p));
+  return t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
+}
+
+/** The z a result needs in a library of `libraryCount` photos (MIN_Z, or more where chance reaches further). */
+export function minimumZ(libraryCount: number): number {
+  return libraryCount > 2 * CHANCE_HITS ? Math.max(MIN_Z, upperTailZ(CHANCE_HITS / libraryCount)) : MIN_Z;
+}
+
+/**
+ * How many of `ranked` (scores best first) are relevant against `background`, and the threshold
+ * used; `libraryCount` (the photos the search ranked from) raises the bar in large libraries.
+ */
+export function cutRanked(ranked: readonly number[], background: Background, libraryCount = 0): Relevance {
   const z = (score: number) => (score - background.centre) / background.spread;
+  const minZ = minimumZ(libraryCount);
   const best = ranked.length > 0 ? z(ranked[0]!) : -Infinity;
-  if (best < MIN_Z) return { relevant: 0, cutoff: { ...background, threshold: null } };
-  const threshold = background.centre + Math.max(MIN_Z, TAIL_RATIO * best) * background.spread;
-  const keep = Math.max(MIN_Z, KEEP_RATIO * best);
+  if (best < minZ) return { relevant: 0, cutoff: { ...background, threshold: null } };
+  const threshold = background.centre + Math.max(minZ, TAIL_RATIO * best) * background.spread;
+  const keep = Math.max(minZ, KEEP_RATIO * best);
   let relevant = 0;
   while (relevant < ranked.length && (ranked[relevant]! >= threshold || (relevant < ALWAYS_KEEP && z(ranked[relevant]!) >= keep))) relevant++;
   return { relevant, cutoff: { ...background, threshold: round(threshold) } };
