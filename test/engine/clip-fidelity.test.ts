@@ -182,8 +182,14 @@ describe('transparency: flattened onto white (the reference drops alpha and show
 
 describe('text: cleaned as OpenAI’s CLIP tokenizer cleans it, then the model’s tokenizer.json', () => {
   const reference = loadReferenceTokens();
-  /** ftfy's restore_byte_a0 (mojibake whose no-break space became a space) is not ported. */
-  const KNOWN_DIFFERENT = ['voilÃ  le travail'];
+  /** Where Iris's cleaning and ftfy's part ways, and why. */
+  const WHY_DIFFERENT: Record<string, string> = {
+    'voilÃ  le travail': "ftfy's restore_byte_a0 (mojibake whose no-break space became a space) is not ported",
+    'Å\u00a0koda Octavia': 'Škoda as mojibake: Iris repairs it, ftfy leaves it',
+    'Ã…lesund': 'Ålesund as mojibake: Iris repairs it, ftfy leaves it',
+  };
+  const KNOWN_DIFFERENT = Object.keys(WHY_DIFFERENT);
+  const knownCount = TOKENIZER_CORPUS.filter((t) => KNOWN_DIFFERENT.includes(t)).length;
 
   function engineIds(tokenizer: ClipTokenizer, text: string): number[] {
     const { inputIds, attentionMask } = tokenizer.batch([text]);
@@ -199,14 +205,14 @@ describe('text: cleaned as OpenAI’s CLIP tokenizer cleans it, then the model�
     assert.deepEqual(reference[0]!.ids, [49406, 320, 1125, 539, 320, 2368, 49407], 'shared/clip-tokenizer README: "a photo of a cat"');
   });
 
-  it(`gives OpenAI's token ids on ${TOKENIZER_CORPUS.length - KNOWN_DIFFERENT.length} of the ${TOKENIZER_CORPUS.length} tricky strings (the tokenizer.json alone: 39)`, () => {
+  it(`gives OpenAI's token ids on ${TOKENIZER_CORPUS.length - knownCount} of the ${TOKENIZER_CORPUS.length} corpus strings (the tokenizer.json alone: 80)`, () => {
     const tokenizer = ClipTokenizer.load(path.join(FIXTURE_MODELS_DIR, CLIP_FIXTURE_ID), prep);
     assert.equal(tokenizer.cleaning, 'openai');
     const different = reference.filter((r) => JSON.stringify(engineIds(tokenizer, r.text)) !== JSON.stringify(r.ids)).map((r) => r.text);
-    assert.deepEqual(different, KNOWN_DIFFERENT);
-    // The corpus is one that needs the cleaning: without it, most of it tokenizes differently.
+    assert.deepEqual([...new Set(different)].sort(), [...KNOWN_DIFFERENT].sort());
+    // The corpus is one that needs the cleaning: without it, much of it tokenizes differently.
     const raw = tokenizerJsonIds();
-    assert.equal(reference.filter((r: ReferenceTokens) => JSON.stringify(raw(r.text)) === JSON.stringify(r.ids)).length, 39);
+    assert.equal(reference.filter((r: ReferenceTokens) => JSON.stringify(raw(r.text)) === JSON.stringify(r.ids)).length, 80);
   });
 
   it('the live python reference (real ftfy) still gives the committed ids', { timeout: 60_000 }, () => {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cleanText } from '../../main/engine/clip/text-clean.js';
 import { REFERENCE_DIR } from './reference.js';
+import { CORPUS_GROUPS } from './tokenizer-corpus.js';
 import { clipBpeTokenizer } from '../../main/engine/clip/bpe-tokenizer.js';
 import { repoRoot } from '../helpers/fixtures.js';
 
@@ -49,7 +50,8 @@ if (process.argv[1]?.endsWith('measure-tokens.js')) {
   };
   for (const [name, prepare] of Object.entries(variants)) {
     const wrong = reference.filter((r) => !same(ids(prepare(r.text)), r.ids));
-    console.log(`${name}: ${reference.length - wrong.length} / ${reference.length} identical`);
+    const groups = CORPUS_GROUPS.map((g) => `${g.name} ${g.texts.filter((t) => !wrong.some((w) => w.text === t)).length}/${g.texts.length}`);
+    console.log(`${name}: ${reference.length - wrong.length} / ${reference.length} identical (${groups.join(', ')})`);
     if (process.argv.includes('--list')) for (const r of wrong) console.log(`   ${JSON.stringify(r.text)} → ref ${JSON.stringify(r.cleaned)}, ours ${JSON.stringify(prepare(r.text))}`);
   }
 }

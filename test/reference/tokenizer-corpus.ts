@@ -3,7 +3,7 @@
  * Macs, paste from web pages and PDFs, or get from broken encodings. Each is tokenized by the
  * reference (clip_tokenize.py: OpenAI's cleaning and BPE) into fixtures/clip-tokens.json.
  */
-export const TOKENIZER_CORPUS: readonly string[] = [
+const TRICKY: readonly string[] = [
   // plain (must not change)
   'a photo of a cat',
   'A Photo of a  RED car!',
@@ -99,3 +99,32 @@ export const TOKENIZER_CORPUS: readonly string[] = [
   // long (cut to 77 keeping the end token)
   'a very long query about a photo '.repeat(12),
 ];
+
+/** Everyday queries in many languages, as typed (curly quotes included). */
+const PHRASES: readonly string[] = [
+  'crème brûlée au café', 'São Paulo à noite', 'Zürich Hauptbahnhof im Schnee', 'el niño en la playa', 'la forêt enchantée',
+  'smörgåsbord på bordet', 'Ærøskøbing havn', 'a “great” day’s end', 'naïve façade — “déjà vu”', 'piñata de cumpleaños',
+  'Kraków old town', 'Dvořák concert', 'Łódź street', 'Þingvellir', 'ελληνικά νησιά', 'кошка на окне', 'Ünter den Linden',
+  '25°C beach', '½ price', '© museum', 'Москва зимой', 'İstanbul Boğazı', 'Çay bahçesi', 'Győr', 'Škoda Octavia',
+  'Œuvres complètes', 'Straße in München', 'café € 3,50', '東京の夜景', '서울 야경', 'dog 🐶 beach', 'it’s — fine…',
+  'Gdańsk shipyard', 'Señora García', 'Reykjavík', 'Ålesund', 'Tromsø', 'Malmö', 'București, Piața Unirii', 'Hà Nội phố cổ',
+  'un café\u00a0» chaud', 'CAFÉ’S TERRACE',
+];
+
+/** Windows-1252's 0x80-0x9f; the five bytes it leaves undefined read as the C1 control of that value. */
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+/** UTF-8 bytes read as Latin-1 (or, with `cp1252`, as Windows-1252): the usual mojibake. */
+function mojibake(text: string, cp1252: boolean): string {
+  return [...Buffer.from(text, 'utf8')].map((b) => (cp1252 && b >= 0x80 && b < 0xa0 ? CP1252_HIGH[b - 0x80]! : String.fromCharCode(b))).join('');
+}
+
+/** The corpus in groups: the tricky strings, the phrases, and the phrases as mojibake two ways. */
+export const CORPUS_GROUPS: readonly { name: string; texts: readonly string[] }[] = [
+  { name: 'tricky strings', texts: TRICKY },
+  { name: 'everyday phrases', texts: PHRASES },
+  { name: 'phrases as Windows-1252 mojibake', texts: PHRASES.filter((p) => /[^\x00-\x7f]/.test(p)).map((p) => mojibake(p, true)) },
+  { name: 'phrases as Latin-1 mojibake', texts: PHRASES.filter((p) => /[^\x00-\x7f]/.test(p)).map((p) => mojibake(p, false)) },
+];
+
+export const TOKENIZER_CORPUS: readonly string[] = CORPUS_GROUPS.flatMap((g) => g.texts);

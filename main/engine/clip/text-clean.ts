@@ -59,12 +59,13 @@ function width(ch: string): string {
   return ch === '\u3000' ? ' ' : ch.normalize('NFKC');
 }
 
-/** The text as Windows-1252 bytes, or undefined when a character has no such byte. */
+/** The text as Windows-1252 (or Latin-1) bytes, or undefined when a character has no such byte. */
 function cp1252Bytes(text: string): Uint8Array | undefined {
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    const byte = code < 0x80 || (code >= 0xa0 && code <= 0xff) ? code : CP1252_BYTE.get(text[i]!);
+    // C1 controls stand for their own byte: UTF-8 read as Latin-1 (— → â\u0080\u0094).
+    const byte = code <= 0xff ? code : CP1252_BYTE.get(text[i]!);
     if (byte === undefined) return undefined;
     bytes[i] = byte;
   }
@@ -73,13 +74,15 @@ function cp1252Bytes(text: string): Uint8Array | undefined {
 
 /**
  * Lead bytes whose mojibake is common and whose cp1252 reading is implausible text: Â Ã Ä Å
- * (Latin-1 and Latin Extended-A: é → Ã©, ° → Â°, œ → Å“), Î Ï (Greek), Ð Ñ (Cyrillic), â-é (three-byte:
- * ’ → â€™, CJK), ð (four-byte: emoji). Others (× ° is Hebrew װ as UTF-8) are left as typed: ftfy
- * weighs such cases with its "badness" heuristics, which are not ported.
+ * (Latin-1 and Latin Extended-A: é → Ã©, ° → Â°, œ → Å“, ő → Å‘), È (Romanian ș ț → È™ È›), Î Ï
+ * (Greek), Ð Ñ (Cyrillic), à-ï (three-byte: ’ → â€™, CJK, Hangul), ð (four-byte: emoji). Other
+ * two-byte leads are capitals that do stand before ’ or a symbol in real text (CAFÉ’S is valid
+ * UTF-8 as bytes: É’ → ɒ), so they are left as typed: ftfy weighs such cases with its "badness"
+ * heuristics, which are not ported.
  */
-const MOJIBAKE_LEADS = new Set([0xc2, 0xc3, 0xc4, 0xc5, 0xce, 0xcf, 0xd0, 0xd1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xf0]);
+const MOJIBAKE_LEADS = new Set([0xc2, 0xc3, 0xc4, 0xc5, 0xc8, 0xce, 0xcf, 0xd0, 0xd1, ...Array.from({ length: 16 }, (_, i) => 0xe0 + i), 0xf0]);
 
-/** A run of Windows-1252 text that is UTF-8 read wrongly, decoded again; otherwise as it is. */
+/** A run of Windows-1252 (or Latin-1) text that is UTF-8 read wrongly, decoded again; otherwise as it is. */
 function fixRun(run: string): string {
   const bytes = cp1252Bytes(run);
   if (!bytes || bytes.every((b) => b < 0x80)) return run;
@@ -91,8 +94,10 @@ function fixRun(run: string): string {
     return run;
   }
   // French typography puts a no-break space before » and €: "café\u00a0»" is valid UTF-8 as bytes
-  // (é, nbsp, » → 頻). Real CJK mojibake (日本 → æ—¥æœ¬) has no ASCII letters or digits in its run.
-  if (/[\u3000-\uffff]/u.test(fixed) && /[A-Za-z0-9]/.test(run)) return run;
+  // (é, nbsp, » → 頻). Mojibake of a script other than Latin, Greek or Cyrillic (日本 → æ—¥æœ¬,
+  // 서울 → ì„œìš¸, emoji) has no ASCII letters or digits in its run; Latin (Vietnamese ộ → á»™) and
+  // punctuation (’ → â€™) may.
+  if (/[\u0800-\u1dff\u1f00-\u1fff\u2c00-\u{10ffff}]/u.test(fixed) && /[A-Za-z0-9]/.test(run)) return run;
   return fixed;
 }
 
