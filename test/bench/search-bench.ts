@@ -21,7 +21,9 @@
  * --peers faiss,hnswlib,usearch (default all; `none` for none), --install-peers,
  * --build-threads N (2: faiss HNSW and usearch builds), --flat-queries N (20 per set for the slow
  * exact faiss scan), --exact-queries N (3 per set: the store's exact path against the JS truth),
- * --no-write (leave BENCHMARKS.md alone). Libraries go to TMPDIR and are deleted after each.
+ * --prepare-only (make and cache the vectors and ground truth, measure nothing: a 1M data set takes
+ * minutes to generate and to brute-force), --no-write (leave BENCHMARKS.md alone). Libraries go to
+ * TMPDIR and are deleted after each.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -56,6 +58,7 @@ interface Options {
   buildThreads: number;
   flatQueries: number;
   exactQueries: number;
+  prepareOnly: boolean;
   write: boolean;
 }
 
@@ -75,6 +78,7 @@ function parseOptions(argv: string[]): Options {
       'build-threads': { type: 'string', default: '2' },
       'flat-queries': { type: 'string', default: '20' },
       'exact-queries': { type: 'string', default: '3' },
+      'prepare-only': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
     },
   });
@@ -95,6 +99,7 @@ function parseOptions(argv: string[]): Options {
     buildThreads: positiveInt('build-threads', values['build-threads'], 64),
     flatQueries: positiveInt('flat-queries', values['flat-queries']),
     exactQueries: positiveInt('exact-queries', values['exact-queries']),
+    prepareOnly: values['prepare-only'],
     write: !values['no-write'],
   };
 }
@@ -269,6 +274,13 @@ async function main(): Promise<void> {
   const load = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
   const machine = [...machineBasics(), `- Temp folder: ${os.tmpdir()} (${fileSystemOf(os.tmpdir())})`, `- Load average at start: ${load()}`];
   const date = new Date().toISOString();
+  if (options.prepareOnly) {
+    for (const size of options.sizes) {
+      for (const kind of options.data) await groundTruth(dataSet(kind, size, options.queries, options.seed, log), options.k, options.seed, log);
+    }
+    log('vectors and ground truth are cached; nothing measured');
+    return;
+  }
   const python = options.peers.includes('faiss') ? faissPython() : null;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'iris-search-bench-work-'));
   const libraries: Library[] = [];
