@@ -153,6 +153,8 @@ export function cleanText(text: string, cleaning: TextCleaning = 'openai'): stri
     out = next;
   }
   // OpenAI's basic_clean: html.unescape(html.unescape(text)) after ftfy, then whitespace_clean.
-  out = decodeHTML(decodeHTML(out));
+  // (entities decodes as HTML5 says, as Python's html.unescape does, except that Python drops the
+  // control characters a numeric reference such as &#1; names: dropped here too.)
+  out = decodeHTML(decodeHTML(out)).replace(CONTROL, '');
   return out.replace(/\s+/gu, ' ').trim();
 }
