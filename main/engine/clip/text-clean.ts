@@ -14,8 +14,9 @@ import { decodeHTML, decodeHTMLStrict } from 'entities';
  * - control characters removed, C1 controls read as Windows-1252, lone surrogates → U+FFFD;
  * - HTML character references decoded (those ending in ';', until nothing changes, as ftfy
  *   loops), then html.unescape twice (the legacy ones without ';' too), as OpenAI does;
- * - mojibake of UTF-8 read as Windows-1252/Latin-1 undone when the whole text round-trips to
- *   valid UTF-8 (ftfy's commonest case; its other code pages and partial fixes are not ported);
+ * - mojibake of UTF-8 read as Windows-1252/Latin-1 undone, run by run between spaces, where a
+ *   run round-trips to valid UTF-8 from plausible lead bytes (ftfy's commonest case; its other
+ *   code pages, its "badness" scoring and restore_byte_a0 are not ported: see fixRun);
  * - Latin ligatures (ﬁ → fi) and halfwidth/fullwidth forms (ＣＬＩＰ → CLIP, ｶ → カ, U+3000 → space):
  *   that is NFKC restricted to what ftfy folds. Full NFKC is not applied on purpose: it also
  *   rewrites … ™ ½ ² ① and more, which CLIP's training text kept (measured: full NFKC makes more
