@@ -34,7 +34,7 @@ describe('search index kernels', () => {
     }
   });
 
-  it('scan sums table entries per nibble and keeps the slots whose bound reaches the threshold', () => {
+  it('scan sums table entries per nibble, adds each slot’s width, and keeps the slots whose bound reaches the threshold', () => {
     const rand = mulberry32(4);
     const bytes = 4;
     const slots = 32;
@@ -42,17 +42,19 @@ describe('search index kernels', () => {
     const u8 = new Uint8Array(k.memory.buffer);
     const codes = Uint8Array.from({ length: slots * bytes }, () => Math.floor(rand() * 256));
     const lut = Uint8Array.from({ length: bytes * 32 }, () => Math.floor(rand() * 128));
-    const [codesAt, lutAt, clusterAt, cstAt, gainAt, outSlots, outBounds] = [0, 1024, 2048, 3072, 4096, 8192, 12288];
+    const [codesAt, lutAt, clusterAt, cstAt, gainAt, widthAt, outSlots, outBounds] = [0, 1024, 2048, 3072, 4096, 6144, 8192, 12288];
     // Block layout: byte p of slot s at (s >> 4)·16·bytes + 16·p + (s & 15).
     for (let s = 0; s < slots; s++) for (let p = 0; p < bytes; p++) u8[codesAt + (s >> 4) * 16 * bytes + 16 * p + (s & 15)] = codes[s * bytes + p]!;
     u8.set(lut, lutAt);
     const clusters = new Uint16Array(k.memory.buffer, clusterAt, slots);
     const cst = new Float32Array(k.memory.buffer, cstAt, 2);
     const gains = new Float32Array(k.memory.buffer, gainAt, slots);
+    const widths = new Uint8Array(k.memory.buffer, widthAt, slots);
     cst.set([0.5, -0.25]);
     for (let s = 0; s < slots; s++) {
       clusters[s] = s % 2;
       gains[s] = 0.5 + s / 64;
+      widths[s] = (s * 37) % 256;
     }
     const expected = Array.from({ length: slots }, (_, s) => {
       let sum = 0;
@@ -60,15 +62,15 @@ describe('search index kernels', () => {
         const byte = codes[s * bytes + p]!;
         sum += lut[p * 32 + (byte & 15)]! + lut[p * 32 + 16 + (byte >> 4)]!;
       }
-      return cst[s % 2]! + gains[s]! * (sum * 0.01 + 0.1);
+      return cst[s % 2]! + gains[s]! * (sum * 0.01 + 0.1 + widths[s]! * 0.002);
     });
-    const count = k.scan(codesAt, 0, 1, 2, bytes, lutAt, clusterAt, cstAt, gainAt, 0.01, 0.1, -Infinity, outSlots, outBounds, 64);
+    const count = k.scan(codesAt, 0, 1, 2, bytes, lutAt, clusterAt, cstAt, gainAt, widthAt, 0.01, 0.1, 0.002, -Infinity, outSlots, outBounds, 64);
     assert.equal(count, slots);
     const got = new Float32Array(k.memory.buffer, outBounds, slots);
     const gotSlots = new Int32Array(k.memory.buffer, outSlots, slots);
     for (let i = 0; i < slots; i++) assert.ok(Math.abs(got[i]! - expected[gotSlots[i]!]!) < 1e-4, `slot ${gotSlots[i]}`);
     const threshold = [...expected].sort((a, b) => b - a)[5]!;
-    const kept = k.scan(codesAt, 0, 1, 2, bytes, lutAt, clusterAt, cstAt, gainAt, 0.01, 0.1, threshold, outSlots, outBounds, 64);
+    const kept = k.scan(codesAt, 0, 1, 2, bytes, lutAt, clusterAt, cstAt, gainAt, widthAt, 0.01, 0.1, 0.002, threshold, outSlots, outBounds, 64);
     assert.equal(kept, expected.filter((bound) => bound >= threshold).length);
   });
 });

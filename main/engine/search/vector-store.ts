@@ -75,7 +75,7 @@ export const EXACT_CANDIDATES = 2_000;
  */
 const MAX_EXACT_READS = 20_000;
 /** Candidates beyond k rescored exactly at the end, and the 8-bit scores' error allowance. */
-const RESCORED = 10;
+const RESCORED = 5;
 const EIGHT_BIT_ERROR = 0.002;
 /** Leaves of the coarse quantizer: about √n, at least 64, at most 1,024. */
 const leavesFor = (n: number) => Math.max(64, Math.min(1024, Math.round(Math.sqrt(n))));
@@ -241,6 +241,40 @@ class TopK {
 
   sorted(): VectorHit[] {
     return [...this.heap].sort(byScore);
+  }
+}
+
+/** Positions of `values` from the largest down, popped one at a time (a binary max-heap). */
+class BoundHeap {
+  private readonly heap: Int32Array;
+  private size: number;
+
+  constructor(private readonly values: Float32Array) {
+    this.size = values.length;
+    this.heap = Int32Array.from({ length: this.size }, (_, i) => i);
+    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.down(i);
+  }
+
+  /** The position of the largest value left, or -1. */
+  pop(): number {
+    if (this.size === 0) return -1;
+    const top = this.heap[0]!;
+    this.heap[0] = this.heap[--this.size]!;
+    this.down(0);
+    return top;
+  }
+
+  private down(i: number): void {
+    const { heap, values, size } = this;
+    for (;;) {
+      const left = 2 * i + 1;
+      let largest = i;
+      if (left < size && values[heap[left]!]! > values[heap[largest]!]!) largest = left;
+      if (left + 1 < size && values[heap[left + 1]!]! > values[heap[largest]!]!) largest = left + 1;
+      if (largest === i) return;
+      [heap[i], heap[largest]] = [heap[largest]!, heap[i]!];
+      i = largest;
+    }
   }
 }
 
@@ -528,7 +562,7 @@ export class VectorStore {
   /** This process's in-memory index, if one has been built. */
   indexStats(): IndexStats | null {
     const { index, source, lastExactReads } = this.state;
-    return index && { vectors: index.live, slots: index.size, bytes: index.memoryBytes, buildMs: index.buildMs, source, lastExactReads };
+    return index && { vectors: index.live, slots: index.size, bytes: index.memoryBytes + (this.state.rerank?.mirrorBytes ?? 0), buildMs: index.buildMs, source, lastExactReads };
   }
 
   // ---- keeping the shared state in step
@@ -574,6 +608,7 @@ export class VectorStore {
     if (to - from > Math.max(20_000, index.live / 2)) return false;
     const rows = this.sql(`SELECT photo_id, op FROM ${this.changes} WHERE seq > ? AND seq <= ? ORDER BY seq`).raw().all(from, to) as [number, number][];
     const read = this.sql(`SELECT embedding FROM ${this.table} WHERE rowid = ?`).pluck();
+    const rerank = this.rerankFile();
     for (const [photoId, op] of rows) {
       if (op === OP_DELETE) {
         index.remove(photoId);
@@ -582,6 +617,7 @@ export class VectorStore {
       // The vector as it is now; if it has been deleted since, a later entry says so too.
       const blob = read.get(BigInt(photoId)) as Buffer | undefined;
       if (blob) index.upsert(photoId, floatsOf(blob));
+      rerank?.reload(photoId);
     }
     index.maybeCompact();
     return true;
@@ -710,8 +746,7 @@ export class VectorStore {
       }
       const coarse = CoarseQuantizer.train(training, dim, leavesFor(count), rand);
       const signs = QuantizedIndex.randomSigns(dim, rand);
-      const index = new QuantizedIndex({ dim, errorScale: 0, trainedOn: count, seed: 0 }, coarse, signs, Math.ceil(count * 1.02) + 256);
-      const errors: number[] = [];
+      const index = new QuantizedIndex({ dim, trainedOn: count }, coarse, signs, Math.ceil(count * 1.02) + 256);
       // The 8-bit copies are written again from the stored vectors: whatever a crash or an older
       // Iris left in them is made right at each build.
       const rerank = this.rerankFile();
@@ -719,13 +754,10 @@ export class VectorStore {
         if (rerank?.writable) rerank.writeMany(ids, ids.map((_, i) => vectors.subarray(i * dim, (i + 1) * dim)));
         for (let i = 0; i < ids.length; i++) {
           const vector = vectors.subarray(i * dim, (i + 1) * dim);
-          const h = index.upsert(ids[i]!, vector);
-          if (errors.length < TRAINING_SAMPLE && (ids[i]! & 7) === 0) errors.push(h);
+          index.upsert(ids[i]!, vector);
         }
       });
-      // The bound's error scale: the 90th percentile of h over the library (see quantized-index.ts).
-      errors.sort((a, b) => a - b);
-      index.shape.errorScale = errors.length > 0 ? errors[Math.floor(errors.length * 0.9)]! : 0;
+      rerank?.loadMirror();
       index.buildMs = performance.now() - started;
       state.index = index;
       state.source = 'built';
@@ -747,6 +779,7 @@ export class VectorStore {
       const { index, header } = saved;
       if (header.seq > seq || !this.applyLog(index, header.seq, seq)) return false;
       if (index.live !== this.countStored()) return false;
+      this.rerankFile()?.loadMirror();
       state.index = index;
       state.count = index.live;
       state.seq = seq;
@@ -869,10 +902,14 @@ export class VectorStore {
     let reads = 0;
     let below = Infinity;
     for (;;) {
-      const { list, threshold } = index.candidates(q, wanted, accept, margin, below);
-      // Best bound first: stop at the first bound that cannot beat the k-th score.
+      const { photoIds, bounds, threshold } = index.candidates(q, wanted, accept, margin, below);
+      // Best bound first (a heap: most queries stop after a few dozen): stop at the first bound
+      // that cannot beat the k-th score.
+      const order = new BoundHeap(bounds);
       let stopped = false;
-      for (const { photoId, bound } of list) {
+      for (let i = order.pop(); i >= 0; i = order.pop()) {
+        const photoId = photoIds[i]!;
+        const bound = bounds[i]!;
         if (best.full && bound < best.worst - EIGHT_BIT_ERROR) {
           stopped = true;
           break;

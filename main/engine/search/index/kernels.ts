@@ -28,7 +28,7 @@ export interface Kernels {
   /** The first pass over the codes: see kernels.wat. Returns how many slots passed. */
   scan(
     codes: number, first: number, step: number, end: number, bytes: number, lut: number,
-    cluster: number, cst: number, gain: number, delta: number, offset: number, threshold: number,
+    cluster: number, cst: number, gain: number, width: number, delta: number, offset: number, omega: number, threshold: number,
     outSlots: number, outBounds: number, cap: number,
   ): number;
 }

@@ -88,13 +88,14 @@
   ;; (16 bytes), each byte two 4-bit groups; lut holds 32 bytes per code byte (16 u8 entries for the
   ;; low nibble, 16 for the high). For blocks first, first+step, ... < end:
   ;;   sum = Σ lut entries of the slot's nibbles (u16, by in-register table look-ups)
-  ;;   bound = cst[cluster[slot]] + gain[slot]·(sum·delta + offset)
+  ;;   bound = cst[cluster[slot]] + gain[slot]·(sum·delta + offset + width[slot]·omega)
+  ;; (width: the slot's own estimation error, a u8 in units that omega turns into the margin).
   ;; Slots with bound ≥ threshold go to outSlots (i32) / outBounds (f32) while fewer than cap have;
   ;; returns how many passed (which may exceed cap: then only the first cap were written).
   (func (export "scan")
     (param $codes i32) (param $first i32) (param $step i32) (param $end i32) (param $bytes i32)
-    (param $lut i32) (param $cluster i32) (param $cst i32) (param $gain i32)
-    (param $delta f32) (param $offset f32) (param $threshold f32)
+    (param $lut i32) (param $cluster i32) (param $cst i32) (param $gain i32) (param $width i32)
+    (param $delta f32) (param $offset f32) (param $omega f32) (param $threshold f32)
     (param $outSlots i32) (param $outBounds i32) (param $cap i32) (result i32)
     (local $b i32) (local $p i32) (local $l i32) (local $stop i32) (local $slot i32) (local $count i32)
     (local $mask i32) (local $lane i32) (local $k i32)
@@ -147,7 +148,11 @@
             (i32.load16_u offset=4 (i32.add (local.get $cluster) (i32.shl (local.get $slot) (i32.const 1)))) (i32.const 2))))))
           (local.set $base (f32x4.replace_lane 3 (local.get $base) (f32.load (i32.add (local.get $cst) (i32.shl
             (i32.load16_u offset=6 (i32.add (local.get $cluster) (i32.shl (local.get $slot) (i32.const 1)))) (i32.const 2))))))
-          (local.set $q (f32x4.add (f32x4.mul (f32x4.convert_i32x4_u (local.get $sums)) (f32x4.splat (local.get $delta))) (f32x4.splat (local.get $offset))))
+          (local.set $q (f32x4.add
+            (f32x4.add (f32x4.mul (f32x4.convert_i32x4_u (local.get $sums)) (f32x4.splat (local.get $delta))) (f32x4.splat (local.get $offset)))
+            (f32x4.mul (f32x4.splat (local.get $omega))
+              (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+                (v128.load32_zero (i32.add (local.get $width) (local.get $slot)))))))))
           (local.set $bound (f32x4.add (local.get $base)
             (f32x4.mul (v128.load (i32.add (local.get $gain) (i32.shl (local.get $slot) (i32.const 2)))) (local.get $q))))
           (local.set $mask (i32x4.bitmask (f32x4.ge (local.get $bound) (f32x4.splat (local.get $threshold)))))

@@ -18,8 +18,9 @@ import { type Kernels, newKernels } from './kernels.js';
  *   at 512-d. With 2 bits everywhere the codes alone would be 128 MB at a million.
  * - The score <q, x> = <q, c> + <q, r> is estimated as <q, c> (exact: one dot product per centre
  *   per query) + g·<Rq, x̄> (x̄ the code's levels, g = |r|²/<x̄, Rr>: RaBitQ's unbiased
- *   estimator). Its error is nearly Gaussian with a standard deviation of g·h/√(d-1), h measured
- *   on the library when the index is built; the bound adds MARGIN of those. The first pass never
+ *   estimator). Its error is nearly Gaussian with a standard deviation of g·h/√(d-1), where h
+ *   (how far the code's direction is from the residual's) is kept per vector in a byte; the bound
+ *   adds MARGIN of those. The first pass never
  *   reduces the query to bits: <Rq, x̄> is summed from per-query tables of 16 float entries per
  *   4-bit group of the code, quantised to 8 bits (the FastScan layout of faiss and RaBitQ: 16
  *   codes side by side, looked up 16 at a time by a SIMD byte shuffle; kernels.wat).
@@ -50,19 +51,14 @@ export interface IndexArrays {
   codes: Uint8Array;
   clusters: Uint16Array;
   gains: Float32Array;
+  widths: Uint8Array;
   ids: Int32Array;
 }
 
 export interface IndexShape {
   dim: number;
-  errorScale: number;
+  /** Vectors the coarse quantizer was trained among (the store retrains at four times as many). */
   trainedOn: number;
-  seed: number;
-}
-
-export interface Candidate {
-  photoId: number;
-  bound: number;
 }
 
 const nextPowerOfTwo = (n: number) => 2 ** Math.ceil(Math.log2(n));
@@ -85,10 +81,14 @@ export class QuantizedIndex {
   /** photo id → slot + 1 (0: none). Photo ids are dense integers, so an array beats a Map. */
   private slotOf = new Int32Array(0);
   buildMs = 0;
+  /** Scratch for rotations and residuals (plain typed arrays; see rotate). */
+  private readonly work: Float32Array;
+  private readonly residual: Float32Array;
   // Byte offsets in the kernels' memory; see layout().
   private codesAt = 0;
   private clusterAt = 0;
   private gainAt = 0;
+  private widthAt = 0;
   private cstAt = 0;
   private lutAt = 0;
   private rotAt = 0;
@@ -104,6 +104,8 @@ export class QuantizedIndex {
     capacity: number,
   ) {
     ({ padded: this.padded, twoBit: this.twoBit, groups: this.groups, codeBytes: this.codeBytes } = QuantizedIndex.geometry(shape.dim));
+    this.work = new Float32Array(this.padded);
+    this.residual = new Float32Array(shape.dim);
     this.layout(capacity);
   }
 
@@ -135,17 +137,18 @@ export class QuantizedIndex {
 
   /**
    * (Re)lays out the kernels' memory for `capacity` slots, copying what is there: codes, per slot
-   * cluster (u16) and gain (f32); then per query the centres' scores, the tables, the rotated
+   * cluster (u16), gain (f32) and width (u8); then per query the centres' scores, the tables, the rotated
    * query and the first pass's output (a sixteenth of the slots, at least 32k).
    */
   private layout(capacity: number): void {
     capacity = roundUp(Math.max(capacity, BLOCK), BLOCK);
-    const old = this.capacity > 0 ? { kernels: this.kernels, codesAt: this.codesAt, clusterAt: this.clusterAt, gainAt: this.gainAt } : null;
+    const old = this.capacity > 0 ? { kernels: this.kernels, codesAt: this.codesAt, clusterAt: this.clusterAt, gainAt: this.gainAt, widthAt: this.widthAt } : null;
     const leaves = this.coarse.leafCountTotal;
     const codesAt = 0;
     const clusterAt = roundUp(codesAt + capacity * this.codeBytes, 16);
     const gainAt = roundUp(clusterAt + capacity * 2, 16);
-    const cstAt = roundUp(gainAt + capacity * 4, 16);
+    const widthAt = roundUp(gainAt + capacity * 4, 16);
+    const cstAt = roundUp(widthAt + capacity + 16, 16);
     const lutAt = roundUp(cstAt + leaves * 4, 16);
     const rotAt = roundUp(lutAt + this.codeBytes * 32, 16);
     const outCap = Math.max(32_768, Math.ceil(capacity / 16));
@@ -158,8 +161,9 @@ export class QuantizedIndex {
       bytes.set(from.subarray(old.codesAt, old.codesAt + roundUp(this.size, BLOCK) * this.codeBytes), codesAt);
       bytes.set(from.subarray(old.clusterAt, old.clusterAt + this.size * 2), clusterAt);
       bytes.set(from.subarray(old.gainAt, old.gainAt + this.size * 4), gainAt);
+      bytes.set(from.subarray(old.widthAt, old.widthAt + this.size), widthAt);
     }
-    Object.assign(this, { kernels, codesAt, clusterAt, gainAt, cstAt, lutAt, rotAt, outSlotsAt, outBoundsAt, outCap });
+    Object.assign(this, { kernels, codesAt, clusterAt, gainAt, widthAt, cstAt, lutAt, rotAt, outSlotsAt, outBoundsAt, outCap });
     const ids = new Int32Array(capacity);
     ids.set(this.ids.subarray(0, this.size));
     this.ids = ids;
@@ -177,20 +181,25 @@ export class QuantizedIndex {
 
   /**
    * Rotates a vector (zero-padded to `padded`): ROTATION_ROUNDS × (random signs, Walsh-Hadamard),
-   * scaled to stay orthonormal. Leaves the result in the kernels' memory and returns a view of it.
+   * scaled to stay orthonormal. Returns this.work (overwritten by the next call). The element
+   * loops run on a plain typed array and only the transform on the kernels' memory: V8 reads and
+   * writes views of WebAssembly memory several times slower in a hot loop (measured here).
    */
   private rotate(vector: Float32Array): Float32Array {
-    const { padded } = this;
-    const out = new Float32Array(this.memory, this.rotAt, padded);
-    out.set(vector);
-    out.fill(0, vector.length);
+    const { padded, work } = this;
+    const shared = new Float32Array(this.memory, this.rotAt, padded);
+    work.set(vector);
+    work.fill(0, vector.length);
     const scale = 1 / Math.sqrt(padded);
     for (let round = 0; round < ROTATION_ROUNDS; round++) {
-      const signs = this.signs.subarray(round * padded, (round + 1) * padded);
-      for (let j = 0; j < padded; j++) out[j]! *= signs[j]! * scale;
+      const signs = this.signs;
+      const from = round * padded;
+      for (let j = 0; j < padded; j++) work[j]! *= signs[from + j]! * scale;
+      shared.set(work);
       this.kernels.fwht(this.rotAt, padded);
+      work.set(shared);
     }
-    return out;
+    return work;
   }
 
   /**
@@ -201,7 +210,7 @@ export class QuantizedIndex {
     const { padded, twoBit, codeBytes, shape } = this;
     const cluster = this.coarse.assign(vector);
     const centre = this.coarse.leaves.subarray(cluster * shape.dim, (cluster + 1) * shape.dim);
-    const residual = new Float32Array(shape.dim);
+    const residual = this.residual;
     for (let j = 0; j < shape.dim; j++) residual[j] = vector[j]! - centre[j]!;
     const u = this.rotate(residual);
     let norm2 = 0;
@@ -241,7 +250,9 @@ export class QuantizedIndex {
     new Uint16Array(this.memory, this.clusterAt, this.capacity)[slot] = cluster;
     const gain = dotLevels > 0 ? norm2 / dotLevels : 0;
     new Float32Array(this.memory, this.gainAt, this.capacity)[slot] = gain;
-    return norm2 > 0 ? Math.sqrt(Math.max(0, levels2 - (dotLevels * dotLevels) / norm2)) : 0;
+    const h = norm2 > 0 ? Math.sqrt(Math.max(0, levels2 - (dotLevels * dotLevels) / norm2)) : 0;
+    new Uint8Array(this.memory, this.widthAt, this.capacity)[slot] = Math.min(255, Math.ceil(h / this.widthUnit));
+    return h;
   }
 
   /** Gives `photoId` a slot (a new one at the end if it has none); returns it. */
@@ -259,6 +270,15 @@ export class QuantizedIndex {
     this.slotOf[photoId] = slot + 1;
     this.live++;
     return slot;
+  }
+
+  /**
+   * h per unit of the width byte: typical h is ~0.3·√padded (measured: 6-8 at 512), stored as
+   * ~70-90; 255 stands for ~3× typical. Above it the byte saturates and the bound is short (never
+   * seen in the benchmarks' data).
+   */
+  private get widthUnit(): number {
+    return Math.sqrt(this.padded) / 256;
   }
 
   /** Adds or replaces a photo's (unit) vector; returns h (see encode). */
@@ -280,6 +300,7 @@ export class QuantizedIndex {
     const bytes = new Uint8Array(this.memory);
     const clusters = new Uint16Array(this.memory, this.clusterAt, this.capacity);
     const gains = new Float32Array(this.memory, this.gainAt, this.capacity);
+    const widths = new Uint8Array(this.memory, this.widthAt, this.capacity);
     const address = (slot: number, p: number) => this.codesAt + (slot >> 4) * this.codeBytes * BLOCK + p * BLOCK + (slot & 15);
     let to = 0;
     for (let from = 0; from < this.size; from++) {
@@ -289,6 +310,7 @@ export class QuantizedIndex {
         for (let p = 0; p < this.codeBytes; p++) bytes[address(to, p)] = bytes[address(from, p)]!;
         clusters[to] = clusters[from]!;
         gains[to] = gains[from]!;
+        widths[to] = widths[from]!;
         this.ids[to] = photoId;
         this.slotOf[photoId] = to + 1;
       }
@@ -306,7 +328,7 @@ export class QuantizedIndex {
    * Prepares the kernels for a query (unit vector): the centres' scores, and the tables that sum
    * g·<Rq, x̄> per slot. Returns the scan's scale, offset and the bound's margin (in units of g).
    */
-  private prepare(query: Float32Array, margin: number): { delta: number; offset: number } {
+  private prepare(query: Float32Array, margin: number): { delta: number; offset: number; omega: number } {
     const { padded, twoBit, groups } = this;
     this.coarse.scores(query, new Float32Array(this.memory, this.cstAt, this.coarse.leafCountTotal));
     const q = this.rotate(query).slice();
@@ -352,17 +374,18 @@ export class QuantizedIndex {
       const at = (g >> 1) * 32 + (g & 1) * 16;
       for (let v = 0; v < 16; v++) lut[at + v] = Math.round((entries[g * 16 + v]! - mins[g]!) / delta);
     }
-    // Estimation error (per unit of gain) and the tables' rounding (uniform, ±delta/2 a group).
-    const sigma = this.shape.errorScale / Math.sqrt(padded - 1) + delta * Math.sqrt(groups / 12);
-    return { delta, offset: offset + margin * sigma };
+    // The margin, per unit of gain: the slot's estimation error (its width byte, h/√(d-1) a
+    // standard deviation) and the tables' rounding (uniform, ±delta/2 a group).
+    const omega = (margin * this.widthUnit) / Math.sqrt(padded - 1);
+    return { delta, offset: offset + margin * delta * Math.sqrt(groups / 12), omega };
   }
 
   /** Runs the first pass over blocks first, first+step, ...; returns the slots and bounds that reached threshold. */
-  private scan(prepared: { delta: number; offset: number }, first: number, step: number, threshold: number): { count: number; slots: Int32Array; bounds: Float32Array } {
+  private scan(prepared: { delta: number; offset: number; omega: number }, first: number, step: number, threshold: number): { count: number; slots: Int32Array; bounds: Float32Array } {
     const blocks = Math.ceil(this.size / BLOCK);
     const count = this.kernels.scan(
-      this.codesAt, first, step, blocks, this.codeBytes, this.lutAt, this.clusterAt, this.cstAt, this.gainAt,
-      prepared.delta, prepared.offset, threshold, this.outSlotsAt, this.outBoundsAt, this.outCap,
+      this.codesAt, first, step, blocks, this.codeBytes, this.lutAt, this.clusterAt, this.cstAt, this.gainAt, this.widthAt,
+      prepared.delta, prepared.offset, prepared.omega, threshold, this.outSlotsAt, this.outBoundsAt, this.outCap,
     );
     const written = Math.min(count, this.outCap);
     return {
@@ -373,16 +396,16 @@ export class QuantizedIndex {
   }
 
   /**
-   * Candidates for a query, best bound first, about `wanted` of them among the photos `accept`s
-   * (deleted slots are never returned), and the threshold below which every bound was left out:
-   * a caller that finds its k-th exact score above it has seen every photo that could beat it.
-   * With `below`, only slots whose bound is under it (a second pass after the first ran dry).
+   * Candidates for a query: about `wanted` photos that `accept` takes (deleted slots never), with
+   * their bounds, unordered, and the threshold below which every bound was left out: a caller
+   * whose k-th score is above it has seen every photo that could beat it. With `below`, only
+   * bounds under it (a further pass after the first ran dry).
    */
-  candidates(query: Float32Array, wanted: number, accept: (photoId: number) => boolean, margin = MARGIN, below = Infinity): { list: Candidate[]; threshold: number } {
+  candidates(query: Float32Array, wanted: number, accept: (photoId: number) => boolean, margin = MARGIN, below = Infinity): { photoIds: Int32Array; bounds: Float32Array; threshold: number } {
     const prepared = this.prepare(query, margin);
     const blocks = Math.ceil(this.size / BLOCK);
-    // A threshold that keeps about 1.5 × wanted: read off a sample of ~8k slots (every step-th block).
-    const step = Math.max(1, Math.floor(blocks / 512));
+    // A threshold that keeps about 1.5 × wanted, read off a sample of ~2k slots (every step-th block).
+    const step = Math.max(1, Math.floor(blocks / 128));
     let threshold = -Infinity;
     if (step > 1) {
       const sample = this.scan(prepared, 0, step, -Infinity);
@@ -404,13 +427,17 @@ export class QuantizedIndex {
         threshold = found.bounds.slice().sort()[found.bounds.length - 1 - Math.floor(this.outCap / 4)]!;
         continue;
       }
-      const list: Candidate[] = [];
+      const photoIds = new Int32Array(found.slots.length);
+      const bounds = new Float32Array(found.slots.length);
+      let n = 0;
       for (let i = 0; i < found.slots.length; i++) {
         const photoId = this.ids[found.slots[i]!]!;
-        if (photoId !== 0 && found.bounds[i]! < below && accept(photoId)) list.push({ photoId, bound: found.bounds[i]! });
+        if (photoId !== 0 && found.bounds[i]! < below && accept(photoId)) {
+          photoIds[n] = photoId;
+          bounds[n++] = found.bounds[i]!;
+        }
       }
-      list.sort((a, b) => b.bound - a.bound);
-      return { list, threshold };
+      return { photoIds: photoIds.subarray(0, n), bounds: bounds.subarray(0, n), threshold };
     }
   }
 
@@ -422,6 +449,7 @@ export class QuantizedIndex {
       codes: new Uint8Array(this.memory, this.codesAt, roundUp(this.size, BLOCK) * this.codeBytes),
       clusters: new Uint16Array(this.memory, this.clusterAt, this.size),
       gains: new Float32Array(this.memory, this.gainAt, this.size),
+      widths: new Uint8Array(this.memory, this.widthAt, this.size),
       ids: this.ids.subarray(0, this.size),
     };
   }
@@ -433,6 +461,7 @@ export class QuantizedIndex {
     new Uint8Array(this.memory, this.codesAt, arrays.codes.length).set(arrays.codes);
     new Uint16Array(this.memory, this.clusterAt, size).set(arrays.clusters);
     new Float32Array(this.memory, this.gainAt, size).set(arrays.gains);
+    new Uint8Array(this.memory, this.widthAt, size).set(arrays.widths);
     this.ids.set(arrays.ids);
     this.size = size;
     let maxId = 0;

@@ -15,7 +15,7 @@ import { type IndexShape, QuantizedIndex } from './quantized-index.js';
  */
 
 const MAGIC = 'IRISVIX1';
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface SnapshotHeader {
   format: number;
@@ -53,7 +53,7 @@ export function writeSnapshot(file: string, header: Omit<SnapshotHeader, 'format
     size: index.size,
     capacity: index.capacity,
   };
-  const parts: Typed[] = [arrays.signs, coarse.top, coarse.leaves, coarse.leafStart, coarse.leafCount, arrays.codes, arrays.clusters, arrays.gains, arrays.ids];
+  const parts: Typed[] = [arrays.signs, coarse.top, coarse.leaves, coarse.leafStart, coarse.leafCount, arrays.codes, arrays.clusters, arrays.gains, arrays.widths, arrays.ids];
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
   const fd = fs.openSync(temporary, 'w');
@@ -116,10 +116,11 @@ export function readSnapshot(file: string, expect: { table: string; tableCreated
   const codes = take(Uint8Array, Math.ceil(header.size / 16) * 16 * geometry.codeBytes, 1);
   const clusters = take(Uint16Array, header.size, 2);
   const gains = take(Float32Array, header.size, 4);
+  const widths = take(Uint8Array, header.size, 1);
   const ids = take(Int32Array, header.size, 4);
-  if (!signs || !top || !leaves || !leafStart || !leafCount || !codes || !clusters || !gains || !ids) return null;
+  if (!signs || !top || !leaves || !leafStart || !leafCount || !codes || !clusters || !gains || !widths || !ids) return null;
   const coarse = CoarseQuantizer.restore(dim, top, leaves, leafStart, leafCount);
   const index = new QuantizedIndex(header.shape, coarse, signs, Math.max(header.capacity, header.size));
-  index.restore({ codes, clusters, gains, ids });
+  index.restore({ codes, clusters, gains, widths, ids });
   return { header, index };
 }
