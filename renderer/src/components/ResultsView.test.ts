@@ -49,6 +49,7 @@ describe('search results and the relevance cut', () => {
     await fireEvent.click(more);
     await waitFor(() => expect(shownIds()).toEqual([5, 9, 2, 7, 1, 3]));
     expect(screen.getByTestId('less-alike')).toBeTruthy();
+    expect(document.querySelector('.results-view h2')?.textContent).toContain('2 results');
     expect(screen.queryByTestId('show-more')).toBeNull();
     expect(screen.queryByTestId('results-cut')).toBeNull();
   });
