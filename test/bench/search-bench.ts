@@ -153,6 +153,7 @@ function readJson<T>(file: string): T {
 
 async function benchLibrary(size: number, kind: DataKind, options: Options, python: string | null, work: string): Promise<Library> {
   const stages: Record<string, number> = {};
+  const loadBefore = os.loadavg()[0]!;
   const label = `${count(size)} ${kind}`;
   let started = performance.now();
   const data = dataSet(kind, size, options.queries, options.seed, log);
@@ -203,7 +204,7 @@ async function benchLibrary(size: number, kind: DataKind, options: Options, pyth
     peers.push(...readJson<PeerRun[]>(out));
   }
   const cached = [...(data.generatedMs === null ? ['Vectors'] : []), ...(truth.computedMs === null ? ['Ground truth'] : [])];
-  return { size, data, truth, store, restart, peers, missingPeers, stages, cached, randomCosine: randomPairCosine(data) };
+  return { size, data, truth, store, restart, peers, missingPeers, stages, cached, load: [loadBefore, os.loadavg()[0]!], randomCosine: randomPairCosine(data) };
 }
 
 function section(libraries: readonly Library[], options: Options, machine: readonly string[], date: string, command: string, loadAfter: string): string {

@@ -22,6 +22,8 @@ export interface Library {
   stages: Record<string, number>;
   /** Stages read from the cache rather than computed. */
   cached: string[];
+  /** 1-minute load average before and after: other work on the machine inflates latencies. */
+  load: [number, number];
   /** Mean cosine of random pairs of stored vectors. */
   randomCosine: number;
 }
@@ -135,8 +137,8 @@ export function peerTable(libraries: readonly Library[]): string {
 export function stageTable(libraries: readonly Library[]): string {
   const stages = [...new Set(libraries.flatMap((l) => Object.keys(l.stages)))];
   return markdownTable(
-    libraries.map((l) => [...name(l), ...stages.map((s) => `${seconds(l.stages[s])}${l.cached.includes(s) ? ' (cached)' : ''}`)]),
-    ['Vectors', 'Data', ...stages],
+    libraries.map((l) => [...name(l), ...stages.map((s) => `${seconds(l.stages[s])}${l.cached.includes(s) ? ' (cached)' : ''}`), l.load.map((x) => x.toFixed(1)).join(' → ')]),
+    ['Vectors', 'Data', ...stages, 'Load average (1 min), before → after'],
   );
 }
 
