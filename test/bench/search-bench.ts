@@ -18,7 +18,8 @@
  *
  * Flags: --sizes 100000,1000000 (default), --data clustered,diffuse, --queries N (200 per set),
  * --filtered-queries N (per set and filter; all), --k N (10), --seed N (1),
- * --peers faiss,hnswlib,usearch (default all; `none` for none), --install-peers,
+ * --peers faiss,hnswlib,usearch (default all; `none` for none), --peer-data clustered,diffuse (the
+ * data sets the peers run on; HNSW builds take long at 1M on 2 cores), --install-peers,
  * --build-threads N (2: faiss HNSW and usearch builds), --flat-queries N (20 per set for the slow
  * exact faiss scan), --exact-queries N (3 per set: the store's exact path against the JS truth),
  * --prepare-only (make and cache the vectors and ground truth, measure nothing: a 1M data set takes
@@ -54,6 +55,7 @@ interface Options {
   k: number;
   seed: number;
   peers: Peer[];
+  peerData: DataKind[];
   installPeers: boolean;
   buildThreads: number;
   flatQueries: number;
@@ -74,6 +76,7 @@ function parseOptions(argv: string[]): Options {
       k: { type: 'string', default: '10' },
       seed: { type: 'string', default: '1' },
       peers: { type: 'string', default: PEERS.join(',') },
+      'peer-data': { type: 'string', default: DATA_KINDS.join(',') },
       'install-peers': { type: 'boolean', default: false },
       'build-threads': { type: 'string', default: '2' },
       'flat-queries': { type: 'string', default: '20' },
@@ -95,6 +98,7 @@ function parseOptions(argv: string[]): Options {
     k: positiveInt('k', values.k, 100),
     seed: positiveInt('seed', values.seed),
     peers: list('peers', values.peers, PEERS),
+    peerData: list('peer-data', values['peer-data'], DATA_KINDS),
     installPeers: values['install-peers'],
     buildThreads: positiveInt('build-threads', values['build-threads'], 64),
     flatQueries: positiveInt('flat-queries', values['flat-queries']),
@@ -181,7 +185,8 @@ async function benchLibrary(size: number, kind: DataKind, options: Options, pyth
 
   const peers: PeerRun[] = [];
   const missingPeers: string[] = [];
-  for (const peer of options.peers) {
+  if (options.peers.length > 0 && !options.peerData.includes(kind)) missingPeers.push(`peers: not run on this data set (--peer-data ${options.peerData.join(',') || 'none'})`);
+  for (const peer of options.peerData.includes(kind) ? options.peers : []) {
     const out = path.join(work, `peer-${peer}.json`);
     if (peer === 'faiss') {
       if (!python) {

@@ -105,6 +105,12 @@ function exactAgreement(l: Library): string {
   return all.length === 0 ? '—' : `${all.filter((r) => r === 1).length}/${all.length}`;
 }
 
+/** Where the restarted process got its index, when indexStats() says (an optional field). */
+function restartSource(run: StoreRun): string {
+  const source = run.indexAfterFirst?.source;
+  return typeof source === 'string' ? `; index ${source}` : '';
+}
+
 export function storeLibraryTable(libraries: readonly Library[]): string {
   const rows = libraries.map((l) => {
     const index = l.store.index;
@@ -115,7 +121,7 @@ export function storeLibraryTable(libraries: readonly Library[]): string {
       perSecond(l.store.smallBatchPerSecond),
       ms(l.store.firstSearchMs),
       index ? `${mib(index.bytes)}, built in ${ms(index.buildMs)}` : 'none (indexStats() null)',
-      l.restart ? `${ms(restartTotal)} (open ${ms(l.restart.openMs)} + search ${ms(l.restart.firstSearchMs)})` : '—',
+      l.restart ? `${ms(restartTotal)} (open ${ms(l.restart.openMs)} + search ${ms(l.restart.firstSearchMs)})${restartSource(l.restart)}` : '—',
       l.store.bytesPer1k === undefined ? '—' : `${(l.store.bytesPer1k / 1e6).toFixed(2)} MB`,
       `${mib(l.store.peakRss)} / ${l.restart ? mib(l.restart.peakRss) : '—'}`,
       exactAgreement(l),
