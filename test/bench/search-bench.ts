@@ -188,25 +188,29 @@ async function benchLibrary(size: number, kind: DataKind, options: Options, pyth
   if (options.peers.length > 0 && !options.peerData.includes(kind)) missingPeers.push(`peers: not run on this data set (--peer-data ${options.peerData.join(',') || 'none'})`);
   for (const peer of options.peerData.includes(kind) ? options.peers : []) {
     const out = path.join(work, `peer-${peer}.json`);
-    if (peer === 'faiss') {
-      if (!python) {
-        missingPeers.push('faiss: not installed (apt install python3-faiss; no python imports faiss)');
-        continue;
-      }
-      log(`${label}: faiss (${python})`);
-      const job = { data, k: options.k, build_threads: options.buildThreads, flat_queries: options.flatQueries, indexes: ['flat', 'hnsw'], out };
-      // Passive OpenMP waiting: spinning threads starve each other on a loaded 2-core machine.
-      stages.faiss = child('faiss', python, [FAISS_SCRIPT, JSON.stringify(job)], { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' });
-    } else {
-      if (!peerInstalled(peer)) {
-        missingPeers.push(`${NODE_PEERS[peer]}: not installed (run with --install-peers)`);
-        continue;
-      }
-      log(`${label}: ${NODE_PEERS[peer]}`);
-      const job: PeerJob = { peer: peer satisfies NodePeer, data, k: options.k, buildThreads: options.buildThreads, out };
-      stages[peer] = child(peer, process.execPath, [script('search-peers.js'), JSON.stringify(job)]);
+    fs.rmSync(out, { force: true });
+    const missing = peer === 'faiss' ? (python ? null : 'faiss: not installed (apt install python3-faiss; no python imports faiss)') : peerInstalled(peer) ? null : `${NODE_PEERS[peer]}: not installed (run with --install-peers)`;
+    if (missing) {
+      missingPeers.push(missing);
+      continue;
     }
-    peers.push(...readJson<PeerRun[]>(out));
+    log(`${label}: ${peer === 'faiss' ? `faiss (${python})` : NODE_PEERS[peer]}`);
+    // A peer that fails (out of memory at 1M, a broken build) is reported, not fatal: the
+    // VectorStore figures measured before it are still worth writing down.
+    try {
+      if (peer === 'faiss') {
+        const job = { data, k: options.k, build_threads: options.buildThreads, flat_queries: options.flatQueries, indexes: ['flat', 'hnsw'], out };
+        // Passive OpenMP waiting: spinning threads starve each other on a loaded 2-core machine.
+        stages.faiss = child('faiss', python!, [FAISS_SCRIPT, JSON.stringify(job)], { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' });
+      } else {
+        const job: PeerJob = { peer: peer satisfies NodePeer, data, k: options.k, buildThreads: options.buildThreads, out };
+        stages[peer] = child(peer, process.execPath, [script('search-peers.js'), JSON.stringify(job)]);
+      }
+      peers.push(...readJson<PeerRun[]>(out));
+    } catch (error) {
+      log(`${label}: ${error instanceof Error ? error.message : String(error)}`);
+      missingPeers.push(`${peer}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
   const cached = [...(data.generatedMs === null ? ['Vectors'] : []), ...(truth.computedMs === null ? ['Ground truth'] : [])];
   return { size, data, truth, store, restart, peers, missingPeers, stages, cached, load: [loadBefore, os.loadavg()[0]!], randomCosine: randomPairCosine(data) };
