@@ -176,6 +176,7 @@ async function benchLibrary(size: number, kind: DataKind, options: Options, pyth
     log(`${label}: VectorStore (inserts, searches)`);
     stages['VectorStore process'] = child('the VectorStore run', process.execPath, [script('search-store-run.js'), JSON.stringify(storeJob('build'))]);
     store = readJson<StoreRun>(storeJob('build').out);
+    for (const [phase, ms] of Object.entries(store.phases)) stages[`VectorStore: ${phase}`] = ms;
     log(`${label}: VectorStore after a restart (new process, same library file)`);
     stages['Restart process'] = child('the restarted VectorStore run', process.execPath, [script('search-store-run.js'), JSON.stringify(storeJob('restart'))]);
     restart = readJson<StoreRun>(storeJob('restart').out);

@@ -57,6 +57,8 @@ export interface StoreRun {
   sets: Record<string, SetRun>;
   filtered: Partial<Record<Filter, Record<string, SetRun>>>;
   exact: Record<string, SetRun>;
+  /** Wall time of each part of the run, ms (inserts, searches, filtered searches, exact cross-check). */
+  phases: Record<string, number>;
   peakRss: number;
   totalMs: number;
 }
@@ -135,28 +137,31 @@ function main(): void {
   });
   const { db, store } = opened.value;
   try {
-    const inserts = job.role === 'build' ? fill(db, store, job) : {};
+    const phases: Record<string, number> = {};
+    const phase = <T>(name: string, work: () => T): T => {
+      log(`  ${job.role}: ${name}`);
+      const { value, ms } = timed(work);
+      phases[name] = ms;
+      return value;
+    };
+    const inserts = job.role === 'build' ? phase('inserts', () => fill(db, store, job)) : {};
     const queries = readAll(job.data.queries);
     // The first `text` query: typed search is what a user does first after opening the app.
     const text = job.data.queries.sets.find((set) => set.name === 'text') ?? job.data.queries.sets[0]!;
-    log(`  ${job.role}: first search`);
     const firstSearchMs = timed(() => store.search(queries.subarray(text.offset * dim, (text.offset + 1) * dim), job.k)).ms;
     const indexAfterFirst = stats(store);
-    log(`  ${job.role}: searching every query set`);
-    const sets = searchSets(store, job, queries, Number.MAX_SAFE_INTEGER);
+    const sets = phase('searches', () => searchSets(store, job, queries, Number.MAX_SAFE_INTEGER));
     const filtered: StoreRun['filtered'] = {};
     const exact: StoreRun['exact'] = {};
     if (job.role === 'build') {
       const candidates = candidateRows(job.data.base.rows, job.seed);
       for (const filter of FILTERS) {
-        log(`  ${job.role}: filtered (${filter})`);
         const candidateIds = candidates[filter].map((row) => row + 1);
-        filtered[filter] = searchSets(store, job, queries, job.filteredQueries, { candidateIds });
+        filtered[filter] = phase(`filtered (${filter})`, () => searchSets(store, job, queries, job.filteredQueries, { candidateIds }));
       }
-      log(`  ${job.role}: exact cross-check`);
-      Object.assign(exact, searchSets(store, job, queries, job.exactQueries, { exact: true }));
+      Object.assign(exact, phase('exact', () => searchSets(store, job, queries, job.exactQueries, { exact: true })));
     }
-    const run: StoreRun = { ...inserts, openMs: opened.ms, firstSearchMs, indexAfterFirst, index: stats(store), sets, filtered, exact, peakRss: peakRssBytes(), totalMs: performance.now() - started };
+    const run: StoreRun = { ...inserts, openMs: opened.ms, firstSearchMs, indexAfterFirst, index: stats(store), sets, filtered, exact, phases, peakRss: peakRssBytes(), totalMs: performance.now() - started };
     fs.mkdirSync(path.dirname(job.out), { recursive: true });
     fs.writeFileSync(job.out, JSON.stringify(run));
   } finally {
