@@ -747,16 +747,18 @@ export class VectorStore {
       const coarse = CoarseQuantizer.train(training, dim, leavesFor(count), rand);
       const signs = QuantizedIndex.randomSigns(dim, rand);
       const index = new QuantizedIndex({ dim, trainedOn: count }, coarse, signs, Math.ceil(count * 1.02) + 256);
-      // The 8-bit copies are written again from the stored vectors: whatever a crash or an older
-      // Iris left in them is made right at each build.
+      // A file of 8-bit copies made just now (new, lost, or of another table) is filled from the
+      // stored vectors; an existing one was kept in step by putMany.
       const rerank = this.rerankFile();
+      const fill = rerank?.writable && rerank.created;
       this.forEachBatch((ids, vectors) => {
-        if (rerank?.writable) rerank.writeMany(ids, ids.map((_, i) => vectors.subarray(i * dim, (i + 1) * dim)));
+        if (fill) rerank!.writeMany(ids, ids.map((_, i) => vectors.subarray(i * dim, (i + 1) * dim)));
         for (let i = 0; i < ids.length; i++) {
           const vector = vectors.subarray(i * dim, (i + 1) * dim);
           index.upsert(ids[i]!, vector);
         }
       });
+      if (rerank) rerank.created = false;
       rerank?.loadMirror();
       index.buildMs = performance.now() - started;
       state.index = index;
@@ -773,6 +775,8 @@ export class VectorStore {
     if (!file || !fs.existsSync(file)) return false;
     const state = this.state;
     return this.db.transaction(() => {
+      // A saved index without its 8-bit copies would read every candidate from sqlite-vec: build.
+      if (this.rerankFile()?.created) return false;
       const saved = readSnapshot(file, { table: this.tableName, tableCreatedAt: this.createdAt(), dim: this.dim });
       if (!saved) return false;
       const seq = this.currentSeq();

@@ -34,6 +34,8 @@ export class RerankFile {
   private readonly values: Int8Array;
   /** The whole file in memory, when it is small enough (see MIRROR_BYTES). */
   private mirror: Buffer | null = null;
+  /** The file was created (or emptied) when opened: no record is there yet. */
+  created = false;
 
   private constructor(
     private readonly fd: number,
@@ -74,11 +76,14 @@ export class RerankFile {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       const fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w+');
       const found = Buffer.alloc(HEADER);
-      if (fs.readSync(fd, found, 0, HEADER, 0) !== HEADER || !found.equals(header)) {
+      const created = fs.readSync(fd, found, 0, HEADER, 0) !== HEADER || !found.equals(header);
+      if (created) {
         fs.ftruncateSync(fd, 0);
         fs.writeSync(fd, header, 0, HEADER, 0);
       }
-      return new RerankFile(fd, file, dim, true);
+      const opened = new RerankFile(fd, file, dim, true);
+      opened.created = created;
+      return opened;
     } catch {
       return null;
     }
