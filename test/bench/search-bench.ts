@@ -22,6 +22,7 @@
  * data sets the peers run on; HNSW builds take long at 1M on 2 cores), --install-peers,
  * --build-threads N (2: faiss HNSW and usearch builds), --flat-queries N (20 per set for the slow
  * exact faiss scan), --exact-queries N (3 per set: the store's exact path against the JS truth),
+ * --hnsw-sizes N,... (sizes at which the HNSW peers are built; above, only faiss's exact scan),
  * --prepare-only (make and cache the vectors and ground truth, measure nothing: a 1M data set takes
  * minutes to generate and to brute-force), --no-write (leave BENCHMARKS.md alone). Libraries go to
  * TMPDIR and are deleted after each.
@@ -62,6 +63,8 @@ interface Options {
   exactQueries: number;
   prepareOnly: boolean;
   write: boolean;
+  /** Sizes at which the HNSW peers are built (above, only faiss's exact scan runs). */
+  hnswSizes: number[] | null;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -83,6 +86,7 @@ function parseOptions(argv: string[]): Options {
       'exact-queries': { type: 'string', default: '3' },
       'prepare-only': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
+      'hnsw-sizes': { type: 'string' },
     },
   });
   const list = <T extends string>(flag: string, value: string, allowed: readonly T[]): T[] => {
@@ -105,6 +109,7 @@ function parseOptions(argv: string[]): Options {
     exactQueries: positiveInt('exact-queries', values['exact-queries']),
     prepareOnly: values['prepare-only'],
     write: !values['no-write'],
+    hnswSizes: values['hnsw-sizes'] === undefined ? null : values['hnsw-sizes'].split(',').map((size) => positiveInt('hnsw-sizes', size)),
   };
 }
 
@@ -187,8 +192,14 @@ async function benchLibrary(size: number, kind: DataKind, options: Options, pyth
   const peers: PeerRun[] = [];
   const missingPeers: string[] = [];
   if (options.peers.length > 0 && !options.peerData.includes(kind)) missingPeers.push(`peers: not run on this data set (--peer-data ${options.peerData.join(',') || 'none'})`);
+  // HNSW builds take 35-100 min each at 1M on 2 cores: --hnsw-sizes keeps them to smaller sizes.
+  const hnsw = options.hnswSizes === null || options.hnswSizes.includes(size);
   for (const peer of options.peerData.includes(kind) ? options.peers : []) {
     const out = path.join(work, `peer-${peer}.json`);
+    if (!hnsw && peer !== 'faiss') {
+      missingPeers.push(`${NODE_PEERS[peer]}: not built at this size (--hnsw-sizes ${options.hnswSizes!.join(',')}: an HNSW build takes 35-100 min at 1M on 2 cores)`);
+      continue;
+    }
     fs.rmSync(out, { force: true });
     const missing = peer === 'faiss' ? (python ? null : 'faiss: not installed (apt install python3-faiss; no python imports faiss)') : peerInstalled(peer) ? null : `${NODE_PEERS[peer]}: not installed (run with --install-peers)`;
     if (missing) {
@@ -200,7 +211,8 @@ async function benchLibrary(size: number, kind: DataKind, options: Options, pyth
     // VectorStore figures measured before it are still worth writing down.
     try {
       if (peer === 'faiss') {
-        const job = { data, k: options.k, build_threads: options.buildThreads, flat_queries: options.flatQueries, indexes: ['flat', 'hnsw'], out };
+        const job = { data, k: options.k, build_threads: options.buildThreads, flat_queries: options.flatQueries, indexes: hnsw ? ['flat', 'hnsw'] : ['flat'], out };
+        if (!hnsw) missingPeers.push(`faiss IndexHNSWFlat: not built at this size (--hnsw-sizes ${options.hnswSizes!.join(',')})`);
         // Passive OpenMP waiting: spinning threads starve each other on a loaded 2-core machine.
         stages.faiss = child('faiss', python!, [FAISS_SCRIPT, JSON.stringify(job)], { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' });
       } else {
