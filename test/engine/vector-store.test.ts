@@ -404,7 +404,7 @@ describe('VectorStore quantised search (large library)', () => {
     }
   });
 
-  it('does not take a saved index of a forgotten and re-created model', () => {
+  it('forgetting a model deletes its saved index (a re-created table is checked by its created_at)', () => {
     const { db: fresh, file: freshFile } = library();
     addPhotos(fresh, range(1, 100));
     const a = VectorStore.open(fresh, 'm', 64);

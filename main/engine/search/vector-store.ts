@@ -82,7 +82,7 @@ const RESCORED = 5;
 const EIGHT_BIT_ERROR = 0.002;
 /** Leaves of the coarse quantizer: about √n, at least 64, at most 1,024. */
 const leavesFor = (n: number) => Math.max(64, Math.min(1024, Math.round(Math.sqrt(n))));
-/** Vectors the coarse quantizer and the bound's error scale are trained on. */
+/** Vectors the coarse quantizer is trained on (a stride of whole chunks across the table). */
 const TRAINING_SAMPLE = 32_768;
 /** vec0's chunk size for new tables; see the layout notes above. */
 const CHUNK_SIZE = 16;
@@ -534,16 +534,18 @@ export class VectorStore {
    * that cannot be written only costs a rebuild at the next start.
    */
   private maybeSave(force = false): void {
+    // Called on every search: the cheap tests first.
     const { index, seq, savedSeq } = this.state;
-    const file = snapshotPath(this.db.name, this.tableName);
-    if (!index || !file || this.db.readonly) return;
+    if (!index || this.db.readonly) return;
     if (!force && seq - savedSeq < Math.max(10_000, index.live / 20)) return;
+    const file = snapshotPath(this.db.name, this.tableName);
+    if (!file) return;
     try {
       writeSnapshot(file, { table: this.tableName, tableCreatedAt: this.createdAt(), seq }, index);
-      this.state.savedSeq = seq;
     } catch {
-      this.state.savedSeq = seq;
+      // Not saved: the next start builds instead (see above); not retried before as many changes again.
     }
+    this.state.savedSeq = seq;
   }
 
   /** The table's 8-bit copies (opened once per connection), or null where there is no file. */
@@ -836,12 +838,7 @@ export class VectorStore {
       below = threshold;
       wanted *= 4;
     }
-    const top = new TopK(k);
-    for (const { photoId } of pool.sorted()) {
-      const score = exact(photoId);
-      if (score !== null) top.offer(photoId, score);
-    }
     this.state.lastExactReads = reads;
-    return top.sorted();
+    return this.rerank(q, pool.sorted().map((hit) => hit.photoId), k);
   }
 }

@@ -63,26 +63,25 @@ export class RerankFile {
     header.writeUInt32LE(FORMAT, 8);
     header.writeUInt32LE(dim, 12);
     header.writeDoubleLE(tableCreatedAt, 16);
+    const matches = (fd: number) => {
+      const found = Buffer.alloc(HEADER);
+      return fs.readSync(fd, found, 0, HEADER, 0) === HEADER && found.equals(header);
+    };
     try {
       if (!writable) {
         const fd = fs.openSync(file, 'r');
-        const found = Buffer.alloc(HEADER);
-        if (fs.readSync(fd, found, 0, HEADER, 0) !== HEADER || !found.equals(header)) {
-          fs.closeSync(fd);
-          return null;
-        }
-        return new RerankFile(fd, file, dim, false);
+        if (matches(fd)) return new RerankFile(fd, file, dim, false);
+        fs.closeSync(fd);
+        return null;
       }
       fs.mkdirSync(path.dirname(file), { recursive: true });
       const fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w+');
-      const found = Buffer.alloc(HEADER);
-      const created = fs.readSync(fd, found, 0, HEADER, 0) !== HEADER || !found.equals(header);
-      if (created) {
+      const opened = new RerankFile(fd, file, dim, true);
+      opened.created = !matches(fd);
+      if (opened.created) {
         fs.ftruncateSync(fd, 0);
         fs.writeSync(fd, header, 0, HEADER, 0);
       }
-      const opened = new RerankFile(fd, file, dim, true);
-      opened.created = created;
       return opened;
     } catch {
       return null;
