@@ -8,12 +8,15 @@
  * `putMany`, then every query set is searched (plain, under each filter, and a few with `exact`).
  * Role `restart`: the same library file opened by a new process; the first search is timed (the
  * index comes from whatever the store persists, or is built again), then the sets are searched
- * once more. Only VectorStore's public API is used. Results go to the job's `out` file as JSON.
+ * once more. Only VectorStore's public API is used, and ScanThread's switch: the build role also searches
+ * every set with the first pass on one thread, for a comparison with the single-threaded peers. Results go
+ * to the job's `out` file as JSON.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Db, openDatabase } from '../../main/engine/db/database.js';
+import { ScanThread } from '../../main/engine/search/index/scan-thread.js';
 import { VectorStore } from '../../main/engine/search/vector-store.js';
 import { peakRssBytes } from '../helpers/peak-rss.js';
 import { type DataSet, readAll, readChunks } from './search-data.js';
@@ -55,6 +58,8 @@ export interface StoreRun {
   indexAfterFirst: IndexInfo;
   index: IndexInfo;
   sets: Record<string, SetRun>;
+  /** The same searches with the scan thread off (build role only). */
+  oneThread: Record<string, SetRun>;
   filtered: Partial<Record<Filter, Record<string, SetRun>>>;
   exact: Record<string, SetRun>;
   /** Wall time of each part of the run, ms (inserts, searches, filtered searches, exact cross-check). */
@@ -151,6 +156,15 @@ function main(): void {
     const firstSearchMs = timed(() => store.search(queries.subarray(text.offset * dim, (text.offset + 1) * dim), job.k)).ms;
     const indexAfterFirst = stats(store);
     const sets = phase('searches', () => searchSets(store, job, queries, Number.MAX_SAFE_INTEGER));
+    const oneThread: StoreRun['oneThread'] = {};
+    if (job.role === 'build') {
+      ScanThread.setEnabled(false);
+      try {
+        Object.assign(oneThread, phase('searches, one thread', () => searchSets(store, job, queries, Number.MAX_SAFE_INTEGER)));
+      } finally {
+        ScanThread.setEnabled(true);
+      }
+    }
     const filtered: StoreRun['filtered'] = {};
     const exact: StoreRun['exact'] = {};
     if (job.role === 'build') {
@@ -161,7 +175,7 @@ function main(): void {
       }
       Object.assign(exact, phase('exact', () => searchSets(store, job, queries, job.exactQueries, { exact: true })));
     }
-    const run: StoreRun = { ...inserts, openMs: opened.ms, firstSearchMs, indexAfterFirst, index: stats(store), sets, filtered, exact, phases, peakRss: peakRssBytes(), totalMs: performance.now() - started };
+    const run: StoreRun = { ...inserts, openMs: opened.ms, firstSearchMs, indexAfterFirst, index: stats(store), sets, oneThread, filtered, exact, phases, peakRss: peakRssBytes(), totalMs: performance.now() - started };
     fs.mkdirSync(path.dirname(job.out), { recursive: true });
     fs.writeFileSync(job.out, JSON.stringify(run));
   } finally {

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Db, openDatabase } from '../../main/engine/db/database.js';
+import { parallelScan } from '../../main/engine/search/index/quantized-index.js';
+import { ScanThread } from '../../main/engine/search/index/scan-thread.js';
 import { EXACT_CANDIDATES, INDEX_MIN_VECTORS, tableNameFor, type VectorHit, VectorStore } from '../../main/engine/search/vector-store.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { mulberry32 } from '../helpers/random.js';
@@ -303,6 +305,34 @@ describe('VectorStore quantised search (large library)', () => {
     for (const [name, queries] of Object.entries(sets)) {
       const { mean, worst } = recallOver(queries);
       assert.ok(mean >= 0.98 && worst >= 0.8, `${name}: recall@10 ${mean} (worst ${worst})`);
+    }
+  });
+
+  it('answers the same with the scan split across two threads as with one, and without the second thread once it dies', async () => {
+    const queries = Array.from({ length: 8 }, () => next());
+    const large = range(1, total).filter((id) => id % 3 !== 0);
+    const run = () => queries.flatMap((query) => [store.search(query, 10), store.search(query, 10, { candidateIds: large })]);
+    const minSlots = parallelScan.minSlots;
+    try {
+      ScanThread.setEnabled(false);
+      const single = run();
+      ScanThread.setEnabled(true);
+      parallelScan.minSlots = 0;
+      const thread = ScanThread.get();
+      assert.ok(thread, 'the scan thread started');
+      const split = run();
+      assert.ok(thread.served >= queries.length * 2, `the worker scanned half of each query (${thread.served} halves)`);
+      split.forEach((hits, i) => assertSameHits(hits, single[i]!, `query ${i}`));
+      // A worker that dies (here: terminated) turns the split off; searches go on in one thread.
+      const worker = (thread as unknown as { worker: import('node:worker_threads').Worker }).worker;
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      await worker.terminate();
+      await exited;
+      assert.equal(ScanThread.get(), null);
+      run().forEach((hits, i) => assertSameHits(hits, single[i]!, `query ${i} after the worker died`));
+    } finally {
+      parallelScan.minSlots = minSlots;
+      ScanThread.setEnabled(true);
     }
   });
 

@@ -18,9 +18,12 @@ export async function assembleKernels(): Promise<string> {
   const wabt = await wabtInit();
   const text = fs.readFileSync(kernelsSource, 'utf8');
   const assemble = (source: string, relaxed: boolean) => {
-    const parsed = wabt.parseWat('kernels.wat', source, { simd: true, relaxed_simd: relaxed });
+    // Validation takes its own feature set: the shared memory needs `threads` in both.
+    const features = { simd: true, relaxed_simd: relaxed, threads: true };
+    const parsed = wabt.parseWat('kernels.wat', source, features);
     try {
-      parsed.validate();
+      // wabt's typings omit validate's features argument, which its code reads.
+      (parsed as unknown as { validate(with_: typeof features): void }).validate(features);
       return Buffer.from(parsed.toBinary({}).buffer).toString('base64');
     } finally {
       parsed.destroy();

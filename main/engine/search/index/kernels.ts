@@ -10,12 +10,13 @@ import { KERNELS_WASM, KERNELS_WASM_RELAXED } from './kernels-wasm.js';
 
 // @types/node does not declare WebAssembly (it lives in lib.dom); this is the part used here.
 export interface WasmMemory {
+  /** A SharedArrayBuffer (the memory is shared: see kernels.wat); typed as ArrayBuffer for the views made on it. */
   readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
 }
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   validate(bytes: Uint8Array): boolean;
 };
 
@@ -64,11 +65,18 @@ export function kernelsUseRelaxedSimd(): boolean {
   return module().relaxed;
 }
 
-/** A new instance whose memory holds at least `bytes` bytes. */
+/**
+ * A new instance with a new shared memory of at least `bytes` bytes. Its size is fixed (maximum =
+ * initial): a shared memory reserves its maximum up front, and the index lays out a new instance
+ * when it needs more room anyway.
+ */
 export function newKernels(bytes: number): Kernels {
-  const instance = new WebAssembly.Instance(module().module, {});
-  const kernels = instance.exports as Kernels;
-  const have = kernels.memory.buffer.byteLength;
-  if (bytes > have) kernels.memory.grow(Math.ceil((bytes - have) / PAGE));
-  return kernels;
+  const pages = Math.max(1, Math.ceil(bytes / PAGE));
+  return kernelsOn(new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }));
+}
+
+/** An instance working on an existing memory (the scan thread's view of an index's memory). */
+export function kernelsOn(memory: WasmMemory): Kernels {
+  const instance = new WebAssembly.Instance(module().module, { env: { memory } });
+  return { ...(instance.exports as Omit<Kernels, 'memory'>), memory };
 }

@@ -4,9 +4,12 @@
 ;; indices are always nibbles (0-15), where the two agree; the relaxed one skips the fix-up for
 ;; out-of-range indices that V8 emits around pshufb and makes `scan` about twice as fast.
 ;;
-;; All addresses are byte offsets into the one exported memory; JavaScript owns the layout.
+;; All addresses are byte offsets into the one imported memory; JavaScript owns the layout. The
+;; memory is shared (a SharedArrayBuffer) so that a second thread can scan half of the codes in
+;; place (scan-thread.ts); the kernels themselves use no atomics: each thread writes only its own
+;; output region, and the hand-over is ordered by the callers' Atomics.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; out[c] = Σ_j q[j]·rows[c·dim + j] for c < count: the query against each centroid (or each
   ;; training vector against each centroid). dim is a multiple of 16: four accumulators, so that
