@@ -8,8 +8,16 @@ import { type CallError, type CallName, type EventName, type EventPayload } from
 export type RpcMessage =
   | { type: 'call'; id: number; name: string; args: unknown }
   | { type: 'result'; id: number; ok: true; value: unknown }
-  | { type: 'result'; id: number; ok: false; error: CallError }
+  /** id null: the answer to a message that was not a well-formed call (no usable id to repeat). */
+  | { type: 'result'; id: number | null; ok: false; error: CallError }
   | { type: 'event'; name: EventName; payload: unknown };
+
+/**
+ * The largest message a transport must accept: the biggest well-formed call is captions.queue with
+ * 100,000 photo ids (each up to 16 digits and a comma: ~1.7 MB). A socket closes a connection that
+ * sends more (WebSocket close 1009), so the two limits agree; test/serve checks it.
+ */
+export const MAX_MESSAGE_BYTES = 4 * 2 ** 20;
 
 /** Raised on the calling side for an answer with ok: false. */
 export class IrisCallError extends Error {
@@ -27,7 +35,7 @@ export function isRpcMessage(value: unknown): value is RpcMessage {
   const message = value as { type?: unknown; id?: unknown; name?: unknown };
   if (message.type === 'event') return typeof message.name === 'string';
   if (message.type === 'call') return typeof message.id === 'number' && typeof message.name === 'string';
-  if (message.type === 'result') return typeof message.id === 'number';
+  if (message.type === 'result') return typeof message.id === 'number' || message.id === null;
   return false;
 }
 
@@ -66,6 +74,7 @@ export class RpcClient {
 
   receive(message: RpcMessage): void {
     if (message.type === 'result') {
+      if (message.id === null) return;
       const waiting = this.pending.get(message.id);
       if (!waiting) return;
       this.pending.delete(message.id);

@@ -4,7 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { type CallName, calls, isCallName } from '../contract/contract.js';
+import { type CallName, calls, isCallName, parseCallArgs } from '../contract/contract.js';
+import { MAX_MESSAGE_BYTES } from '../contract/rpc.js';
 import type { CallOutcome, EngineService } from '../engine/service/engine-service.js';
 import { serveRpc } from '../engine/service/rpc-server.js';
 import { isWithin } from '../engine/paths.js';
@@ -77,16 +78,22 @@ function hostAllowed(host: string | undefined, port: number): boolean {
 }
 
 /** What the browser-mode host answers itself, and what it refuses. */
-function intercept(name: CallName | string): CallOutcome | undefined {
+function intercept(name: CallName | string, args: unknown): CallOutcome | undefined {
   if (!isCallName(name)) return undefined; // the engine says unknown-call
   const spec = calls[name] as { internal?: true };
   if (spec.internal) return { ok: false, error: { code: 'forbidden', message: `${name} is not callable from a window` } };
-  if (name === 'app.capabilities') return { ok: true, value: { mode: 'browser', nativeFolderDialog: false, openExternal: false, storesSecrets: false } };
   if (name === 'endpoint.setKey') {
     return { ok: false, error: { code: 'forbidden', message: 'browser mode keeps no keys: set IRIS_ENDPOINT_API_KEY in the environment of `iris serve`' } };
   }
   if (name === 'folders.choose') return { ok: false, error: { code: 'forbidden', message: 'there is no native folder dialog in browser mode: type the folder path' } };
   if (name === 'app.openExternal') return { ok: false, error: { code: 'forbidden', message: 'browser mode opens links itself' } };
+  if (name === 'app.capabilities') {
+    // Arguments first, as the engine and the desktop host check them: a bad call is refused by
+    // schema whoever answers it.
+    const parsed = parseCallArgs(name, args);
+    if (!parsed.ok) return parsed;
+    return { ok: true, value: { mode: 'browser', nativeFolderDialog: false, openExternal: false, storesSecrets: false } };
+  }
   return undefined;
 }
 
@@ -142,7 +149,14 @@ export async function startServer(options: ServeOptions): Promise<IrisServer> {
   }
 
   async function serveStatic(pathname: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('malformed path');
+      return;
+    }
+    const relative = pathname === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
     const file = path.resolve(rendererDir, relative);
     if (!isWithin(rendererDir, file)) {
       response.writeHead(403).end();
@@ -167,8 +181,11 @@ export async function startServer(options: ServeOptions): Promise<IrisServer> {
     response.writeHead(200, headers).end(request.method === 'HEAD' ? undefined : bytes);
   }
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   server.on('upgrade', (request, socket, head) => {
+    // Until ws owns it, the socket is ours: a client that resets it mid-handshake must cost only
+    // this socket (an 'error' without a listener would end the process).
+    socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', `http://${HOST}:${port}`);
     const origin = request.headers.origin;
     const originAllowed = origin === undefined || origin === `http://${HOST}:${port}` || origin === `http://localhost:${port}`;
@@ -189,16 +206,27 @@ export async function startServer(options: ServeOptions): Promise<IrisServer> {
       },
       { intercept },
     );
+    const refuse = (message: string) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'result', id: null, ok: false, error: { code: 'invalid-args', message } }));
+    };
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return;
+      if (isBinary) {
+        refuse('the contract travels as JSON text frames');
+        return;
+      }
       let message: unknown;
       try {
         message = JSON.parse(String(data));
       } catch {
+        refuse('a message must be JSON');
         return;
       }
       connection.receive(message);
     });
+    // A malformed frame (too big, bad UTF-8, reserved bits, unknown opcode): ws closes this
+    // connection with the matching code (1009, 1007, 1002); the error is reported here so that it
+    // is not thrown, and only this socket ends.
+    ws.on('error', (error) => process.stderr.write(`iris serve: closed a connection: ${error.message}\n`));
     ws.on('close', () => connection.detach());
     ws.send(JSON.stringify({ type: 'event', name: 'engine.state', payload: { state: 'ready', message: null } }));
   }

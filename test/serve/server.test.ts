@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import type { RpcMessage } from '../../main/contract/rpc.js';
+import { MAX_MESSAGE_BYTES, type RpcMessage } from '../../main/contract/rpc.js';
 import { EngineService } from '../../main/engine/service/engine-service.js';
 import { type IrisServer, startServer } from '../../main/serve/server.js';
 import { colourPhotos, fixtureModels } from '../helpers/colour-photos.js';
@@ -36,7 +37,7 @@ function connect(url: string, headers: Record<string, string> = {}): Promise<{ c
     const waiting = new Map<number, (message: RpcMessage) => void>();
     ws.on('message', (data) => {
       const message = JSON.parse(String(data)) as RpcMessage;
-      if (message.type === 'result') waiting.get(message.id)?.(message);
+      if (message.type === 'result' && message.id !== null) waiting.get(message.id)?.(message);
     });
     ws.on('unexpected-response', (_request, response) => reject(new Error(`upgrade refused: ${response.statusCode}`)));
     ws.on('error', reject);
@@ -125,7 +126,7 @@ describe('iris serve', () => {
       const capabilities = await client.call('app.capabilities', {});
       assert.deepEqual(capabilities, { type: 'result', id: 1, ok: true, value: { mode: 'browser', nativeFolderDialog: false, openExternal: false, storesSecrets: false } });
       const search = await client.call('search.text', { query: 'green', limit: 1 });
-      assert.ok(search.type === 'result' && search.ok);
+      assert.ok(search.type === 'result' && search.ok, JSON.stringify(search));
       const [hit] = (search.value as { results: { id: number }[] }).results;
       assert.match(service.engine.store.getPhoto(hit!.id)!.path, /green-1\.jpg$/);
       for (const [name, code] of [
@@ -146,5 +147,161 @@ describe('iris serve', () => {
     } finally {
       client.close();
     }
+  });
+
+  /** A TCP connection upgraded to a WebSocket by hand, so that the test can send what no client library would. */
+  function rawSocket(): Promise<net.Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(server.port, '127.0.0.1');
+      socket.once('error', reject);
+      socket.write(
+        [`GET /rpc?token=${server.token} HTTP/1.1`, `Host: 127.0.0.1:${server.port}`, 'Upgrade: websocket', 'Connection: Upgrade',
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', '', ''].join('\r\n'),
+      );
+      let head = '';
+      const onData = (chunk: Buffer) => {
+        head += chunk.toString('latin1');
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        socket.off('data', onData);
+        if (!head.startsWith('HTTP/1.1 101')) reject(new Error(head.split('\r\n')[0]));
+        else resolve(socket);
+      };
+      socket.on('data', onData);
+    });
+  }
+
+  /** A client frame (clients must mask): first byte as given (FIN, RSV bits, opcode). */
+  function frame(firstByte: number, payload: Buffer, claimedLength = payload.length): Buffer {
+    const mask = Buffer.from([1, 2, 3, 4]);
+    const header = claimedLength < 126
+      ? Buffer.from([firstByte, 0x80 | claimedLength])
+      : Buffer.concat([Buffer.from([firstByte, 0x80 | 127]), (() => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(claimedLength)); return b; })()]);
+    return Buffer.concat([header, mask, Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]!))]);
+  }
+
+  /** Sends bytes on an upgraded socket and resolves with the code of the close frame the server sends back. */
+  function closeCodeAfter(socket: net.Socket, bytes: Buffer): Promise<number> {
+    return new Promise((resolve, reject) => {
+      let received = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        // Server frames are unmasked; skip to the close frame (opcode 8).
+        for (let at = 0; at + 2 <= received.length; ) {
+          const opcode = received[at]! & 0x0f;
+          let length = received[at + 1]! & 0x7f;
+          let start = at + 2;
+          if (length === 126) {
+            length = received.readUInt16BE(at + 2);
+            start += 2;
+          } else if (length === 127) {
+            length = Number(received.readBigUInt64BE(at + 2));
+            start += 8;
+          }
+          if (start + length > received.length) break;
+          if (opcode === 8) {
+            resolve(received.readUInt16BE(start));
+            return;
+          }
+          at = start + length;
+        }
+      });
+      socket.on('error', reject);
+      socket.on('close', () => reject(new Error('closed without a close frame')));
+      socket.write(bytes);
+    });
+  }
+
+  it('survives clients that reset the socket while their upgrade is refused', async () => {
+    for (let i = 0; i < 40; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(server.port, '127.0.0.1', () => {
+          socket.write(`GET /rpc?token=wrong HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+          // An RST instead of a FIN, at once or a moment later: the server's 403 meets a reset socket.
+          if (i % 2 === 0) socket.resetAndDestroy();
+          else setImmediate(() => socket.resetAndDestroy());
+          resolve();
+        });
+        socket.on('error', () => resolve());
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal((await get(`${base}/`)).status, 200, 'the server still answers');
+  });
+
+  it('closes only the connection that sends a malformed frame, with the matching code, and keeps answering the others', async () => {
+    const bystander = await connect(`ws://127.0.0.1:${server.port}/rpc?token=${server.token}`);
+    try {
+      const cases: [string, Buffer, number][] = [
+        ['a frame over the size limit', frame(0x81, Buffer.alloc(0), MAX_MESSAGE_BYTES + 1), 1009],
+        ['invalid UTF-8 in a text frame', frame(0x81, Buffer.from([0xc3, 0x28, 0xa0, 0xa1])), 1007],
+        ['reserved bits set', frame(0x81 | 0x40 | 0x20, Buffer.from('{}')), 1002],
+        ['an unknown opcode', frame(0x83, Buffer.from('{}')), 1002],
+      ];
+      for (const [what, bytes, code] of cases) {
+        const socket = await rawSocket();
+        try {
+          assert.equal(await closeCodeAfter(socket, bytes), code, what);
+        } finally {
+          socket.destroy();
+        }
+      }
+      // Many connections opened and dropped at once.
+      const many = await Promise.all(Array.from({ length: 30 }, () => rawSocket()));
+      for (const socket of many) socket.resetAndDestroy();
+      const answer = await bystander.call('app.capabilities', {});
+      assert.ok(answer.type === 'result' && answer.ok, 'the other connection is still served');
+    } finally {
+      bystander.close();
+    }
+  });
+
+  it('answers a message that is not a well-formed call instead of dropping it, and takes the largest legal call', async () => {
+    const socket = await rawSocket();
+    const replies: unknown[] = [];
+    let buffered = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 2) {
+        let length = buffered[1]! & 0x7f;
+        let start = 2;
+        if (length === 126) {
+          length = buffered.readUInt16BE(2);
+          start = 4;
+        }
+        if (buffered.length < start + length) break;
+        replies.push(JSON.parse(buffered.subarray(start, start + length).toString('utf8')));
+        buffered = buffered.subarray(start + length);
+      }
+    });
+    try {
+      for (const text of ['not json', '[1,2]', '{"type":"call","id":"7","name":"app.capabilities","args":{}}', '{"type":"call","id":8,"args":{}}']) socket.write(frame(0x81, Buffer.from(text)));
+      // (The engine.state event sent on connecting may have come with the handshake's bytes.)
+      const results = () => replies.filter((reply): reply is { type: string; id: number | null; ok: boolean; error: { code: string } } => (reply as { type?: string }).type === 'result');
+      await waitFor(() => (results().length >= 4 ? true : undefined), 5_000, 'answers to malformed calls');
+      const errors = results();
+      assert.deepEqual(errors.map((reply) => [reply.id, reply.ok, reply.error.code]), [[null, false, 'invalid-args'], [null, false, 'invalid-args'], [null, false, 'invalid-args'], [8, false, 'invalid-args']]);
+    } finally {
+      socket.destroy();
+    }
+    // captions.queue takes up to 100,000 ids: the biggest of them still fits a frame.
+    const client = await connect(`ws://127.0.0.1:${server.port}/rpc?token=${server.token}`);
+    try {
+      const answer = await client.call('captions.queue', { photoIds: Array.from({ length: 100_000 }, () => Number.MAX_SAFE_INTEGER) });
+      assert.equal(answer.type, 'result', 'answered, not closed for size');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('checks the arguments of the calls it answers itself, and answers 400 to a malformed path', async () => {
+    const client = await connect(`ws://127.0.0.1:${server.port}/rpc?token=${server.token}`);
+    try {
+      const answer = await client.call('app.capabilities', { surprise: true });
+      assert.ok(answer.type === 'result' && !answer.ok && answer.error.code === 'invalid-args', JSON.stringify(answer));
+    } finally {
+      client.close();
+    }
+    assert.equal((await get(`${base}/%E0%A4%A`)).status, 400);
   });
 });

@@ -2,6 +2,22 @@ import type { CallName } from '../../contract/contract.js';
 import { type RpcMessage, isRpcMessage } from '../../contract/rpc.js';
 import type { CallOutcome, EngineService } from './engine-service.js';
 
+/**
+ * Why a message that is not a well-formed call is refused, and the id to answer with (null when it
+ * has no usable one); null for a message that is not a call at all (a stray result or event,
+ * which a server ignores).
+ */
+export function malformed(message: unknown): { id: number | null; message: string } | null {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return { id: null, message: 'a message must be a JSON object' };
+  const { type, id, name } = message as { type?: unknown; id?: unknown; name?: unknown };
+  if (type === 'result' || type === 'event') return null;
+  const usableId = typeof id === 'number' && Number.isSafeInteger(id) ? id : null;
+  if (type !== 'call') return { id: usableId, message: `unknown message type ${JSON.stringify(type) ?? 'undefined'}: a call is {type: "call", id, name, args}` };
+  if (usableId === null) return { id: null, message: 'a call needs a whole-number id, which its answer repeats' };
+  if (typeof name !== 'string') return { id: usableId, message: 'a call needs a name' };
+  return null;
+}
+
 /** A connection the contract travels over: a MessagePort, a WebSocket. */
 export interface MessageTransport {
   send(message: RpcMessage): void;
@@ -27,7 +43,11 @@ export function serveRpc(service: EngineService, transport: MessageTransport, op
   };
   return {
     receive(message) {
-      if (!isRpcMessage(message) || message.type !== 'call') return;
+      if (!isRpcMessage(message) || message.type !== 'call') {
+        const refusal = malformed(message);
+        if (refusal) transport.send({ type: 'result', id: refusal.id, ok: false, error: { code: 'invalid-args', message: refusal.message } });
+        return;
+      }
       const { id, name, args } = message;
       void (async () => {
         let outcome: CallOutcome;
