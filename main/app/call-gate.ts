@@ -1,4 +1,4 @@
-import { type CallError, type CallName, calls, isCallName, parseCallArgs } from '../contract/contract.js';
+import { type CallError, type CallName, calls, isCallName, PATH_SETTINGS, parseCallArgs } from '../contract/contract.js';
 
 /**
  * What main does with a call from the renderer, decided before anything runs: answer it itself
@@ -16,7 +16,8 @@ export type GateDecision =
  * 3. calls that take a file path are refused: in the desktop app a folder comes from the native
  *    dialog (`folders.choose`), so a compromised page cannot make the engine read where it likes;
  * 4. the arguments must parse with the call's schema, and what is forwarded is the parsed value
- *    (unknown keys are already refused by the strict schemas), never the renderer's object.
+ *    (unknown keys are already refused by the strict schemas), never the renderer's object;
+ * 5. a setting that holds a folder (PATH_SETTINGS) may only be reset: its dialog sets it.
  */
 export function gateRendererCall(name: unknown, args: unknown): GateDecision {
   if (!isCallName(name)) {
@@ -29,6 +30,12 @@ export function gateRendererCall(name: unknown, args: unknown): GateDecision {
   }
   const parsed = parseCallArgs(name, args);
   if (!parsed.ok) return { action: 'refuse', error: parsed.error };
+  if (name === 'settings.set') {
+    const { key, value } = parsed.value as { key: string; value: string | null };
+    if (value !== null && PATH_SETTINGS.includes(key)) {
+      return { action: 'refuse', error: { code: 'forbidden', message: `settings.set: ${key} holds a folder: in the desktop app it is chosen with the folder dialog (settings.chooseOutputFolder)` } };
+    }
+  }
   return { action: spec.handledBy, name, args: parsed.value };
 }
 

@@ -20,7 +20,7 @@ export interface DesktopAbilities {
   storesSecrets(): boolean;
 }
 
-type HostCallName = 'app.capabilities' | 'app.openExternal' | 'folders.choose' | 'endpoint.setKey';
+type HostCallName = 'app.capabilities' | 'app.openExternal' | 'folders.choose' | 'settings.chooseOutputFolder' | 'endpoint.setKey';
 export type HostCalls = { [N in HostCallName]: (args: CallArgs<N>) => Promise<CallResult<N>> };
 
 /**
@@ -48,6 +48,13 @@ export function desktopHostCalls(abilities: DesktopAbilities, engine: EngineCall
       const chosen = await abilities.chooseDirectory();
       if (chosen === null) return null;
       return (await engine.call('folders.add', { path: chosen })) as CallResult<'folders.choose'>;
+    },
+
+    // The same for where edits are written: the page can only ask for the dialog.
+    'settings.chooseOutputFolder': async () => {
+      const chosen = await abilities.chooseDirectory();
+      if (chosen === null) return null;
+      return (await engine.call('settings.set', { key: 'output-folder', value: chosen })) as CallResult<'settings.chooseOutputFolder'>;
     },
 
     // Kept encrypted by the host (the engine never writes it anywhere), then handed to the engine in memory.

@@ -113,6 +113,13 @@ export const SearchResultSchema = z.object({
   timings: z.object({ encode_ms: z.number(), search_ms: z.number() }),
 });
 
+/**
+ * Settings whose value is a folder. The desktop window may only restore their default (value
+ * null): a path comes from the native dialog (settings.chooseOutputFolder), as library folders do
+ * (call-gate.ts), since a page that could name any folder could make the engine write there.
+ */
+export const PATH_SETTINGS: readonly string[] = ['output-folder'];
+
 export const SettingStateSchema = z.object({
   key: z.string(),
   value: z.unknown(),
@@ -385,10 +392,16 @@ export const calls = {
   'jobs.resume': call({ description: 'Works the queue again.', handledBy: 'engine', args: NoArgs, result: z.object({ paused: z.boolean() }) }),
   'settings.list': call({ description: 'Every library setting with its value and source.', handledBy: 'engine', args: NoArgs, result: z.array(SettingStateSchema) }),
   'settings.set': call({
-    description: 'Stores a setting (validated by its own schema); null restores the default.',
+    description: 'Stores a setting (validated by its own schema); null restores the default. In the desktop app a setting that holds a path (PATH_SETTINGS) is chosen with its dialog instead.',
     handledBy: 'engine',
     args: z.strictObject({ key: z.string().min(1).max(64), value: z.string().max(256).nullable() }),
     result: SettingStateSchema,
+  }),
+  'settings.chooseOutputFolder': call({
+    description: 'Desktop: the native folder dialog for where edits and generations are saved, then stores it (null when cancelled).',
+    handledBy: 'host',
+    args: NoArgs,
+    result: SettingStateSchema.nullable(),
   }),
   'device.status': call({
     description: 'Execution providers (each probed), the device setting and what the last session really ran on.',

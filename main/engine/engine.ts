@@ -139,7 +139,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       modelsDir: this.modelsDir,
       device: () => this.executionDevice,
       onReport: (report) => saveRuntimeReport(this.store, report),
-      addToLibrary: (file) => this.addWrittenFile(file),
+      addToLibrary: (file, outputFolder) => this.addWrittenFile(file, outputFolder),
     });
     this.device = options.device ? parseDevice(options.device) : undefined;
     const concurrency = options.concurrency ?? Math.max(1, os.availableParallelism());
@@ -330,14 +330,21 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /**
-   * A file Iris just wrote (an edit): its folder joins the library if no folder covers it yet, and
-   * it is read at once. Returns its photo id (null if it could not be read). Thumbnails and
-   * embeddings follow with the next runJobs.
+   * A file Iris just wrote (an edit): read at once when a library folder covers it, or when it lies
+   * in the output folder, which then joins the library (a person chose it: the desktop's dialog or
+   * the CLI; a page cannot name it, see PATH_SETTINGS). A file written anywhere else (`iris edit
+   * --out`) is not added: writing an edit never adds an arbitrary folder to the library. Returns its
+   * photo id (null when not added or not readable). Thumbnails and embeddings follow with the next
+   * runJobs.
    */
-  async addWrittenFile(file: string): Promise<number | null> {
+  async addWrittenFile(file: string, outputFolder: string): Promise<number | null> {
     const real = fs.realpathSync(file);
-    const covering = this.listFolders().find((folder) => isWithin(folder.path, real));
-    const folder = covering ?? this.registerFolders([path.dirname(real)])[0]!.folder;
+    let folder = this.listFolders().find((candidate) => isWithin(candidate.path, real));
+    if (!folder) {
+      const output = fs.realpathSync(outputFolder);
+      if (!isWithin(output, real)) return null;
+      folder = this.registerFolders([output])[0]!.folder;
+    }
     await this.scan([folder]);
     return this.store.knownFile(real)?.photoId ?? null;
   }

@@ -94,7 +94,7 @@ export const SETTINGS = {
     default: 1024,
   }),
   'output-folder': defineSetting({
-    description: 'where edits and generations are saved (new files, never over a photo; the folder joins the library). Default: Pictures/Iris in your home folder',
+    description: 'where edits and generations are saved (new files, never over a photo; the folder joins the library). Default: Pictures/Iris in your home folder. In the desktop app it is chosen with a folder dialog',
     schema: z
       .string()
       .trim()

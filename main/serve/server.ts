@@ -86,6 +86,9 @@ function intercept(name: CallName | string, args: unknown): CallOutcome | undefi
     return { ok: false, error: { code: 'forbidden', message: 'browser mode keeps no keys: set IRIS_ENDPOINT_API_KEY in the environment of `iris serve`' } };
   }
   if (name === 'folders.choose') return { ok: false, error: { code: 'forbidden', message: 'there is no native folder dialog in browser mode: type the folder path' } };
+  if (name === 'settings.chooseOutputFolder') {
+    return { ok: false, error: { code: 'forbidden', message: 'there is no native folder dialog in browser mode: set output-folder to a typed path' } };
+  }
   if (name === 'app.openExternal') return { ok: false, error: { code: 'forbidden', message: 'browser mode opens links itself' } };
   if (name === 'app.capabilities') {
     // Arguments first, as the engine and the desktop host check them: a bad call is refused by

@@ -58,6 +58,16 @@ describe('renderer call gate', () => {
     assert.deepEqual((decision as { args: unknown }).args, { query: 'a dog on a beach' });
   });
 
+  it('lets the page reset a folder setting but never name a folder in it (the dialog does)', () => {
+    const named = gateRendererCall('settings.set', { key: 'output-folder', value: '/etc' });
+    assert.equal(named.action, 'refuse');
+    assert.equal((named as { error: { code: string } }).error.code, 'forbidden');
+    assert.match((named as { error: { message: string } }).error.message, /folder dialog/);
+    assert.equal(gateRendererCall('settings.set', { key: 'output-folder', value: null }).action, 'engine');
+    assert.equal(gateRendererCall('settings.set', { key: 'caption-detail', value: 'short' }).action, 'engine');
+    assert.equal(gateRendererCall('settings.chooseOutputFolder', {}).action, 'host');
+  });
+
   it('sends host calls to the host and the rest to the engine', () => {
     assert.equal(gateRendererCall('app.capabilities', {}).action, 'host');
     assert.equal(gateRendererCall('folders.choose', {}).action, 'host');

@@ -85,6 +85,16 @@ describe('renderer calls in the desktop app', () => {
     assert.deepEqual(engineCalls, []);
   });
 
+  it('store the output folder picked in the native dialog, via the engine, and nothing when cancelled', async () => {
+    const state = { key: 'output-folder', value: '/photos/2024', default: '', source: 'setting', description: 'where edits go' };
+    const { handle, engineCalls } = setup({}, async () => state);
+    assert.deepEqual(await handle('settings.chooseOutputFolder', {}), { ok: true, value: state });
+    assert.deepEqual(engineCalls, [{ name: 'settings.set', args: { key: 'output-folder', value: '/photos/2024' } }]);
+    const cancelled = setup({ chooseDirectory: async () => null });
+    assert.deepEqual(await cancelled.handle('settings.chooseOutputFolder', {}), { ok: true, value: null });
+    assert.deepEqual(cancelled.engineCalls, []);
+  });
+
   it('open checked https links only, and never links with credentials', async () => {
     const { handle, opened } = setup();
     assert.deepEqual(await handle('app.openExternal', { url: 'https://example.com/docs' }), { ok: true, value: { opened: true } });

@@ -79,6 +79,18 @@ describe('edits and generations (Stable Diffusion fixtures)', () => {
     assert.ok(isBlue(await meanColour(file)), `${await meanColour(file)}`);
   });
 
+  it('writes a file asked for elsewhere (--out) without adding that folder to the library', async () => {
+    const elsewhere = tempDir('iris-edit-elsewhere-');
+    const target = path.join(elsewhere, 'made.png');
+    const before = engine.listFolders().map((folder) => folder.path);
+    const outcome = await engine.edits.run({ mode: 'txt2img', prompt: 'a red car', seed: 3, ...small }, { outFile: target });
+    assert.ok(!outcome.cancelled && fs.existsSync(target));
+    assert.equal(engine.editStore.get(outcome.edit.id)!.outputPhotoId, null, 'not in the library');
+    const after = engine.listFolders().map((folder) => folder.path);
+    assert.deepEqual(after.filter((folder) => !before.includes(folder)), [], 'no folder joined the library');
+    assert.equal(engine.store.knownFile(fs.realpathSync(target)), undefined);
+  });
+
   it('gives the same bytes for the same seed and settings, other bytes for another seed', async () => {
     const first = await made({ mode: 'txt2img', prompt: 'a green field', seed: 42, ...small });
     const again = await engine.edits.repeat(first.id);

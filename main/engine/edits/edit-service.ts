@@ -58,8 +58,8 @@ export interface EditDeps {
   modelsDir: string;
   device: () => Device;
   onReport: (report: RuntimeReport) => void;
-  /** Adds a written file to the library (its folder joins the library); returns its photo id. */
-  addToLibrary: (file: string) => Promise<number | null>;
+  /** Adds a written file to the library when a library folder or the output folder holds it (Engine.addWrittenFile); returns its photo id. */
+  addToLibrary: (file: string, outputFolder: string) => Promise<number | null>;
 }
 
 /**
@@ -164,7 +164,7 @@ export class EditService {
     if (!result.image) return { cancelled: true, stepsRun: result.stepsRun };
     const file = await this.write(result.image, params, sourcePhotoId, options.outFile);
     const edit = this.deps.edits.add({ sourcePhotoId, params, outputPath: file, durationMs: performance.now() - started });
-    const photoId = await this.deps.addToLibrary(file);
+    const photoId = await this.deps.addToLibrary(file, this.outputFolder());
     if (photoId !== null) this.deps.edits.linkOutput(edit.id, photoId);
     return { cancelled: false, edit: this.deps.edits.get(edit.id)! };
   }
