@@ -1,9 +1,20 @@
+import os from 'node:os';
 import type { Folder, IndexSummary, PhotoRecord } from '../engine/index.js';
+import type { HeldJobs } from '../engine/jobs/queue.js';
 import type { SearchResponse, TagResult } from '../engine/search/clip-search.js';
 import type { LanguageNotice } from '../engine/search/query-language.js';
 import type { DoctorReport } from '../engine/doctor.js';
 
 /** Human-readable output. Machine-readable output is plain JSON.stringify of the same objects. */
+
+/** Jobs another process holds, one line per owner and kind: who, and until when its claim stands. */
+export function describeHeld(held: readonly HeldJobs[], what = 'jobs'): string[] {
+  return held.map((group) => {
+    const who = group.ownerPid === null ? 'another Iris process' : `another Iris process (pid ${group.ownerPid}${group.owner && !group.owner.startsWith(`${os.hostname()}:`) ? ` on ${group.owner.split(':')[0]}` : ''})`;
+    const until = group.leaseUntil === null ? '' : `; its claim runs out at ${new Date(group.leaseUntil).toLocaleTimeString()}, when any Iris takes the work up again`;
+    return `not done  ${group.count} ${what} (${group.kind}): held by ${who}${until}`;
+  });
+}
 
 export function formatIndexSummary(summary: IndexSummary): string {
   const lines = [`found ${summary.found} photos: ${summary.indexed} read, ${summary.unchanged} unchanged, ${summary.removed} gone, ${summary.failed.length} failed`];
@@ -11,6 +22,7 @@ export function formatIndexSummary(summary: IndexSummary): string {
   const e = summary.embeddings;
   if (e.skipped) lines.push(`embeddings: ${e.embedded} photos searchable; ${e.missing} not embedded: ${e.skipped}`);
   else if (e.model) lines.push(`embeddings: ${e.embedded} photos searchable with ${e.model}${e.missing ? ` (${e.missing} could not be embedded)` : ''}`);
+  lines.push(...describeHeld(summary.heldElsewhere));
   return lines.join('\n');
 }
 
@@ -56,6 +68,7 @@ export function formatDoctor(report: DoctorReport): string {
     `  folders           ${c.folders}`,
     `  photos            ${c.photos} (${c.ok} ok, ${c.failed} failed, ${c.pending} pending; ${c.hidden} hidden after deletion)`,
     `  jobs              ${j.pending} pending, ${j.running} running, ${j.done} done, ${j.failed} failed`,
+    ...describeHeld(report.heldJobs).map((line) => `  ${line}`),
     'search',
     `  models folder     ${report.embeddings.modelsDir}`,
     `  CLIP model        ${report.embeddings.model ?? 'none'}`,

@@ -95,7 +95,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       await withEngine(options, async (engine) => {
         const detach = attachProgressBar(engine);
         const summary = await engine.index(folders).finally(detach);
-        emit(options, { found: summary.found, indexed: summary.indexed, unchanged: summary.unchanged, removed: summary.removed, failed: summary.failed, embeddings: summary.embeddings }, () =>
+        const { found, indexed, unchanged, removed, failed, embeddings, heldElsewhere } = summary;
+        emit(options, { found, indexed, unchanged, removed, failed, embeddings, heldElsewhere }, () =>
           formatIndexSummary(summary),
         );
         if (summary.failed.length > 0) setExitCode(EXIT.someFailed);

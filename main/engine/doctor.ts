@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { irisVersion } from '../version.js';
 import type { EmbeddingSummary, Engine } from './engine.js';
+import type { HeldJobs } from './jobs/queue.js';
 import { type Backend, type Device, type Provider, candidateProviders } from './runtime/devices.js';
 import { type ProbeResult, probeProviders, providersToProbe } from './runtime/probe.js';
 import { type RuntimeReport, loadOrt, loadRuntimeReport } from './runtime/session.js';
@@ -13,6 +14,8 @@ export interface DoctorReport {
   library: { path: string; database: string; databaseBytes: number; schemaVersion: number };
   counts: ReturnType<Engine['store']['counts']>;
   jobs: ReturnType<Engine['store']['jobs']['counts']>;
+  /** Running jobs other processes hold, with their owner and lease (doctor names them). */
+  heldJobs: HeldJobs[];
   integrity: string;
   /** What onnxruntime-node lists, each tried for real on a tiny model (probe null: Iris never uses it). */
   executionProviders: { name: string; bundled: boolean; listed: boolean; probe: Omit<ProbeResult, 'provider'> | null }[];
@@ -114,6 +117,7 @@ export async function runDoctor(engine: Engine, options: { device?: string } = {
     },
     counts: engine.store.counts(),
     jobs: engine.store.jobs.counts(),
+    heldJobs: engine.store.jobs.heldElsewhere(),
     integrity,
     executionProviders: probed.executionProviders,
     device: { requested: options.device ?? null, ...probed.device },

@@ -20,7 +20,7 @@ import { type PhotoPixels, decodePhoto } from './generation/photo-image.js';
 import type { ModelEntry } from './models/catalog.js';
 import { currentFile } from './jobs/embed-job.js';
 import { embedHandler } from './jobs/embed-job.js';
-import { type JobKind, embedJobKind } from './jobs/queue.js';
+import { type HeldJobs, type JobKind, embedJobKind, LEASE_MS } from './jobs/queue.js';
 import { type JobHandler, JobRunner, type RunnerHooks, singlePhotoHandler } from './jobs/runner.js';
 import { runThumbnailJob } from './jobs/thumbnail-job.js';
 import { type Device, parseDevice } from './runtime/devices.js';
@@ -47,6 +47,8 @@ export interface EngineOptions {
   modelsDir?: string;
   /** Execution device for models (auto, cpu, cuda, dml, coreml, webgpu). Default: the library setting, else auto. */
   device?: string;
+  /** How often this process renews its job leases and takes up jobs abandoned by others, in ms. Default: LEASE_MS / 4. */
+  jobHeartbeatMs?: number;
 }
 
 export interface ScanSummary {
@@ -69,6 +71,8 @@ export interface IndexSummary {
   removed: number;
   failed: { path: string; error: string }[];
   embeddings: EmbeddingSummary;
+  /** Jobs left undone here because another Iris process holds them (its lease has not run out). */
+  heldElsewhere: HeldJobs[];
 }
 
 /** Where the library's CLIP embeddings stand after an index. */
@@ -119,6 +123,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly moves: MoveTracker;
   private closed = false;
   private stopRequested = false;
+  private readonly heartbeat: NodeJS.Timeout;
   /** The user paused the queue (the app's Jobs panel): jobs stay queued until resumeJobs. */
   private jobsPaused = false;
 
@@ -145,6 +150,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     const concurrency = options.concurrency ?? Math.max(1, os.availableParallelism());
     const thumbnails = singlePhotoHandler((photoId) => runThumbnailJob(this.store, layout.thumbnails, photoId), true);
     this.runner = new JobRunner(this.store, () => this.jobHandlers(thumbnails, concurrency), concurrency);
+    // Leases (jobs/queue.ts): ours stay ours while this process lives, and a long-running `watch`,
+    // `serve` or app takes up the jobs of a sibling that was killed. Unref'd: never keeps a CLI alive.
+    this.heartbeat = setInterval(() => this.jobHeartbeat(), options.jobHeartbeatMs ?? LEASE_MS / 4);
+    this.heartbeat.unref();
     this.moves = new MoveTracker(options.moveWindowMs ?? 1500, (event) => this.emit('photo', event));
   }
 
@@ -474,6 +483,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.queueEmbeddings() > 0) await this.runner.drain(this.runnerHooks());
   }
 
+  private jobHeartbeat(): void {
+    if (this.closed) return;
+    try {
+      this.store.jobs.renewLeases();
+      if (this.store.jobs.recoverAbandoned() > 0 && !this.jobsPaused && !this.stopRequested) {
+        this.runJobs().catch((error: unknown) => this.reportProblem({ scope: 'read', path: null, message: errorMessage(error) }));
+      }
+    } catch (error) {
+      // A busy database (another process holding the write lock past the busy timeout): next beat.
+      this.reportProblem({ scope: 'read', path: null, message: `job leases: ${errorMessage(error)}` });
+    }
+  }
+
   /** Lets the jobs in flight finish and starts no more; scans still record files (and queue their jobs). */
   async pauseJobs(): Promise<void> {
     this.jobsPaused = true;
@@ -535,7 +557,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     const scan = await this.scan(folders);
     await this.runJobs();
     const failed = [...scan.unreadable, ...this.store.failedPhotos(folders.map((folder) => folder.id))].sort((a, b) => a.path.localeCompare(b.path));
-    return { found: scan.found, indexed: scan.indexed, unchanged: scan.unchanged, removed: scan.removed, failed, embeddings: this.embeddingSummary() };
+    return {
+      found: scan.found,
+      indexed: scan.indexed,
+      unchanged: scan.unchanged,
+      removed: scan.removed,
+      failed,
+      embeddings: this.embeddingSummary(),
+      heldElsewhere: this.store.jobs.heldElsewhere(),
+    };
   }
 
   // ---- live file events (from the watcher) ----
@@ -593,6 +623,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.heartbeat);
     await this.stop();
     await this.clip?.release();
     await this.captioner.release();

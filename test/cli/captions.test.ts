@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -60,6 +61,38 @@ describe('iris caption', () => {
     assert.equal(redo.queued, photos.length - 1);
     const kept = iris(library, 'caption', mine) as CaptionSummary;
     assert.equal(kept.captions[0]!.caption!.text, '我的绿色花园 in the morning');
+  });
+
+  it('says which photos it could not caption because another live Iris process holds their jobs, and exits 1', () => {
+    const photo = photos[0]!;
+    const id = idOf.get(photo)!;
+    const kind = `caption:${CAPTION_FIXTURE_ID}:brief`;
+    const db = new Database(path.join(library, 'iris.db'));
+    const lease = Date.now() + 60_000;
+    try {
+      // Held by this test's process (alive, on this host) under a lease that still runs: as when the
+      // recorded owner died and its PID was reused, before the lease runs out.
+      db.prepare(`INSERT INTO jobs (kind, photo_id, state, owner, owner_pid, lease_until, updated_at) VALUES (?, ?, 'running', ?, ?, ?, 0)
+                  ON CONFLICT (kind, photo_id) DO UPDATE SET state = 'running', owner = excluded.owner, owner_pid = excluded.owner_pid, lease_until = excluded.lease_until`)
+        .run(kind, id, `${os.hostname()}:${process.pid}:test`, process.pid, lease);
+    } finally {
+      db.close();
+    }
+    const json = runIris(['caption', photo, '--redo', '--library', library, ...models, '--json']);
+    assert.equal(json.code, 1, json.stderr);
+    const summary = JSON.parse(json.stdout) as CaptionSummary & { heldElsewhere: { ownerPid: number; count: number; kind: string; leaseUntil: number }[] };
+    assert.deepEqual(summary.heldElsewhere, [{ ownerPid: process.pid, owner: `${os.hostname()}:${process.pid}:test`, kind, count: 1, leaseUntil: lease }]);
+    const human = runIris(['caption', photo, '--redo', '--library', library, ...models]);
+    assert.match(human.stdout, new RegExp(`not done  1 photos \\(${kind}\\): held by another Iris process \\(pid ${process.pid}\\)`));
+    const doctor = runIris(['doctor', '--library', library, ...models]);
+    assert.match(doctor.stdout, /held by another Iris process/);
+    // Once that lease has run out, the next command takes the job back and does it.
+    const expire = new Database(path.join(library, 'iris.db'));
+    expire.prepare(`UPDATE jobs SET lease_until = 1 WHERE kind = ? AND photo_id = ?`).run(kind, id);
+    expire.close();
+    const after = iris(library, 'caption', photo, '--redo') as CaptionSummary & { heldElsewhere: unknown[] };
+    assert.deepEqual(after.heldElsewhere, []);
+    assert.equal(after.captions[0]!.caption!.text, florenceBriefCaption(colourOf(photo)!));
   });
 
   it('read-text prints the text the model reads in each photo and leaves the photo\'s caption alone', () => {

@@ -6,6 +6,7 @@ import { CAPTION_DETAILS, type CaptionDetail } from '../../engine/generation/cap
 import { writeSidecar } from '../../engine/xmp/sidecar.js';
 import { type CommandContext, EXIT, emit, globals, out, withEngine } from '../context.js';
 import { attachProgressBar } from '../progress.js';
+import { describeHeld } from '../format.js';
 
 interface CaptionFlags {
   all?: boolean;
@@ -91,7 +92,10 @@ export function registerCaptionCommands(program: Command, context: CommandContex
         const wanted = ids === 'all' ? undefined : new Set(ids);
         const failed = engine.store.jobs.failures(`caption:${queued.model}:${queued.detail}`).filter((f) => !wanted || wanted.has(f.photoId));
         const captions = ids === 'all' ? [] : ids.map((id) => ({ id, caption: engine.captions.get(id) ?? null }));
-        const summary = { ...queued, captioned: engine.captions.counts().captioned, failed, captions };
+        // Work another live process holds (its lease still runs) is not done here: say so, not "null".
+        const kind = `caption:${queued.model}:${queued.detail}`;
+        const heldElsewhere = engine.store.jobs.heldElsewhere(ids === 'all' ? undefined : ids).filter((held) => held.kind === kind);
+        const summary = { ...queued, captioned: engine.captions.counts().captioned, failed, heldElsewhere, captions };
         emit(options, summary, () =>
           [
             ...captions.map(({ id, caption }) => `${id}  ${caption ? `${caption.text}${caption.edited ? '  (written by a person: kept)' : ''}` : '(no caption)'}`),
@@ -99,9 +103,10 @@ export function registerCaptionCommands(program: Command, context: CommandContex
               (queued.keptEdited > 0 ? `; ${queued.keptEdited} with a caption written by a person left alone` : '') +
               `; ${summary.captioned} photos have a caption`,
             ...failed.map((f) => `failed  ${f.path ?? f.photoId}: ${f.error}`),
+            ...describeHeld(heldElsewhere, 'photos'),
           ].join('\n'),
         );
-        if (failed.length > 0) context.setExitCode(EXIT.someFailed);
+        if (failed.length > 0 || heldElsewhere.length > 0) context.setExitCode(EXIT.someFailed);
       });
     });
 

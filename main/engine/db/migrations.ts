@@ -218,6 +218,20 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'jobs are owned by a process instance under a renewed lease, not by a PID alone',
+    up(db) {
+      db.exec(`
+        -- owner_pid alone mistook a reused PID (after a reboot, or a zombie) for the dead owner:
+        -- its jobs stayed 'running' for ever. owner names one process instance (host, pid and a
+        -- random part, jobs/queue.ts), which renews lease_until while it works; a running job
+        -- whose lease has run out, or whose owner on this host is gone, is taken up again.
+        ALTER TABLE jobs ADD COLUMN owner TEXT;
+        ALTER TABLE jobs ADD COLUMN lease_until INTEGER;
+      `);
+    },
+  },
 ];
 
 export const latestVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import type { Db } from '../db/database.js';
 import { StatementCache } from '../db/statements.js';
 
@@ -28,7 +30,29 @@ export interface JobCounts {
 /** Transient failures (a file busy, a disk hiccup) are retried this many times in all. */
 export const MAX_ATTEMPTS = 3;
 
-function isAlive(pid: number): boolean {
+/**
+ * How long a claim holds without being renewed. The engine renews its running jobs' leases every
+ * LEASE_MS / 4 (Engine's heartbeat); a process that stops renewing (killed, frozen, or an old
+ * Iris) loses its jobs to whoever looks next. Long enough that a busy event loop never loses a
+ * claim it is still working on.
+ */
+export const LEASE_MS = 120_000;
+
+/**
+ * This process instance, as a job's owner: the host, the pid, and a random part, so that a reused
+ * PID (after a reboot, or while the dead owner is a zombie) is never mistaken for the owner.
+ */
+const HOST = os.hostname();
+export const JOB_OWNER = `${HOST}:${process.pid}:${randomBytes(6).toString('hex')}`;
+
+/** Whether the owner process is certainly gone: only decidable on its own host. */
+function ownerGone(owner: string | null, ownerPid: number | null): boolean {
+  if (owner === null) return ownerPid === null || !pidAlive(ownerPid);
+  const [host, pid] = owner.split(':');
+  return host === HOST && !pidAlive(Number(pid));
+}
+
+function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -36,6 +60,16 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Running jobs held by another process, as doctor and the CLI report them. */
+export interface HeldJobs {
+  ownerPid: number | null;
+  owner: string | null;
+  kind: JobKind;
+  count: number;
+  /** When the latest lease runs out (ms since the epoch); null for a claim made before leases. */
+  leaseUntil: number | null;
 }
 
 /**
@@ -61,19 +95,42 @@ export class JobQueue {
   enqueue(kind: JobKind, photoId: number): void {
     this.sql(
         `INSERT INTO jobs (kind, photo_id, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (kind, photo_id) DO UPDATE SET state = 'pending', attempts = 0, error = NULL, owner_pid = NULL, updated_at = excluded.updated_at
+         ON CONFLICT (kind, photo_id) DO UPDATE SET state = 'pending', attempts = 0, error = NULL, owner = NULL, owner_pid = NULL, lease_until = NULL, updated_at = excluded.updated_at
          WHERE jobs.state IN ('done', 'failed')`,
       )
       .run(kind, photoId, Date.now());
   }
 
-  /** Running jobs whose owner process is gone go back to pending. Returns how many. */
-  recoverAbandoned(): number {
-    const running = this.sql(`SELECT id, owner_pid AS ownerPid FROM jobs WHERE state = 'running'`).all() as { id: number; ownerPid: number | null }[];
-    const orphaned = running.filter((job) => job.ownerPid === null || !isAlive(job.ownerPid));
-    const reset = this.sql(`UPDATE jobs SET state = 'pending', owner_pid = NULL, claimed_at = NULL, updated_at = ? WHERE id = ? AND state = 'running'`);
-    this.db.transaction(() => orphaned.forEach((job) => reset.run(Date.now(), job.id))).immediate();
+  /**
+   * Running jobs of other processes whose lease has run out, or whose owner on this host is gone,
+   * go back to pending. Never this process's own. Returns how many.
+   */
+  recoverAbandoned(now = Date.now()): number {
+    const running = this.sql(`SELECT id, owner, owner_pid AS ownerPid, lease_until AS leaseUntil FROM jobs WHERE state = 'running' AND (owner IS NULL OR owner != ?)`).all(JOB_OWNER) as {
+      id: number;
+      owner: string | null;
+      ownerPid: number | null;
+      leaseUntil: number | null;
+    }[];
+    const orphaned = running.filter((job) => job.leaseUntil === null || job.leaseUntil < now || ownerGone(job.owner, job.ownerPid));
+    if (orphaned.length === 0) return 0;
+    const reset = this.sql(`UPDATE jobs SET state = 'pending', owner = NULL, owner_pid = NULL, lease_until = NULL, claimed_at = NULL, updated_at = ? WHERE id = ? AND state = 'running' AND owner IS ?`);
+    this.db.transaction(() => orphaned.forEach((job) => reset.run(now, job.id, job.owner))).immediate();
     return orphaned.length;
+  }
+
+  /** Extends the leases of this process's running jobs (the engine's heartbeat). Returns how many. */
+  renewLeases(now = Date.now()): number {
+    return this.sql(`UPDATE jobs SET lease_until = ? WHERE state = 'running' AND owner = ?`).run(now + LEASE_MS, JOB_OWNER).changes;
+  }
+
+  /** Running jobs that other processes hold, by owner and kind (optionally only for `photoIds`). */
+  heldElsewhere(photoIds?: readonly number[]): HeldJobs[] {
+    const only = photoIds ? `AND photo_id IN (SELECT value FROM json_each(?))` : '';
+    return this.sql(
+      `SELECT owner_pid AS ownerPid, owner, kind, count(*) AS count, max(lease_until) AS leaseUntil FROM jobs
+       WHERE state = 'running' AND (owner IS NULL OR owner != ?) ${only} GROUP BY owner, owner_pid, kind ORDER BY kind`,
+    ).all(JOB_OWNER, ...(photoIds ? [JSON.stringify(photoIds)] : [])) as HeldJobs[];
   }
 
   /**
@@ -86,7 +143,7 @@ export class JobQueue {
     const again = options.retryFailed ? `('done', 'failed')` : `('done')`;
     return this.sql(
         `INSERT INTO jobs (kind, photo_id, updated_at) SELECT ?, photo_id, ? FROM (${photoIdsQuery}) WHERE true
-         ON CONFLICT (kind, photo_id) DO UPDATE SET state = 'pending', attempts = 0, error = NULL, owner_pid = NULL, updated_at = excluded.updated_at
+         ON CONFLICT (kind, photo_id) DO UPDATE SET state = 'pending', attempts = 0, error = NULL, owner = NULL, owner_pid = NULL, lease_until = NULL, updated_at = excluded.updated_at
          WHERE jobs.state IN ${again}`,
       )
       .run(kind, Date.now(), ...params).changes;
@@ -107,8 +164,11 @@ export class JobQueue {
 
   /** Hands claimed jobs back untouched (their attempt not counted): the work could not start. */
   release(jobs: readonly Job[]): void {
-    const reset = this.sql(`UPDATE jobs SET state = 'pending', owner_pid = NULL, claimed_at = NULL, attempts = max(0, attempts - 1), updated_at = ? WHERE id = ? AND state = 'running'`);
-    this.db.transaction(() => jobs.forEach((job) => reset.run(Date.now(), job.id))).immediate();
+    const reset = this.sql(
+      `UPDATE jobs SET state = 'pending', owner = NULL, owner_pid = NULL, lease_until = NULL, claimed_at = NULL, attempts = max(0, attempts - 1), updated_at = ?
+       WHERE id = ? AND state = 'running' AND owner = ?`,
+    );
+    this.db.transaction(() => jobs.forEach((job) => reset.run(Date.now(), job.id, JOB_OWNER))).immediate();
   }
 
   claim(limit: number, kinds?: readonly JobKind[]): Job[] {
@@ -116,10 +176,10 @@ export class JobQueue {
     const claim = this.db.transaction(() => {
       const rows = this.sql(`SELECT id, kind, photo_id AS photoId, attempts FROM jobs WHERE state = 'pending' ${kindFilter} ORDER BY id LIMIT ?`)
         .all(...(kinds ?? []), limit) as Job[];
-      const mark = this.sql(`UPDATE jobs SET state = 'running', owner_pid = ?, claimed_at = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`);
+      const mark = this.sql(`UPDATE jobs SET state = 'running', owner = ?, owner_pid = ?, lease_until = ?, claimed_at = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`);
       const now = Date.now();
       for (const row of rows) {
-        mark.run(process.pid, now, now, row.id);
+        mark.run(JOB_OWNER, process.pid, now + LEASE_MS, now, now, row.id);
         row.attempts += 1;
       }
       return rows;
@@ -127,14 +187,18 @@ export class JobQueue {
     return claim.immediate();
   }
 
+  /**
+   * Settles a job this process claimed. A job that is no longer ours (its lease ran out and another
+   * process took it, or it was queued afresh meanwhile) is left to its new state.
+   */
   complete(jobId: number): void {
-    this.sql(`UPDATE jobs SET state = 'done', error = NULL, owner_pid = NULL, updated_at = ? WHERE id = ?`).run(Date.now(), jobId);
+    this.sql(`UPDATE jobs SET state = 'done', error = NULL, owner = NULL, owner_pid = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND owner = ?`).run(Date.now(), jobId, JOB_OWNER);
   }
 
   /** Retryable failures go back to pending until MAX_ATTEMPTS; others fail at once. Returns the final state. */
   fail(job: Job, error: string, retryable: boolean): 'pending' | 'failed' {
     const state = retryable && job.attempts < MAX_ATTEMPTS ? 'pending' : 'failed';
-    this.sql(`UPDATE jobs SET state = ?, error = ?, owner_pid = NULL, updated_at = ? WHERE id = ?`).run(state, error, Date.now(), job.id);
+    this.sql(`UPDATE jobs SET state = ?, error = ?, owner = NULL, owner_pid = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND owner = ?`).run(state, error, Date.now(), job.id, JOB_OWNER);
     return state;
   }
 
