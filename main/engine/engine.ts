@@ -33,7 +33,7 @@ import { VectorStore } from './search/vector-store.js';
 import { type Folder, LibraryStore, type PhotoRecord } from './library-store.js';
 import { MoveTracker } from './move-tracker.js';
 import { type LibraryLayout, defaultLibraryDir, defaultModelsDir, isWithin, libraryLayout } from './paths.js';
-import { type FoundFile, mapWithConcurrency, walkPhotos } from './scanner.js';
+import { type FoundFile, isPhotoEntry, mapWithConcurrency, reachedWithoutLinks, walkPhotos } from './scanner.js';
 import { removeThumbnails } from './thumbnails.js';
 
 export interface EngineOptions {
@@ -570,21 +570,28 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   // ---- live file events (from the watcher) ----
 
-  /** A file appeared or changed: hash it, record it, report it, and queue its decoding. */
+  /**
+   * A file appeared or changed: hash it, record it, report it, and queue its decoding. The scan's
+   * rules decide what is a photo (isPhotoEntry, reachedWithoutLinks): a symlink, or a file under a
+   * symlinked folder, is never read, whatever it points at.
+   */
   async fileAppeared(file: string): Promise<void> {
     const folder = this.store.folderFor(file);
     if (!folder || isWithin(this.layout.dir, file)) return;
     let stat: fs.Stats;
     let hash: string;
     try {
-      stat = fs.statSync(file);
-      if (!stat.isFile()) return;
-      hash = await hashFile(file);
+      stat = fs.lstatSync(file);
+      if (!isPhotoEntry(path.basename(file), stat) || !reachedWithoutLinks(folder.path, file)) return;
+      hash = await hashFile(file, { noFollow: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // gone already: the unlink event follows
       this.emit('photo', { event: 'failed', path: file, error: `cannot read file: ${errorMessage(error)}`, photoId: null });
       return;
     }
+    // The folder may have left the library while the file was read (no await from here on).
+    const still = this.store.folderFor(file);
+    if (still?.id !== folder.id) return;
     const outcome = this.store.recordFile({ path: file, folderId: folder.id, size: stat.size, mtimeMs: Math.floor(stat.mtimeMs), hash });
     if (outcome.kind === 'changed') this.emit('photo', { event: 'changed', path: file, photoId: outcome.photoId });
     else if (outcome.kind === 'added') this.moves.added(outcome.photoId, file, !outcome.newPhoto);

@@ -18,6 +18,33 @@ export interface WalkOptions {
 }
 
 /**
+ * The one rule for which directory entries are photos, shared by the scan (a Dirent) and the
+ * watcher (an lstat): a regular file, not a symlink (neither a Dirent from readdir nor an lstat
+ * calls a link a file), with a photo extension and a name that is not hidden or temporary.
+ */
+export function isPhotoEntry(name: string, kind: { isFile(): boolean }): boolean {
+  return !isIgnoredName(name) && kind.isFile() && isPhotoFile(name);
+}
+
+/**
+ * Whether `file` is reached from `root` through real directories only: the scan never enters a
+ * symlinked directory, so a file under one is not the library's either (it may lie anywhere).
+ */
+export function reachedWithoutLinks(root: string, file: string): boolean {
+  const parts = path.relative(root, path.dirname(file)).split(path.sep).filter((part) => part !== '');
+  let dir = root;
+  for (const part of parts) {
+    dir = path.join(dir, part);
+    try {
+      if (!fs.lstatSync(dir).isDirectory()) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
  * Walks a folder for photo files, one directory's worth at a time. Synchronous readdir and stat
  * per directory on purpose: on a warm cache they cost microseconds each, far less than a promise
  * per file, which is what keeps a rescan of 100k unchanged files within seconds. The walk yields to
@@ -42,7 +69,7 @@ export async function* walkPhotos(root: string, options: WalkOptions = {}): Asyn
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         if (!exclude.some((excluded) => isWithin(excluded, full))) stack.push(full);
-      } else if (entry.isFile() && isPhotoFile(entry.name)) {
+      } else if (isPhotoEntry(entry.name, entry)) {
         try {
           const stat = fs.statSync(full);
           batch.push({ path: full, size: stat.size, mtimeMs: Math.floor(stat.mtimeMs) });

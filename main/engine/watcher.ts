@@ -39,6 +39,8 @@ export class LibraryWatcher {
       const root = this.folders.find((folder) => isWithin(folder.path, file));
       if (!root || file === root.path) return false;
       if (isIgnoredName(path.basename(file))) return true;
+      // Links are never followed or read (the scan's rule; Engine.fileAppeared checks again).
+      if (stats?.isSymbolicLink()) return true;
       // Only files can be judged by extension; folder names may contain dots.
       return stats?.isFile() === true && !isPhotoFile(file);
     };

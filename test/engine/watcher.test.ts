@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Engine, LibraryWatcher, type PhotoEvent, type Problem } from '../../main/engine/index.js';
@@ -30,6 +31,43 @@ describe('LibraryWatcher', () => {
 
       await makePhoto(path.join(folder, 'b.jpg'), { seed: 2 });
       await waitFor(() => events.find((e) => e.event === 'added' && e.path.endsWith('b.jpg')), 5000, 'b.jpg still noticed after the error');
+    } finally {
+      await watcher.close();
+      await engine.close();
+    }
+  });
+
+  it('applies the scan’s rules: a symlinked photo or folder is never read, whatever it points at', async () => {
+    const folder = tempDir('iris-watched-links-');
+    const outside = tempDir('iris-outside-');
+    await makePhoto(path.join(folder, 'real.jpg'), { seed: 1 });
+    await makePhoto(path.join(outside, 'elsewhere.jpg'), { seed: 2 });
+    fs.writeFileSync(path.join(outside, 'secret.txt'), 'root:x:0:0');
+    const engine = Engine.open({ libraryDir: tempDir('iris-lib-') });
+    const events: PhotoEvent[] = [];
+    const problems: Problem[] = [];
+    engine.on('photo', (e) => events.push(e));
+    engine.on('problem', (p) => problems.push(p));
+    const [registered] = engine.addFolders([folder]);
+    const watcher = new LibraryWatcher(engine, [registered!], { writeSettleMs: 100 });
+    try {
+      await watcher.start();
+      // Links made while watching: to a file outside (named like a photo), to a photo outside, to a folder outside.
+      fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(folder, 'z.jpg'));
+      fs.symlinkSync(path.join(outside, 'elsewhere.jpg'), path.join(folder, 'linked.jpg'));
+      fs.symlinkSync(outside, path.join(folder, 'linked-folder'));
+      await makePhoto(path.join(folder, 'after.jpg'), { seed: 3 });
+      await waitFor(() => events.find((e) => e.event === 'added' && e.path.endsWith('after.jpg')), 5000, 'a real photo added meanwhile');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // And the file events the watcher would pass on, sent straight to the engine.
+      for (const name of ['z.jpg', 'linked.jpg', path.join('linked-folder', 'elsewhere.jpg')]) await engine.fileAppeared(path.join(folder, name));
+      const paths = engine.listPhotos().map((photo) => path.basename(photo.path)).sort();
+      assert.deepEqual(paths, ['after.jpg', 'real.jpg']);
+      assert.deepEqual(events.filter((e) => e.event === 'failed'), []);
+      // The scan agrees: nothing to remove, nothing to add.
+      const summary = await engine.index([folder]);
+      assert.deepEqual([summary.found, summary.removed], [2, 0]);
+      assert.deepEqual(problems, []);
     } finally {
       await watcher.close();
       await engine.close();
