@@ -65,6 +65,11 @@ export function formatDoctor(report: DoctorReport): string {
     `  path              ${report.library.path}`,
     `  database          ${report.library.database} (${(report.library.databaseBytes / 1024).toFixed(0)} KiB, schema ${report.library.schemaVersion})`,
     `  integrity         ${report.integrity}`,
+    `  backups           ${
+      report.backups.newest
+        ? `newest ${report.backups.newest.name} (${new Date(report.backups.newest.takenAt).toLocaleString()}); ${report.backups.count} in ${report.backups.dir}`
+        : `none yet (taken daily while Iris runs and before every schema change, in ${report.backups.dir})`
+    }`,
     `  folders           ${c.folders}`,
     `  photos            ${c.photos} (${c.ok} ok, ${c.failed} failed, ${c.pending} pending; ${c.hidden} hidden after deletion)`,
     `  jobs              ${j.pending} pending, ${j.running} running, ${j.done} done, ${j.failed} failed`,

@@ -8,6 +8,7 @@ export { EXIT } from './context.js';
 import { formatDoctor, formatFolders, formatIndexSummary, formatPhotos } from './format.js';
 import { attachProgressBar } from './progress.js';
 import { registerSettingsCommands } from './commands/settings.js';
+import { registerLibraryCommands } from './commands/library.js';
 import { registerSearchCommands } from './commands/search.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -27,7 +28,7 @@ function describeEvent(event: PhotoEvent): string {
 }
 
 /** Command groups that live in their own files (main/cli/commands). */
-const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerCaptionCommands, registerAskCommands, registerEditCommands, registerSettingsCommands, registerModelsCommands, registerServeCommand];
+const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerCaptionCommands, registerAskCommands, registerEditCommands, registerSettingsCommands, registerLibraryCommands, registerModelsCommands, registerServeCommand];
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command()

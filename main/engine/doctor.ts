@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { irisVersion } from '../version.js';
 import type { EmbeddingSummary, Engine } from './engine.js';
 import type { HeldJobs } from './jobs/queue.js';
+import { type BackupInfo, backupsDir, listBackups } from './db/backups.js';
 import { type Backend, type Device, type Provider, candidateProviders } from './runtime/devices.js';
 import { type ProbeResult, probeProviders, providersToProbe } from './runtime/probe.js';
 import { type RuntimeReport, loadOrt, loadRuntimeReport } from './runtime/session.js';
@@ -12,6 +13,8 @@ import { type DeviceSource, resolveDeviceWithSource } from './settings.js';
 export interface DoctorReport {
   versions: Record<string, string>;
   library: { path: string; database: string; databaseBytes: number; schemaVersion: number };
+  /** The newest backup of the database (db/backups.ts) and how many there are. */
+  backups: { newest: BackupInfo | null; count: number; dir: string };
   counts: ReturnType<Engine['store']['counts']>;
   jobs: ReturnType<Engine['store']['jobs']['counts']>;
   /** Running jobs other processes hold, with their owner and lease (doctor names them). */
@@ -115,6 +118,10 @@ export async function runDoctor(engine: Engine, options: { device?: string } = {
       databaseBytes: fs.statSync(engine.layout.database).size,
       schemaVersion: db.pragma('user_version', { simple: true }) as number,
     },
+    backups: (() => {
+      const all = listBackups(engine.layout.dir);
+      return { newest: all[0] ?? null, count: all.length, dir: backupsDir(engine.layout.dir) };
+    })(),
     counts: engine.store.counts(),
     jobs: engine.store.jobs.counts(),
     heldJobs: engine.store.jobs.heldElsewhere(),

@@ -21,6 +21,7 @@ import type { ModelEntry } from './models/catalog.js';
 import { currentFile } from './jobs/embed-job.js';
 import { embedHandler } from './jobs/embed-job.js';
 import { type HeldJobs, type JobKind, embedJobKind, LEASE_MS } from './jobs/queue.js';
+import { backupOnline, DAILY_MS, listBackups } from './db/backups.js';
 import { type JobHandler, JobRunner, type RunnerHooks, singlePhotoHandler } from './jobs/runner.js';
 import { runThumbnailJob } from './jobs/thumbnail-job.js';
 import { type Device, parseDevice } from './runtime/devices.js';
@@ -124,6 +125,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private closed = false;
   private stopRequested = false;
   private readonly heartbeat: NodeJS.Timeout;
+  private dailyBackup: Promise<unknown> | null = null;
   /** The user paused the queue (the app's Jobs panel): jobs stay queued until resumeJobs. */
   private jobsPaused = false;
 
@@ -485,6 +487,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private jobHeartbeat(): void {
     if (this.closed) return;
+    this.maybeDailyBackup();
     try {
       this.store.jobs.renewLeases();
       if (this.store.jobs.recoverAbandoned() > 0 && !this.jobsPaused && !this.stopRequested) {
@@ -494,6 +497,20 @@ export class Engine extends EventEmitter<EngineEvents> {
       // A busy database (another process holding the write lock past the busy timeout): next beat.
       this.reportProblem({ scope: 'read', path: null, message: `job leases: ${errorMessage(error)}` });
     }
+  }
+
+  /**
+   * A `daily` backup of the database (db/backups.ts) when the newest is a day old, taken on the
+   * heartbeat so that only engines that live a while (the app, serve, watch, a long index) take
+   * one, in the background through SQLite's online backup.
+   */
+  private maybeDailyBackup(): void {
+    if (this.dailyBackup || this.closed || this.store.counts().photos === 0) return;
+    const newest = listBackups(this.layout.dir).find((backup) => backup.kind === 'daily');
+    if (newest && Date.now() - newest.takenAt < DAILY_MS) return;
+    this.dailyBackup = backupOnline(this.db, this.layout.dir, 'daily')
+      .catch((error: unknown) => this.reportProblem({ scope: 'read', path: null, message: `daily backup: ${errorMessage(error)}` }))
+      .finally(() => (this.dailyBackup = null));
   }
 
   /** Lets the jobs in flight finish and starts no more; scans still record files (and queue their jobs). */
@@ -632,6 +649,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.closed = true;
     clearInterval(this.heartbeat);
     await this.stop();
+    await this.dailyBackup;
     await this.clip?.release();
     await this.captioner.release();
     await this.ask.close();

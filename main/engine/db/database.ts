@@ -1,26 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
-import * as sqliteVec from 'sqlite-vec';
-import { asarUnpackedPath } from './asar-path.js';
-import { migrate } from './migrations.js';
+import { backupNow, listBackups } from './backups.js';
+import { latestVersion, migrate } from './migrations.js';
+import { loadVectorExtension } from './vector-extension.js';
 
 export type Db = Database.Database;
 
 /**
+ * A library database that SQLite cannot use (emptied to 0 bytes, not a database, malformed). Iris
+ * refuses to open it rather than treat it as a new library, which would hide every caption, edit
+ * and setting: the message names the newest backup and the command that restores it.
+ */
+export class LibraryDamagedError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    const newest = listBackups(path.dirname(file))[0];
+    const restore = newest
+      ? `restore the newest backup (${newest.name}, ${new Date(newest.takenAt).toLocaleString()}) with \`iris library restore ${newest.name}\``
+      : 'there is no backup of it in the library folder; move the file away to start a new library';
+    super(`the library database ${file} is damaged (${reason}) and was not opened: ${restore}`);
+    this.name = 'LibraryDamagedError';
+  }
+}
+
+/** SQLite's codes for a file that is not (or no longer) a usable database. */
+const DAMAGED = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+
+/**
  * Opens (creating if needed) a library database: WAL so that `iris list` reads while `iris watch`
  * writes, a busy timeout so two writer processes wait for each other instead of failing,
- * sqlite-vec loaded for the embedding tables, and every migration applied.
+ * sqlite-vec loaded for the embedding tables, and every migration applied, after a backup of a
+ * database that had data (backups.ts). An existing file that is empty or that SQLite calls damaged
+ * is refused (LibraryDamagedError).
  */
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
-  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-  db.pragma('busy_timeout = 10000');
-  if (!options.readonly) {
-    db.pragma('journal_mode = WAL');
-    // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.
-    db.pragma('synchronous = NORMAL');
+  const onDisk = file !== ':memory:' && file !== '';
+  if (onDisk && fs.existsSync(file) && fs.statSync(file).size === 0) throw new LibraryDamagedError(file, 'the file is empty (0 bytes)');
+  let db: Db | null = null;
+  try {
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db.pragma('busy_timeout = 10000');
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.
+      db.pragma('synchronous = NORMAL');
+    }
+    db.pragma('foreign_keys = ON');
+    loadVectorExtension(db);
+    // Reading the schema is what fails first on a malformed file.
+    db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+    if (!options.readonly) {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (onDisk && version > 0 && version < latestVersion) backupNow(db, path.dirname(path.resolve(file)), 'pre-migration');
+      migrate(db);
+    }
+    return db;
+  } catch (error) {
+    db?.close();
+    const code = (error as { code?: string }).code;
+    if (onDisk && code && DAMAGED.has(code)) throw new LibraryDamagedError(file, (error as Error).message);
+    throw error;
   }
-  db.pragma('foreign_keys = ON');
-  // In the packaged app getLoadablePath() points inside app.asar, where SQLite's own dlopen cannot look.
-  db.loadExtension(asarUnpackedPath(sqliteVec.getLoadablePath()));
-  if (!options.readonly) migrate(db);
-  return db;
 }
