@@ -1,6 +1,8 @@
 import exifReader from 'exif-reader';
 import sharp, { type Metadata } from 'sharp';
 import { PhotoReadError, describeDecodeError } from './decode-errors.js';
+import { sniffRasterFormat } from './formats.js';
+import './image-policy.js';
 
 /**
  * The most pixels Iris will decode for one photo: sharp's own default (0x3FFF², about 268 MP; a
@@ -93,6 +95,11 @@ function parseExif(exif: Buffer | undefined): ExifFields | null {
  * files that are not images and for images over PIXEL_LIMIT.
  */
 export async function readMetadata(bytes: Buffer): Promise<PhotoMetadata> {
+  if (sniffRasterFormat(bytes) === null) {
+    const start = bytes.subarray(0, 512).toString('latin1').trimStart().toLowerCase();
+    const what = start.startsWith('<?xml') || start.startsWith('<svg') ? 'an SVG or other XML document' : start.startsWith('%pdf') ? 'a PDF' : 'not a JPEG, PNG, WebP, HEIF/AVIF, TIFF or GIF';
+    throw new PhotoReadError(`not a photo: its bytes are ${what}, whatever its name says (only raster photos are read)`, 'unsupported');
+  }
   let header: Metadata;
   try {
     // limitInputPixels off here on purpose: the header is safe to read, and the size lets us say why we refuse.

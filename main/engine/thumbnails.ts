@@ -8,10 +8,6 @@ import { PIXEL_LIMIT } from './metadata.js';
 export const THUMBNAIL_SIZES = [256, 1024] as const;
 export type ThumbnailSize = (typeof THUMBNAIL_SIZES)[number];
 
-// Keep libvips' operation cache small: the engine decodes thousands of distinct files once each,
-// so caching buys nothing and would only grow the resident set.
-sharp.cache({ memory: 64, files: 0, items: 50 });
-
 /** Thumbnails are cached by content hash, so a moved or duplicated photo reuses them. */
 export function thumbnailPath(thumbnailDir: string, hash: string, size: ThumbnailSize): string {
   return path.join(thumbnailDir, hash.slice(0, 2), `${hash}-${size}.webp`);

@@ -68,7 +68,23 @@ describe('metadata', () => {
   });
 
   it('names what is wrong with a file that is not an image', async () => {
-    await assert.rejects(readMetadata(Buffer.from('definitely not a photo')), (error: unknown) => error instanceof PhotoReadError && /not a readable image/.test(error.message));
+    await assert.rejects(readMetadata(Buffer.from('definitely not a photo')), (error: unknown) => error instanceof PhotoReadError && /not a photo: its bytes are not a JPEG/.test(error.message));
+  });
+
+  it('reads only raster photos, checked by their bytes: an SVG or a PDF named .jpg is refused, and libvips will not render SVG at all', async () => {
+    const svg = Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>');
+    await assert.rejects(readMetadata(svg), (error: unknown) => error instanceof PhotoReadError && error.code === 'unsupported' && /an SVG or other XML document/.test(error.message));
+    await assert.rejects(readMetadata(Buffer.from('%PDF-1.7\n1 0 obj')), /its bytes are a PDF/);
+    // Whoever calls sharp in this process: the loader is blocked (image-policy.ts, imported by metadata.ts).
+    await assert.rejects(sharp(svg).raw().toBuffer(), /unsupported image format|blocked/);
+    await assert.rejects(makeThumbnails(svg, 'f'.repeat(64), tempDir()));
+    // Every raster format Iris lists still decodes.
+    for (const format of ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif'] as const) {
+      const bytes = await sharp({ create: red }).toFormat(format).toBuffer();
+      const m = await readMetadata(bytes);
+      assert.equal(m.width, 40, format);
+      await makeThumbnails(bytes, 'e'.repeat(64), tempDir());
+    }
   });
 
   it('makes upright webp thumbnails at both sizes, never enlarging', async () => {

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { JpegImage } from './types.js';
+import '../image-policy.js';
 
 /** JPEG quality for the copy sent to a model: small enough to send fast, no artefacts a model would notice. */
 const JPEG_QUALITY = 85;
