@@ -10,6 +10,7 @@ export interface GlobalOptions {
   models?: string;
   device?: string;
   json?: boolean;
+  readOnly?: boolean;
 }
 
 export function globals(command: Command): GlobalOptions {
@@ -26,7 +27,7 @@ export function emit(options: GlobalOptions, value: unknown, human: () => string
 }
 
 export async function withEngine<T>(options: GlobalOptions, work: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = Engine.open({ libraryDir: options.library, modelsDir: options.models, device: options.device });
+  const engine = Engine.open({ libraryDir: options.library, modelsDir: options.models, device: options.device, readOnly: options.readOnly || undefined });
   try {
     return await work(engine);
   } finally {

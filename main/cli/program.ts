@@ -39,6 +39,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--models <dir>', 'models folder (catalog.json and downloaded models)').env('IRIS_MODELS'))
     .addOption(new Option('--device <name>', 'where models run: auto, cpu, cuda, dml, coreml or webgpu (default: the library setting, else auto)').env('IRIS_DEVICE'))
     .option('--json', 'machine-readable output on stdout, nothing else there')
+    .option('--read-only', 'open the library for reading only (automatic where this user may not write it)')
     .showHelpAfterError()
     .exitOverride();
 
@@ -177,7 +178,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       // Help and --version end with a CommanderError too; they are not failures.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    process.stderr.write(`iris: ${errorMessage(error)}\n`);
-    return error instanceof UsageError ? EXIT.usage : EXIT.someFailed;
+    // A library this process may only read (Engine.open opened it read-only): say what still works.
+    const readOnly = (error as { code?: string }).code === 'SQLITE_READONLY';
+    const message = readOnly ? `this library is read-only here, and this command would change it (reading works: list, folders, search, similar, doctor): ${errorMessage(error)}` : errorMessage(error);
+    process.stderr.write(`iris: ${message}\n`);
+    return error instanceof UsageError || readOnly ? EXIT.usage : EXIT.someFailed;
   }
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { irisVersion } from '../version.js';
@@ -44,11 +45,26 @@ export interface DoctorReport {
 
 const require = createRequire(import.meta.url);
 
+/**
+ * An installed package's version. `<name>/package.json` cannot be required from packages whose
+ * `exports` leave it out (chokidar 4), so the package's entry is resolved and the folders above it
+ * are searched for the package.json that names it.
+ */
 function packageVersion(name: string): string {
+  let entry: string;
   try {
-    return (require(`${name}/package.json`) as { version: string }).version;
+    entry = require.resolve(name);
   } catch {
     return 'not installed';
+  }
+  for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {
+    try {
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === name && manifest.version) return manifest.version;
+    } catch {
+      // no package.json here (or not readable): look further up
+    }
+    if (path.dirname(dir) === dir) return 'installed (version unknown)';
   }
 }
 

@@ -22,11 +22,12 @@ import { currentFile } from './jobs/embed-job.js';
 import { embedHandler } from './jobs/embed-job.js';
 import { type HeldJobs, type JobKind, embedJobKind, LEASE_MS } from './jobs/queue.js';
 import { backupOnline, DAILY_MS, listBackups } from './db/backups.js';
+import { finishInterruptedOutputs } from './edits/edit-output.js';
 import { type JobHandler, JobRunner, type RunnerHooks, singlePhotoHandler } from './jobs/runner.js';
 import { runThumbnailJob } from './jobs/thumbnail-job.js';
 import { type Device, parseDevice } from './runtime/devices.js';
 import { getSettingValue, resolveDevice } from './settings.js';
-import { saveRuntimeReport } from './runtime/session.js';
+import { type RuntimeReport, saveRuntimeReport } from './runtime/session.js';
 import { ClipSearch, type SearchOptions } from './search/clip-search.js';
 import { languageNotice } from './search/query-language.js';
 import { type FusedSearchResponse, searchPhotos } from './search/text-search.js';
@@ -50,6 +51,12 @@ export interface EngineOptions {
   device?: string;
   /** How often this process renews its job leases and takes up jobs abandoned by others, in ms. Default: LEASE_MS / 4. */
   jobHeartbeatMs?: number;
+  /**
+   * Open the library for reading only. Default: when this process may not write the library
+   * folder or its database (a read-only share, a backup copy), reading still works: list, folders,
+   * search, doctor; what would change the library is refused by SQLite, and said so.
+   */
+  readOnly?: boolean;
 }
 
 export interface ScanSummary {
@@ -99,6 +106,17 @@ export interface EmbeddingSummary {
 /** Files hashed at once while scanning: enough to keep the disk busy, few enough to bound memory. */
 const HASH_CONCURRENCY = 4;
 
+/** Whether this process may write the library folder and its database (access(2), as the OS decides). */
+function mayWrite(dir: string, database: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    fs.accessSync(database, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The Iris engine: one library (database + thumbnails), its folders, scanning, the job queue and
  * the events that report all of it. Plain Node: the CLI, the tests and the desktop app's utility
@@ -138,14 +156,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.store = new LibraryStore(db);
     this.captions = new CaptionStore(db);
     this.modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
-    this.ask = new AskService({ db, store: this.store, modelsDir: this.modelsDir, device: () => this.executionDevice, onReport: (report) => saveRuntimeReport(this.store, report) });
+    this.ask = new AskService({ db, store: this.store, modelsDir: this.modelsDir, device: () => this.executionDevice, onReport: (report) => this.recordRuntime(report) });
     this.editStore = new EditStore(db);
     this.edits = new EditService({
       store: this.store,
       edits: this.editStore,
       modelsDir: this.modelsDir,
       device: () => this.executionDevice,
-      onReport: (report) => saveRuntimeReport(this.store, report),
+      onReport: (report) => this.recordRuntime(report),
       addToLibrary: (file, outputFolder) => this.addWrittenFile(file, outputFolder),
     });
     this.device = options.device ? parseDevice(options.device) : undefined;
@@ -156,19 +174,37 @@ export class Engine extends EventEmitter<EngineEvents> {
     // `serve` or app takes up the jobs of a sibling that was killed. Unref'd: never keeps a CLI alive.
     this.heartbeat = setInterval(() => this.jobHeartbeat(), options.jobHeartbeatMs ?? LEASE_MS / 4);
     this.heartbeat.unref();
+    if (options.readOnly) clearInterval(this.heartbeat);
     this.moves = new MoveTracker(options.moveWindowMs ?? 1500, (event) => this.emit('photo', event));
   }
 
   static open(options: EngineOptions = {}): Engine {
     const dir = path.resolve(options.libraryDir ?? defaultLibraryDir());
-    fs.mkdirSync(dir, { recursive: true });
+    const readOnly = options.readOnly ?? (fs.existsSync(path.join(dir, 'iris.db')) && !mayWrite(dir, path.join(dir, 'iris.db')));
+    if (!readOnly) fs.mkdirSync(dir, { recursive: true });
     // Real path, so that "is this file inside the library folder" holds through symlinked homes.
     const layout = libraryLayout(fs.realpathSync(dir));
+    if (readOnly) return new Engine(layout, openDatabase(layout.database, { readonly: true }), { ...options, readOnly });
     fs.mkdirSync(layout.thumbnails, { recursive: true });
     const engine = new Engine(layout, openDatabase(layout.database), options);
     engine.store.jobs.recoverAbandoned();
     for (const hash of engine.store.purgeOrphans()) void removeThumbnails(layout.thumbnails, hash);
+    try {
+      finishInterruptedOutputs(engine.editStore.unreadOutputs());
+    } catch (error) {
+      engine.reportProblem({ scope: 'read', path: null, message: `finishing an interrupted edit: ${errorMessage(error)}` });
+    }
     return engine;
+  }
+
+  /** True when the library was opened for reading only (EngineOptions.readOnly). */
+  get readOnly(): boolean {
+    return this.db.readonly;
+  }
+
+  /** Keeps what the last model session ran on, for doctor (not in a library opened read-only). */
+  private recordRuntime(report: RuntimeReport): void {
+    if (!this.db.readonly) saveRuntimeReport(this.store, report);
   }
 
   get database(): Db {
@@ -298,7 +334,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!choice.entry || !choice.installed) return { reason: choice.reason };
     if (this.clip?.id !== choice.entry.id) {
       void this.clip?.release();
-      this.clip = new ClipModel(this.modelsDir, choice.entry, { device: this.executionDevice, onSession: (session) => saveRuntimeReport(this.store, session.report()) });
+      this.clip = new ClipModel(this.modelsDir, choice.entry, { device: this.executionDevice, onSession: (session) => this.recordRuntime(session.report()) });
     }
     return { model: this.clip };
   }
@@ -372,7 +408,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const load = async () => {
       const choice = this.captionChoice(modelId);
       if (!choice.entry || !choice.installed) throw new UsageError(choice.reason ?? `no captioning model ${modelId}`);
-      return Captioner.load(this.modelsDir, choice.entry, { device: this.executionDevice, onReport: (report) => saveRuntimeReport(this.store, report) });
+      return Captioner.load(this.modelsDir, choice.entry, { device: this.executionDevice, onReport: (report) => this.recordRuntime(report) });
     };
     return this.captioner.use(modelId, load, work, priority);
   }

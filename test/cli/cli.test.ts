@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { makePhoto, runIris, tempDir } from '../helpers/fixtures.js';
+import { makePhoto, repoRoot, runIris, tempDir } from '../helpers/fixtures.js';
 
 async function folderWithPhotos(count: number, broken = false): Promise<string> {
   const dir = tempDir('iris-photos-');
@@ -19,7 +19,7 @@ describe('iris CLI', () => {
     const run = runIris(['index', photos, '--library', library, '--json']);
     assert.equal(run.code, 0, run.stderr);
     const { embeddings, ...result } = JSON.parse(run.stdout) as Record<string, unknown>;
-    assert.deepEqual(result, { found: 3, indexed: 3, unchanged: 0, removed: 0, failed: [] });
+    assert.deepEqual(result, { found: 3, indexed: 3, unchanged: 0, removed: 0, failed: [], heldElsewhere: [] });
     // The bundled catalog's default CLIP model is not installed in a fresh checkout: said, not fatal.
     assert.deepEqual(Object.keys(embeddings as object).sort(), ['embedded', 'missing', 'model', 'skipped']);
     const again = JSON.parse(runIris(['index', '--library', library, '--json']).stdout) as Record<string, unknown>;
@@ -104,6 +104,10 @@ describe('iris CLI', () => {
     assert.equal(report.library.path, fs.realpathSync(library));
     assert.deepEqual([report.counts.photos, report.counts.ok, report.jobs.done, report.jobs.pending], [2, 2, 2, 0]);
     assert.match(report.versions['sqlite-vec']!, /^v0\.1/);
+    // Read from each package's own package.json, also where its `exports` hide it (chokidar 4).
+    const installed = (name: string) => (JSON.parse(fs.readFileSync(path.join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    assert.equal(report.versions.chokidar, installed('chokidar'));
+    assert.equal(report.versions['onnxruntime-node'], installed('onnxruntime-node'));
     assert.ok(report.executionProviders.some((p) => p.name === 'cpu'));
     const human = runIris(['doctor', '--library', library]);
     assert.match(human.stdout, /integrity\s+ok/);

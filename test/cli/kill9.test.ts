@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import sharp from 'sharp';
 import { makePhoto, repoRoot, runIris, runIrisAsync, tempDir, waitFor } from '../helpers/fixtures.js';
 
 const PHOTOS = 300;
@@ -80,5 +82,34 @@ describe('kill -9 during iris index', () => {
 
   it('in the embedding jobs: resumes, and every photo has exactly one embedding', async () => {
     await killAndResume('embed:%', 32);
+  });
+});
+
+describe('kill -9 during iris generate', () => {
+  it('leaves neither a truncated PNG nor a PNG without its record, whenever it lands', async () => {
+    const library = tempDir('iris-kill-edit-lib-');
+    const outputs = tempDir('iris-kill-edit-out-');
+    const setup = runIris(['settings', 'set', 'output-folder', outputs, '--library', library, ...models]);
+    assert.equal(setup.code, 0, setup.stderr);
+    // Kills at several moments of a generation (loading, denoising, writing), one run each.
+    for (const [i, delayMs] of [300, 900, 1500, 2100, 2700, 3300].entries()) {
+      const child = runIrisAsync(['generate', '--prompt', 'a red kite', '--seed', String(i), '--steps', '30', '--width', '64', '--height', '64', '--library', library, ...models, '--json']);
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    // The next command (any) finishes an edit recorded just before a kill.
+    assert.equal(runIris(['edits', '--library', library, ...models]).code, 0);
+    const db = new Database(path.join(library, 'iris.db'), { readonly: true });
+    const recorded = new Set(db.prepare('SELECT output_path FROM edits').pluck().all() as string[]);
+    db.close();
+    const pngs = fs.readdirSync(outputs).filter((name) => name.endsWith('.png')).map((name) => path.join(fs.realpathSync(outputs), name));
+    for (const png of pngs) {
+      assert.ok(recorded.has(png), `${png} has its edit record`);
+      const { width, height } = await sharp(png).metadata();
+      assert.deepEqual([width, height], [64, 64], `${png} is whole`);
+    }
+    for (const file of recorded) assert.ok(fs.existsSync(file), `the recorded ${file} exists`);
   });
 });

@@ -51,6 +51,28 @@ describe('engine service', () => {
     assert.ok(!extra.ok && extra.error.code === 'invalid-args', 'unknown keys are refused (strict objects)');
   });
 
+  it('answers not-found for an id that names nothing, and a model or endpoint problem in its own words, never as internal', async () => {
+    for (const [name, args] of [
+      ['photos.get', { id: 987_654 }],
+      ['captions.get', { photoId: 987_654 }],
+      ['conversations.get', { id: 987_654 }],
+      ['edits.list', { photoId: 987_654 }],
+      ['library.rescan', { folderId: 987_654 }],
+    ] as const) {
+      const outcome = await service.handle(name, args);
+      assert.ok(!outcome.ok && outcome.error.code === 'not-found', `${name}: ${JSON.stringify(outcome)}`);
+    }
+    const { toCallError } = await import('../../main/engine/service/engine-service.js');
+    const { EndpointError } = await import('../../main/engine/ask/endpoint-errors.js');
+    const { ModelCorruptError } = await import('../../main/engine/models/verified.js');
+    assert.deepEqual(toCallError('ask.send', new EndpointError('network', 'cannot reach http://localhost:1/v1: connection refused')), { code: 'unavailable', message: 'cannot reach http://localhost:1/v1: connection refused' });
+    assert.deepEqual(toCallError('ask.send', new EndpointError('auth', 'the endpoint refused the API key (401)')), { code: 'usage', message: 'the endpoint refused the API key (401)' });
+    const corrupt = toCallError('captions.generate', new ModelCorruptError('florence-2-base-ft', 'model.onnx', 'sha256-mismatch'));
+    assert.equal(corrupt.code, 'usage');
+    assert.doesNotMatch(corrupt.message, /failed:/);
+    assert.deepEqual(toCallError('photos.get', new TypeError('boom')), { code: 'internal', message: 'photos.get failed: boom' });
+  });
+
   it('adds a folder and indexes it in the background, telling the UI through events', async () => {
     const missing = await service.handle('folders.add', { path: path.join(photos, 'nope') });
     assert.ok(!missing.ok && missing.error.code === 'usage' && missing.error.message.includes('folder not found'));

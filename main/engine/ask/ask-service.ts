@@ -1,6 +1,6 @@
 import { chooseModel } from '../clip/active-model.js';
 import type { Db } from '../db/database.js';
-import { UsageError, errorMessage } from '../errors.js';
+import { UsageError, errorMessage, NotFoundError } from '../errors.js';
 import { LocalChatProvider } from '../generation/local-chat.js';
 import { ModelSlot } from '../generation/model-slot.js';
 import { currentFile } from '../jobs/embed-job.js';
@@ -65,7 +65,7 @@ export class AskService {
   async ask(photoId: number, question: string, options: AskOptions = {}): Promise<AskResult> {
     if (!question.trim()) throw new UsageError('ask a question, e.g. `iris ask 12 "what is in this photo?"`');
     const existing = options.conversationId === undefined ? undefined : this.conversations.get(options.conversationId);
-    if (options.conversationId !== undefined && !existing) throw new UsageError(`no conversation ${options.conversationId} (\`iris conversations\` lists them)`);
+    if (options.conversationId !== undefined && !existing) throw new NotFoundError(`no conversation ${options.conversationId} (\`iris conversations\` lists them)`);
     if (existing && existing.photoId !== photoId) throw new UsageError(`conversation ${existing.id} is about photo ${existing.photoId}, not ${photoId}`);
     const kind = options.provider ?? existing?.provider ?? getSettingValue(this.deps.store, 'ask-provider');
     const history = existing ? this.conversations.history(existing.id) : [];

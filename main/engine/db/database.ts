@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { backupNow, listBackups } from './backups.js';
@@ -37,6 +38,28 @@ const DAMAGED = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
  * is refused (LibraryDamagedError).
  */
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
+  try {
+    return openOnce(file, options);
+  } catch (error) {
+    // Reading a WAL database needs its -shm file, which SQLite cannot create in a folder this
+    // process may not write (a read-only share after a clean close): read a private copy instead.
+    const code = (error as { code?: string }).code ?? '';
+    if (!options.readonly || !code.startsWith('SQLITE_CANTOPEN') && !code.startsWith('SQLITE_READONLY')) throw error;
+    return openOnce(readableCopy(file), options);
+  }
+}
+
+/** A copy of a database (and its write-ahead log) in a temporary folder, removed when the process exits. */
+function readableCopy(file: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iris-read-only-'));
+  const copy = path.join(dir, path.basename(file));
+  fs.copyFileSync(file, copy);
+  if (fs.existsSync(`${file}-wal`)) fs.copyFileSync(`${file}-wal`, `${copy}-wal`);
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return copy;
+}
+
+function openOnce(file: string, options: { readonly?: boolean }): Db {
   const onDisk = file !== ':memory:' && file !== '';
   if (onDisk && fs.existsSync(file) && fs.statSync(file).size === 0) throw new LibraryDamagedError(file, 'the file is empty (0 bytes)');
   let db: Db | null = null;

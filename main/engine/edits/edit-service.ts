@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -7,7 +6,7 @@ import { cannyRgb, edgeMapToControlImage, edgeMapToPng } from '../diffusion/cann
 import { PromptTokenizer } from '../diffusion/prompt.js';
 import { createSeededVaeEncoder } from '../diffusion/seeded-vae.js';
 import { decodePhotoAt } from '../generation/photo-image.js';
-import { UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import { currentFile } from '../jobs/embed-job.js';
 import type { LibraryStore } from '../library-store.js';
 import { modelFilePath, type ModelEntry } from '../models/catalog.js';
@@ -19,6 +18,7 @@ import { type DiffusionChoice, chooseDiffusionModels } from './diffusion-models.
 import { EDIT_DEFAULTS, type EditMode, type EditParams, defaultSize, parseEditParams } from './edit-params.js';
 import type { Edit, EditStore } from './edit-store.js';
 import { withEditParameters } from './png-parameters.js';
+import { type ClaimedOutput, claimOutput, publishOutput } from './edit-output.js';
 
 /** What a person asks for; everything left out takes the mode's default (see EDIT_DEFAULTS). */
 export interface EditInput {
@@ -87,7 +87,7 @@ export class EditService {
     if (input.mode === 'txt2img' && input.photoId !== undefined) throw new UsageError('txt2img makes a new image from the prompt alone: use img2img, canny or instruct to edit a photo');
     const choice = chooseDiffusionModels(this.deps.modelsDir, input.mode, { model: input.model, controlnet: input.controlnet });
     const photo = input.photoId === undefined ? undefined : this.deps.store.getPhoto(input.photoId);
-    if (input.photoId !== undefined && !photo) throw new UsageError(`no photo with id ${input.photoId}`);
+    if (input.photoId !== undefined && !photo) throw new NotFoundError(`no photo with id ${input.photoId}`);
     const size = defaultSize(choice.prep.default_size, photo?.width && photo.height ? { width: photo.width, height: photo.height } : undefined);
     const params = parseEditParams({
       mode: input.mode,
@@ -122,7 +122,7 @@ export class EditService {
   /** Runs a stored edit again with exactly its parameters (same seed: the same image on the same machine and provider). */
   repeat(editId: number, options: EditRunOptions = {}): Promise<EditOutcome> {
     const edit = this.deps.edits.get(editId);
-    if (!edit) throw new UsageError(`no edit ${editId} (\`iris edits\` lists them)`);
+    if (!edit) throw new NotFoundError(`no edit ${editId} (\`iris edits\` lists them)`);
     if (edit.params.mode !== 'txt2img' && edit.sourcePhotoId === null) throw new UsageError(`edit ${editId} was made from a photo the library no longer has`);
     const choice = chooseDiffusionModels(this.deps.modelsDir, edit.params.mode, { model: edit.params.model, controlnet: edit.params.controlnet ?? undefined });
     return this.runParams(edit.params, edit.sourcePhotoId, choice, options);
@@ -162,8 +162,12 @@ export class EditService {
     }
     const result = await pipeline.run({ params, image, control, onStep: options.onStep, previewEvery: options.previewEvery, signal: options.signal });
     if (!result.image) return { cancelled: true, stepsRun: result.stepsRun };
-    const file = await this.write(result.image, params, sourcePhotoId, options.outFile);
-    const edit = this.deps.edits.add({ sourcePhotoId, params, outputPath: file, durationMs: performance.now() - started });
+    // Hidden temporary first, then the record, then the final name (edit-output.ts): a kill leaves
+    // neither a truncated PNG nor a PNG without its record.
+    const output = this.claim(await this.encode(result.image, params), params, sourcePhotoId, options.outFile);
+    const edit = this.deps.edits.add({ sourcePhotoId, params, outputPath: output.final, durationMs: performance.now() - started });
+    publishOutput(output);
+    const file = output.final;
     const photoId = await this.deps.addToLibrary(file, this.outputFolder());
     if (photoId !== null) this.deps.edits.linkOutput(edit.id, photoId);
     return { cancelled: false, edit: this.deps.edits.get(edit.id)! };
@@ -175,37 +179,23 @@ export class EditService {
     return new Uint8Array(data.buffer, data.byteOffset, data.length);
   }
 
-  /** A new PNG in the output folder (or `outFile`), never over an existing file, with its settings in text chunks. */
-  private async write(image: Float32Array, params: EditParams, sourcePhotoId: number | null, outFile: string | undefined): Promise<string> {
+  /** The PNG of a result, with its settings in text chunks (png-parameters.ts), so they survive the file leaving the library. */
+  private async encode(image: Float32Array, params: EditParams): Promise<Buffer> {
     const { width, height } = params;
     const plane = width * height;
     const rgb = Buffer.alloc(plane * 3);
     for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.max(0, Math.min(255, Math.round((image[c * plane + p]! + 1) * 127.5)));
-    // The settings go into the file too (png-parameters.ts), so they survive it leaving the library.
-    const png = withEditParameters(await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer(), params);
+    return withEditParameters(await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer(), params);
+  }
+
+  /** A new file's temporary in the output folder (or at `outFile`), never over an existing file (edit-output.ts). */
+  private claim(png: Buffer, params: EditParams, sourcePhotoId: number | null, outFile: string | undefined): ClaimedOutput {
     if (outFile) {
       const target = path.resolve(outFile);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      try {
-        fs.writeFileSync(target, png, { flag: 'wx' });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${target} exists: Iris never writes over a file`);
-        throw error;
-      }
-      return target;
+      return claimOutput(png, path.dirname(target), () => path.basename(target), true);
     }
-    const folder = this.outputFolder();
-    fs.mkdirSync(folder, { recursive: true });
     const source = sourcePhotoId === null ? 'generated' : path.parse(this.deps.store.locationsOf(sourcePhotoId)[0]?.path ?? 'photo').name;
-    for (let n = 1; ; n++) {
-      const name = `${source}-${params.mode}-${params.seed}${n > 1 ? `-${n}` : ''}.png`;
-      try {
-        fs.writeFileSync(path.join(folder, name), png, { flag: 'wx' });
-        return path.join(folder, name);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-    }
+    return claimOutput(png, this.outputFolder(), (n) => `${source}-${params.mode}-${params.seed}${n > 1 ? `-${n}` : ''}.png`);
   }
 
   outputFolder(): string {

@@ -56,6 +56,11 @@ export class EditStore {
     return (this.statements.get(`${SELECT} ORDER BY created_at DESC, id DESC LIMIT ?`).all(limit) as EditRow[]).map(toEdit);
   }
 
+  /** Output paths of edits the library has not read (yet): where an interrupted write may be left (edit-output.ts). */
+  unreadOutputs(): string[] {
+    return this.statements.get(`SELECT output_path FROM edits WHERE output_photo_id IS NULL`).pluck().all() as string[];
+  }
+
   /** The library read the output file: link the edit to that photo. */
   linkOutput(id: number, photoId: number): void {
     this.statements.get(`UPDATE edits SET output_photo_id = ? WHERE id = ?`).run(photoId, id);

@@ -1,6 +1,6 @@
 import type { Conversation } from '../ask/conversation-store.js';
 import type { Caption } from '../captions/caption-store.js';
-import { UsageError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import { Captioner } from '../generation/captioner.js';
 import type { ModelEntry } from '../models/catalog.js';
 import { getSettingValue } from '../settings.js';
@@ -38,7 +38,7 @@ function readsText(entry: ModelEntry): boolean {
 
 function existingConversation(service: EngineService, id: number): Conversation {
   const conversation = service.engine.ask.conversations.get(id);
-  if (!conversation) throw new UsageError(`no conversation ${id}`);
+  if (!conversation) throw new NotFoundError(`no conversation ${id}`);
   return conversation;
 }
 
@@ -46,7 +46,7 @@ function existingConversation(service: EngineService, id: number): Conversation 
 export function captionAskHandlers(service: EngineService): Pick<EngineHandlers, CaptionAskCall> {
   const engine = service.engine;
   const photoMustExist = (photoId: number): void => {
-    if (!engine.store.getPhoto(photoId)) throw new UsageError(`no photo with id ${photoId}`);
+    if (!engine.store.getPhoto(photoId)) throw new NotFoundError(`no photo with id ${photoId}`);
   };
   return {
     'captions.status': () => {

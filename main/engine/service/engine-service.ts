@@ -9,12 +9,13 @@ import {
   parseCallArgs,
 } from '../../contract/contract.js';
 import { Engine, type EngineOptions } from '../engine.js';
-import { UsageError, errorMessage } from '../errors.js';
+import { EndpointError, type EndpointErrorCode } from '../ask/endpoint-errors.js';
+import { NotFoundError, UsageError, errorMessage } from '../errors.js';
+import { ModelCorruptError, ModelNotInstalledError } from '../models/verified.js';
 import type { Folder } from '../library-store.js';
 import { VectorStore } from '../search/vector-store.js';
 import { LibraryWatcher, type WatchOptions } from '../watcher.js';
 import { type EngineHandlers, engineHandlers } from './handlers.js';
-import { MediaNotFoundError } from './media.js';
 import type { MapPoint } from './map-layout.js';
 import { layoutInWorker } from './map-worker.js';
 import { ModelsService } from './models-service.js';
@@ -231,9 +232,18 @@ export class EngineService {
   }
 }
 
-/** Errors as the UI shows them: a user's mistake says so plainly; anything else is a bug report. */
+/**
+ * Errors as the UI shows them: something named that does not exist is `not-found`; a user's
+ * mistake, and a condition the user can act on (an endpoint that refused or is unreachable, a model
+ * file that is missing or failed its check) says so plainly, in its own words; anything else is a
+ * bug report, with the call's name.
+ */
 export function toCallError(name: CallName, error: unknown): CallError {
-  if (error instanceof MediaNotFoundError) return { code: 'not-found', message: error.message };
-  if (error instanceof UsageError) return { code: 'usage', message: error.message };
+  if (error instanceof NotFoundError) return { code: 'not-found', message: error.message };
+  if (error instanceof EndpointError) return { code: ENDPOINT_UNREACHABLE.has(error.code) ? 'unavailable' : 'usage', message: error.message };
+  if (error instanceof UsageError || error instanceof ModelCorruptError || error instanceof ModelNotInstalledError) return { code: 'usage', message: error.message };
   return { code: 'internal', message: `${name} failed: ${errorMessage(error)}` };
 }
+
+/** Endpoint failures that asking again later may cure; the others need the user to change something. */
+const ENDPOINT_UNREACHABLE: ReadonlySet<EndpointErrorCode> = new Set(['network', 'timeout', 'rate-limited', 'server']);

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import sharp from 'sharp';
 import type { CallArgs, CallResult } from '../../contract/contract.js';
 import { describeDecodeError } from '../decode-errors.js';
-import { UsageError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { LibraryStore } from '../library-store.js';
 import { PIXEL_LIMIT } from '../metadata.js';
 import { type ThumbnailSize, thumbnailPath } from '../thumbnails.js';
@@ -11,13 +11,6 @@ import { type ThumbnailSize, thumbnailPath } from '../thumbnails.js';
 const BROWSER_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', avif: 'image/avif' };
 
 /** Raised when a photo or its thumbnail does not exist (a transport answers 404). */
-export class MediaNotFoundError extends UsageError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MediaNotFoundError';
-  }
-}
-
 /**
  * The bytes behind iris://thumb|preview|photo/<id>: photos are addressed by id only, so the UI can
  * never name a file. Originals in formats a browser cannot show (TIFF, HEIC, 16-bit PNG is fine)
@@ -25,23 +18,23 @@ export class MediaNotFoundError extends UsageError {
  */
 export async function readMedia(store: LibraryStore, thumbnailDir: string, { kind, id }: CallArgs<'media.read'>): Promise<CallResult<'media.read'>> {
   const hash = store.hashOf(id);
-  if (!hash) throw new MediaNotFoundError(`no photo with id ${id}`);
+  if (!hash) throw new NotFoundError(`no photo with id ${id}`);
   if (kind !== 'photo') {
     const size: ThumbnailSize = kind === 'thumb' ? 256 : 1024;
     try {
       return { mime: 'image/webp', bytes: new Uint8Array(await fs.readFile(thumbnailPath(thumbnailDir, hash, size))) };
     } catch {
-      throw new MediaNotFoundError(`photo ${id} has no ${kind} yet`);
+      throw new NotFoundError(`photo ${id} has no ${kind} yet`);
     }
   }
   const photo = store.getPhoto(id);
   const location = photo?.paths.find(Boolean);
-  if (!photo || !location) throw new MediaNotFoundError(`photo ${id} has no file on disk`);
+  if (!photo || !location) throw new NotFoundError(`photo ${id} has no file on disk`);
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(location);
   } catch (error) {
-    throw new MediaNotFoundError(`cannot read ${location}: ${(error as Error).message}`);
+    throw new NotFoundError(`cannot read ${location}: ${(error as Error).message}`);
   }
   const mime = photo.format ? BROWSER_FORMATS[photo.format] : undefined;
   if (mime) return { mime, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
