@@ -104,7 +104,7 @@ describe('captions and questions through the engine service', () => {
     assert.equal(value(await service.handle('captions.save', { photoId: green, text: '' })), null);
     assert.equal(value(await service.handle('captions.get', { photoId: green })), null);
     const missing = await service.handle('captions.get', { photoId: 99_999 });
-    assert.ok(!missing.ok && missing.error.code === 'usage');
+    assert.ok(!missing.ok && missing.error.code === 'not-found');
   });
 
   it('captions the whole library as a batch that skips edited captions', async () => {

@@ -235,6 +235,6 @@ describe('search relevance, CJK notice and filtered browsing on the fixture CLIP
     assert.deepEqual(new Set(both.ids.map(colourOfId)), new Set(['white', 'black']));
     assert.equal(both.ids.length, 6);
     const unknown = await service.handle('photos.timeline', { filters: { folderId: 999 } });
-    assert.ok(!unknown.ok && unknown.error.code === 'usage');
+    assert.ok(!unknown.ok && unknown.error.code === 'not-found');
   });
 });
