@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Db } from './db/database.js';
 import { StatementCache } from './db/statements.js';
+import { NotFoundError } from './errors.js';
 import { JobQueue } from './jobs/queue.js';
 import { isWithin } from './paths.js';
 
@@ -110,6 +111,13 @@ export class LibraryStore {
 
   listFolders(): Folder[] {
     return this.sql(`SELECT id, path, added_at AS addedAt, scanned_at AS scannedAt, last_error AS lastError FROM folders ORDER BY path`).all() as Folder[];
+  }
+
+  /** The folder with this id; NotFoundError (the contract's not-found) when there is none. */
+  requireFolder(folderId: number): Folder {
+    const folder = this.sql(`SELECT id, path, added_at AS addedAt, scanned_at AS scannedAt, last_error AS lastError FROM folders WHERE id = ?`).get(folderId) as Folder | undefined;
+    if (!folder) throw new NotFoundError(`no folder with id ${folderId}`);
+    return folder;
   }
 
   /** The registered folder that holds `file`, if any. */
@@ -264,6 +272,13 @@ export class LibraryStore {
   getPhoto(id: number): PhotoRecord | undefined {
     const row = this.sql(this.photoQuery('WHERE p.id = ?')).get(id) as PhotoRow | undefined;
     return row ? toRecord(row) : undefined;
+  }
+
+  /** The photo with this id; NotFoundError (the contract's not-found) when there is none. */
+  requirePhoto(id: number): PhotoRecord {
+    const photo = this.getPhoto(id);
+    if (!photo) throw new NotFoundError(`no photo with id ${id}`);
+    return photo;
   }
 
   /** Paths where a photo's bytes are, oldest location first, with each one's mtime. */

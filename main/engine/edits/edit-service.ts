@@ -86,8 +86,7 @@ export class EditService {
     if (input.mode !== 'txt2img' && input.photoId === undefined) throw new UsageError(`${input.mode} edits a photo: give one`);
     if (input.mode === 'txt2img' && input.photoId !== undefined) throw new UsageError('txt2img makes a new image from the prompt alone: use img2img, canny or instruct to edit a photo');
     const choice = chooseDiffusionModels(this.deps.modelsDir, input.mode, { model: input.model, controlnet: input.controlnet });
-    const photo = input.photoId === undefined ? undefined : this.deps.store.getPhoto(input.photoId);
-    if (input.photoId !== undefined && !photo) throw new NotFoundError(`no photo with id ${input.photoId}`);
+    const photo = input.photoId === undefined ? undefined : this.deps.store.requirePhoto(input.photoId);
     const size = defaultSize(choice.prep.default_size, photo?.width && photo.height ? { width: photo.width, height: photo.height } : undefined);
     const params = parseEditParams({
       mode: input.mode,

@@ -7,9 +7,13 @@ import { CoarseQuantizer } from './index/coarse.js';
 import { MARGIN, QuantizedIndex } from './index/quantized-index.js';
 import { RerankFile } from './index/rerank-file.js';
 import { readSnapshot, snapshotPath, writeSnapshot } from './index/snapshot.js';
-import { BoundHeap, byScore, dot, TopK, type VectorHit } from './ranking.js';
+import { searchIndex } from './index-search.js';
+import { byScore, dot, TopK, type VectorHit } from './ranking.js';
+import { blobOf, CHUNK_SIZE, floatsOf, forEachStoredBatch, quote, shadowLayoutOk, tableNameFor } from './vec0-tables.js';
 
 export type { VectorHit } from './ranking.js';
+export { EXACT_CANDIDATES } from './index-search.js';
+export { tableNameFor } from './vec0-tables.js';
 
 type Statement = BetterSqlite3.Statement<unknown[]>;
 
@@ -70,22 +74,10 @@ type Statement = BetterSqlite3.Statement<unknown[]>;
 
 /** Below this many vectors, every search is an exact scan (≈10 ms at 20k × 512). */
 export const INDEX_MIN_VECTORS = 20_000;
-/** Candidate sets up to this size are scored exactly, without the first pass (≈5-10 µs per read). */
-export const EXACT_CANDIDATES = 2_000;
-/**
- * Exact reads a search may make after the first pass before it answers with what it has: bounds
- * the latency of a pathological query (measured needs stay in the hundreds; see BENCHMARKS.md).
- */
-const MAX_EXACT_READS = 20_000;
-/** Candidates beyond k rescored exactly at the end, and the 8-bit scores' error allowance. */
-const RESCORED = 5;
-const EIGHT_BIT_ERROR = 0.002;
 /** Leaves of the coarse quantizer: about √n, at least 64, at most 1,024. */
 const leavesFor = (n: number) => Math.max(64, Math.min(1024, Math.round(Math.sqrt(n))));
 /** Vectors the coarse quantizer is trained on (a stride of whole chunks across the table). */
 const TRAINING_SAMPLE = 32_768;
-/** vec0's chunk size for new tables; see the layout notes above. */
-const CHUNK_SIZE = 16;
 /**
  * Change-log entries kept; a process (or a saved index) further behind than this rebuilds its
  * index. About 20 bytes an entry; long enough that an `iris index` of a big import while the app
@@ -140,20 +132,7 @@ export interface IndexStats {
   lastExactReads: number;
 }
 
-// ---------------------------------------------------------------- names and validation
-
-/** The vec0 table name for a model id: safe as an identifier, stable, and unique per id. */
-export function tableNameFor(modelId: string): string {
-  const slug = modelId.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40) || 'model';
-  const hash = createHash('sha256').update(modelId).digest('hex').slice(0, 8);
-  return `vec_${slug}_${hash}`;
-}
-
-const SAFE_NAME = /^[a-z0-9_]+$/;
-const quote = (name: string) => {
-  if (!SAFE_NAME.test(name)) throw new Error(`unsafe table name ${JSON.stringify(name)}`);
-  return `"${name}"`;
-};
+// ---------------------------------------------------------------- validation
 
 function checkPhotoId(photoId: number): number {
   if (!Number.isSafeInteger(photoId) || photoId < 1 || photoId > 0x7fffffff) throw new RangeError(`photo id must be a positive 32-bit integer, got ${photoId}`);
@@ -174,15 +153,6 @@ function normalised(vector: Float32Array | readonly number[], dim: number, what:
   const out = new Float32Array(dim);
   for (let i = 0; i < dim; i++) out[i] = vector[i]! * scale;
   return out;
-}
-
-const blobOf = (vector: Float32Array) => Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-
-/** A Float32Array over a blob's bytes: a view when aligned, else a copy. */
-function floatsOf(blob: Buffer, offset = 0, length = (blob.byteLength - offset) / 4): Float32Array {
-  const start = blob.byteOffset + offset;
-  if (start % 4 === 0) return new Float32Array(blob.buffer, start, length);
-  return new Float32Array(blob.buffer.slice(start, start + length * 4));
 }
 
 // ---------------------------------------------------------------- per-process shared state
@@ -217,28 +187,6 @@ function statesOf(db: Db): Map<string, SharedState> {
     sharedStates.set(db, states);
   }
   return states;
-}
-
-/**
- * Whether the shadow tables look as in sqlite-vec 0.1.x (ARCHITECTURE.md in its repository):
- * `_chunks(chunk_id, size, validity, rowids)`, `_rowids(rowid, id, chunk_id, chunk_offset)`,
- * `_vector_chunks00(rowid, vectors)`. Reading them directly makes a full read of the vectors 6-8x
- * faster than vec0's own scan and counting instant; any other layout falls back to vec0's
- * public interface (correct, slower).
- */
-function shadowLayoutOk(db: Db, table: string): boolean {
-  try {
-    const version = db.prepare(`SELECT vec_version()`).pluck().get() as string;
-    if (!/^v0\.1\./.test(version)) return false;
-    const columns = (name: string) => (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(name) as string[]).join(',');
-    return (
-      columns(`${table}_chunks`) === 'chunk_id,size,validity,rowids' &&
-      columns(`${table}_rowids`) === 'rowid,id,chunk_id,chunk_offset' &&
-      columns(`${table}_vector_chunks00`) === 'rowid,vectors'
-    );
-  } catch {
-    return false;
-  }
 }
 
 // ---------------------------------------------------------------- the store
@@ -564,62 +512,9 @@ export class VectorStore {
     return (this.db.prepare(`SELECT created_at FROM embedding_models WHERE table_name = ?`).pluck().get(this.tableName) as number | undefined) ?? 0;
   }
 
-  /**
-   * Calls `visit` with batches of stored vectors: their photo ids and their floats (ids.length ×
-   * dim, a view valid only during the call). With `stride`, only every stride-th chunk (a sample).
-   * Reads sqlite-vec's chunk tables directly when their layout is known (see shadowLayoutOk),
-   * else pages through vec0's own full scan.
-   */
+  /** Batches of stored vectors (vec0-tables.ts, forEachStoredBatch): with `stride`, every stride-th chunk. */
   private forEachBatch(visit: (photoIds: readonly number[], vectors: Float32Array) => void, stride = 1): void {
-    const dim = this.dim;
-    if (!this.state.shadow) {
-      const ids: number[] = [];
-      const batch = new Float32Array(256 * dim);
-      let row = 0;
-      for (const [rowid, blob] of this.sql(`SELECT rowid, embedding FROM ${this.table}`).raw().iterate() as IterableIterator<[number, Buffer]>) {
-        if (Math.floor(row++ / CHUNK_SIZE) % stride !== 0) continue;
-        batch.set(floatsOf(blob), ids.length * dim);
-        ids.push(rowid);
-        if (ids.length === 256) {
-          visit(ids, batch);
-          ids.length = 0;
-        }
-      }
-      if (ids.length > 0) visit(ids, batch.subarray(0, ids.length * dim));
-      return;
-    }
-    // Two plain scans merged here: a join of the two tables made SQLite's planner scan the vector
-    // chunks once per chunk row (6x slower). The chunk rows are small (validity bits and rowids).
-    const slotsOf = new Map<number, { validity: Buffer; rowids: Buffer }>();
-    for (const [chunkId, validity, rowids] of this.sql(`SELECT chunk_id, validity, rowids FROM ${quote(`${this.tableName}_chunks`)} WHERE chunk_id % ? = 0`)
-      .raw()
-      .iterate(stride) as IterableIterator<[number, Buffer, Buffer]>) {
-      slotsOf.set(chunkId, { validity, rowids });
-    }
-    const vectorChunks = this.sql(`SELECT rowid, vectors FROM ${quote(`${this.tableName}_vector_chunks00`)} WHERE rowid % ? = 0`).raw();
-    for (const [chunkId, blob] of vectorChunks.iterate(stride) as IterableIterator<[number, Buffer]>) {
-      const chunk = slotsOf.get(chunkId);
-      if (!chunk) continue;
-      const all = floatsOf(blob);
-      const slots = Math.min(chunk.validity.length * 8, chunk.rowids.length / 8, all.length / dim);
-      const ids: number[] = [];
-      let contiguous = true;
-      for (let i = 0; i < slots; i++) {
-        if (((chunk.validity[i >> 3]! >> (i & 7)) & 1) === 0) continue;
-        if (ids.length !== i) contiguous = false;
-        ids.push(Number(chunk.rowids.readBigInt64LE(i * 8)));
-      }
-      if (ids.length === 0) continue;
-      if (contiguous) {
-        visit(ids, all.subarray(0, ids.length * dim));
-        continue;
-      }
-      const packed = new Float32Array(ids.length * dim);
-      for (let i = 0, n = 0; i < slots; i++) {
-        if (((chunk.validity[i >> 3]! >> (i & 7)) & 1) !== 0) packed.set(all.subarray(i * dim, (i + 1) * dim), dim * n++);
-      }
-      visit(ids, packed);
-    }
+    forEachStoredBatch({ sql: (source) => this.sql(source), table: this.table, tableName: this.tableName, dim: this.dim, directly: this.state.shadow }, visit, stride);
   }
 
   /**
@@ -728,7 +623,18 @@ export class VectorStore {
       const candidates = candidateIds ? [...new Set(candidateIds)].filter((id) => !exclude.has(id)) : null;
       return candidates?.length === 0 ? [] : this.exactSearch(q, k, candidates, exclude);
     }
-    return this.approximateSearch(index, q, k, candidateIds ?? null, exclude, options.margin ?? MARGIN);
+    const read = this.sql(`SELECT embedding FROM ${this.table} WHERE rowid = ?`).pluck();
+    const copies = this.rerankFile();
+    const { hits, reads } = searchIndex(index, q, k, candidateIds ?? null, exclude, options.margin ?? MARGIN, {
+      exact: (photoId) => {
+        const blob = read.get(BigInt(photoId)) as Buffer | undefined;
+        return blob ? dot(q, floatsOf(blob)) : null;
+      },
+      eightBit: copies ? (photoId) => copies.score(photoId, q) : null,
+      rescore: (photoIds, best) => this.rerank(q, photoIds, best),
+    });
+    this.state.lastExactReads = reads;
+    return hits;
   }
 
   /** Exact: sqlite-vec's brute-force KNN, or a scan in JS when k is past vec0's limit. */
@@ -769,87 +675,5 @@ export class VectorStore {
       if (blob) top.offer(photoId, dot(q, floatsOf(blob)));
     }
     return top.sorted();
-  }
-
-  private approximateSearch(
-    index: QuantizedIndex,
-    q: Float32Array,
-    k: number,
-    candidateIds: readonly number[] | Int32Array | null,
-    exclude: ReadonlySet<number>,
-    margin: number,
-  ): VectorHit[] {
-    let accept = (photoId: number) => !exclude.has(photoId);
-    let population = index.live;
-    if (candidateIds) {
-      // A typed array and a bitmap rather than a Set: a filter can pass hundreds of thousands.
-      // (A filter of 100k photos is walked on every query: no Set, no growing array, and the
-      // exclusions only looked up when there are some.)
-      const allowed = new Uint8Array((index.ids.length >> 3) + 1);
-      const checkExcluded = exclude.size > 0;
-      let count = 0;
-      for (let i = 0; i < candidateIds.length; i++) {
-        const photoId = candidateIds[i]!;
-        const slot = index.slot(photoId);
-        if (slot < 0 || (allowed[slot >> 3]! & (1 << (slot & 7))) !== 0 || (checkExcluded && exclude.has(photoId))) continue;
-        allowed[slot >> 3]! |= 1 << (slot & 7);
-        count++;
-      }
-      if (count <= EXACT_CANDIDATES) {
-        const wanted: number[] = [];
-        for (let slot = 0; slot < index.size; slot++) if ((allowed[slot >> 3]! & (1 << (slot & 7))) !== 0) wanted.push(index.ids[slot]!);
-        return this.rerank(q, wanted, k);
-      }
-      population = count;
-      accept = (photoId) => {
-        const slot = index.slot(photoId);
-        return slot >= 0 && (allowed[slot >> 3]! & (1 << (slot & 7))) !== 0;
-      };
-    }
-    // First-pass candidates: as many as a hard query (a sentence far from every photo) usually
-    // reads, since a pass costs a scan of every code whatever it keeps; four times more each
-    // further pass.
-    let wanted = Math.min(population, Math.max(16 * k, Math.round(4 * Math.sqrt(population))));
-    const read = this.sql(`SELECT embedding FROM ${this.table} WHERE rowid = ?`).pluck();
-    const exact = (photoId: number) => {
-      const blob = read.get(BigInt(photoId)) as Buffer | undefined;
-      return blob ? dot(q, floatsOf(blob)) : null;
-    };
-    const rerank = this.rerankFile();
-    // Candidates are scored from their 8-bit copies where they have one (≈1.5 µs), else exactly;
-    // the k + RESCORED best by that score are then rescored exactly. EIGHT_BIT_ERROR is a
-    // generous bound on the copies' error (measured ≈ 5e-4 on unit 512-d vectors).
-    const pool = new TopK(k + RESCORED);
-    const best = new TopK(k);
-    let reads = 0;
-    let below = Infinity;
-    for (;;) {
-      const { photoIds, bounds, threshold } = index.candidates(q, wanted, accept, margin, below);
-      // Best bound first (a heap: most queries stop after a few dozen): stop at the first bound
-      // that cannot beat the k-th score.
-      const order = new BoundHeap(bounds);
-      let stopped = false;
-      for (let i = order.pop(); i >= 0; i = order.pop()) {
-        const photoId = photoIds[i]!;
-        const bound = bounds[i]!;
-        if (best.full && bound < best.worst - EIGHT_BIT_ERROR) {
-          stopped = true;
-          break;
-        }
-        const score = rerank?.score(photoId, q) ?? exact(photoId);
-        if (score !== null) {
-          pool.offer(photoId, score);
-          best.offer(photoId, score);
-        }
-        reads++;
-      }
-      // Everything left out of this pass has a bound below its threshold: done when the k-th
-      // score is above it (or nothing was left out), else look again below it.
-      if (stopped || threshold === -Infinity || (best.full && best.worst - EIGHT_BIT_ERROR >= threshold) || reads >= MAX_EXACT_READS) break;
-      below = threshold;
-      wanted *= 4;
-    }
-    this.state.lastExactReads = reads;
-    return this.rerank(q, pool.sorted().map((hit) => hit.photoId), k);
   }
 }

@@ -45,9 +45,7 @@ function existingConversation(service: EngineService, id: number): Conversation 
 /** Captions and questions about photos (issue 5): the calls behind the viewer's caption section and Ask tab. */
 export function captionAskHandlers(service: EngineService): Pick<EngineHandlers, CaptionAskCall> {
   const engine = service.engine;
-  const photoMustExist = (photoId: number): void => {
-    if (!engine.store.getPhoto(photoId)) throw new NotFoundError(`no photo with id ${photoId}`);
-  };
+  const photoMustExist = (photoId: number): void => void engine.store.requirePhoto(photoId);
   return {
     'captions.status': () => {
       const choice = engine.captionChoice();

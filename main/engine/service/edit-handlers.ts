@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { EDIT_MODES, SCHEDULER_NAMES } from '../edits/edit-params.js';
 import type { Edit } from '../edits/edit-store.js';
-import { errorMessage, NotFoundError, UsageError } from '../errors.js';
+import { errorMessage, UsageError } from '../errors.js';
 import type { EngineService } from './engine-service.js';
 import type { EngineHandlers } from './handlers.js';
 
@@ -23,7 +23,7 @@ function pngDataUrl(png: Buffer): string {
 export function editHandlers(service: EngineService): Pick<EngineHandlers, EditCall> {
   const engine = service.engine;
   const photoMustExist = (photoId: number | undefined): void => {
-    if (photoId !== undefined && !engine.store.getPhoto(photoId)) throw new NotFoundError(`no photo with id ${photoId}`);
+    if (photoId !== undefined) engine.store.requirePhoto(photoId);
   };
   return {
     'edits.options': ({ photoId }) => {

@@ -174,8 +174,7 @@ export class EngineService {
   }
 
   removeFolder(folderId: number): { photos: number } {
-    const folder = this.engine.listFolders().find((entry) => entry.id === folderId);
-    if (!folder) throw new UsageError(`no folder with id ${folderId}`);
+    const folder = this.engine.store.requireFolder(folderId);
     const { photos } = this.engine.removeFolder(folder.path);
     this.rewatch();
     return { photos };

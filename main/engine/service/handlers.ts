@@ -1,6 +1,5 @@
 import type { CallResult, EngineCallName, ParsedArgs } from '../../contract/contract.js';
 import { probeDevice } from '../doctor.js';
-import { NotFoundError } from '../errors.js';
 import { clearSetting, describeSetting, listSettings, parseSettingKey, writeSetting } from '../settings.js';
 import { loadRuntimeReport } from '../runtime/session.js';
 import type { SearchOptions, SearchResponse } from '../search/clip-search.js';
@@ -19,8 +18,7 @@ type PhotoFilterArgs = NonNullable<ParsedArgs<'photos.timeline'>['filters']>;
 
 /** Filters as the engine takes them: the folder by path, looked up from its id. */
 function photoFilters(service: EngineService, args: PhotoFilterArgs): SearchFilters {
-  const folder = args.folderId === undefined ? undefined : service.engine.listFolders().find((entry) => entry.id === args.folderId);
-  if (args.folderId !== undefined && !folder) throw new NotFoundError(`no folder with id ${args.folderId}`);
+  const folder = args.folderId === undefined ? undefined : service.engine.store.requireFolder(args.folderId);
   return { folder: folder?.path, after: args.after, before: args.before, formats: args.formats };
 }
 
@@ -61,8 +59,7 @@ export function engineHandlers(service: EngineService): EngineHandlers {
       };
     },
     'library.rescan': ({ folderId }) => {
-      const folders = folderId === undefined ? engine.listFolders() : engine.listFolders().filter((folder) => folder.id === folderId);
-      if (folderId !== undefined && folders.length === 0) throw new NotFoundError(`no folder with id ${folderId}`);
+      const folders = folderId === undefined ? engine.listFolders() : [engine.store.requireFolder(folderId)];
       return { started: service.indexInBackground(folders) };
     },
     'folders.list': () => engine.listFolders(),

@@ -1,7 +1,6 @@
 import type { CallResult } from '../../contract/contract.js';
 import type { CaptionStore } from '../captions/caption-store.js';
 import type { Db } from '../db/database.js';
-import { NotFoundError } from '../errors.js';
 import type { LibraryStore } from '../library-store.js';
 import { type SearchFilters, filterQuery, hasFilters } from '../search/filters.js';
 
@@ -57,8 +56,7 @@ export function timeline(db: Db, folderId?: number, filters: SearchFilters = {})
 }
 
 export function photoDetail(db: Db, store: LibraryStore, captions: CaptionStore, id: number): CallResult<'photos.get'> {
-  const photo = store.getPhoto(id);
-  if (!photo) throw new NotFoundError(`no photo with id ${id}`);
+  const photo = store.requirePhoto(id);
   const tags = db.prepare(`SELECT label, score FROM tags WHERE photo_id = ? ORDER BY score DESC, label`).all(id) as { label: string; score: number }[];
   return { ...photo, tags, caption: captions.get(id)?.text ?? null };
 }
