@@ -47,10 +47,12 @@ const BLOCK = 16;
 /** Standard deviations of estimation error added to make a bound (one-sided miss ≈ 0.6 %; measured recall@10 ≥ 0.998 mean on every hostile query set, and half the reads of 3). */
 export const MARGIN = 2.5;
 /**
- * From this many slots the full scan is split with the scan thread (scan-thread.ts): below it the
- * hand-over (≈20-50 µs) costs more than half a scan saves. Tests lower it to reach the split path.
+ * From `minSlots` slots the full scan is shared with the scan thread (scan-thread.ts): below it the
+ * hand-over (≈20-50 µs) costs more than sharing saves. The threads claim `chunkBlocks` blocks at a
+ * time (8,192 slots, ~0.1 ms of scanning): small enough that a thread that falls behind leaves
+ * little to wait for, large enough that claiming costs nothing. Tests lower both.
  */
-export const parallelScan = { minSlots: 65_536 };
+export const parallelScan = { minSlots: 65_536, chunkBlocks: 512 };
 
 /** What a snapshot holds (snapshot.ts), besides the coarse quantizer. */
 export interface IndexArrays {
@@ -396,7 +398,7 @@ export class QuantizedIndex {
   /**
    * Runs the first pass over blocks first, first+step, ...; returns the slots and bounds that
    * reached threshold (at most outCap per scanning thread) and how many did. A full scan of a large
-   * index is split in two halves, one on the scan thread.
+   * index is shared with the scan thread, chunk by chunk.
    */
   private scan(prepared: { delta: number; offset: number; omega: number }, first: number, step: number, threshold: number): { count: number; slots: Int32Array; bounds: Float32Array } {
     const end = Math.ceil(this.size / BLOCK);
@@ -405,23 +407,17 @@ export class QuantizedIndex {
       gain: this.gainAt, width: this.widthAt, ...prepared, threshold, outSlots: this.outSlotsAt, outBounds: this.outBoundsAt, cap: this.outCap,
     };
     const helper = step === 1 && this.size >= parallelScan.minSlots ? ScanThread.get() : null;
-    if (helper) {
-      const middle = first + Math.floor((end - first) / 2);
-      if (helper.begin(this.kernels.memory, { ...args, first: middle, outSlots: this.outSlots2At, outBounds: this.outBounds2At })) {
-        const mine = this.runScan({ ...args, end: middle });
-        const theirs = helper.finish();
-        if (theirs !== null) {
-          const a = this.passed(this.outSlotsAt, this.outBoundsAt, mine);
-          const b = this.passed(this.outSlots2At, this.outBounds2At, theirs);
-          const slots = new Int32Array(a.slots.length + b.slots.length);
-          const bounds = new Float32Array(slots.length);
-          slots.set(a.slots);
-          slots.set(b.slots, a.slots.length);
-          bounds.set(a.bounds);
-          bounds.set(b.bounds, a.bounds.length);
-          return { count: mine + theirs, slots, bounds };
-        }
-      }
+    const shared = helper?.scan(this.kernels, args, { outSlots: this.outSlots2At, outBounds: this.outBounds2At }, parallelScan.chunkBlocks);
+    if (shared) {
+      const a = this.passed(this.outSlotsAt, this.outBoundsAt, shared.mine);
+      const b = this.passed(this.outSlots2At, this.outBounds2At, shared.theirs);
+      const slots = new Int32Array(a.slots.length + b.slots.length);
+      const bounds = new Float32Array(slots.length);
+      slots.set(a.slots);
+      slots.set(b.slots, a.slots.length);
+      bounds.set(a.bounds);
+      bounds.set(b.bounds, a.bounds.length);
+      return { count: shared.mine + shared.theirs, slots, bounds };
     }
     const count = this.runScan(args);
     return { count, ...this.passed(this.outSlotsAt, this.outBoundsAt, count) };

@@ -32,20 +32,66 @@ export const ARGS: Record<keyof ScanArgs, number> = {
 };
 export const FLOAT_ARGS: ReadonlySet<keyof ScanArgs> = new Set(['delta', 'offset', 'omega', 'threshold']);
 
+/**
+ * The control block. A request (a scan of blocks [first, end) in chunks of `chunk` blocks) is
+ * shared chunk by chunk: either thread claims the next chunk with a compare-and-swap on `next`,
+ * which holds the request's generation (16 bits) above the next chunk's number, so a worker that
+ * wakes late for an old request claims nothing of a new one. The calling thread waits only for
+ * the chunks the worker did claim: a worker that is slow to wake (the other core busy) costs
+ * nothing but its share, which the calling thread then scans itself.
+ */
 export const CONTROL = {
   /** Set to 1 by the worker once it waits for requests. */
   ready: 0,
-  /** Incremented by the main thread for each request (the worker waits on it). */
+  /** The current request's generation (1-65535; the worker waits on it). */
   request: 1,
-  /** The request number the worker finished last (the main thread waits on it). */
+  /** (generation << 16) | chunks the worker has finished of it. */
   done: 2,
   /** Which registered memory to scan. */
   memory: 3,
-  /** Slots that passed, or -1 when the worker did not know the memory. */
+  /** Slots that passed in the worker's chunks (written before each `done` increment), or -1 when the worker did not know the memory. */
   count: 4,
+  /** (generation << 16) | the next chunk to claim. */
+  next: 5,
+  /** Blocks per chunk. */
+  chunk: 6,
   args: 8,
   /** Words in the block. */
   size: 32,
 } as const;
+
+/** Claims the next chunk of request `generation`; its number, or -1 when there is none left (or the request is over). */
+export function claimChunk(ints: Int32Array, generation: number, chunks: number): number {
+  for (;;) {
+    const value = Atomics.load(ints, CONTROL.next);
+    const chunk = value & 0xffff;
+    if (value >>> 16 !== generation || chunk >= chunks) return -1;
+    if (Atomics.compareExchange(ints, CONTROL.next, value, value + 1) === value) return chunk;
+  }
+}
+
+/**
+ * Scans chunks of a request while `claim` gives some, appending what passes to the output
+ * region of `args` (at most args.cap); returns how many passed in all and the chunks scanned.
+ * `afterChunk` runs after each chunk with the count so far (the worker publishes it).
+ */
+export function scanChunks(
+  scan: (a: ScanArgs) => number,
+  args: ScanArgs,
+  chunkBlocks: number,
+  claim: () => number,
+  afterChunk: (passed: number) => void = () => undefined,
+): { passed: number; chunks: number } {
+  let passed = 0;
+  let chunks = 0;
+  for (let chunk = claim(); chunk >= 0; chunk = claim()) {
+    const first = args.first + chunk * chunkBlocks;
+    const written = Math.min(passed, args.cap);
+    passed += scan({ ...args, first, end: Math.min(args.end, first + chunkBlocks), outSlots: args.outSlots + written * 4, outBounds: args.outBounds + written * 4, cap: args.cap - written });
+    chunks++;
+    afterChunk(passed);
+  }
+  return { passed, chunks };
+}
 
 export type ScanThreadMessage = { type: 'memory'; id: number; memory: unknown } | { type: 'forget'; id: number };

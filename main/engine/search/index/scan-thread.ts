@@ -1,18 +1,19 @@
 import os from 'node:os';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import type { WasmMemory } from './kernels.js';
-import { ARGS, CONTROL, FLOAT_ARGS, type ScanArgs, type ScanThreadMessage } from './scan-protocol.js';
+import type { Kernels, WasmMemory } from './kernels.js';
+import { ARGS, claimChunk, CONTROL, FLOAT_ARGS, type ScanArgs, scanChunks, type ScanThreadMessage } from './scan-protocol.js';
 
 /**
  * A second thread for the first pass of search: the scan of every code is memory-bound and
  * embarrassingly parallel, and at a million photos it is two thirds of a query (≈10 of 15 ms on
  * the 2-core bench machine). The worker (scan-worker.ts) has its own instance of the kernels on
- * the index's shared memory and scans half of the blocks into its own output region while the
- * calling thread scans the other half.
+ * the index's shared memory; the two threads claim the blocks a chunk at a time, each into its own
+ * output region (scan-protocol.ts), so a worker that is slow to wake, or a core that is busy with
+ * other work, costs only the chunks it did take.
  *
  * Why a blocking hand-over (Atomics.wait) and not a promise: VectorStore.search is synchronous (its
  * callers, the CLI and the engine's request handlers, take its result in the same turn), and a
- * round trip through the event loop would cost more than the half scan saves at 100k photos. The
+ * round trip through the event loop would cost more than sharing the scan saves at 100k photos. The
  * engine runs in a utility process (Node), where the main thread may block on Atomics.
  *
  * Why one thread and not one per core: two threads already take most of the memory bandwidth of
@@ -22,9 +23,10 @@ import { ARGS, CONTROL, FLOAT_ARGS, type ScanArgs, type ScanThreadMessage } from
  * for the process and the caller scans everything itself: correctness never depends on it.
  */
 
-/** How long the calling thread waits for the worker to start, and for a half scan. */
+/** How long the calling thread waits for the worker to start, and for the chunks it took. */
 const READY_TIMEOUT_MS = 5_000;
 const SCAN_TIMEOUT_MS = 10_000;
+
 
 export class ScanThread {
   /** undefined: not tried yet; null: not available in this process. */
@@ -36,8 +38,7 @@ export class ScanThread {
   private readonly memoryIds = new WeakMap<WasmMemory, number>();
   private nextMemoryId = 1;
   private request = 0;
-  private pending = false;
-  /** Half scans the worker has finished (for tests and diagnostics). */
+  /** Scans in which the worker took part (for tests and diagnostics). */
   served = 0;
   private broken = false;
   private readonly forget: FinalizationRegistry<number>;
@@ -94,9 +95,14 @@ export class ScanThread {
     if (!this.broken) this.port.postMessage(message);
   }
 
-  /** Starts a scan of `args` on `memory` in the worker; false when it cannot (then scan it yourself). */
-  begin(memory: WasmMemory, args: ScanArgs): boolean {
-    if (this.broken || this.pending) return false;
+  /**
+   * Scans blocks [args.first, args.end) (step 1) with the worker, chunk by chunk (scan-protocol.ts):
+   * this thread's slots go to args' output region, the worker's to `second`'s. Returns how many
+   * passed in each region; null if the worker failed mid-scan (then scan it all yourself).
+   */
+  scan(kernels: Kernels, args: ScanArgs, second: { outSlots: number; outBounds: number }, chunkBlocks: number): { mine: number; theirs: number } | null {
+    if (this.broken) return null;
+    const { memory } = kernels;
     let id = this.memoryIds.get(memory);
     if (id === undefined) {
       id = this.nextMemoryId++;
@@ -104,34 +110,36 @@ export class ScanThread {
       this.post({ type: 'memory', id, memory });
       this.forget.register(memory, id);
     }
+    const chunks = Math.ceil((args.end - args.first) / chunkBlocks);
+    const generation = (this.request % 0xffff) + 1;
+    this.request = generation;
     this.ints[CONTROL.memory] = id;
+    this.ints[CONTROL.chunk] = chunkBlocks;
+    const theirArgs = { ...args, ...second };
     for (const [name, word] of Object.entries(ARGS) as [keyof ScanArgs, number][]) {
-      if (FLOAT_ARGS.has(name)) this.floats[CONTROL.args + word] = args[name];
-      else this.ints[CONTROL.args + word] = args[name];
+      if (FLOAT_ARGS.has(name)) this.floats[CONTROL.args + word] = theirArgs[name];
+      else this.ints[CONTROL.args + word] = theirArgs[name];
     }
-    this.request = (this.request + 1) | 0;
-    this.pending = true;
-    Atomics.store(this.ints, CONTROL.request, this.request);
+    Atomics.store(this.ints, CONTROL.count, 0);
+    Atomics.store(this.ints, CONTROL.done, generation << 16);
+    Atomics.store(this.ints, CONTROL.next, generation << 16);
+    Atomics.store(this.ints, CONTROL.request, generation);
     Atomics.notify(this.ints, CONTROL.request);
-    return true;
-  }
-
-  /** Waits for the scan begun last; its count of passing slots, or null if it failed (scan it yourself). */
-  finish(): number | null {
-    if (!this.pending) return null;
-    this.pending = false;
+    const run = (a: ScanArgs) =>
+      kernels.scan(a.codes, a.first, a.step, a.end, a.bytes, a.lut, a.cluster, a.cst, a.gain, a.width, a.delta, a.offset, a.omega, a.threshold, a.outSlots, a.outBounds, a.cap);
+    const mine = scanChunks(run, args, chunkBlocks, () => claimChunk(this.ints, generation, chunks));
+    // Every chunk is claimed now; wait only for those the worker took.
+    const theirs = chunks - mine.chunks;
     for (;;) {
       const done = Atomics.load(this.ints, CONTROL.done);
-      if (done === this.request) break;
+      if ((done & 0xffff) >= theirs) break;
       if (Atomics.wait(this.ints, CONTROL.done, done, SCAN_TIMEOUT_MS) === 'timed-out') {
         this.stop();
         return null;
       }
     }
-    const count = this.ints[CONTROL.count]!;
-    if (count < 0) return null;
-    this.served++;
-    return count;
+    if (theirs > 0) this.served++;
+    return { mine: mine.passed, theirs: theirs > 0 ? Atomics.load(this.ints, CONTROL.count) : 0 };
   }
 
   private stop(): void {

@@ -1,13 +1,14 @@
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { type Kernels, kernelsOn, type WasmMemory } from './kernels.js';
-import { ARGS, CONTROL, type ScanThreadMessage } from './scan-protocol.js';
+import { ARGS, claimChunk, CONTROL, type ScanArgs, type ScanThreadMessage, scanChunks } from './scan-protocol.js';
 
 /**
- * The second scan thread (scan-thread.ts starts it): it waits on the control block, scans the
- * blocks it is handed with its own instance of the kernels on the index's shared memory, and says
- * how many slots passed. It never touches the event loop while it works: messages (memories to
- * scan, memories forgotten) are read synchronously when a request wakes it, so a blocked main
- * thread is never waiting on a callback.
+ * The second scan thread (scan-thread.ts starts it): it waits on the control block, claims chunks
+ * of the request with the calling thread (scan-protocol.ts), scans them with its own instance of
+ * the kernels on the index's shared memory into its own output region, and counts what it did. It
+ * never touches the event loop while it works: messages (memories to scan, memories forgotten)
+ * are read synchronously when a request wakes it, so a blocked calling thread never waits on a
+ * callback.
  */
 const { control, port } = workerData as { control: SharedArrayBuffer; port: MessagePort };
 const ints = new Int32Array(control);
@@ -22,29 +23,49 @@ function drainMessages(): void {
   }
 }
 
+function readArgs(): ScanArgs {
+  const a = CONTROL.args;
+  const int = (name: keyof ScanArgs) => ints[a + ARGS[name]]!;
+  const float = (name: keyof ScanArgs) => floats[a + ARGS[name]]!;
+  return {
+    codes: int('codes'), first: int('first'), step: int('step'), end: int('end'), bytes: int('bytes'), lut: int('lut'),
+    cluster: int('cluster'), cst: int('cst'), gain: int('gain'), width: int('width'), delta: float('delta'), offset: float('offset'),
+    omega: float('omega'), threshold: float('threshold'), outSlots: int('outSlots'), outBounds: int('outBounds'), cap: int('cap'),
+  };
+}
+
 function serve(): void {
   Atomics.store(ints, CONTROL.ready, 1);
   Atomics.notify(ints, CONTROL.ready);
   let seen = Atomics.load(ints, CONTROL.request);
   for (;;) {
     Atomics.wait(ints, CONTROL.request, seen);
-    const request = Atomics.load(ints, CONTROL.request);
-    if (request === seen) continue;
-    seen = request;
+    const generation = Atomics.load(ints, CONTROL.request);
+    if (generation === seen) continue;
+    seen = generation;
     drainMessages();
     const kernels = instances.get(ints[CONTROL.memory]!);
-    const a = CONTROL.args;
-    const count = kernels
-      ? kernels.scan(
-          ints[a + ARGS.codes]!, ints[a + ARGS.first]!, ints[a + ARGS.step]!, ints[a + ARGS.end]!, ints[a + ARGS.bytes]!,
-          ints[a + ARGS.lut]!, ints[a + ARGS.cluster]!, ints[a + ARGS.cst]!, ints[a + ARGS.gain]!, ints[a + ARGS.width]!,
-          floats[a + ARGS.delta]!, floats[a + ARGS.offset]!, floats[a + ARGS.omega]!, floats[a + ARGS.threshold]!,
-          ints[a + ARGS.outSlots]!, ints[a + ARGS.outBounds]!, ints[a + ARGS.cap]!,
-        )
-      : -1;
-    ints[CONTROL.count] = count;
-    Atomics.store(ints, CONTROL.done, request);
-    Atomics.notify(ints, CONTROL.done);
+    if (!kernels) {
+      // An unknown memory: claim nothing, and say so (the calling thread scans it all).
+      Atomics.store(ints, CONTROL.count, -1);
+      continue;
+    }
+    const args = readArgs();
+    const chunkBlocks = ints[CONTROL.chunk]!;
+    const chunks = Math.ceil((args.end - args.first) / chunkBlocks);
+    const { scan } = kernels;
+    scanChunks(
+      (a) => scan(a.codes, a.first, a.step, a.end, a.bytes, a.lut, a.cluster, a.cst, a.gain, a.width, a.delta, a.offset, a.omega, a.threshold, a.outSlots, a.outBounds, a.cap),
+      args,
+      chunkBlocks,
+      () => claimChunk(ints, generation, chunks),
+      (passed) => {
+        // The count first, then the chunk: whoever sees the chunk done sees its slots counted.
+        Atomics.store(ints, CONTROL.count, passed);
+        Atomics.add(ints, CONTROL.done, 1);
+        Atomics.notify(ints, CONTROL.done);
+      },
+    );
   }
 }
 
