@@ -1,4 +1,5 @@
-import type { CallArgs, CallName, CallResult } from '../contract/contract.js';
+import type { CallName, CallResult } from '../contract/contract.js';
+import type { HostCalls } from '../contract/gate.js';
 import { IrisCallError } from '../contract/rpc.js';
 import type { EndpointKeyStore } from './endpoint-key.js';
 import { checkExternalUrl } from './external-url.js';
@@ -20,8 +21,7 @@ export interface DesktopAbilities {
   storesSecrets(): boolean;
 }
 
-type HostCallName = 'app.capabilities' | 'app.openExternal' | 'folders.choose' | 'settings.chooseOutputFolder' | 'endpoint.setKey';
-export type HostCalls = { [N in HostCallName]: (args: CallArgs<N>) => Promise<CallResult<N>> };
+export type { HostCalls } from '../contract/gate.js';
 
 /**
  * The contract calls whose `handledBy` is 'host', answered by the desktop app. Arguments have

@@ -1,7 +1,8 @@
-import type { CallError, CallName } from '../contract/contract.js';
+import type { CallError } from '../contract/contract.js';
+import { callHost, type HostCalls } from '../contract/gate.js';
 import { IrisCallError } from '../contract/rpc.js';
 import { gateRendererCall } from './call-gate.js';
-import type { EngineCaller, HostCalls } from './host-calls.js';
+import type { EngineCaller } from './host-calls.js';
 import type { IpcAnswer } from './ipc-channels.js';
 
 /**
@@ -20,13 +21,6 @@ export function rendererCallHandler(host: HostCalls, engine: EngineCaller): (nam
       return { ok: false, error: toCallError(error) };
     }
   };
-}
-
-function callHost(host: HostCalls, name: CallName, args: unknown): Promise<unknown> {
-  const handler = (host as Record<string, ((args: unknown) => Promise<unknown>) | undefined>)[name];
-  // A contract call marked 'host' with no handler here is a programming error, not the page's.
-  if (!handler) return Promise.reject(new IrisCallError('internal', `${name}: not handled by the desktop app`));
-  return handler(args);
 }
 
 /** An engine or host failure as the renderer sees it: the contract's code, or `internal`. */

@@ -4,8 +4,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { type CallName, calls, isCallName, parseCallArgs } from '../contract/contract.js';
-import { MAX_MESSAGE_BYTES } from '../contract/rpc.js';
+import type { CallName, HostCallName } from '../contract/contract.js';
+import { callHost, gateCall, type HostCalls } from '../contract/gate.js';
+import { IrisCallError, MAX_MESSAGE_BYTES } from '../contract/rpc.js';
+import { errorMessage } from '../engine/errors.js';
 import type { CallOutcome, EngineService } from '../engine/service/engine-service.js';
 import { serveRpc } from '../engine/service/rpc-server.js';
 import { isWithin } from '../engine/paths.js';
@@ -77,27 +79,37 @@ function hostAllowed(host: string | undefined, port: number): boolean {
   return host === `${HOST}:${port}` || host === `localhost:${port}`;
 }
 
-/** What the browser-mode host answers itself, and what it refuses. */
-function intercept(name: CallName | string, args: unknown): CallOutcome | undefined {
-  if (!isCallName(name)) return undefined; // the engine says unknown-call
-  const spec = calls[name] as { internal?: true };
-  if (spec.internal) return { ok: false, error: { code: 'forbidden', message: `${name} is not callable from a window` } };
-  if (name === 'endpoint.setKey') {
-    return { ok: false, error: { code: 'forbidden', message: 'browser mode keeps no keys: set IRIS_ENDPOINT_API_KEY in the environment of `iris serve`' } };
+/** The host calls in browser mode: what this host answers itself, and what it cannot do. */
+const browserHost: HostCalls = {
+  'app.capabilities': async () => ({ mode: 'browser', nativeFolderDialog: false, openExternal: false, storesSecrets: false }),
+  'app.openExternal': async () => {
+    throw new IrisCallError('forbidden', 'browser mode opens links itself');
+  },
+  'folders.choose': async () => {
+    throw new IrisCallError('forbidden', 'there is no native folder dialog in browser mode: type the folder path');
+  },
+  'settings.chooseOutputFolder': async () => {
+    throw new IrisCallError('forbidden', 'there is no native folder dialog in browser mode: set output-folder to a typed path');
+  },
+  'endpoint.setKey': async () => {
+    throw new IrisCallError('forbidden', 'browser mode keeps no keys: set IRIS_ENDPOINT_API_KEY in the environment of `iris serve`');
+  },
+};
+
+/** The contract's gate in browser mode (contract/gate.ts); host calls answered here, the rest left to the engine. */
+function intercept(name: CallName | string, args: unknown): Promise<CallOutcome> | CallOutcome | undefined {
+  const decision = gateCall('browser', name, args);
+  if (decision.action === 'refuse') return { ok: false, error: decision.error };
+  if (decision.action === 'engine') return undefined;
+  return answerHost(decision.name, decision.args);
+}
+
+async function answerHost(name: HostCallName, args: unknown): Promise<CallOutcome> {
+  try {
+    return { ok: true, value: await callHost(browserHost, name, args) };
+  } catch (error) {
+    return { ok: false, error: error instanceof IrisCallError ? { code: error.code, message: error.message } : { code: 'internal', message: `${name} failed: ${errorMessage(error)}` } };
   }
-  if (name === 'folders.choose') return { ok: false, error: { code: 'forbidden', message: 'there is no native folder dialog in browser mode: type the folder path' } };
-  if (name === 'settings.chooseOutputFolder') {
-    return { ok: false, error: { code: 'forbidden', message: 'there is no native folder dialog in browser mode: set output-folder to a typed path' } };
-  }
-  if (name === 'app.openExternal') return { ok: false, error: { code: 'forbidden', message: 'browser mode opens links itself' } };
-  if (name === 'app.capabilities') {
-    // Arguments first, as the engine and the desktop host check them: a bad call is refused by
-    // schema whoever answers it.
-    const parsed = parseCallArgs(name, args);
-    if (!parsed.ok) return parsed;
-    return { ok: true, value: { mode: 'browser', nativeFolderDialog: false, openExternal: false, storesSecrets: false } };
-  }
-  return undefined;
 }
 
 export async function startServer(options: ServeOptions): Promise<IrisServer> {

@@ -68,6 +68,18 @@ describe('renderer call gate', () => {
     assert.equal(gateRendererCall('settings.chooseOutputFolder', {}).action, 'host');
   });
 
+  it('is the same gate in browser mode, where a typed path is the way to name a folder', async () => {
+    const { gateCall } = await import('../../main/contract/gate.js');
+    assert.equal(gateCall('browser', 'folders.add', { path: '/photos' }).action, 'engine');
+    assert.equal(gateCall('desktop', 'folders.add', { path: '/photos' }).action, 'refuse');
+    assert.equal(gateCall('browser', 'settings.set', { key: 'output-folder', value: '/photos/edits' }).action, 'engine');
+    for (const mode of ['desktop', 'browser'] as const) {
+      assert.equal(gateCall(mode, 'media.read', { kind: 'photo', id: 1 }).action, 'refuse', `${mode}: internal calls`);
+      assert.equal(gateCall(mode, 'app.capabilities', { surprise: 1 }).action, 'refuse', `${mode}: arguments checked before a host answers`);
+      assert.equal(gateCall(mode, 'settings.chooseOutputFolder', {}).action, 'host');
+    }
+  });
+
   it('sends host calls to the host and the rest to the engine', () => {
     assert.equal(gateRendererCall('app.capabilities', {}).action, 'host');
     assert.equal(gateRendererCall('folders.choose', {}).action, 'host');

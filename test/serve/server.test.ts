@@ -138,7 +138,8 @@ describe('iris serve', () => {
         ['ask.useKey', 'forbidden'],
         ['shell.exec', 'unknown-call'],
       ] as const) {
-        const args = name === 'media.read' ? { kind: 'photo', id: hit!.id } : name === 'endpoint.setKey' || name === 'ask.useKey' ? { key: 'sk-from-a-page' } : {};
+        const args =
+          name === 'media.read' ? { kind: 'photo', id: hit!.id } : name === 'endpoint.setKey' || name === 'ask.useKey' ? { key: 'sk-from-a-page' } : name === 'app.openExternal' ? { url: 'https://example.com' } : {};
         const answer = await client.call(name, args);
         assert.ok(answer.type === 'result' && !answer.ok && answer.error.code === code, `${name}: ${JSON.stringify(answer)}`);
       }
