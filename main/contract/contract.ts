@@ -568,7 +568,6 @@ export type UiCallName = { [N in CallName]: (typeof calls)[N] extends { internal
 /** The calls the engine service answers (the rest are answered by the host: desktop main or `iris serve`). */
 export type EngineCallName = { [N in CallName]: (typeof calls)[N] extends { handledBy: 'engine' } ? N : never }[CallName];
 export type HostCallName = Exclude<CallName, EngineCallName>;
-export const engineCallNames = (Object.keys(calls) as CallName[]).filter((name) => calls[name].handledBy === 'engine') as EngineCallName[];
 /** Arguments after validation (defaults applied, strings trimmed). */
 export type ParsedArgs<N extends CallName> = z.output<(typeof calls)[N]['args']>;
 

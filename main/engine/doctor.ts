@@ -10,6 +10,7 @@ import { type Backend, type Device, type Provider, candidateProviders } from './
 import { type ProbeResult, probeProviders, providersToProbe } from './runtime/probe.js';
 import { type RuntimeReport, loadOrt, loadRuntimeReport } from './runtime/session.js';
 import { type DeviceSource, resolveDeviceWithSource } from './settings.js';
+import { errorMessage } from './errors.js';
 
 export interface DoctorReport {
   versions: Record<string, string>;
@@ -74,7 +75,7 @@ async function probeExecutionProviders(device: Device): Promise<{ executionProvi
   try {
     backends = (await loadOrt()).listSupportedBackends();
   } catch (error) {
-    const name = `onnxruntime-node failed to load: ${(error as Error).message}`;
+    const name = `onnxruntime-node failed to load: ${errorMessage(error)}`;
     return { executionProviders: [{ name, bundled: false, listed: false, probe: null }], backends: [], probes: [] };
   }
   const probes = await probeProviders(providersToProbe(device, backends));

@@ -10,8 +10,6 @@ const IMAGE_EXTENSIONS: ReadonlyMap<string, string> = new Map([
   ['.gif', 'gif'],
 ]);
 
-export const supportedExtensions = [...IMAGE_EXTENSIONS.keys()];
-
 /**
  * Names that are never photos even with an image extension: hidden files, editor and download
  * temporaries, and the half-written files that atomic savers rename into place.
@@ -20,13 +18,6 @@ const TEMPORARY_NAME = /(^\.|^~|~$|\.(tmp|temp|part|partial|crdownload|download|
 
 export function isIgnoredName(name: string): boolean {
   return TEMPORARY_NAME.test(name);
-}
-
-/** A path whose own name and every folder name above it (below the watched root) are visible. */
-export function isHiddenOrTemporaryPath(root: string, file: string): boolean {
-  const relative = path.relative(root, file);
-  if (relative === '') return false;
-  return relative.split(path.sep).some((part) => part !== '' && isIgnoredName(part));
 }
 
 export function isPhotoFile(file: string): boolean {

@@ -123,7 +123,7 @@ export async function startServer(options: ServeOptions): Promise<IrisServer> {
   const server = http.createServer((request, response) => {
     void handleHttp(request, response).catch((error: unknown) => {
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
-      response.end(String((error as Error).message));
+      response.end(String(errorMessage(error)));
     });
   });
 

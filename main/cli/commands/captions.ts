@@ -155,7 +155,7 @@ export function registerCaptionCommands(program: Command, context: CommandContex
               const written = await writeSidecar(location.path, words, { style: flags.style as 'auto' | 'append' | 'replace', dryRun: flags.dryRun });
               results.push({ id, path: location.path, sidecar: written.path, outcome: written.outcome });
             } catch (error) {
-              results.push({ id, path: location.path, outcome: 'failed', error: (error as Error).message });
+              results.push({ id, path: location.path, outcome: 'failed', error: errorMessage(error) });
             }
           }
         }

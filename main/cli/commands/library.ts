@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { backupNow, backupsDir, listBackups, restoreBackup, type BackupInfo } from '../../engine/db/backups.js';
-import { UsageError } from '../../engine/errors.js';
+import { UsageError, errorMessage } from '../../engine/errors.js';
 import { defaultLibraryDir, libraryLayout } from '../../engine/paths.js';
 import { type CommandContext, emit, globals, type GlobalOptions, withEngine } from '../context.js';
 
@@ -53,7 +53,7 @@ export function registerLibraryCommands(program: Command, _context: CommandConte
       try {
         result = restoreBackup(dir, libraryLayout(dir).database, name);
       } catch (error) {
-        throw new UsageError((error as Error).message);
+        throw new UsageError(errorMessage(error));
       }
       emit(options, result, () =>
         [

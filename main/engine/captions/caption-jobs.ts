@@ -6,6 +6,7 @@ import type { JobKind } from '../jobs/queue.js';
 import { HandlerUnavailableError, type JobHandler } from '../jobs/runner.js';
 import type { LibraryStore } from '../library-store.js';
 import type { CaptionStore } from './caption-store.js';
+import { errorMessage } from '../errors.js';
 
 /**
  * Caption jobs: kind `caption:<model id>:<detail>`, so a batch with one model and detail never
@@ -59,7 +60,7 @@ export function captionHandler(deps: CaptionJobDeps): JobHandler {
         });
       } catch (error) {
         // The model itself could not be loaded: no photo is to blame, so the jobs wait.
-        if (!started) throw new HandlerUnavailableError(`cannot caption: ${(error as Error).message}`);
+        if (!started) throw new HandlerUnavailableError(`cannot caption: ${errorMessage(error)}`);
         throw error;
       }
     },

@@ -1,5 +1,6 @@
 import { type Catalog, type ModelEntry, catalogDirFor, loadCatalog } from '../models/catalog.js';
 import { isInstalled } from '../models/verified.js';
+import { errorMessage } from '../errors.js';
 
 /** The library setting that picks the CLIP model (else the catalog's default CLIP entry). */
 export const CLIP_MODEL_SETTING = 'clip-model';
@@ -18,7 +19,7 @@ export function readCatalog(modelsDir: string): { catalog?: Catalog; error?: str
     // A models folder without its own catalog (app data) uses the one bundled with Iris.
     return { catalog: loadCatalog(catalogDirFor(modelsDir)) };
   } catch (error) {
-    return { error: (error as Error).message };
+    return { error: errorMessage(error) };
   }
 }
 

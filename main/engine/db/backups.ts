@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db } from './database.js';
 import { loadVectorExtension } from './vector-extension.js';
+import { errorMessage } from '../errors.js';
 
 /**
  * Backups of a library's database, in `<library>/backups/`, each a complete SQLite database taken
@@ -121,7 +122,7 @@ export function checkDatabaseFile(file: string): { ok: true; schema: number } | 
       db.close();
     }
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    return { ok: false, error: errorMessage(error) };
   }
 }
 

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { backupNow, listBackups } from './backups.js';
 import { latestVersion, migrate } from './migrations.js';
 import { loadVectorExtension } from './vector-extension.js';
+import { errorMessage } from '../errors.js';
 
 export type Db = Database.Database;
 
@@ -84,7 +85,7 @@ function openOnce(file: string, options: { readonly?: boolean }): Db {
   } catch (error) {
     db?.close();
     const code = (error as { code?: string }).code;
-    if (onDisk && code && DAMAGED.has(code)) throw new LibraryDamagedError(file, (error as Error).message);
+    if (onDisk && code && DAMAGED.has(code)) throw new LibraryDamagedError(file, errorMessage(error));
     throw error;
   }
 }

@@ -6,6 +6,7 @@ import type { LibraryStore } from '../library-store.js';
 import { mapWithConcurrency } from '../scanner.js';
 import type { VectorStore } from '../search/vector-store.js';
 import { HandlerUnavailableError, type JobHandler } from './runner.js';
+import { errorMessage } from '../errors.js';
 
 /**
  * Images per model run. Larger batches barely raise CPU throughput past 16 (see BENCHMARKS.md,
@@ -46,7 +47,7 @@ export function embedHandler(deps: EmbedDeps): JobHandler {
       try {
         await deps.model.session('vision');
       } catch (error) {
-        throw new HandlerUnavailableError(`cannot embed with ${deps.model.id}: ${(error as Error).message}`);
+        throw new HandlerUnavailableError(`cannot embed with ${deps.model.id}: ${errorMessage(error)}`);
       }
       const outcomes: (Error | undefined)[] = photoIds.map(() => undefined);
       const pixels: (Float32Array | undefined)[] = await mapWithConcurrency([...photoIds], deps.decodeConcurrency, async (photoId, i) => {

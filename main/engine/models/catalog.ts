@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { irisRoot } from '../../version.js';
 import { ControlNetCatalogPreprocessingSchema, DiffusionCatalogPreprocessingSchema } from './diffusion-catalog.js';
+import { errorMessage } from '../errors.js';
 
 /**
  * The model catalog: every model Iris can use, as data (models/catalog.json). The runtime never
@@ -217,7 +218,7 @@ export function loadCatalog(modelsDir: string): Catalog {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`cannot read model catalog ${file}: ${(error as Error).message}`);
+    throw new Error(`cannot read model catalog ${file}: ${errorMessage(error)}`);
   }
   const parsed = CatalogSchema.safeParse(raw);
   if (!parsed.success) {

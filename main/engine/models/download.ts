@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type ModelEntry, type ModelFile, fileUrl, isPinnedFile, modelFilePath } from './catalog.js';
+import { errorMessage } from '../errors.js';
 
 export interface DownloadProgress {
   model: string;
@@ -177,7 +178,7 @@ async function request(url: string, init: RequestInit): Promise<Response> {
   } catch (error) {
     if (init.signal?.aborted) throw error;
     const cause = (error as { cause?: { message?: string } }).cause?.message;
-    throw new ModelDownloadError(`${url}: ${(error as Error).message}${cause ? ` (${cause})` : ''}`, false);
+    throw new ModelDownloadError(`${url}: ${errorMessage(error)}${cause ? ` (${cause})` : ''}`, false);
   }
 }
 
@@ -260,7 +261,7 @@ async function transfer(url: string, partial: string, total: number, report: (re
     }
   } catch (error) {
     if (error instanceof ModelDownloadError || signal?.aborted) throw error;
-    throw new ModelDownloadError(`${url}: transfer broke off at ${received} of ${total} bytes: ${(error as Error).message}`, false);
+    throw new ModelDownloadError(`${url}: transfer broke off at ${received} of ${total} bytes: ${errorMessage(error)}`, false);
   } finally {
     await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   }
@@ -312,7 +313,7 @@ async function fetchVerified(modelsDir: string, model: ModelEntry, file: ModelFi
 }
 
 function failure(model: ModelEntry, file: ModelFile, error: unknown): ModelDownloadError {
-  return new ModelDownloadError(`could not download ${model.id}/${file.path}: ${(error as Error).message ?? String(error)}`, true);
+  return new ModelDownloadError(`could not download ${model.id}/${file.path}: ${errorMessage(error) ?? String(error)}`, true);
 }
 
 /** The expected bytes of a file: the catalog, pinned.json, else the server (with a warning). */
@@ -350,17 +351,6 @@ function withCatalogValues(model: ModelEntry, file: ModelFile, served: ExpectedF
 async function pinIfLearned(modelsDir: string, model: ModelEntry, file: ModelFile, expected: ExpectedFile, sha256: string): Promise<void> {
   if (expected.source === 'catalog' || expected.source === 'pinned.json') return;
   await recordPin(modelsDir, model, file.path, { bytes: expected.bytes, sha256, source: expected.source, pinnedAt: new Date().toISOString() });
-}
-
-/** Downloads one file (whatever is under its final name is replaced only by verified bytes). */
-export async function downloadFile(modelsDir: string, model: ModelEntry, file: ModelFile, options: InstallOptions = {}): Promise<void> {
-  try {
-    const expected = await resolveExpected(modelsDir, model, file, options);
-    await pinIfLearned(modelsDir, model, file, expected, await fetchVerified(modelsDir, model, file, expected, options));
-  } catch (error) {
-    if (options.signal?.aborted) throw error;
-    throw failure(model, file, error);
-  }
 }
 
 /** Installs every file of a model that is not already present and correct. */

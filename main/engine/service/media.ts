@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import sharp from 'sharp';
 import type { CallArgs, CallResult } from '../../contract/contract.js';
 import { describeDecodeError } from '../decode-errors.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, errorMessage } from '../errors.js';
 import type { LibraryStore } from '../library-store.js';
 import { PIXEL_LIMIT } from '../metadata.js';
 import { type ThumbnailSize, thumbnailPath } from '../thumbnails.js';
@@ -34,7 +34,7 @@ export async function readMedia(store: LibraryStore, thumbnailDir: string, { kin
   try {
     bytes = await fs.readFile(location);
   } catch (error) {
-    throw new NotFoundError(`cannot read ${location}: ${(error as Error).message}`);
+    throw new NotFoundError(`cannot read ${location}: ${errorMessage(error)}`);
   }
   const mime = photo.format ? BROWSER_FORMATS[photo.format] : undefined;
   if (mime) return { mime, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };

@@ -1,6 +1,7 @@
 import type { CallName } from '../../contract/contract.js';
 import { type RpcMessage, isRpcMessage } from '../../contract/rpc.js';
 import type { CallOutcome, EngineService } from './engine-service.js';
+import { errorMessage } from '../errors.js';
 
 /**
  * Why a message that is not a well-formed call is refused, and the id to answer with (null when it
@@ -54,7 +55,7 @@ export function serveRpc(service: EngineService, transport: MessageTransport, op
         try {
           outcome = (await options.intercept?.(name, args)) ?? (await service.handle(name, args));
         } catch (error) {
-          outcome = { ok: false, error: { code: 'internal', message: `${name}: ${(error as Error).message}` } };
+          outcome = { ok: false, error: { code: 'internal', message: `${name}: ${errorMessage(error)}` } };
         }
         try {
           answer(id, outcome);

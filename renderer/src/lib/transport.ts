@@ -250,7 +250,3 @@ export function errorMessage(error: unknown): string {
   return clean || 'Something went wrong (no message).';
 }
 
-export function errorCode(error: unknown): string | null {
-  if (typeof error === 'object' && error && 'code' in error && typeof (error as { code: unknown }).code === 'string') return (error as { code: string }).code;
-  return null;
-}
