@@ -50,6 +50,33 @@ describe('migrations', () => {
     assert.equal(db.prepare(`SELECT path FROM folders`).pluck().get(), '/kept');
   });
 
+  it('4 adds the embedding-model registry and tags, which go with their photo', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    migrate(db, 3);
+    db.prepare(`INSERT INTO photos (hash, size, added_at) VALUES ('h', 1, 0)`).run();
+    migrate(db, 4);
+    assert.equal(version(db), 4);
+    db.prepare(`INSERT INTO embedding_models (model_id, table_name, dim, created_at) VALUES ('clip', 'vec_clip_1', 512, 0)`).run();
+    assert.throws(() => db.prepare(`INSERT INTO embedding_models (model_id, table_name, dim, created_at) VALUES ('other', 'vec_clip_1', 512, 0)`).run(), /UNIQUE/, 'one table per model');
+    const tag = db.prepare(`INSERT INTO tags (photo_id, label, score, source, created_at) VALUES (?, ?, ?, 'clip', 0)`);
+    tag.run(1, 'beach', 0.7);
+    assert.throws(() => tag.run(1, 'beach', 0.2), /UNIQUE|PRIMARY KEY/, 'one score per label and photo');
+    assert.throws(() => tag.run(99, 'dog', 0.5), /FOREIGN KEY/);
+    db.prepare(`DELETE FROM photos WHERE id = 1`).run();
+    assert.equal(db.prepare(`SELECT count(*) FROM tags`).pluck().get(), 0);
+  });
+
+  it('7 gives running jobs an owner and a lease, and keeps the jobs there were', () => {
+    const db = new Database(':memory:');
+    migrate(db, 6);
+    db.prepare(`INSERT INTO photos (hash, size, added_at) VALUES ('h', 1, 0)`).run();
+    db.prepare(`INSERT INTO jobs (kind, photo_id, state, owner_pid, updated_at) VALUES ('thumbnail', 1, 'running', 4242, 0)`).run();
+    migrate(db, 7);
+    assert.equal(version(db), 7);
+    assert.deepEqual(db.prepare(`SELECT state, owner_pid AS ownerPid, owner, lease_until AS leaseUntil FROM jobs`).get(), { state: 'running', ownerPid: 4242, owner: null, leaseUntil: null });
+  });
+
   it('5 adds captions with a full-text index kept in step, and conversations that go with their photo', () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
