@@ -691,6 +691,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.ask.close();
     await this.edits.release();
     this.moves.flush();
+    VectorStore.closeAll(this.db);
     this.db.close();
   }
 }

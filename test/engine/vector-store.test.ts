@@ -409,6 +409,28 @@ describe('VectorStore quantised search (large library)', () => {
     }
   });
 
+  it('lets go of the 8-bit copies’ file when the connection’s stores are closed', (t) => {
+    if (!fs.existsSync('/proc/self/fd')) {
+      t.skip('no /proc/self/fd on this platform to count open files');
+      return;
+    }
+    const q8 = path.join(path.dirname(file), 'vector-index', `${store.tableName}.q8`);
+    const openOnQ8 = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`) === q8;
+      } catch {
+        return false;
+      }
+    }).length;
+    const other = openDatabase(file);
+    const before = openOnQ8();
+    VectorStore.open(other, 'clip-512', dim).search(next(), 10);
+    assert.equal(openOnQ8(), before + 1, 'a search on the new connection opened the file');
+    VectorStore.closeAll(other);
+    other.close();
+    assert.equal(openOnQ8(), before);
+  });
+
   it('rebuilds from sqlite-vec when the saved index is damaged, and reads sqlite-vec when the 8-bit copies are gone', () => {
     const saved = path.join(path.dirname(file), 'vector-index', `${store.tableName}.ivx`);
     const copies = path.join(path.dirname(file), 'vector-index', `${store.tableName}.q8`);

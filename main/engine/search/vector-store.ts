@@ -292,6 +292,16 @@ export class VectorStore {
     }
   }
 
+  /** Lets go of everything this process holds for the connection's models (indexes, the open 8-bit copy files): before db.close(). */
+  static closeAll(db: Db): void {
+    for (const state of statesOf(db).values()) {
+      state.rerank?.close();
+      state.rerank = undefined;
+      state.index = null;
+    }
+    sharedStates.delete(db);
+  }
+
   private sql(source: string): Statement {
     let statement = this.state.statements.get(source);
     if (!statement) {
