@@ -1,6 +1,5 @@
-import type { CallError } from '../contract/contract.js';
 import { callHost, type HostCalls } from '../contract/gate.js';
-import { IrisCallError } from '../contract/rpc.js';
+import { callErrorOf } from '../contract/rpc.js';
 import { gateRendererCall } from './call-gate.js';
 import type { EngineCaller } from './host-calls.js';
 import type { IpcAnswer } from './ipc-channels.js';
@@ -18,13 +17,7 @@ export function rendererCallHandler(host: HostCalls, engine: EngineCaller): (nam
       const value = decision.action === 'host' ? await callHost(host, decision.name, decision.args) : await engine.call(decision.name, decision.args);
       return { ok: true, value };
     } catch (error) {
-      return { ok: false, error: toCallError(error) };
+      return { ok: false, error: callErrorOf(error) };
     }
   };
-}
-
-/** An engine or host failure as the renderer sees it: the contract's code, or `internal`. */
-export function toCallError(error: unknown): CallError {
-  if (error instanceof IrisCallError) return { code: error.code, message: error.message };
-  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
 }

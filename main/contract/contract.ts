@@ -116,7 +116,7 @@ export const SearchResultSchema = z.object({
 /**
  * Settings whose value is a folder. The desktop window may only restore their default (value
  * null): a path comes from the native dialog (settings.chooseOutputFolder), as library folders do
- * (call-gate.ts), since a page that could name any folder could make the engine write there.
+ * (gate.ts), since a page that could name any folder could make the engine write there.
  */
 export const PATH_SETTINGS: readonly string[] = ['output-folder'];
 

@@ -30,6 +30,12 @@ export class IrisCallError extends Error {
   }
 }
 
+/** A failure on a host's side as the contract reports it: an IrisCallError's code, anything else `internal`. */
+export function callErrorOf(error: unknown): CallError {
+  if (error instanceof IrisCallError) return { code: error.code, message: error.message };
+  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
 export function isRpcMessage(value: unknown): value is RpcMessage {
   if (typeof value !== 'object' || value === null) return false;
   const message = value as { type?: unknown; id?: unknown; name?: unknown };

@@ -142,7 +142,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly moves: MoveTracker;
   private closed = false;
   private stopRequested = false;
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly heartbeat: NodeJS.Timeout | null;
   private dailyBackup: Promise<unknown> | null = null;
   /** The user paused the queue (the app's Jobs panel): jobs stay queued until resumeJobs. */
   private jobsPaused = false;
@@ -172,15 +172,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.runner = new JobRunner(this.store, () => this.jobHandlers(thumbnails, concurrency), concurrency);
     // Leases (jobs/queue.ts): ours stay ours while this process lives, and a long-running `watch`,
     // `serve` or app takes up the jobs of a sibling that was killed. Unref'd: never keeps a CLI alive.
-    this.heartbeat = setInterval(() => this.jobHeartbeat(), options.jobHeartbeatMs ?? LEASE_MS / 4);
-    this.heartbeat.unref();
-    if (options.readOnly) clearInterval(this.heartbeat);
+    // None in a library opened read-only: it holds no jobs and takes no backups.
+    this.heartbeat = options.readOnly ? null : setInterval(() => this.jobHeartbeat(), options.jobHeartbeatMs ?? LEASE_MS / 4).unref();
     this.moves = new MoveTracker(options.moveWindowMs ?? 1500, (event) => this.emit('photo', event));
   }
 
   static open(options: EngineOptions = {}): Engine {
     const dir = path.resolve(options.libraryDir ?? defaultLibraryDir());
-    const readOnly = options.readOnly ?? (fs.existsSync(path.join(dir, 'iris.db')) && !mayWrite(dir, path.join(dir, 'iris.db')));
+    const database = libraryLayout(dir).database;
+    const readOnly = options.readOnly ?? (fs.existsSync(database) && !mayWrite(dir, database));
     if (!readOnly) fs.mkdirSync(dir, { recursive: true });
     // Real path, so that "is this file inside the library folder" holds through symlinked homes.
     const layout = libraryLayout(fs.realpathSync(dir));
@@ -541,9 +541,10 @@ export class Engine extends EventEmitter<EngineEvents> {
    * one, in the background through SQLite's online backup.
    */
   private maybeDailyBackup(): void {
-    if (this.dailyBackup || this.closed || this.store.counts().photos === 0) return;
+    if (this.dailyBackup || this.closed) return;
+    // The folder listing first: counting photos scans the photos table, once a day is enough.
     const newest = listBackups(this.layout.dir).find((backup) => backup.kind === 'daily');
-    if (newest && Date.now() - newest.takenAt < DAILY_MS) return;
+    if ((newest && Date.now() - newest.takenAt < DAILY_MS) || this.store.counts().photos === 0) return;
     this.dailyBackup = backupOnline(this.db, this.layout.dir, 'daily')
       .catch((error: unknown) => this.reportProblem({ scope: 'read', path: null, message: `daily backup: ${errorMessage(error)}` }))
       .finally(() => (this.dailyBackup = null));
@@ -683,7 +684,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.heartbeat);
+    if (this.heartbeat) clearInterval(this.heartbeat);
     await this.stop();
     await this.dailyBackup;
     await this.clip?.release();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { CallName, HostCallName } from '../contract/contract.js';
 import { callHost, gateCall, type HostCalls } from '../contract/gate.js';
-import { IrisCallError, MAX_MESSAGE_BYTES } from '../contract/rpc.js';
+import { callErrorOf, IrisCallError, MAX_MESSAGE_BYTES } from '../contract/rpc.js';
 import { errorMessage } from '../engine/errors.js';
 import type { CallOutcome, EngineService } from '../engine/service/engine-service.js';
 import { serveRpc } from '../engine/service/rpc-server.js';
@@ -108,7 +108,7 @@ async function answerHost(name: HostCallName, args: unknown): Promise<CallOutcom
   try {
     return { ok: true, value: await callHost(browserHost, name, args) };
   } catch (error) {
-    return { ok: false, error: error instanceof IrisCallError ? { code: error.code, message: error.message } : { code: 'internal', message: `${name} failed: ${errorMessage(error)}` } };
+    return { ok: false, error: callErrorOf(error) };
   }
 }
 

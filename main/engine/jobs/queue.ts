@@ -45,9 +45,12 @@ export const LEASE_MS = 120_000;
 const HOST = os.hostname();
 export const JOB_OWNER = `${HOST}:${process.pid}:${randomBytes(6).toString('hex')}`;
 
-/** Whether the owner process is certainly gone: only decidable on its own host. */
-function ownerGone(owner: string | null, ownerPid: number | null): boolean {
-  if (owner === null) return ownerPid === null || !pidAlive(ownerPid);
+/**
+ * Whether the owner process is certainly gone: only decidable on its own host. (A claim with no
+ * owner predates leases; it has no lease either, which alone gives it back.)
+ */
+function ownerGone(owner: string | null): boolean {
+  if (owner === null) return false;
   const [host, pid] = owner.split(':');
   return host === HOST && !pidAlive(Number(pid));
 }
@@ -106,13 +109,12 @@ export class JobQueue {
    * go back to pending. Never this process's own. Returns how many.
    */
   recoverAbandoned(now = Date.now()): number {
-    const running = this.sql(`SELECT id, owner, owner_pid AS ownerPid, lease_until AS leaseUntil FROM jobs WHERE state = 'running' AND (owner IS NULL OR owner != ?)`).all(JOB_OWNER) as {
+    const running = this.sql(`SELECT id, owner, lease_until AS leaseUntil FROM jobs WHERE state = 'running' AND (owner IS NULL OR owner != ?)`).all(JOB_OWNER) as {
       id: number;
       owner: string | null;
-      ownerPid: number | null;
       leaseUntil: number | null;
     }[];
-    const orphaned = running.filter((job) => job.leaseUntil === null || job.leaseUntil < now || ownerGone(job.owner, job.ownerPid));
+    const orphaned = running.filter((job) => job.leaseUntil === null || job.leaseUntil < now || ownerGone(job.owner));
     if (orphaned.length === 0) return 0;
     const reset = this.sql(`UPDATE jobs SET state = 'pending', owner = NULL, owner_pid = NULL, lease_until = NULL, claimed_at = NULL, updated_at = ? WHERE id = ? AND state = 'running' AND owner IS ?`);
     this.db.transaction(() => orphaned.forEach((job) => reset.run(now, job.id, job.owner))).immediate();

@@ -1,6 +1,6 @@
 import { CoarseQuantizer } from './coarse.js';
 import { type Kernels, newKernels } from './kernels.js';
-import type { ScanArgs } from './scan-protocol.js';
+import { runScan, type ScanArgs } from './scan-protocol.js';
 import { ScanThread } from './scan-thread.js';
 
 /**
@@ -103,7 +103,7 @@ export class QuantizedIndex {
   private rotAt = 0;
   private outSlotsAt = 0;
   private outBoundsAt = 0;
-  /** The scan thread's output region (its half of a split scan). */
+  /** The scan thread's output region (its chunks of a shared scan). */
   private outSlots2At = 0;
   private outBounds2At = 0;
   private outCap = 0;
@@ -419,14 +419,8 @@ export class QuantizedIndex {
       bounds.set(b.bounds, a.bounds.length);
       return { count: shared.mine + shared.theirs, slots, bounds };
     }
-    const count = this.runScan(args);
+    const count = runScan(this.kernels, args);
     return { count, ...this.passed(this.outSlotsAt, this.outBoundsAt, count) };
-  }
-
-  private runScan(a: ScanArgs): number {
-    return this.kernels.scan(
-      a.codes, a.first, a.step, a.end, a.bytes, a.lut, a.cluster, a.cst, a.gain, a.width, a.delta, a.offset, a.omega, a.threshold, a.outSlots, a.outBounds, a.cap,
-    );
   }
 
   /** Copies of an output region's slots and bounds (the first min(count, outCap)). */

@@ -1,3 +1,5 @@
+import type { Kernels } from './kernels.js';
+
 /**
  * What the main thread and the scan thread (scan-thread.ts, scan-worker.ts) share: the layout of
  * the control block (an Int32Array over a SharedArrayBuffer; float arguments are stored through a
@@ -45,11 +47,11 @@ export const CONTROL = {
   ready: 0,
   /** The current request's generation (1-65535; the worker waits on it). */
   request: 1,
-  /** (generation << 16) | chunks the worker has finished of it. */
+  /** Chunks the worker has finished of the current request (reset to 0 for each). */
   done: 2,
   /** Which registered memory to scan. */
   memory: 3,
-  /** Slots that passed in the worker's chunks (written before each `done` increment), or -1 when the worker did not know the memory. */
+  /** Slots that passed in the worker's chunks of the current request (written before each `done` increment). */
   count: 4,
   /** (generation << 16) | the next chunk to claim. */
   next: 5,
@@ -70,13 +72,18 @@ export function claimChunk(ints: Int32Array, generation: number, chunks: number)
   }
 }
 
+/** The kernels' `scan` on named arguments; how many slots passed. */
+export function runScan(kernels: Pick<Kernels, 'scan'>, a: ScanArgs): number {
+  return kernels.scan(a.codes, a.first, a.step, a.end, a.bytes, a.lut, a.cluster, a.cst, a.gain, a.width, a.delta, a.offset, a.omega, a.threshold, a.outSlots, a.outBounds, a.cap);
+}
+
 /**
  * Scans chunks of a request while `claim` gives some, appending what passes to the output
  * region of `args` (at most args.cap); returns how many passed in all and the chunks scanned.
  * `afterChunk` runs after each chunk with the count so far (the worker publishes it).
  */
 export function scanChunks(
-  scan: (a: ScanArgs) => number,
+  kernels: Pick<Kernels, 'scan'>,
   args: ScanArgs,
   chunkBlocks: number,
   claim: () => number,
@@ -87,7 +94,7 @@ export function scanChunks(
   for (let chunk = claim(); chunk >= 0; chunk = claim()) {
     const first = args.first + chunk * chunkBlocks;
     const written = Math.min(passed, args.cap);
-    passed += scan({ ...args, first, end: Math.min(args.end, first + chunkBlocks), outSlots: args.outSlots + written * 4, outBounds: args.outBounds + written * 4, cap: args.cap - written });
+    passed += runScan(kernels, { ...args, first, end: Math.min(args.end, first + chunkBlocks), outSlots: args.outSlots + written * 4, outBounds: args.outBounds + written * 4, cap: args.cap - written });
     chunks++;
     afterChunk(passed);
   }

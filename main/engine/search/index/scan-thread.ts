@@ -121,18 +121,16 @@ export class ScanThread {
       else this.ints[CONTROL.args + word] = theirArgs[name];
     }
     Atomics.store(this.ints, CONTROL.count, 0);
-    Atomics.store(this.ints, CONTROL.done, generation << 16);
+    Atomics.store(this.ints, CONTROL.done, 0);
     Atomics.store(this.ints, CONTROL.next, generation << 16);
     Atomics.store(this.ints, CONTROL.request, generation);
     Atomics.notify(this.ints, CONTROL.request);
-    const run = (a: ScanArgs) =>
-      kernels.scan(a.codes, a.first, a.step, a.end, a.bytes, a.lut, a.cluster, a.cst, a.gain, a.width, a.delta, a.offset, a.omega, a.threshold, a.outSlots, a.outBounds, a.cap);
-    const mine = scanChunks(run, args, chunkBlocks, () => claimChunk(this.ints, generation, chunks));
+    const mine = scanChunks(kernels, args, chunkBlocks, () => claimChunk(this.ints, generation, chunks));
     // Every chunk is claimed now; wait only for those the worker took.
     const theirs = chunks - mine.chunks;
     for (;;) {
       const done = Atomics.load(this.ints, CONTROL.done);
-      if ((done & 0xffff) >= theirs) break;
+      if (done >= theirs) break;
       if (Atomics.wait(this.ints, CONTROL.done, done, SCAN_TIMEOUT_MS) === 'timed-out') {
         this.stop();
         return null;

@@ -45,17 +45,13 @@ function serve(): void {
     seen = generation;
     drainMessages();
     const kernels = instances.get(ints[CONTROL.memory]!);
-    if (!kernels) {
-      // An unknown memory: claim nothing, and say so (the calling thread scans it all).
-      Atomics.store(ints, CONTROL.count, -1);
-      continue;
-    }
+    // An unknown memory (a request overtaken by the next): claim nothing; the calling thread scans it all.
+    if (!kernels) continue;
     const args = readArgs();
     const chunkBlocks = ints[CONTROL.chunk]!;
     const chunks = Math.ceil((args.end - args.first) / chunkBlocks);
-    const { scan } = kernels;
     scanChunks(
-      (a) => scan(a.codes, a.first, a.step, a.end, a.bytes, a.lut, a.cluster, a.cst, a.gain, a.width, a.delta, a.offset, a.omega, a.threshold, a.outSlots, a.outBounds, a.cap),
+      kernels,
       args,
       chunkBlocks,
       () => claimChunk(ints, generation, chunks),
