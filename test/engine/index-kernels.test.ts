@@ -34,6 +34,35 @@ describe('search index kernels', () => {
     }
   });
 
+  it('dotsInt8 scales each 8-bit record’s dot with the float query, records strided and unaligned', () => {
+    const rand = mulberry32(5);
+    const dim = 48;
+    const stride = 56; // 4 + 48, padded to 8: rerank-file.ts's record
+    const count = 7;
+    const k = newKernels(1 << 16);
+    const view = new DataView(k.memory.buffer);
+    const recordsAt = 1028; // not 16-aligned: the values start at +4
+    const qAt = 8192;
+    const outAt = 12288;
+    const q = Float32Array.from({ length: dim }, () => rand() - 0.5);
+    new Float32Array(k.memory.buffer, qAt, dim).set(q);
+    const expected: number[] = [];
+    for (let c = 0; c < count; c++) {
+      const scale = 0.001 + rand() * 0.01;
+      view.setFloat32(recordsAt + c * stride, scale, true);
+      let sum = 0;
+      for (let j = 0; j < dim; j++) {
+        const value = Math.floor(rand() * 255) - 127;
+        view.setInt8(recordsAt + c * stride + 4 + j, value);
+        sum += q[j]! * value;
+      }
+      expected.push(scale * sum);
+    }
+    k.dotsInt8(recordsAt, count, stride, dim, qAt, outAt);
+    const out = new Float32Array(k.memory.buffer, outAt, count);
+    for (let c = 0; c < count; c++) assert.ok(Math.abs(out[c]! - expected[c]!) < 1e-5 * (1 + Math.abs(expected[c]!)), `record ${c}: ${out[c]} vs ${expected[c]}`);
+  });
+
   it('scan sums table entries per nibble, adds each slot’s width, and keeps the slots whose bound reaches the threshold', () => {
     const rand = mulberry32(4);
     const bytes = 4;

@@ -640,7 +640,7 @@ export class VectorStore {
         const blob = read.get(BigInt(photoId)) as Buffer | undefined;
         return blob ? dot(q, floatsOf(blob)) : null;
       },
-      eightBit: copies ? (photoId) => copies.score(photoId, q) : null,
+      eightBit: copies?.scorer(q) ?? null,
       rescore: (photoIds, best) => this.rerank(q, photoIds, best),
     });
     this.state.lastExactReads = reads;

@@ -24,6 +24,11 @@ export interface Kernels {
   readonly memory: WasmMemory;
   /** out[c] = Σ_j q[j]·rows[c·dim + j] for c < count (f32; dim a multiple of 16). */
   dots(rows: number, count: number, dim: number, q: number, out: number): void;
+  /**
+   * out[c] = scale_c·Σ_j q[j]·v_c[j] for c < count, record c at records + c·stride being an f32
+   * scale and dim int8 values (rerank-file.ts's records; dim a multiple of 16).
+   */
+  dotsInt8(records: number, count: number, stride: number, dim: number, q: number, out: number): void;
   /** In-place unnormalised Walsh-Hadamard transform of n f32 (n a power of two, ≥ 8). */
   fwht(x: number, n: number): void;
   /** The first pass over the codes: see kernels.wat. Returns how many slots passed. */

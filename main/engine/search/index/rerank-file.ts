@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { type Kernels, newKernels } from './kernels.js';
 
 /**
  * An 8-bit copy of every stored vector, in a file beside the library
@@ -27,11 +28,20 @@ const HEADER = 64;
 /** Files up to this size are mirrored in memory (see above). */
 export const MIRROR_BYTES = 64 * 2 ** 20;
 
+/** Scores a photo against one query from its 8-bit copy: null when it has none. */
+export type EightBitScorer = (photoId: number) => number | null;
+
 export class RerankFile {
   readonly recordBytes: number;
-  /** The record being read, and its values as int8. */
-  private readonly record: Buffer;
-  private readonly values: Int8Array;
+  /**
+   * The kernels' memory: the query (f32, zero-padded to a multiple of 16), the score, then the
+   * record being scored (read straight into it, with 16 spare bytes for the padded dot).
+   */
+  private readonly kernels: Kernels;
+  private readonly paddedDim: number;
+  private readonly scoreAt: number;
+  private readonly recordAt: number;
+  private readonly record: Uint8Array;
   /** The whole file in memory, when it is small enough (see MIRROR_BYTES). */
   private mirror: Buffer | null = null;
   /** The file was created (or emptied) when opened: no record is there yet. */
@@ -44,8 +54,11 @@ export class RerankFile {
     readonly writable: boolean,
   ) {
     this.recordBytes = Math.ceil((4 + dim) / 8) * 8;
-    this.record = Buffer.alloc(this.recordBytes);
-    this.values = new Int8Array(this.record.buffer, this.record.byteOffset + 4, dim);
+    this.paddedDim = Math.ceil(dim / 16) * 16;
+    this.scoreAt = this.paddedDim * 4;
+    this.recordAt = this.scoreAt + 16;
+    this.kernels = newKernels(this.recordAt + this.recordBytes + this.paddedDim - dim + 16);
+    this.record = new Uint8Array(this.kernels.memory.buffer, this.recordAt, this.recordBytes);
   }
 
   static pathFor(dbFile: string, table: string): string | null {
@@ -114,18 +127,25 @@ export class RerankFile {
    * growing the mirror while it stays within MIRROR_BYTES.
    */
   reload(photoId: number): void {
-    if (!this.mirror) return;
     const at = HEADER + photoId * this.recordBytes;
-    if (at + this.recordBytes > this.mirror.length) {
-      if (at + this.recordBytes > MIRROR_BYTES) {
-        this.mirror = null;
-        return;
-      }
-      const grown = Buffer.alloc(Math.min(MIRROR_BYTES, Math.max(at + this.recordBytes, Math.ceil(this.mirror.length * 1.25))));
-      this.mirror.copy(grown);
-      this.mirror = grown;
+    if (this.mirrorRoom(at + this.recordBytes)) fs.readSync(this.fd, this.mirror!, at, this.recordBytes, at);
+  }
+
+  /**
+   * Whether the mirror holds (after growing, within MIRROR_BYTES) the bytes up to `end`; a mirror
+   * that would outgrow it is let go.
+   */
+  private mirrorRoom(end: number): boolean {
+    if (!this.mirror) return false;
+    if (end <= this.mirror.length) return true;
+    if (end > MIRROR_BYTES) {
+      this.mirror = null;
+      return false;
     }
-    fs.readSync(this.fd, this.mirror, at, this.recordBytes, at);
+    const grown = Buffer.alloc(Math.min(MIRROR_BYTES, Math.max(end, Math.ceil(this.mirror.length * 1.25))));
+    this.mirror.copy(grown);
+    this.mirror = grown;
+    return true;
   }
 
   /** Writes a photo's (unit) vector. */
@@ -146,8 +166,10 @@ export class RerankFile {
       while (end < order.length && photoIds[order[end]!] === photoIds[order[start]!]! + (end - start)) end++;
       const run = Buffer.alloc((end - start) * recordBytes);
       for (let i = start; i < end; i++) this.encode(vectors[order[i]!]!, run, (i - start) * recordBytes);
-      fs.writeSync(this.fd, run, 0, run.length, HEADER + photoIds[order[start]!]! * recordBytes);
-      if (this.mirror) for (let i = start; i < end; i++) this.reload(photoIds[order[i]!]!);
+      const at = HEADER + photoIds[order[start]!]! * recordBytes;
+      fs.writeSync(this.fd, run, 0, run.length, at);
+      // Copied, not read back: a read per record cost as much as the rest of an insert.
+      if (this.mirrorRoom(at + run.length)) run.copy(this.mirror!, at);
       start = end;
     }
   }
@@ -155,31 +177,37 @@ export class RerankFile {
   private encode(vector: Float32Array, into: Buffer, at: number): void {
     const { dim } = this;
     let largest = 0;
-    for (let j = 0; j < dim; j++) largest = Math.max(largest, Math.abs(vector[j]!));
-    const scale = largest > 0 ? largest / 127 : 0;
-    into.writeFloatLE(scale, at);
+    for (let j = 0; j < dim; j++) {
+      const value = vector[j]!;
+      if (value > largest) largest = value;
+      else if (-value > largest) largest = -value;
+    }
+    into.writeFloatLE(largest / 127, at);
+    // A multiply, not a divide, per value: this loop runs for every stored vector.
+    const inverse = largest > 0 ? 127 / largest : 0;
     const values = new Int8Array(into.buffer, into.byteOffset + at + 4, dim);
-    for (let j = 0; j < dim; j++) values[j] = scale > 0 ? Math.round(vector[j]! / scale) : 0;
+    for (let j = 0; j < dim; j++) values[j] = Math.round(vector[j]! * inverse);
   }
 
-  /** <q, v> from the photo's record, or null when it has none. */
-  score(photoId: number, q: Float32Array): number | null {
-    const { dim, recordBytes } = this;
-    const at = HEADER + photoId * recordBytes;
-    let record: Buffer;
-    let values: Int8Array;
-    if (this.mirror && at + recordBytes <= this.mirror.length) {
-      record = this.mirror;
-      values = new Int8Array(this.mirror.buffer, this.mirror.byteOffset + at + 4, dim);
-    } else {
-      if (fs.readSync(this.fd, this.record, 0, recordBytes, at) !== recordBytes) return null;
-      record = this.record;
-      values = this.values;
-    }
-    const scale = record.readFloatLE(record === this.mirror ? at : 0);
-    if (!(scale > 0)) return null;
-    let sum = 0;
-    for (let j = 0; j < dim; j++) sum += q[j]! * values[j]!;
-    return sum * scale;
+  /**
+   * A scorer of photos against `q` (unit, dim values): <q, v> from a photo's record. One at a
+   * time, since the search stops at the first candidate whose bound cannot beat the k-th score.
+   * The query stays in the kernels' memory until the next scorer is made.
+   */
+  scorer(q: Float32Array): EightBitScorer {
+    const { dim, recordBytes, record, kernels, recordAt, scoreAt, paddedDim } = this;
+    const query = new Float32Array(kernels.memory.buffer, 0, paddedDim);
+    query.fill(0);
+    query.set(q.subarray(0, dim));
+    const scale = new Float32Array(kernels.memory.buffer, recordAt, 1);
+    const score = new Float32Array(kernels.memory.buffer, scoreAt, 1);
+    return (photoId) => {
+      const at = HEADER + photoId * recordBytes;
+      if (this.mirror && at + recordBytes <= this.mirror.length) this.mirror.copy(record, 0, at, at + recordBytes);
+      else if (fs.readSync(this.fd, record, 0, recordBytes, at) !== recordBytes) return null;
+      if (!(scale[0]! > 0)) return null;
+      kernels.dotsInt8(recordAt, 1, recordBytes, paddedDim, 0, scoreAt);
+      return score[0]!;
+    };
   }
 }
