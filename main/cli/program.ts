@@ -50,7 +50,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (folders: string[], _opts, command: Command) => {
       const options = globals(command);
       await withEngine(options, async (engine) => {
-        const results = engine.registerFolders(folders);
+        const results = engine.library.registerFolders(folders);
         emit(
           options,
           results.map((result) => result.folder),
@@ -72,7 +72,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (folder: string, _opts, command: Command) => {
       const options = globals(command);
       await withEngine(options, async (engine) => {
-        const result = engine.removeFolder(folder);
+        const result = engine.library.removeFolder(folder);
         emit(options, result, () => `removed ${folder} (${result.photos} photos left the library; no file was touched)`);
       });
     });
@@ -83,7 +83,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (_opts, command: Command) => {
       const options = globals(command);
       await withEngine(options, async (engine) => {
-        const folders = engine.listFolders();
+        const folders = engine.library.listFolders();
         emit(options, folders, () => formatFolders(folders));
       });
     });
@@ -113,7 +113,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (folders: string[], opts: { poll?: boolean }, command: Command) => {
       const options = globals(command);
       await withEngine(options, async (engine) => {
-        const watched = engine.resolveFolders(folders);
+        const watched = engine.library.resolveFolders(folders);
         if (watched.length === 0) throw new UsageError('no folders to watch: give one, e.g. `iris watch ~/Pictures`');
         const print = (value: Record<string, unknown>, human: string) => out(options.json ? JSON.stringify(value) : human);
         engine.on('photo', (event) => {

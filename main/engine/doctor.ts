@@ -146,7 +146,7 @@ export async function runDoctor(engine: Engine, options: { device?: string } = {
     executionProviders: probed.executionProviders,
     device: { requested: options.device ?? null, ...probed.device },
     lastRuntime: loadRuntimeReport(engine.store),
-    embeddings: { ...engine.embeddingSummary(), modelsDir: engine.modelsDir },
+    embeddings: { ...engine.clip.embeddingSummary(), modelsDir: engine.modelsDir },
     recentProblems: problems.map((p) => ({ ...p, at: new Date(p.at).toISOString() })),
   };
 }

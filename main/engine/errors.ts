@@ -1,5 +1,19 @@
+/** The contract's codes for an error a person can act on (contract.ts CallError). */
+export type UserErrorCode = 'usage' | 'not-found' | 'unavailable';
+
+/**
+ * An error whose message a person can act on, in their words: what to install, which setting,
+ * which photo, when to try again. A window receives it as it is, under `callCode`
+ * (service/engine-service.ts toCallError); any other error reaches it as `internal`.
+ */
+export abstract class UserFacingError extends Error {
+  abstract readonly callCode: UserErrorCode;
+}
+
 /** A mistake in what the user asked for (a folder that does not exist, no folders yet): exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends UserFacingError {
+  readonly callCode: UserErrorCode = 'usage';
+
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
@@ -11,6 +25,8 @@ export class UsageError extends Error {
  * (exit 2), the contract's `not-found` for a window.
  */
 export class NotFoundError extends UsageError {
+  override readonly callCode: UserErrorCode = 'not-found';
+
   constructor(message: string) {
     super(message);
     this.name = 'NotFoundError';

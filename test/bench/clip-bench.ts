@@ -44,7 +44,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { peakRssBytes } from '../helpers/peak-rss.js';
 import type { ModelEntry } from '../../main/engine/models/catalog.js';
-import { mapWithConcurrency } from '../../main/engine/scanner.js';
+import { mapWithConcurrency } from '../../main/engine/concurrency.js';
 import { BENCHMARKS_FILE, commandLine, fileSystemOf, machineBasics, markdownTable, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
 import { BENCH_MODELS_DIR, VISION_MODEL_FILE, VIT_B32_RANDOM_ID, VIT_B32_RANDOM_PARAMETERS, ensureVitB32Random } from '../fixtures/vit-b32-random.js';
 

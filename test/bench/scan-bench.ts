@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { Engine } from '../../main/engine/index.js';
-import { mapWithConcurrency } from '../../main/engine/scanner.js';
+import { mapWithConcurrency } from '../../main/engine/concurrency.js';
 import { BENCHMARKS_FILE, commandLine as benchCommandLine, fileSystemOf, machineBasics, markdownTable, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -360,7 +360,7 @@ async function benchThroughput(options: Options, scratch: Scratch): Promise<Row[
 async function seedByScan(folder: string, library: string): Promise<number> {
   const engine = Engine.open({ libraryDir: library });
   try {
-    const scan = await engine.scan(engine.resolveFolders([folder]));
+    const scan = await engine.library.scan(engine.library.resolveFolders([folder]));
     engine.database.prepare(`UPDATE jobs SET state = 'done', updated_at = ? WHERE kind = 'thumbnail' AND state = 'pending'`).run(Date.now());
     return scan.indexed;
   } finally {

@@ -48,8 +48,8 @@ describe('edits and generations (Stable Diffusion fixtures)', () => {
     engine = Engine.open({ libraryDir: tempDir('iris-edit-lib-'), modelsDir: fixtureModels, device: 'cpu' });
     await engine.index([photos]);
     engine.store.setSetting('output-folder', outputs);
-    blueId = engine.resolvePhoto(path.join(photos, 'blue.jpg'));
-    squareId = engine.resolvePhoto(path.join(photos, 'square.png'));
+    blueId = engine.library.resolvePhoto(path.join(photos, 'blue.jpg'));
+    squareId = engine.library.resolvePhoto(path.join(photos, 'square.png'));
     blueHash = sha256(path.join(photos, 'blue.jpg'));
   });
 
@@ -82,11 +82,11 @@ describe('edits and generations (Stable Diffusion fixtures)', () => {
   it('writes a file asked for elsewhere (--out) without adding that folder to the library', async () => {
     const elsewhere = tempDir('iris-edit-elsewhere-');
     const target = path.join(elsewhere, 'made.png');
-    const before = engine.listFolders().map((folder) => folder.path);
+    const before = engine.library.listFolders().map((folder) => folder.path);
     const outcome = await engine.edits.run({ mode: 'txt2img', prompt: 'a red car', seed: 3, ...small }, { outFile: target });
     assert.ok(!outcome.cancelled && fs.existsSync(target));
     assert.equal(engine.editStore.get(outcome.edit.id)!.outputPhotoId, null, 'not in the library');
-    const after = engine.listFolders().map((folder) => folder.path);
+    const after = engine.library.listFolders().map((folder) => folder.path);
     assert.deepEqual(after.filter((folder) => !before.includes(folder)), [], 'no folder joined the library');
     assert.equal(engine.store.knownFile(fs.realpathSync(target)), undefined);
   });

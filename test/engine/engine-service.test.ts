@@ -71,6 +71,14 @@ describe('engine service', () => {
     assert.equal(corrupt.code, 'usage');
     assert.doesNotMatch(corrupt.message, /failed:/);
     assert.deepEqual(toCallError('photos.get', new TypeError('boom')), { code: 'internal', message: 'photos.get failed: boom' });
+    // Every user-facing error (errors.ts UserFacingError) reaches a window in its own words, under its code.
+    const { ModelDownloadError } = await import('../../main/engine/models/download.js');
+    const { SidecarError } = await import('../../main/engine/xmp/sidecar.js');
+    const { ModelNotInstalledError } = await import('../../main/engine/models/verified.js');
+    assert.deepEqual(toCallError('models.install', new ModelDownloadError('huggingface.co answered 503', false)), { code: 'unavailable', message: 'huggingface.co answered 503' });
+    assert.deepEqual(toCallError('models.install', new ModelDownloadError('model.onnx: sha256 mismatch', true)), { code: 'usage', message: 'model.onnx: sha256 mismatch' });
+    assert.equal(toCallError('captions.generate', new ModelNotInstalledError('florence-2-base-ft', 'model.onnx missing')).code, 'usage');
+    assert.equal(toCallError('photos.get', new SidecarError('/p/a.jpg.xmp', 'read-only folder')).code, 'usage');
   });
 
   it('adds a folder and indexes it in the background, telling the UI through events', async () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Engine } from '../../main/engine/index.js';
-import { thumbnailPath } from '../../main/engine/thumbnails.js';
+import { thumbnailPath } from '../../main/engine/library/thumbnails.js';
 import { makePhoto, sha256, tempDir } from '../helpers/fixtures.js';
 
 async function libraryWith(files: Record<string, Parameters<typeof makePhoto>[1]>) {
@@ -101,14 +101,14 @@ describe('library identity', () => {
       await engine.index([photos]);
       const thumb = thumbnailPath(engine.layout.thumbnails, hashes[0]!, 256);
       assert.ok(fs.existsSync(thumb));
-      const result = engine.removeFolder(photos);
+      const result = engine.library.removeFolder(photos);
       assert.equal(result.photos, 2);
       assert.equal(engine.listPhotos().length, 0);
-      assert.equal(engine.listFolders().length, 0);
+      assert.equal(engine.library.listFolders().length, 0);
       assert.deepEqual(['a.jpg', 'b.jpg'].map((n) => sha256(path.join(photos, n))), hashes);
       await new Promise((resolve) => setTimeout(resolve, 50));
       assert.ok(!fs.existsSync(thumb), 'thumbnail of a photo that left the library is deleted');
-      assert.throws(() => engine.removeFolder(photos), /not a library folder/);
+      assert.throws(() => engine.library.removeFolder(photos), /not a library folder/);
     } finally {
       await engine.close();
     }
@@ -118,9 +118,9 @@ describe('library identity', () => {
     const { photos, engine } = await libraryWith({ 'x/a.jpg': { seed: 1 }, 'y/b.jpg': { seed: 2 } });
     try {
       await engine.index([path.join(photos, 'x')]);
-      const [parent] = engine.addFolders([photos]);
-      assert.deepEqual(engine.listFolders().map((f) => f.path), [fs.realpathSync(photos)]);
-      assert.equal(engine.addFolders([path.join(photos, 'y')])[0]!.id, parent!.id);
+      const [parent] = engine.library.addFolders([photos]);
+      assert.deepEqual(engine.library.listFolders().map((f) => f.path), [fs.realpathSync(photos)]);
+      assert.equal(engine.library.addFolders([path.join(photos, 'y')])[0]!.id, parent!.id);
       const summary = await engine.index();
       assert.deepEqual([summary.found, summary.indexed, summary.unchanged], [2, 1, 1]);
     } finally {
@@ -131,8 +131,8 @@ describe('library identity', () => {
   it('refuses folders that do not exist, and files', async () => {
     const { photos, engine } = await libraryWith({ 'a.jpg': {} });
     try {
-      assert.throws(() => engine.addFolders([path.join(photos, 'nope')]), /folder not found/);
-      assert.throws(() => engine.addFolders([path.join(photos, 'a.jpg')]), /not a folder/);
+      assert.throws(() => engine.library.addFolders([path.join(photos, 'nope')]), /folder not found/);
+      assert.throws(() => engine.library.addFolders([path.join(photos, 'a.jpg')]), /not a folder/);
       await assert.rejects(engine.index(), /no folders/);
     } finally {
       await engine.close();

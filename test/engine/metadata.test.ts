@@ -6,8 +6,8 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import sharp from 'sharp';
 import { PhotoReadError } from '../../main/engine/decode-errors.js';
-import { PIXEL_LIMIT, readMetadata } from '../../main/engine/metadata.js';
-import { makeThumbnails, thumbnailPath } from '../../main/engine/thumbnails.js';
+import { PIXEL_LIMIT, readMetadata } from '../../main/engine/library/metadata.js';
+import { makeThumbnails, thumbnailPath } from '../../main/engine/library/thumbnails.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 const red = { width: 40, height: 30, channels: 3 as const, background: '#f00' };

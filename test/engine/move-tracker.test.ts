@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PhotoEvent } from '../../main/engine/events.js';
-import { MoveTracker } from '../../main/engine/move-tracker.js';
+import { MoveTracker } from '../../main/engine/library/move-tracker.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

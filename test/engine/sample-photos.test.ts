@@ -5,7 +5,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Engine, type IndexSummary, type PhotoRecord } from '../../main/engine/index.js';
-import { thumbnailPath } from '../../main/engine/thumbnails.js';
+import { thumbnailPath } from '../../main/engine/library/thumbnails.js';
 import { imageDistance, samplePhotosDir, sha256, tempDir } from '../helpers/fixtures.js';
 
 /** The files of the shared corpus that must fail, and how their error must read. */

@@ -15,11 +15,11 @@ describe('LibraryWatcher', () => {
     const events: PhotoEvent[] = [];
     engine.on('problem', (p) => problems.push(p));
     engine.on('photo', (e) => events.push(e));
-    const [registered] = engine.addFolders([folder]);
+    const [registered] = engine.library.addFolders([folder]);
     const watcher = new LibraryWatcher(engine, [registered!], { writeSettleMs: 200 });
     try {
       await watcher.start();
-      const scannedAt = engine.listFolders()[0]!.scannedAt!;
+      const scannedAt = engine.library.listFolders()[0]!.scannedAt!;
       assert.equal(engine.listPhotos().length, 1);
 
       // What chokidar reports when, say, the system runs out of inotify watches.
@@ -27,7 +27,7 @@ describe('LibraryWatcher', () => {
       assert.deepEqual(problems, [{ scope: 'watcher', path: null, message: 'ENOSPC: System limit for number of file watchers reached' }]);
       const doctorRow = engine.database.prepare(`SELECT scope, message FROM problems`).get();
       assert.deepEqual(doctorRow, { scope: 'watcher', message: 'ENOSPC: System limit for number of file watchers reached' });
-      await waitFor(() => (engine.listFolders()[0]!.scannedAt! > scannedAt ? true : undefined), 5000, 'the rescan after the error');
+      await waitFor(() => (engine.library.listFolders()[0]!.scannedAt! > scannedAt ? true : undefined), 5000, 'the rescan after the error');
 
       await makePhoto(path.join(folder, 'b.jpg'), { seed: 2 });
       await waitFor(() => events.find((e) => e.event === 'added' && e.path.endsWith('b.jpg')), 5000, 'b.jpg still noticed after the error');
@@ -48,7 +48,7 @@ describe('LibraryWatcher', () => {
     const problems: Problem[] = [];
     engine.on('photo', (e) => events.push(e));
     engine.on('problem', (p) => problems.push(p));
-    const [registered] = engine.addFolders([folder]);
+    const [registered] = engine.library.addFolders([folder]);
     const watcher = new LibraryWatcher(engine, [registered!], { writeSettleMs: 100 });
     try {
       await watcher.start();
@@ -60,7 +60,7 @@ describe('LibraryWatcher', () => {
       await waitFor(() => events.find((e) => e.event === 'added' && e.path.endsWith('after.jpg')), 5000, 'a real photo added meanwhile');
       await new Promise((resolve) => setTimeout(resolve, 500));
       // And the file events the watcher would pass on, sent straight to the engine.
-      for (const name of ['z.jpg', 'linked.jpg', path.join('linked-folder', 'elsewhere.jpg')]) await engine.fileAppeared(path.join(folder, name));
+      for (const name of ['z.jpg', 'linked.jpg', path.join('linked-folder', 'elsewhere.jpg')]) await engine.library.fileAppeared(path.join(folder, name));
       const paths = engine.listPhotos().map((photo) => path.basename(photo.path)).sort();
       assert.deepEqual(paths, ['after.jpg', 'real.jpg']);
       assert.deepEqual(events.filter((e) => e.event === 'failed'), []);

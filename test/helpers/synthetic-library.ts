@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { Engine } from '../../main/engine/engine.js';
 import { VectorStore } from '../../main/engine/search/vector-store.js';
-import { thumbnailPath } from '../../main/engine/thumbnails.js';
+import { thumbnailPath } from '../../main/engine/library/thumbnails.js';
 import { mulberry32 } from '../../main/engine/random.js';
 
 /**
@@ -18,7 +18,7 @@ export async function syntheticLibrary(libraryDir: string, modelsDir: string, co
   const engine = Engine.open({ libraryDir, modelsDir });
   const photosDir = path.join(libraryDir, '..', `${path.basename(libraryDir)}-photos`);
   fs.mkdirSync(photosDir, { recursive: true });
-  const [folder] = engine.addFolders([photosDir]);
+  const [folder] = engine.library.addFolders([photosDir]);
 
   const templates: string[] = [];
   for (let t = 0; t < 48; t++) {

@@ -69,7 +69,7 @@ describe('iris serve', () => {
     fs.writeFileSync(path.join(path.dirname(rendererDir), 'secret.txt'), 'not for the browser');
     await colourPhotos(photos, 1);
     service = EngineService.open({ libraryDir: tempDir(), modelsDir: fixtureModels }, { watch: false });
-    service.engine.addFolders([photos]);
+    service.engine.library.addFolders([photos]);
     service.start();
     server = await startServer({ service, rendererDir });
     base = `http://127.0.0.1:${server.port}`;

@@ -64,7 +64,7 @@ export function registerAskCommands(program: Command, context: CommandContext): 
     async (photo: string, question: string, flags: AskFlags, command: Command) => {
       const options = globals(command);
       await withEngine(options, async (engine) => {
-        const photoId = engine.resolvePhoto(photo);
+        const photoId = engine.library.resolvePhoto(photo);
         if (options.json) {
           const result = await engine.ask.ask(photoId, question, askOptions(flags));
           emit(options, { conversation: result.conversation, answer: result.answer }, () => '');
@@ -79,7 +79,7 @@ export function registerAskCommands(program: Command, context: CommandContext): 
     async (photo: string, flags: AskFlags, command: Command) => {
       const options = globals(command);
       await withEngine(options, async (engine) => {
-        const photoId = engine.resolvePhoto(photo);
+        const photoId = engine.library.resolvePhoto(photo);
         const base = askOptions(flags);
         let conversationId = base.conversationId;
         if (conversationId !== undefined) for (const turn of engine.ask.conversations.history(conversationId)) out(`${turn.role === 'user' ? 'you' : 'iris'}> ${turn.text}`);
@@ -122,7 +122,7 @@ export function registerAskCommands(program: Command, context: CommandContext): 
           emit(options, { ...conversation, messages }, () => messages.map((m) => `${m.role === 'user' ? 'you' : 'iris'}> ${m.text}`).join('\n'));
           return;
         }
-        const list = engine.ask.conversations.list(photo === undefined ? undefined : engine.resolvePhoto(photo));
+        const list = engine.ask.conversations.list(photo === undefined ? undefined : engine.library.resolvePhoto(photo));
         emit(options, list, () =>
           list.length === 0
             ? 'no conversations yet: `iris ask <photo> "<question>"` starts one'

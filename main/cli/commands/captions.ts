@@ -4,6 +4,7 @@ import { UsageError, errorMessage } from '../../engine/index.js';
 import type { Engine } from '../../engine/engine.js';
 import { CAPTION_DETAILS, type CaptionDetail } from '../../engine/generation/captioner.js';
 import { writeSidecar } from '../../engine/xmp/sidecar.js';
+import { photosWithWords, sidecarWords } from '../../engine/xmp/words.js';
 import { type CommandContext, EXIT, emit, globals, out, withEngine } from '../context.js';
 import { attachProgressBar } from '../progress.js';
 import { describeHeld } from '../format.js';
@@ -25,7 +26,7 @@ function parseDetail(value: string | undefined): CaptionDetail | undefined {
 function photoIds(engine: Engine, photos: readonly string[], all: boolean | undefined): number[] | 'all' {
   if (all && photos.length > 0) throw new UsageError('give photos or --all, not both');
   if (!all && photos.length === 0) throw new UsageError('give a photo (path or id) or --all');
-  return all ? 'all' : photos.map((photo) => engine.resolvePhoto(photo));
+  return all ? 'all' : photos.map((photo) => engine.library.resolvePhoto(photo));
 }
 
 /** What `iris read-text` found in one photo: `text` is "" when there is none, null when the photo could not be read. */
@@ -45,12 +46,12 @@ async function readTexts(engine: Engine, ids: readonly number[], modelId: string
   const results: ReadTextResult[] = [];
   for (const id of ids) {
     try {
-      const { text, finish, model } = await engine.readText(id, { model: modelId });
+      const { text, finish, model } = await engine.captions.readText(id, { model: modelId });
       results.push({ id, model, text: text.trim(), finish });
     } catch (error) {
       // A model that cannot read text (or is not installed) fails every photo alike: say it once.
       if (error instanceof UsageError) throw error;
-      results.push({ id, model: engine.captionChoice(modelId).entry?.id ?? '', text: null, error: errorMessage(error) });
+      results.push({ id, model: engine.captions.choice(modelId).entry?.id ?? '', text: null, error: errorMessage(error) });
     }
   }
   return results;
@@ -80,22 +81,22 @@ export function registerCaptionCommands(program: Command, context: CommandContex
         const ids = photoIds(engine, photos, flags.all);
         if (flags.set !== undefined) {
           if (ids === 'all') throw new UsageError('--set writes one photo\'s caption: give photos, not --all');
-          const captions = ids.map((id) => ({ id, caption: engine.captions.putEdited(id, flags.set!) ?? null }));
+          const captions = ids.map((id) => ({ id, caption: engine.captionStore.putEdited(id, flags.set!) ?? null }));
           emit(options, captions, () => captions.map(({ id, caption }) => `${id}  ${caption ? caption.text : '(caption removed)'}`).join('\n'));
           return;
         }
         // Photos found but not yet decoded are not captionable yet: finish that work first.
         if (engine.store.counts().pending > 0) await engine.runJobs();
-        const queued = engine.queueCaptions(ids, { model: flags.model, detail, redo: flags.redo });
+        const queued = engine.captions.queue(ids, { model: flags.model, detail, redo: flags.redo });
         const detach = attachProgressBar(engine);
         await engine.runJobs().finally(detach);
         const wanted = ids === 'all' ? undefined : new Set(ids);
         const failed = engine.store.jobs.failures(`caption:${queued.model}:${queued.detail}`).filter((f) => !wanted || wanted.has(f.photoId));
-        const captions = ids === 'all' ? [] : ids.map((id) => ({ id, caption: engine.captions.get(id) ?? null }));
+        const captions = ids === 'all' ? [] : ids.map((id) => ({ id, caption: engine.captionStore.get(id) ?? null }));
         // Work another live process holds (its lease still runs) is not done here: say so, not "null".
         const kind = `caption:${queued.model}:${queued.detail}`;
         const heldElsewhere = engine.store.jobs.heldElsewhere(ids === 'all' ? undefined : ids).filter((held) => held.kind === kind);
-        const summary = { ...queued, captioned: engine.captions.counts().captioned, failed, heldElsewhere, captions };
+        const summary = { ...queued, captioned: engine.captionStore.counts().captioned, failed, heldElsewhere, captions };
         emit(options, summary, () =>
           [
             ...captions.map(({ id, caption }) => `${id}  ${caption ? `${caption.text}${caption.edited ? '  (written by a person: kept)' : ''}` : '(no caption)'}`),
@@ -126,7 +127,7 @@ export function registerCaptionCommands(program: Command, context: CommandContex
       await withEngine(options, async (engine) => {
         const results = await readTexts(
           engine,
-          photos.map((photo) => engine.resolvePhoto(photo)),
+          photos.map((photo) => engine.library.resolvePhoto(photo)),
           flags.model,
         );
         emit(options, results, () => results.map((result) => `${result.id}  ${describeReadText(result)}`).join('\n'));
@@ -146,10 +147,10 @@ export function registerCaptionCommands(program: Command, context: CommandContex
       if (!['auto', 'append', 'replace'].includes(flags.style)) throw new UsageError(`--style wants auto, append or replace, not "${flags.style}"`);
       await withEngine(options, async (engine) => {
         const ids = photoIds(engine, photos, flags.all);
-        const targets = ids === 'all' ? engine.photosWithWords() : ids;
+        const targets = ids === 'all' ? photosWithWords(engine.captionStore, engine.tags) : ids;
         const results: { id: number; path: string; sidecar?: string; outcome: string; error?: string }[] = [];
         for (const id of targets) {
-          const words = engine.wordsOf(id);
+          const words = sidecarWords(engine.captionStore, engine.tags, id);
           for (const location of engine.store.locationsOf(id)) {
             try {
               const written = await writeSidecar(location.path, words, { style: flags.style as 'auto' | 'append' | 'replace', dryRun: flags.dryRun });

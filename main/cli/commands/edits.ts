@@ -151,7 +151,7 @@ export function registerEditCommands(program: Command, context: CommandContext):
       if (!photo) throw new UsageError('give the photo to edit (a path or an id), or --repeat <edit-id>');
       const mode = flags.mode;
       if (!mode || mode === 'txt2img' || !(EDIT_MODES as readonly string[]).includes(mode)) throw new UsageError(`--mode must be one of canny, img2img, instruct (for a new image: iris generate)`);
-      const input = inputFromFlags(mode as EditMode, engine.resolvePhoto(photo), flags);
+      const input = inputFromFlags(mode as EditMode, engine.library.resolvePhoto(photo), flags);
       if (flags.edges !== undefined) {
         if (mode !== 'canny') throw new UsageError('--edges is for --mode canny');
         const { params } = engine.edits.resolve(input);
@@ -180,7 +180,7 @@ export function registerEditCommands(program: Command, context: CommandContext):
     .action(async (photo: string | undefined, _flags: unknown, command: Command) => {
       const options = globals(command);
       await withEngine(options, async (engine) => {
-        const edits = photo ? engine.editStore.forPhoto(engine.resolvePhoto(photo)) : engine.editStore.latest(50);
+        const edits = photo ? engine.editStore.forPhoto(engine.library.resolvePhoto(photo)) : engine.editStore.latest(50);
         emit(options, edits, () => (edits.length === 0 ? 'no edits yet' : edits.map(describe).join('\n')));
       });
     });

@@ -52,7 +52,7 @@ export function registerSearchCommands(program: Command, context: CommandContext
       const options = globals(command);
       await withEngine(options, async (engine) => {
         // CLIP's ranking fused with the caption full-text ranking (engine/search/text-search.ts).
-        const response = relevantOnly(await engine.search(text, searchOptions(flags)), flags);
+        const response = relevantOnly(await engine.clip.search(text, searchOptions(flags)), flags);
         emit(options, response, () => formatSearch(response, `"${text}"`));
       });
     },
@@ -62,7 +62,7 @@ export function registerSearchCommands(program: Command, context: CommandContext
     async (photo: string, flags: FilterFlags, command: Command) => {
       const options = globals(command);
       await withEngine(options, async (engine) => {
-        const response = relevantOnly(await engine.clipSearch().similar(photo, searchOptions(flags)), flags);
+        const response = relevantOnly(await engine.clip.searcher().similar(photo, searchOptions(flags)), flags);
         emit(options, response, () => formatSearch(response, photo));
       });
     },
@@ -77,7 +77,7 @@ export function registerSearchCommands(program: Command, context: CommandContext
       const threshold = flags.threshold === undefined ? undefined : Number(flags.threshold);
       if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) throw new UsageError(`--threshold wants a cosine between 0 and 1, not "${flags.threshold}"`);
       await withEngine(options, async (engine) => {
-        const result = engine.clipSearch().duplicates(threshold);
+        const result = engine.clip.searcher().duplicates(threshold);
         emit(options, result, () => formatDuplicates(result));
       });
     });
@@ -93,7 +93,7 @@ export function registerSearchCommands(program: Command, context: CommandContext
       if (flags.all && photos.length > 0) throw new UsageError('give photos or --all, not both');
       if (!flags.all && photos.length === 0) throw new UsageError('give a photo (path or id) or --all');
       await withEngine(options, async (engine) => {
-        const results = await engine.clipSearch().tag(flags.all ? 'all' : photos, flags.labels.split(','), flags.all ?? false);
+        const results = await engine.clip.searcher().tag(flags.all ? 'all' : photos, flags.labels.split(','), flags.all ?? false);
         emit(options, results, () => formatTags(results) + (flags.all ? `\nsaved the most likely label of ${results.length} photos as a tag` : ''));
       });
     });

@@ -1,9 +1,9 @@
-import { chooseModel } from '../clip/active-model.js';
+import { chooseModel } from '../models/choose-model.js';
 import type { Db } from '../db/database.js';
 import { UsageError, errorMessage, NotFoundError } from '../errors.js';
 import { LocalChatProvider } from '../generation/local-chat.js';
 import { ModelSlot } from '../generation/model-slot.js';
-import { currentFile } from '../jobs/embed-job.js';
+import { currentFile } from '../library/current-file.js';
 import type { LibraryStore } from '../library-store.js';
 import type { Device } from '../runtime/devices.js';
 import { type RuntimeReport } from '../runtime/session.js';

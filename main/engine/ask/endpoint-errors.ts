@@ -1,5 +1,6 @@
 import { isRecord, parseJsonObject, readAll } from './endpoint-body.js';
 import type { Endpoint } from './endpoint-config.js';
+import { UserFacingError } from '../errors.js';
 
 /**
  * Every way talking to an endpoint can fail, as an EndpointError whose message says what happened
@@ -14,7 +15,9 @@ export type EndpointErrorCode = 'auth' | 'rate-limited' | 'timeout' | 'bad-strea
  */
 export type RefusedParameter = 'max_tokens' | 'stream_options';
 
-export class EndpointError extends Error {
+const ENDPOINT_UNREACHABLE: ReadonlySet<EndpointErrorCode> = new Set(['network', 'timeout', 'rate-limited', 'server']);
+
+export class EndpointError extends UserFacingError {
   override readonly name = 'EndpointError';
   readonly code: EndpointErrorCode;
   /** The HTTP status, when the server answered with one. */
@@ -31,6 +34,11 @@ export class EndpointError extends Error {
    * more, at once, without it (not counted as a retry).
    */
   readonly refusedParameter?: RefusedParameter;
+
+  /** Failures that asking again later may cure are `unavailable`; the others need the user to change something. */
+  get callCode(): 'usage' | 'unavailable' {
+    return ENDPOINT_UNREACHABLE.has(this.code) ? 'unavailable' : 'usage';
+  }
 
   constructor(
     code: EndpointErrorCode,

@@ -1,7 +1,7 @@
 import type { Captioner, CaptionDetail } from '../generation/captioner.js';
 import { CAPTION_DETAILS } from '../generation/captioner.js';
 import { decodePhoto } from '../generation/photo-image.js';
-import { currentFile } from '../jobs/embed-job.js';
+import { currentFile } from '../library/current-file.js';
 import type { JobKind } from '../jobs/queue.js';
 import { HandlerUnavailableError, type JobHandler } from '../jobs/runner.js';
 import type { LibraryStore } from '../library-store.js';

@@ -91,6 +91,16 @@ export class CaptionStore {
     return `SELECT photo_id FROM captions WHERE edited = 1`;
   }
 
+  /** Photos with a caption, as a query selecting photo_id (a batch without `redo` skips them). */
+  captionedIdsQuery(): string {
+    return `SELECT photo_id FROM captions`;
+  }
+
+  /** The photos that have a caption, in id order. */
+  photoIds(): number[] {
+    return this.statements.get(`SELECT photo_id FROM captions ORDER BY photo_id`).pluck().all() as number[];
+  }
+
   /**
    * Captions matching `query`, best first. Words are matched by the FTS5 index (every word must
    * appear, as a prefix, ranked by bm25); text in scripts without spaces (Chinese, Japanese, Korean)

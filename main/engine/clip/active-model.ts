@@ -1,48 +1,9 @@
-import { type Catalog, type ModelEntry, catalogDirFor, loadCatalog } from '../models/catalog.js';
-import { isInstalled } from '../models/verified.js';
-import { errorMessage } from '../errors.js';
+import { type ModelChoice, chooseModel } from '../models/choose-model.js';
 
 /** The library setting that picks the CLIP model (else the catalog's default CLIP entry). */
 export const CLIP_MODEL_SETTING = 'clip-model';
 
-export interface ClipChoice {
-  /** The model that would be used, when the catalog names one. */
-  entry: ModelEntry | undefined;
-  /** Its image tower is on disk (the text tower is checked when a search needs it). */
-  installed: boolean;
-  /** Why there is no usable model, in words a person can act on. */
-  reason: string | undefined;
-}
-
-export function readCatalog(modelsDir: string): { catalog?: Catalog; error?: string } {
-  try {
-    // A models folder without its own catalog (app data) uses the one bundled with Iris.
-    return { catalog: loadCatalog(catalogDirFor(modelsDir)) };
-  } catch (error) {
-    return { error: errorMessage(error) };
-  }
-}
-
 /** Which CLIP model this library uses, and whether it can run. Never throws. */
-export function chooseClipModel(modelsDir: string, chosenId: string | undefined): ClipChoice {
+export function chooseClipModel(modelsDir: string, chosenId: string | undefined): ModelChoice {
   return chooseModel(modelsDir, 'clip', chosenId);
-}
-
-const TASK_NAMES: Record<ModelEntry['task'], string> = { clip: 'CLIP', caption: 'captioning', vqa: 'question-answering', diffusion: 'diffusion', controlnet: 'ControlNet' };
-
-/** The model of `task` this library uses (the chosen id, else the catalog's default for the task), and whether it is installed. Never throws. */
-export function chooseModel(modelsDir: string, task: ModelEntry['task'], chosenId: string | undefined): ClipChoice {
-  const { catalog, error } = readCatalog(modelsDir);
-  if (!catalog) return { entry: undefined, installed: false, reason: error };
-  const name = TASK_NAMES[task];
-  const candidates = catalog.models.filter((model) => model.task === task);
-  const entry = chosenId ? candidates.find((model) => model.id === chosenId) : (candidates.find((model) => model.default) ?? candidates[0]);
-  if (!entry) {
-    const reason = chosenId
-      ? `the library uses ${name} model ${chosenId}, which the catalog in ${modelsDir} does not list (known: ${candidates.map((m) => m.id).join(', ') || 'none'})`
-      : `the catalog in ${modelsDir} lists no ${name} model`;
-    return { entry: undefined, installed: false, reason };
-  }
-  const installed = isInstalled(modelsDir, entry);
-  return { entry, installed, reason: installed ? undefined : `model ${entry.id} is not installed: run \`iris models install ${entry.id}\`` };
 }

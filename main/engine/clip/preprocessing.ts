@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { z } from 'zod';
 import { ClipCatalogPreprocessingSchema } from '../models/catalog.js';
 import { describeDecodeError } from '../decode-errors.js';
-import { PIXEL_LIMIT } from '../metadata.js';
+import { PIXEL_LIMIT } from '../library/metadata.js';
 import { pilBicubicResize, sourceRegion } from './pil-resample.js';
 
 /**

@@ -6,6 +6,7 @@ import { backupNow, listBackups } from './backups.js';
 import { latestVersion, migrate } from './migrations.js';
 import { loadVectorExtension } from './vector-extension.js';
 import { errorMessage } from '../errors.js';
+import { UserFacingError } from '../errors.js';
 
 export type Db = Database.Database;
 
@@ -14,7 +15,9 @@ export type Db = Database.Database;
  * refuses to open it rather than treat it as a new library, which would hide every caption, edit
  * and setting: the message names the newest backup and the command that restores it.
  */
-export class LibraryDamagedError extends Error {
+export class LibraryDamagedError extends UserFacingError {
+  readonly callCode = 'usage';
+
   constructor(
     readonly file: string,
     readonly reason: string,

@@ -1,4 +1,4 @@
-import { readCatalog } from '../clip/active-model.js';
+import { readCatalog } from '../models/choose-model.js';
 import { UsageError } from '../errors.js';
 import type { ModelEntry } from '../models/catalog.js';
 import { ControlNetCatalogPreprocessingSchema, type ControlNetPreprocessing, DiffusionCatalogPreprocessingSchema, type DiffusionPreprocessing, type UnetKind } from '../models/diffusion-catalog.js';

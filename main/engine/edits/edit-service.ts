@@ -7,7 +7,7 @@ import { PromptTokenizer } from '../diffusion/prompt.js';
 import { createSeededVaeEncoder } from '../diffusion/seeded-vae.js';
 import { decodePhotoAt } from '../generation/photo-image.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { currentFile } from '../jobs/embed-job.js';
+import { currentFile } from '../library/current-file.js';
 import type { LibraryStore } from '../library-store.js';
 import { modelFilePath, type ModelEntry } from '../models/catalog.js';
 import { ensureVerified } from '../models/verified.js';

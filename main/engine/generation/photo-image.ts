@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describeDecodeError } from '../decode-errors.js';
-import { PIXEL_LIMIT } from '../metadata.js';
+import { PIXEL_LIMIT } from '../library/metadata.js';
 import type { Transformers } from './transformers-runtime.js';
 
 /** Decoded photo pixels: upright sRGB, 8-bit, 3 channels, row-major. */

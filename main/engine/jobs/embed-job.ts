@@ -1,9 +1,9 @@
-import fs from 'node:fs/promises';
+import { currentFile } from '../library/current-file.js';
 import type { ClipModel } from '../clip/clip-model.js';
 import { preprocessImage } from '../clip/preprocessing.js';
 import { PhotoReadError } from '../decode-errors.js';
 import type { LibraryStore } from '../library-store.js';
-import { mapWithConcurrency } from '../scanner.js';
+import { mapWithConcurrency } from '../concurrency.js';
 import type { VectorStore } from '../search/vector-store.js';
 import { HandlerUnavailableError, type JobHandler } from './runner.js';
 import { errorMessage } from '../errors.js';
@@ -21,16 +21,6 @@ interface EmbedDeps {
   vectors: () => VectorStore;
   /** Images decoded at once while preparing a batch. */
   decodeConcurrency: number;
-}
-
-/** The file to read for a photo: a location whose mtime is still the one recorded for those bytes. */
-export async function currentFile(store: LibraryStore, photoId: number): Promise<string> {
-  for (const location of store.locationsOf(photoId)) {
-    const stat = await fs.stat(location.path).catch(() => undefined);
-    // A changed file is somebody else's business: the rescan or watcher records its new bytes.
-    if (stat && Math.floor(stat.mtimeMs) === location.mtimeMs) return location.path;
-  }
-  throw new Error('file changed or vanished before it could be embedded');
 }
 
 /**

@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import { PhotoReadError } from '../decode-errors.js';
 import { hashBuffer } from '../hash.js';
 import type { LibraryStore } from '../library-store.js';
-import { formatWallClock, readMetadata } from '../metadata.js';
-import { makeThumbnails } from '../thumbnails.js';
+import { formatWallClock, readMetadata } from '../library/metadata.js';
+import { makeThumbnails } from '../library/thumbnails.js';
 
 /** Files above this are refused rather than read into memory (no photo format Iris reads gets near it). */
 export const MAX_FILE_BYTES = 1024 * 1024 * 1024;

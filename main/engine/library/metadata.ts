@@ -1,8 +1,8 @@
 import exifReader from 'exif-reader';
 import sharp, { type Metadata } from 'sharp';
-import { PhotoReadError, describeDecodeError } from './decode-errors.js';
-import { sniffRasterFormat } from './formats.js';
-import './image-policy.js';
+import { PhotoReadError, describeDecodeError } from '../decode-errors.js';
+import { sniffRasterFormat } from '../formats.js';
+import '../image-policy.js';
 
 /**
  * The most pixels Iris will decode for one photo: sharp's own default (0x3FFF², about 268 MP; a

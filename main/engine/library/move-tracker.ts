@@ -1,4 +1,4 @@
-import type { PhotoEvent } from './events.js';
+import type { PhotoEvent } from '../events.js';
 
 /**
  * Turns the delete + add that a file system reports for a move or rename into one `moved` event.

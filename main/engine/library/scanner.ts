@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { isIgnoredName, isPhotoFile } from './formats.js';
-import { isWithin } from './paths.js';
+import { isIgnoredName, isPhotoFile } from '../formats.js';
+import { isWithin } from '../paths.js';
 
 export interface FoundFile {
   path: string;
@@ -82,18 +82,4 @@ export async function* walkPhotos(root: string, options: WalkOptions = {}): Asyn
     if (batch.length > 0) yield batch;
     await yieldToEventLoop();
   }
-}
-
-/** Runs `work` over `items` with at most `concurrency` in flight; results keep input order. */
-export async function mapWithConcurrency<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
 }

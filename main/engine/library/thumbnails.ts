@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type OutputInfo } from 'sharp';
-import { describeDecodeError } from './decode-errors.js';
+import { describeDecodeError } from '../decode-errors.js';
 import { PIXEL_LIMIT } from './metadata.js';
 
 /** Long-edge sizes: a grid cell, and the viewer's preview before the original loads. */

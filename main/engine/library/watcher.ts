@@ -1,11 +1,11 @@
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import type { Engine } from './engine.js';
-import { errorMessage } from './errors.js';
-import { isIgnoredName, isPhotoFile } from './formats.js';
-import type { Folder } from './library-store.js';
-import { isWithin } from './paths.js';
+import type { Engine } from '../engine.js';
+import { errorMessage } from '../errors.js';
+import { isIgnoredName, isPhotoFile } from '../formats.js';
+import type { Folder } from '../library-store.js';
+import { isWithin } from '../paths.js';
 
 export interface WatchOptions {
   /** How long a file's size must stay still before it is read (a copy or download in progress). */
@@ -55,16 +55,16 @@ export class LibraryWatcher {
       ignored,
     });
     this.watcher
-      .on('add', (file) => this.serialise(file, () => this.engine.fileAppeared(file)))
-      .on('change', (file) => this.serialise(file, () => this.engine.fileAppeared(file)))
-      .on('unlink', (file) => this.serialise(file, async () => this.engine.fileRemoved(file)))
-      .on('unlinkDir', (dir) => this.serialise(dir, async () => this.engine.fileRemoved(dir, true)))
+      .on('add', (file) => this.serialise(file, () => this.engine.library.fileAppeared(file)))
+      .on('change', (file) => this.serialise(file, () => this.engine.library.fileAppeared(file)))
+      .on('unlink', (file) => this.serialise(file, async () => this.engine.library.fileRemoved(file)))
+      .on('unlinkDir', (dir) => this.serialise(dir, async () => this.engine.library.fileRemoved(dir, true)))
       .on('error', (error) => {
         this.engine.reportProblem({ scope: 'watcher', path: null, message: errorMessage(error) });
         this.scheduleRescan();
       });
     await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
-    this.rescanning = this.engine.scan(this.folders).then(() => this.engine.runJobs());
+    this.rescanning = this.engine.library.scan(this.folders).then(() => this.engine.runJobs());
     await this.rescanning;
   }
 
@@ -93,7 +93,7 @@ export class LibraryWatcher {
     this.rescanTimer = setTimeout(() => {
       this.rescanTimer = null;
       this.rescanning = this.rescanning
-        .then(() => this.engine.scan(this.folders))
+        .then(() => this.engine.library.scan(this.folders))
         .then(() => this.engine.runJobs())
         .catch((error: unknown) => this.engine.reportProblem({ scope: 'scan', path: null, message: errorMessage(error) }));
     }, 1000);

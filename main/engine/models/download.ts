@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type ModelEntry, type ModelFile, fileUrl, isPinnedFile, modelFilePath } from './catalog.js';
-import { errorMessage } from '../errors.js';
+import { UserFacingError, errorMessage } from '../errors.js';
 
 export interface DownloadProgress {
   model: string;
@@ -34,10 +34,15 @@ export interface InstallOptions {
  */
 export type FileState = 'ok' | 'missing' | 'wrong-size' | 'wrong-hash' | 'unpinned';
 
-export class ModelDownloadError extends Error {
+export class ModelDownloadError extends UserFacingError {
   constructor(message: string, readonly permanent: boolean) {
     super(message);
     this.name = 'ModelDownloadError';
+  }
+
+  /** A download that may work later (network, server) is `unavailable`; a wrong file or URL is `usage`. */
+  get callCode(): 'usage' | 'unavailable' {
+    return this.permanent ? 'usage' : 'unavailable';
   }
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type ModelEntry, modelFilePath } from './catalog.js';
 import { checkFile } from './download.js';
+import { UserFacingError } from '../errors.js';
 
 /**
  * "A bad model file is caught by sha256 before it is loaded" without hashing 600 MB on every
@@ -18,14 +19,18 @@ interface Stamp {
 
 const STAMP_FILE = '.verified.json';
 
-export class ModelNotInstalledError extends Error {
+export class ModelNotInstalledError extends UserFacingError {
+  readonly callCode = 'usage';
+
   constructor(readonly modelId: string, detail: string) {
     super(`model ${modelId} is not installed (${detail}): run \`iris models install ${modelId}\``);
     this.name = 'ModelNotInstalledError';
   }
 }
 
-export class ModelCorruptError extends Error {
+export class ModelCorruptError extends UserFacingError {
+  readonly callCode = 'usage';
+
   constructor(readonly modelId: string, file: string, state: string) {
     super(`model ${modelId}: ${file} is ${state.replace('-', ' ')}; run \`iris models install ${modelId}\` to fetch it again`);
     this.name = 'ModelCorruptError';

@@ -5,6 +5,7 @@ import { preprocessImage } from '../clip/preprocessing.js';
 import type { Db } from '../db/database.js';
 import { UsageError } from '../errors.js';
 import type { LibraryStore } from '../library-store.js';
+import type { TagStore } from '../library/tag-store.js';
 import { type SearchFilters, filterQuery, hasFilters } from './filters.js';
 import { type Cutoff, cutRanked, queryBackground } from './relevance.js';
 import type { VectorStore } from './vector-store.js';
@@ -64,6 +65,7 @@ export class ClipSearch {
   constructor(
     private readonly db: Db,
     private readonly store: LibraryStore,
+    private readonly tags: TagStore,
     private readonly model: ClipModel,
     private readonly vectors: VectorStore,
   ) {}
@@ -220,17 +222,7 @@ export class ClipSearch {
   }
 
   private saveTags(results: readonly { photoId: number | undefined; labels: LabelScore[] }[], labels: readonly string[]): void {
-    const source = `zero-shot:${this.model.id}`;
-    const forget = this.db.prepare(`DELETE FROM tags WHERE photo_id = ? AND source = ? AND label IN (SELECT value FROM json_each(?))`);
-    const save = this.db.prepare(`INSERT INTO tags (photo_id, label, score, source, created_at) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (photo_id, label) DO UPDATE SET score = excluded.score, source = excluded.source, created_at = excluded.created_at`);
-    const now = Date.now();
-    this.db.transaction(() => {
-      for (const result of results) {
-        if (result.photoId === undefined) continue;
-        forget.run(result.photoId, source, JSON.stringify(labels));
-        save.run(result.photoId, result.labels[0]!.label, result.labels[0]!.probability, source, now);
-      }
-    })();
+    const best = results.flatMap(({ photoId, labels: scores }) => (photoId === undefined ? [] : [{ photoId, label: scores[0]!.label, score: scores[0]!.probability }]));
+    this.tags.saveBest(`zero-shot:${this.model.id}`, labels, best);
   }
 }

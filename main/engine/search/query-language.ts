@@ -1,4 +1,4 @@
-import { readCatalog } from '../clip/active-model.js';
+import { readCatalog } from '../models/choose-model.js';
 import type { ModelEntry } from '../models/catalog.js';
 import { isInstalled } from '../models/verified.js';
 

@@ -4,8 +4,7 @@ import { NotFoundError } from '../errors.js';
 import { Captioner } from '../generation/captioner.js';
 import type { ModelEntry } from '../models/catalog.js';
 import { getSettingValue } from '../settings.js';
-import type { EngineService } from './engine-service.js';
-import type { EngineHandlers } from './handlers.js';
+import type { EngineHandlers, HandlerContext } from './handler-context.js';
 
 type CaptionAskCall =
   | 'captions.status'
@@ -36,20 +35,20 @@ function readsText(entry: ModelEntry): boolean {
   }
 }
 
-function existingConversation(service: EngineService, id: number): Conversation {
-  const conversation = service.engine.ask.conversations.get(id);
+function existingConversation(context: HandlerContext, id: number): Conversation {
+  const conversation = context.engine.ask.conversations.get(id);
   if (!conversation) throw new NotFoundError(`no conversation ${id}`);
   return conversation;
 }
 
 /** Captions and questions about photos (issue 5): the calls behind the viewer's caption section and Ask tab. */
-export function captionAskHandlers(service: EngineService): Pick<EngineHandlers, CaptionAskCall> {
-  const engine = service.engine;
+export function captionAskHandlers(context: HandlerContext): Pick<EngineHandlers, CaptionAskCall> {
+  const engine = context.engine;
   const photoMustExist = (photoId: number): void => void engine.store.requirePhoto(photoId);
   return {
     'captions.status': () => {
-      const choice = engine.captionChoice();
-      const counts = engine.captions.counts();
+      const choice = engine.captions.choice();
+      const counts = engine.captionStore.counts();
       return {
         model: choice.entry?.id ?? null,
         installed: choice.installed,
@@ -63,12 +62,12 @@ export function captionAskHandlers(service: EngineService): Pick<EngineHandlers,
     },
     'captions.get': ({ photoId }) => {
       photoMustExist(photoId);
-      return captionView(engine.captions.get(photoId));
+      return captionView(engine.captionStore.get(photoId));
     },
     'captions.generate': ({ photoId, streamId, detail, replaceEdited }) => {
       photoMustExist(photoId);
-      return service.streams.run(streamId, async (signal, onToken) => {
-        const { caption, result, model } = await engine.generateCaption(photoId, { detail, replaceEdited, signal, onToken });
+      return context.streams.run(streamId, async (signal, onToken) => {
+        const { caption, result, model } = await engine.captions.generate(photoId, { detail, replaceEdited, signal, onToken });
         return {
           caption: captionView(caption),
           text: result.text,
@@ -78,39 +77,39 @@ export function captionAskHandlers(service: EngineService): Pick<EngineHandlers,
     },
     'captions.readText': ({ photoId, streamId }) => {
       photoMustExist(photoId);
-      return service.streams.run(streamId, async (signal, onToken) => {
-        const { text, finish, tokens, model, firstTokenMs, totalMs } = await engine.readText(photoId, { signal, onToken });
+      return context.streams.run(streamId, async (signal, onToken) => {
+        const { text, finish, tokens, model, firstTokenMs, totalMs } = await engine.captions.readText(photoId, { signal, onToken });
         return { text: text.trim(), generation: { finish, tokens, model, firstTokenMs, totalMs } };
       });
     },
     'captions.save': ({ photoId, text }) => {
       photoMustExist(photoId);
-      const caption = engine.captions.putEdited(photoId, text);
+      const caption = engine.captionStore.putEdited(photoId, text);
       if (caption) engine.emit('caption', { photoId, text: caption.text, model: caption.model });
       return captionView(caption);
     },
     'captions.queue': ({ photoIds, detail, redo }) => {
-      const queued = engine.queueCaptions(photoIds ?? 'all', { detail, redo });
-      if (queued.queued > 0) service.workQueueInBackground();
+      const queued = engine.captions.queue(photoIds ?? 'all', { detail, redo });
+      if (queued.queued > 0) context.workQueueInBackground();
       return queued;
     },
-    'ask.status': () => engine.ask.status(service.endpointKey !== null),
+    'ask.status': () => engine.ask.status(context.endpointKey() !== null),
     'ask.send': ({ photoId, question, streamId, conversationId }) => {
       photoMustExist(photoId);
-      return service.streams.run(streamId, async (signal, onToken) => {
-        const { conversation, answer } = await engine.ask.ask(photoId, question, { conversationId, apiKey: service.endpointKey ?? undefined, signal, onToken });
+      return context.streams.run(streamId, async (signal, onToken) => {
+        const { conversation, answer } = await engine.ask.ask(photoId, question, { conversationId, apiKey: context.endpointKey() ?? undefined, signal, onToken });
         const { text, finish, tokens, model, firstTokenMs, totalMs } = answer;
         return { conversation, text, generation: { finish, tokens, model, firstTokenMs, totalMs } };
       });
     },
     'ask.useKey': ({ key }) => {
-      service.endpointKey = key;
+      context.useEndpointKey(key);
       return { ok: true };
     },
-    'streams.cancel': ({ streamId }) => ({ cancelled: service.streams.cancel(streamId) }),
+    'streams.cancel': ({ streamId }) => ({ cancelled: context.streams.cancel(streamId) }),
     'conversations.list': ({ photoId }) => engine.ask.conversations.list(photoId),
     'conversations.get': ({ id }) => {
-      const conversation = existingConversation(service, id);
+      const conversation = existingConversation(context, id);
       const messages = engine.ask.conversations.messages(id).map(({ id: messageId, role, text, model, finish, createdAt }) => ({ id: messageId, role, text, model, finish, createdAt }));
       return { conversation, messages };
     },

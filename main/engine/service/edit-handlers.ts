@@ -2,8 +2,7 @@ import sharp from 'sharp';
 import { EDIT_MODES, SCHEDULER_NAMES } from '../edits/edit-params.js';
 import type { Edit } from '../edits/edit-store.js';
 import { errorMessage, UsageError } from '../errors.js';
-import type { EngineService } from './engine-service.js';
-import type { EngineHandlers } from './handlers.js';
+import type { EngineHandlers, HandlerContext } from './handler-context.js';
 
 type EditCall = 'edits.options' | 'edits.edges' | 'edits.run' | 'edits.list';
 
@@ -20,8 +19,8 @@ function pngDataUrl(png: Buffer): string {
 }
 
 /** Edits and generations (issue 6): the calls behind the viewer's Edit tab. */
-export function editHandlers(service: EngineService): Pick<EngineHandlers, EditCall> {
-  const engine = service.engine;
+export function editHandlers(context: HandlerContext): Pick<EngineHandlers, EditCall> {
+  const engine = context.engine;
   const photoMustExist = (photoId: number | undefined): void => {
     if (photoId !== undefined) engine.store.requirePhoto(photoId);
   };
@@ -48,7 +47,7 @@ export function editHandlers(service: EngineService): Pick<EngineHandlers, EditC
     },
     'edits.run': ({ editId, ...input }) => {
       photoMustExist(input.photoId);
-      return service.streams.run(editId, async (signal) => {
+      return context.streams.run(editId, async (signal) => {
         // Step events go out in order: one with a preview waits for its PNG and the ones after it wait
         // their turn; with nothing pending a step goes out at once (the denoising never waits).
         let events = Promise.resolve();
@@ -58,13 +57,13 @@ export function editHandlers(service: EngineService): Pick<EngineHandlers, EditC
           previewEvery: PREVIEW_EVERY,
           onStep: ({ step, steps, preview }) => {
             if (!preview && pending === 0) {
-              service.emitEditPreview({ editId, step, steps, image: null });
+              context.emitEditPreview({ editId, step, steps, image: null });
               return;
             }
             pending++;
             events = events.then(async () => {
               const image = preview ? pngDataUrl(await sharp(Buffer.from(preview.rgb), { raw: { width: preview.width, height: preview.height, channels: 3 } }).png().toBuffer()) : null;
-              service.emitEditPreview({ editId, step, steps, image });
+              context.emitEditPreview({ editId, step, steps, image });
               pending--;
             });
           },
@@ -72,7 +71,7 @@ export function editHandlers(service: EngineService): Pick<EngineHandlers, EditC
         await events;
         if (outcome.cancelled) return { cancelled: true as const, stepsRun: outcome.stepsRun };
         // The new photo's thumbnail and search embedding.
-        service.workQueueInBackground();
+        context.workQueueInBackground();
         return { cancelled: false as const, edit: editView(outcome.edit) };
       });
     },

@@ -9,13 +9,12 @@ import {
   parseCallArgs,
 } from '../../contract/contract.js';
 import { Engine, type EngineOptions } from '../engine.js';
-import { EndpointError, type EndpointErrorCode } from '../ask/endpoint-errors.js';
-import { NotFoundError, UsageError, errorMessage } from '../errors.js';
-import { ModelCorruptError, ModelNotInstalledError } from '../models/verified.js';
+import { UserFacingError, errorMessage } from '../errors.js';
 import type { Folder } from '../library-store.js';
 import { VectorStore } from '../search/vector-store.js';
-import { LibraryWatcher, type WatchOptions } from '../watcher.js';
-import { type EngineHandlers, engineHandlers } from './handlers.js';
+import { LibraryWatcher, type WatchOptions } from '../library/watcher.js';
+import type { EngineHandlers, HandlerContext } from './handler-context.js';
+import { engineHandlers } from './handlers.js';
 import type { MapPoint } from './map-layout.js';
 import { layoutInWorker } from './map-worker.js';
 import { ModelsService } from './models-service.js';
@@ -38,12 +37,12 @@ type EventListener = <E extends EventName>(name: E, payload: EventPayload<E>) =>
  * folder indexed at once, the queue paused and resumed). One instance per library; the desktop
  * app runs it in a utility process, `iris serve` in its own process, tests in theirs.
  */
-export class EngineService {
+export class EngineService implements HandlerContext {
   readonly models: ModelsService;
   /** Captions and answers being streamed to a UI. */
   readonly streams = new TextStreams((streamId, text) => this.emit('stream.token', { streamId, text }));
   /** The endpoint API key the desktop app keeps in the OS keychain (memory only; see ask.useKey). */
-  endpointKey: string | null = null;
+  private apiKey: string | null = null;
   private readonly handlers: EngineHandlers;
   private readonly listeners = new Set<EventListener>();
   private watcher: LibraryWatcher | null = null;
@@ -60,7 +59,7 @@ export class EngineService {
     this.handlers = engineHandlers(this);
     this.models = new ModelsService(
       engine.modelsDir,
-      () => engine.clipChoice().entry?.id ?? null,
+      () => engine.clip.choice().entry?.id ?? null,
       (progress) => this.emit('models.progress', progress),
       () => this.workQueueInBackground(),
     );
@@ -81,7 +80,15 @@ export class EngineService {
   /** Follows every folder (which also rescans them and works the queue), in the background. */
   start(): void {
     if (this.watching) this.rewatch();
-    else this.indexInBackground(this.engine.listFolders());
+    else this.indexInBackground(this.engine.library.listFolders());
+  }
+
+  endpointKey(): string | null {
+    return this.apiKey;
+  }
+
+  useEndpointKey(key: string | null): void {
+    this.apiKey = key;
   }
 
   onEvent(listener: EventListener): () => void {
@@ -142,7 +149,7 @@ export class EngineService {
   indexInBackground(folders: readonly Folder[]): boolean {
     if (this.closed || folders.length === 0) return false;
     this.inBackground(async () => {
-      await this.engine.scan(folders);
+      await this.engine.library.scan(folders);
       await this.engine.runJobs();
     });
     return true;
@@ -159,7 +166,7 @@ export class EngineService {
     this.inBackground(async () => {
       await this.watcher?.close();
       this.watcher = null;
-      const folders = this.engine.listFolders();
+      const folders = this.engine.library.listFolders();
       if (folders.length === 0 || this.closed) return;
       this.watcher = new LibraryWatcher(this.engine, folders, this.options.watchOptions);
       await this.watcher.start();
@@ -167,7 +174,7 @@ export class EngineService {
   }
 
   addFolder(folderPath: string): Folder {
-    const [result] = this.engine.registerFolders([folderPath]);
+    const [result] = this.engine.library.registerFolders([folderPath]);
     if (this.watching) this.rewatch();
     else this.indexInBackground([result!.folder]);
     return result!.folder;
@@ -175,7 +182,7 @@ export class EngineService {
 
   removeFolder(folderId: number): { photos: number } {
     const folder = this.engine.store.requireFolder(folderId);
-    const { photos } = this.engine.removeFolder(folder.path);
+    const { photos } = this.engine.library.removeFolder(folder.path);
     this.rewatch();
     return { photos };
   }
@@ -204,7 +211,7 @@ export class EngineService {
    * of embedded photos changes (their count and id sum are the cheap fingerprint).
    */
   async mapLayout(): Promise<{ model: string | null; points: MapPoint[] }> {
-    const model = this.engine.clipChoice().entry;
+    const model = this.engine.clip.choice().entry;
     const registered = model && VectorStore.models(this.engine.database).find((info) => info.modelId === model.id);
     if (!model || !registered) return { model: model?.id ?? null, points: [] };
     const { photoIds, vectors } = VectorStore.open(this.engine.database, registered.modelId, registered.dim).readAll();
@@ -238,11 +245,6 @@ export class EngineService {
  * bug report, with the call's name.
  */
 export function toCallError(name: CallName, error: unknown): CallError {
-  if (error instanceof NotFoundError) return { code: 'not-found', message: error.message };
-  if (error instanceof EndpointError) return { code: ENDPOINT_UNREACHABLE.has(error.code) ? 'unavailable' : 'usage', message: error.message };
-  if (error instanceof UsageError || error instanceof ModelCorruptError || error instanceof ModelNotInstalledError) return { code: 'usage', message: error.message };
+  if (error instanceof UserFacingError) return { code: error.callCode, message: error.message };
   return { code: 'internal', message: `${name} failed: ${errorMessage(error)}` };
 }
-
-/** Endpoint failures that asking again later may cure; the others need the user to change something. */
-const ENDPOINT_UNREACHABLE: ReadonlySet<EndpointErrorCode> = new Set(['network', 'timeout', 'rate-limited', 'server']);

@@ -1,4 +1,4 @@
-import type { CallResult, EngineCallName, ParsedArgs } from '../../contract/contract.js';
+import type { CallResult, ParsedArgs } from '../../contract/contract.js';
 import { probeDevice } from '../doctor.js';
 import { clearSetting, describeSetting, listSettings, parseSettingKey, writeSetting } from '../settings.js';
 import { loadRuntimeReport } from '../runtime/session.js';
@@ -9,21 +9,19 @@ import { jobKindCounts, photoDetail, recentFailures, timeline } from './library-
 import { readMedia } from './media.js';
 import { captionAskHandlers } from './caption-ask-handlers.js';
 import { editHandlers } from './edit-handlers.js';
-import type { EngineService } from './engine-service.js';
+import type { EngineHandlers, HandlerContext } from './handler-context.js';
 
-/** One handler per engine call: the compiler refuses a contract entry without one. */
-export type EngineHandlers = { [N in EngineCallName]: (args: ParsedArgs<N>) => Promise<CallResult<N>> | CallResult<N> };
 
 type PhotoFilterArgs = NonNullable<ParsedArgs<'photos.timeline'>['filters']>;
 
 /** Filters as the engine takes them: the folder by path, looked up from its id. */
-function photoFilters(service: EngineService, args: PhotoFilterArgs): SearchFilters {
-  const folder = args.folderId === undefined ? undefined : service.engine.store.requireFolder(args.folderId);
+function photoFilters(context: HandlerContext, args: PhotoFilterArgs): SearchFilters {
+  const folder = args.folderId === undefined ? undefined : context.engine.store.requireFolder(args.folderId);
   return { folder: folder?.path, after: args.after, before: args.before, formats: args.formats };
 }
 
-function searchOptions(service: EngineService, args: ParsedArgs<'search.text'> | ParsedArgs<'search.similar'>): SearchOptions {
-  return { ...photoFilters(service, args), limit: args.limit ?? 100, cutoff: args.cutoff };
+function searchOptions(context: HandlerContext, args: ParsedArgs<'search.text'> | ParsedArgs<'search.similar'>): SearchOptions {
+  return { ...photoFilters(context, args), limit: args.limit ?? 100, cutoff: args.cutoff };
 }
 
 /** The UI gets ids and scores; paths stay in the engine (the viewer asks photos.get). */
@@ -38,15 +36,15 @@ function scoresOnly(response: SearchResponse & { notice?: CallResult<'search.tex
   };
 }
 
-export function engineHandlers(service: EngineService): EngineHandlers {
-  const engine = service.engine;
+export function engineHandlers(context: HandlerContext): EngineHandlers {
+  const engine = context.engine;
   return {
-    ...captionAskHandlers(service),
-    ...editHandlers(service),
+    ...captionAskHandlers(context),
+    ...editHandlers(context),
     'library.status': () => {
       const counts = engine.store.counts();
-      const choice = engine.clipChoice();
-      const embeddings = engine.embeddingSummary();
+      const choice = engine.clip.choice();
+      const embeddings = engine.clip.embeddingSummary();
       return {
         version: irisVersion,
         libraryDir: engine.layout.dir,
@@ -54,35 +52,35 @@ export function engineHandlers(service: EngineService): EngineHandlers {
         folders: counts.folders,
         photos: { total: counts.photos, ok: counts.ok, pending: counts.pending, failed: counts.failed },
         clip: { model: choice.entry?.id ?? null, installed: choice.installed, reason: choice.reason ?? embeddings.skipped, embedded: embeddings.embedded, missing: embeddings.missing },
-        indexing: service.indexing,
+        indexing: context.indexing,
         paused: engine.paused,
       };
     },
     'library.rescan': ({ folderId }) => {
-      const folders = folderId === undefined ? engine.listFolders() : [engine.store.requireFolder(folderId)];
-      return { started: service.indexInBackground(folders) };
+      const folders = folderId === undefined ? engine.library.listFolders() : [engine.store.requireFolder(folderId)];
+      return { started: context.indexInBackground(folders) };
     },
-    'folders.list': () => engine.listFolders(),
-    'folders.add': ({ path }) => service.addFolder(path),
-    'folders.remove': ({ folderId }) => service.removeFolder(folderId),
-    'photos.timeline': ({ folderId, filters }) => timeline(engine.database, folderId, filters && photoFilters(service, filters)),
-    'photos.get': ({ id }) => photoDetail(engine.database, engine.store, engine.captions, id),
+    'folders.list': () => engine.library.listFolders(),
+    'folders.add': ({ path }) => context.addFolder(path),
+    'folders.remove': ({ folderId }) => context.removeFolder(folderId),
+    'photos.timeline': ({ folderId, filters }) => timeline(engine.database, folderId, filters && photoFilters(context, filters)),
+    'photos.get': ({ id }) => photoDetail(engine.store, engine.tags, engine.captionStore, id),
     // The same search as `iris search`: CLIP, fused with caption matches when there are any.
-    'search.text': async (args) => scoresOnly(await engine.search(args.query, searchOptions(service, args))),
-    'search.similar': async (args) => scoresOnly(await engine.clipSearch().similar(String(args.photoId), searchOptions(service, args))),
+    'search.text': async (args) => scoresOnly(await engine.clip.search(args.query, searchOptions(context, args))),
+    'search.similar': async (args) => scoresOnly(await engine.clip.searcher().similar(String(args.photoId), searchOptions(context, args))),
     'tags.zeroShot': async ({ photoIds, labels, save }) => {
-      const tagged = await engine.clipSearch().tag(photoIds.map(String), labels, save ?? false);
+      const tagged = await engine.clip.searcher().tag(photoIds.map(String), labels, save ?? false);
       return tagged.map((result) => ({ photoId: result.id, labels: result.labels }));
     },
     'jobs.status': () => ({ paused: engine.paused, running: engine.working, kinds: jobKindCounts(engine.database), failures: recentFailures(engine.database) }),
-    'jobs.pause': () => service.pauseJobs(),
-    'jobs.resume': () => service.resumeJobs(),
+    'jobs.pause': () => context.pauseJobs(),
+    'jobs.resume': () => context.resumeJobs(),
     'settings.list': () => listSettings(engine.store),
     'settings.set': ({ key, value }) => {
       const setting = parseSettingKey(key);
       if (value === null) clearSetting(engine.store, setting);
       else writeSetting(engine.store, setting, value);
-      service.settingChanged(setting);
+      context.settingChanged(setting);
       return describeSetting(engine.store, setting);
     },
     'device.status': async () => {
@@ -97,10 +95,10 @@ export function engineHandlers(service: EngineService): EngineHandlers {
           : null,
       };
     },
-    'models.list': () => service.models.list(),
-    'models.install': ({ id }) => service.models.install(id),
-    'models.verify': ({ id }) => service.models.verify(id),
-    'map.layout': () => service.mapLayout(),
+    'models.list': () => context.models.list(),
+    'models.install': ({ id }) => context.models.install(id),
+    'models.verify': ({ id }) => context.models.verify(id),
+    'map.layout': () => context.mapLayout(),
     'media.read': (args) => readMedia(engine.store, engine.layout.thumbnails, args),
   };
 }

@@ -2,6 +2,7 @@ import type { CallResult } from '../../contract/contract.js';
 import type { CaptionStore } from '../captions/caption-store.js';
 import type { Db } from '../db/database.js';
 import type { LibraryStore } from '../library-store.js';
+import type { TagStore } from '../library/tag-store.js';
 import { type SearchFilters, filterQuery, hasFilters } from '../search/filters.js';
 
 /**
@@ -55,10 +56,9 @@ export function timeline(db: Db, folderId?: number, filters: SearchFilters = {})
   return { ids, takenAt, aspect, pending };
 }
 
-export function photoDetail(db: Db, store: LibraryStore, captions: CaptionStore, id: number): CallResult<'photos.get'> {
+export function photoDetail(store: LibraryStore, tags: TagStore, captions: CaptionStore, id: number): CallResult<'photos.get'> {
   const photo = store.requirePhoto(id);
-  const tags = db.prepare(`SELECT label, score FROM tags WHERE photo_id = ? ORDER BY score DESC, label`).all(id) as { label: string; score: number }[];
-  return { ...photo, tags, caption: captions.get(id)?.text ?? null };
+  return { ...photo, tags: tags.of(id), caption: captions.get(id)?.text ?? null };
 }
 
 /** The queue per kind, plus the latest failures (photo decoding and model jobs) with their errors. */

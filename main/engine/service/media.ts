@@ -4,8 +4,8 @@ import type { CallArgs, CallResult } from '../../contract/contract.js';
 import { describeDecodeError } from '../decode-errors.js';
 import { NotFoundError, errorMessage } from '../errors.js';
 import type { LibraryStore } from '../library-store.js';
-import { PIXEL_LIMIT } from '../metadata.js';
-import { type ThumbnailSize, thumbnailPath } from '../thumbnails.js';
+import { PIXEL_LIMIT } from '../library/metadata.js';
+import { type ThumbnailSize, thumbnailPath } from '../library/thumbnails.js';
 
 /** Formats every browser engine Iris renders in (Chromium) shows as they are. */
 const BROWSER_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', avif: 'image/avif' };

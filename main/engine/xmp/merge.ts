@@ -1,4 +1,5 @@
 import { DOMParser, XMLSerializer, type Attr, type Document, type Element, type Node } from '@xmldom/xmldom';
+import { UserFacingError } from '../errors.js';
 
 /**
  * The pure half of XMP sidecar export: merge a caption and tags into an XMP packet, as text in and
@@ -39,7 +40,9 @@ export interface XmpData {
 }
 
 /** The existing text is not an XMP packet Iris can safely rewrite. */
-export class XmpFormatError extends Error {
+export class XmpFormatError extends UserFacingError {
+  readonly callCode = 'usage';
+
   constructor(message: string) {
     super(message);
     this.name = 'XmpFormatError';

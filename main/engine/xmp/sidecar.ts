@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { hasXmpContent, mergeXmp, XmpFormatError, type XmpData } from './merge.js';
+import { UserFacingError } from '../errors.js';
 
 /**
  * XMP sidecars: where they live and how they are written. Iris writes a sidecar only when the user
@@ -36,7 +37,8 @@ export interface SidecarWriteResult {
 }
 
 /** A sidecar that could not be written; the message names it. The caller records it and goes on. */
-export class SidecarError extends Error {
+export class SidecarError extends UserFacingError {
+  readonly callCode = 'usage';
   readonly sidecarPath: string;
 
   constructor(sidecarPath: string, reason: string, options?: { cause?: unknown }) {
