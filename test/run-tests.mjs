@@ -2,6 +2,7 @@
 // so the files are listed here.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve('dist', 'test');
@@ -16,5 +17,13 @@ if (files.length === 0) {
   console.error(`no test files under ${root}${filter ? ` matching ${filter}` : ''}: run \`npm run build\` first`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// Test files at once: IRIS_TEST_CONCURRENCY, else at least 3 (Node's own default, cores - 1, runs
+// one file at a time on 2 cores, while many files spend their time waiting on child processes,
+// sockets and timers: 3 at once took the phase from 162 s to 106 s on 2 cores).
+const concurrency = process.env.IRIS_TEST_CONCURRENCY ?? String(Math.max(3, os.availableParallelism() - 1));
+if (!/^[1-9][0-9]*$/.test(concurrency)) {
+  console.error(`IRIS_TEST_CONCURRENCY must be a whole number of test files at once, not "${concurrency}"`);
+  process.exit(2);
+}
+const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

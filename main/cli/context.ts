@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Engine } from '../engine/index.js';
+import { writeOut } from './streams.js';
 
 /** Exit codes: 0 success, 1 some files failed (still recorded), 2 usage error. */
 export const EXIT = { ok: 0, someFailed: 1, usage: 2 } as const;
@@ -18,7 +19,7 @@ export function globals(command: Command): GlobalOptions {
 }
 
 export function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  writeOut(text.endsWith('\n') ? text : `${text}\n`);
 }
 
 /** `--json` puts exactly one JSON document (or, for watch, one per line) on stdout and nothing else. */

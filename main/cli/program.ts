@@ -15,6 +15,7 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerCaptionCommands } from './commands/captions.js';
 import { registerAskCommands } from './commands/ask.js';
 import { registerEditCommands } from './commands/edits.js';
+import { type CliStreams, withStreams, writeErr, writeOut } from './streams.js';
 
 function describeEvent(event: PhotoEvent): string {
   switch (event.event) {
@@ -41,6 +42,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--json', 'machine-readable output on stdout, nothing else there')
     .option('--read-only', 'open the library for reading only (automatic where this user may not write it)')
     .showHelpAfterError()
+    // Help, version and usage errors go where the rest of the output goes (see streams.ts).
+    .configureOutput({ writeOut, writeErr })
     .exitOverride();
 
   program
@@ -120,7 +123,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
           const { photoId: _photoId, ...printed } = event;
           print(printed, describeEvent(event));
         });
-        engine.on('problem', (problem) => process.stderr.write(`iris: ${problem.scope} problem${problem.path ? ` at ${problem.path}` : ''}: ${problem.message}\n`));
+        engine.on('problem', (problem) => writeErr(`iris: ${problem.scope} problem${problem.path ? ` at ${problem.path}` : ''}: ${problem.message}\n`));
         let stopping = false;
         const stopped = untilSignal().then(() => (stopping = true));
         const watcher = new LibraryWatcher(engine, watched, { usePolling: opts.poll ?? false });
@@ -164,8 +167,15 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   return program;
 }
 
-/** Runs the CLI on `argv` (without node and script) and returns the exit code. */
-export async function runCli(argv: readonly string[]): Promise<number> {
+/**
+ * Runs the CLI on `argv` (without node and script) and returns the exit code. With `streams`, its
+ * output goes there instead of the process's stdout and stderr (a test running it in-process).
+ */
+export async function runCli(argv: readonly string[], streams?: CliStreams): Promise<number> {
+  return streams ? withStreams(streams, () => run(argv)) : run(argv);
+}
+
+async function run(argv: readonly string[]): Promise<number> {
   let code: number = EXIT.ok;
   const program = buildProgram((c) => {
     code = c;
@@ -181,7 +191,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     // A library this process may only read (Engine.open opened it read-only): say what still works.
     const readOnly = (error as { code?: string }).code === 'SQLITE_READONLY';
     const message = readOnly ? `this library is read-only here, and this command would change it (reading works: list, folders, search, similar, doctor): ${errorMessage(error)}` : errorMessage(error);
-    process.stderr.write(`iris: ${message}\n`);
+    writeErr(`iris: ${message}\n`);
     return error instanceof UsageError || readOnly ? EXIT.usage : EXIT.someFailed;
   }
 }

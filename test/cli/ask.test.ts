@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { smolvlmAnswer } from '../fixtures/vlm/smolvlm-fixture.js';
 import { colourOf, colourPhotos, fixtureModels } from '../helpers/colour-photos.js';
 import { errorReply, type FakeChatServer, startFakeChatServer, streamedAnswer } from '../helpers/fake-chat-server.js';
-import { cliPath, runIris, tempDir } from '../helpers/fixtures.js';
+import { cliPath, tempDir } from '../helpers/fixtures.js';
+import { runIrisHere } from '../helpers/cli-in-process.js';
 
 // `iris ask`, `iris chat`, `iris conversations` through the real CLI: the fixture VLM (answers what
 // colour a photo is) and a local server speaking the chat-completions protocol.
@@ -30,7 +31,7 @@ describe('iris ask / chat / conversations', () => {
 
   before(async () => {
     photos = await colourPhotos(tempDir('iris-ask-'), 1);
-    const index = runIris(['index', photos[0]!.replace(/\/[^/]+$/, ''), '--library', library, ...models]);
+    const index = await runIrisHere(['index', photos[0]!.replace(/\/[^/]+$/, ''), '--library', library, ...models]);
     assert.equal(index.code, 0, index.stderr);
     server = await startFakeChatServer();
   });
@@ -38,19 +39,19 @@ describe('iris ask / chat / conversations', () => {
 
   const red = () => photos.find((p) => colourOf(p) === 'red')!;
 
-  it('ask streams the local model\'s answer, in English and in Chinese, and keeps the conversation', () => {
-    const english = runIris(['ask', red(), 'What colour is it?', '--library', library, ...models]);
+  it('ask streams the local model\'s answer, in English and in Chinese, and keeps the conversation', async () => {
+    const english = await runIrisHere(['ask', red(), 'What colour is it?', '--library', library, ...models]);
     assert.equal(english.code, 0, english.stderr);
     assert.equal(english.stdout, `${smolvlmAnswer('red')}\n`);
-    const chinese = runIris(['ask', red(), '这是什么颜色？', '--library', library, ...models, '--json']);
+    const chinese = await runIrisHere(['ask', red(), '这是什么颜色？', '--library', library, ...models, '--json']);
     const result = JSON.parse(chinese.stdout) as { answer: { text: string; finish: string }; conversation: { id: number; title: string } };
     assert.deepEqual([result.answer.text, result.answer.finish], [smolvlmAnswer('red', { chinese: true }), 'stop']);
     assert.equal(result.conversation.title, '这是什么颜色？');
-    const shown = JSON.parse(runIris(['conversations', '--show', String(result.conversation.id), '--library', library, '--json']).stdout) as { messages: { role: string; text: string }[] };
+    const shown = JSON.parse((await runIrisHere(['conversations', '--show', String(result.conversation.id), '--library', library, '--json'])).stdout) as { messages: { role: string; text: string }[] };
     assert.deepEqual(shown.messages.map((m) => [m.role, m.text]), [['user', '这是什么颜色？'], ['assistant', '是红色。']]);
   });
 
-  it('chat keeps the history across turns and can be continued later', () => {
+  it('chat keeps the history across turns and can be continued later', async () => {
     const blue = photos.find((p) => colourOf(p) === 'blue')!;
     const chat = spawnSync(process.execPath, [cliPath, 'chat', blue, '--library', library, ...models], { input: 'What colour is it?\nWhat colour is it, really?\n/quit\n', encoding: 'utf8' });
     assert.equal(chat.status, 0, chat.stderr);
@@ -59,7 +60,7 @@ describe('iris ask / chat / conversations', () => {
     const id = /conversation (\d+)/.exec(chat.stdout)![1]!;
     const again = spawnSync(process.execPath, [cliPath, 'chat', blue, '--conversation', id, '--library', library, ...models], { input: 'What colour?\n', encoding: 'utf8' });
     assert.match(again.stdout, /iris> It is still blue\./);
-    const list = JSON.parse(runIris(['conversations', blue, '--library', library, '--json']).stdout) as { id: number; messageCount: number }[];
+    const list = JSON.parse((await runIrisHere(['conversations', blue, '--library', library, '--json'])).stdout) as { id: number; messageCount: number }[];
     assert.deepEqual(list.map((c) => [c.id, c.messageCount]), [[Number(id), 6]]);
   });
 
@@ -81,8 +82,8 @@ describe('iris ask / chat / conversations', () => {
     assert.doesNotMatch(refused.stderr, /sk-test-secret/);
   });
 
-  it('refuses an unknown photo and an empty question with usage errors', () => {
-    assert.equal(runIris(['ask', '99999', 'what?', '--library', library, ...models]).code, 2);
-    assert.equal(runIris(['ask', red(), '  ', '--library', library, ...models]).code, 2);
+  it('refuses an unknown photo and an empty question with usage errors', async () => {
+    assert.equal((await runIrisHere(['ask', '99999', 'what?', '--library', library, ...models])).code, 2);
+    assert.equal((await runIrisHere(['ask', red(), '  ', '--library', library, ...models])).code, 2);
   });
 });

@@ -12,7 +12,8 @@ import { PINNED_FILE } from '../../main/engine/models/download.js';
 import { CONTROLNET_RESIDUALS, ControlNetCatalogPreprocessingSchema, DiffusionCatalogPreprocessingSchema } from '../../main/engine/models/diffusion-catalog.js';
 import { CLIP_FIXTURE_ID, FIXTURE_MODELS_DIR, generateFixtureModels } from '../fixtures/generate-models.js';
 import { ClipPreprocessingSchema } from '../helpers/clip.js';
-import { type CliResult, cliPath, repoRoot, runIris, tempDir } from '../helpers/fixtures.js';
+import { type CliResult, cliPath, repoRoot, tempDir } from '../helpers/fixtures.js';
+import { runIrisHere } from '../helpers/cli-in-process.js';
 
 /**
  * `iris models` through the real CLI, against a real local HTTP server that serves the fixture
@@ -246,12 +247,12 @@ describe('iris models (CLI, against a real local HTTP server)', () => {
     bad[1000] = bad[1000]! ^ 0xff;
     fs.writeFileSync(target, bad);
 
-    const human = runIris(['models', 'verify', '--models', dir]);
+    const human = await runIrisHere(['models', 'verify', '--models', dir]);
     assert.equal(human.code, 1, human.stderr);
     assert.match(human.stdout, /BAD {2}clip-fixture\n\s+onnx\/text_model\.onnx: wrong sha256/, human.stderr);
     assert.match(human.stderr, /1 model failed verification: clip-fixture \(onnx\/text_model\.onnx: wrong-hash\)/);
 
-    const json = runIris(['models', 'verify', CLIP_FIXTURE_ID, '--models', dir, '--json']);
+    const json = await runIrisHere(['models', 'verify', CLIP_FIXTURE_ID, '--models', dir, '--json']);
     assert.equal(json.code, 1);
     const [report] = JSON.parse(json.stdout) as { ok: boolean; files: { path: string; state: string; problem?: string }[] }[];
     assert.equal(report!.ok, false);
@@ -261,21 +262,21 @@ describe('iris models (CLI, against a real local HTTP server)', () => {
     );
 
     fs.truncateSync(target, 1000);
-    const truncated = runIris(['models', 'verify', '--models', dir]);
+    const truncated = await runIrisHere(['models', 'verify', '--models', dir]);
     assert.equal(truncated.code, 1);
     assert.match(truncated.stdout, /onnx\/text_model\.onnx: wrong size: 1000 bytes, expected \d+/);
-    const listed = JSON.parse(runIris(['models', 'list', '--models', dir, '--json']).stdout) as { state: string }[];
+    const listed = JSON.parse((await runIrisHere(['models', 'list', '--models', dir, '--json'])).stdout) as { state: string }[];
     assert.equal(listed[0]!.state, 'corrupt');
 
     const repair = await iris(['models', 'install', CLIP_FIXTURE_ID, '--models', dir, '--json']);
     assert.equal(repair.code, 0, repair.stderr);
     assert.deepEqual((JSON.parse(repair.stdout) as { downloaded: string[] }[])[0]!.downloaded, ['onnx/text_model.onnx']);
-    assert.equal(runIris(['models', 'verify', '--models', dir]).code, 0);
+    assert.equal((await runIrisHere(['models', 'verify', '--models', dir])).code, 0);
   });
 
   it('list --json gives every model with its state, size, default and pinned markers', async () => {
     const dir = modelsDir();
-    const before = runIris(['models', 'list', '--models', dir, '--json']);
+    const before = await runIrisHere(['models', 'list', '--models', dir, '--json']);
     assert.equal(before.code, 0, before.stderr);
     const rows = JSON.parse(before.stdout) as Record<string, unknown>[];
     assert.equal(rows.length, 1);
@@ -287,19 +288,19 @@ describe('iris models (CLI, against a real local HTTP server)', () => {
     assert.equal(rows[0]!.bytes, [...fixtureFiles.values()].reduce((sum, bytes) => sum + bytes.length, 0));
 
     assert.equal((await iris(['models', 'install', CLIP_FIXTURE_ID, '--models', dir])).code, 0);
-    const installed = JSON.parse(runIris(['models', 'list', '--models', dir, '--json']).stdout) as { state: string }[];
+    const installed = JSON.parse((await runIrisHere(['models', 'list', '--models', dir, '--json'])).stdout) as { state: string }[];
     assert.equal(installed[0]!.state, 'installed');
 
-    const human = runIris(['models', '--models', dir]);
+    const human = await runIrisHere(['models', '--models', dir]);
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /^\s+ID\s+TASK\s+DTYPE\s+SIZE\s+STATE\s+PINNED\n\*\s+clip-fixture\s+clip\s+fp32\s+3\.\d+ MB\s+installed\s+yes\n/);
     assert.ok(human.stdout.includes(`models folder: ${dir}`));
   });
 
-  it('exits 2 for an unknown id, listing the known ones, and touches nothing', () => {
+  it('exits 2 for an unknown id, listing the known ones, and touches nothing', async () => {
     const dir = modelsDir();
     for (const command of ['install', 'verify']) {
-      const run = runIris(['models', command, 'clip-nope', '--models', dir]);
+      const run = await runIrisHere(['models', command, 'clip-nope', '--models', dir]);
       assert.equal(run.code, 2, command);
       assert.match(run.stderr, /unknown model clip-nope; the catalog has: clip-fixture/);
     }
@@ -307,17 +308,17 @@ describe('iris models (CLI, against a real local HTTP server)', () => {
     assert.ok(!fs.existsSync(path.join(dir, 'clip-nope')));
   });
 
-  it('verify with nothing installed says so and succeeds', () => {
+  it('verify with nothing installed says so and succeeds', async () => {
     const dir = modelsDir();
-    const run = runIris(['models', 'verify', '--models', dir]);
+    const run = await runIrisHere(['models', 'verify', '--models', dir]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /no models installed in /);
-    assert.deepEqual(JSON.parse(runIris(['models', 'verify', '--models', dir, '--json']).stdout), []);
+    assert.deepEqual(JSON.parse((await runIrisHere(['models', 'verify', '--models', dir, '--json'])).stdout), []);
   });
 
-  it('a broken catalog is reported by model and field', () => {
+  it('a broken catalog is reported by model and field', async () => {
     const dir = modelsDir((entry) => ({ ...entry, files: entry.files.map((file, i) => (i === 1 ? { ...file, sha256: null } : file)) }));
-    const run = runIris(['models', 'list', '--models', dir]);
+    const run = await runIrisHere(['models', 'list', '--models', dir]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /invalid model catalog .*catalog\.json: models\.0 \(clip-fixture\)\.files\.1\.sha256: is null, which only an entry marked "pinned": false may have/);
   });
@@ -410,7 +411,7 @@ describe('iris models (CLI, against a real local HTTP server)', () => {
       assert.ok(!fs.existsSync(installedFile(wrongHash, 'onnx/vision_model.onnx')));
     });
 
-    it('may name a branch only when the catalog has every sha256 (then a moved branch fails the hash check)', () => {
+    it('may name a branch only when the catalog has every sha256 (then a moved branch fails the hash check)', async () => {
       const entry = (sha256Known: boolean) => ({
         ...structuredClone(fixtureEntry),
         pinned: false,
@@ -471,10 +472,10 @@ describe('iris models (CLI, against a real local HTTP server)', () => {
         fs.mkdirSync(path.dirname(installedFile(dir, file)), { recursive: true });
         fs.writeFileSync(installedFile(dir, file), bytes);
       }
-      const run = runIris(['models', 'verify', '--models', dir]);
+      const run = await runIrisHere(['models', 'verify', '--models', dir]);
       assert.equal(run.code, 1);
       assert.match(run.stdout, /onnx\/vision_model\.onnx: cannot be checked: the catalog entry is unpinned and pinned\.json has no record of it/);
-      assert.equal(JSON.parse(runIris(['models', 'list', '--models', dir, '--json']).stdout)[0].state, 'unpinned');
+      assert.equal(JSON.parse((await runIrisHere(['models', 'list', '--models', dir, '--json'])).stdout)[0].state, 'unpinned');
     });
   });
 });
@@ -494,7 +495,7 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     return model.io[file]!;
   };
 
-  it('parses, with one default per task (clip-vit-b32, florence-2-base-ft, smolvlm-256m-instruct, sd15-onnx) and CLIP\'s fp16 and q8 variants in one family', () => {
+  it('parses, with one default per task (clip-vit-b32, florence-2-base-ft, smolvlm-256m-instruct, sd15-onnx) and CLIP\'s fp16 and q8 variants in one family', async () => {
     assert.deepEqual(catalog.models.filter((m) => m.default).map((m) => [m.task, m.id]), [
       ['clip', 'clip-vit-b32'],
       ['caption', 'florence-2-base-ft'],
@@ -506,7 +507,7 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     assert.equal(catalogDirFor(tempDir('iris-empty-models-'), bundled), bundled, 'a models folder without a catalog uses the bundled one');
   });
 
-  it('gives the CLIP entries the inputs and outputs of the Xenova/clip-vit-base-patch32 export', () => {
+  it('gives the CLIP entries the inputs and outputs of the Xenova/clip-vit-base-patch32 export', async () => {
     for (const id of ['clip-vit-b32', 'clip-vit-b32-fp16', 'clip-vit-b32-q8']) {
       const model = byId(id);
       assert.equal(model.task, 'clip');
@@ -536,7 +537,7 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     );
   });
 
-  it('gives the captioning and question-answering entries the files transformers.js loads for their precision', () => {
+  it('gives the captioning and question-answering entries the files transformers.js loads for their precision', async () => {
     for (const model of catalog.models.filter((m) => m.task === 'caption' || m.task === 'vqa')) {
       const prep = GenerativeCatalogPreprocessingSchema.parse(model.preprocessing);
       const onnx = model.files.filter((f) => f.path.endsWith('.onnx')).map((f) => f.path);
@@ -548,7 +549,7 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     }
   });
 
-  it('has ViT-GPT2 as a non-default 8-bit vision-encoder-decoder captioner without task prompts, with the merged GPT-2 decoder\'s inputs', () => {
+  it('has ViT-GPT2 as a non-default 8-bit vision-encoder-decoder captioner without task prompts, with the merged GPT-2 decoder\'s inputs', async () => {
     const model = byId('vit-gpt2-image-captioning');
     assert.deepEqual([model.task, model.dtype, model.default, model.source.repo], ['caption', 'q8', false, 'Xenova/vit-gpt2-image-captioning']);
     const prep = GenerativeCatalogPreprocessingSchema.parse(model.preprocessing);
@@ -561,7 +562,7 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     assert.deepEqual(decoder.outputs.map((t) => t.name), ['logits', ...past.map((name) => name.replace('past_key_values', 'present'))]);
   });
 
-  it('has Qwen2-VL 2B as a non-default q4f16 question model for GPUs, unpinned at a commit, with the files transformers.js loads and no external data', () => {
+  it('has Qwen2-VL 2B as a non-default q4f16 question model for GPUs, unpinned at a commit, with the files transformers.js loads and no external data', async () => {
     const model = byId('qwen2-vl-2b-instruct');
     assert.deepEqual(
       [model.task, model.dtype, model.default, model.pinned, model.source.repo, model.source.revision],
@@ -581,7 +582,7 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     assert.ok(model.files.every((f) => f.bytes === null));
   });
 
-  it("has a GPU mix of Florence-2 in the florence family, at the 8-bit entry's revision and with its config and tokenizer pins", () => {
+  it("has a GPU mix of Florence-2 in the florence family, at the 8-bit entry's revision and with its config and tokenizer pins", async () => {
     const gpu = byId('florence-2-base-ft-gpu');
     const q8 = byId('florence-2-base-ft');
     assert.deepEqual([gpu.task, gpu.dtype, gpu.default, gpu.pinned, gpu.family, gpu.source], ['caption', 'mixed', false, false, q8.family, q8.source]);
@@ -595,7 +596,7 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     for (const file of ['onnx/vision_encoder_fp16.onnx', 'onnx/encoder_model_fp16.onnx']) assert.deepEqual([graph(file)?.bytes, graph(file)?.sha256], [null, null], file);
   });
 
-  it('has real Stable Diffusion 1.5 entries whose preprocessing parses and names only listed files, pinned only where a source gave the value', () => {
+  it('has real Stable Diffusion 1.5 entries whose preprocessing parses and names only listed files, pinned only where a source gave the value', async () => {
     const diffusion = catalog.models.filter((m) => m.task === 'diffusion');
     const controlnets = catalog.models.filter((m) => m.task === 'controlnet');
     assert.deepEqual(diffusion.map((m) => m.id), ['sd15-onnx', 'sd15-onnx-fp16', 'sd15-controlnet-unet-fp16', 'instruct-pix2pix-onnx']);
@@ -662,7 +663,7 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     assert.match(ip2p.licence, /MIT/);
   });
 
-  it('suggests sd15-onnx for txt2img and img2img, the axodox ControlNet UNet for canny and ForserX\'s InstructPix2Pix for instruct, when no diffusion model is installed', () => {
+  it('suggests sd15-onnx for txt2img and img2img, the axodox ControlNet UNet for canny and ForserX\'s InstructPix2Pix for instruct, when no diffusion model is installed', async () => {
     const empty = tempDir('iris-no-diffusion-');
     assert.equal(catalogDirFor(empty), bundled);
     for (const mode of ['txt2img', 'img2img'] as const) assert.throws(() => chooseDiffusionModels(empty, mode), /iris models install sd15-onnx`/);
@@ -670,7 +671,7 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     assert.throws(() => chooseDiffusionModels(empty, 'instruct'), /iris models install instruct-pix2pix-onnx`/);
   });
 
-  it('has a Chinese-capable CLIP with its own tokenizer, inputs and image resize', () => {
+  it('has a Chinese-capable CLIP with its own tokenizer, inputs and image resize', async () => {
     const chinese = catalog.models.filter((m) => m.family === 'chinese-clip-vit-b16');
     assert.ok(chinese.length >= 1);
     for (const model of chinese) {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { COLOURS } from '../fixtures/clip-fixture.js';
-import { runIris, tempDir } from '../helpers/fixtures.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { runIrisHere } from '../helpers/cli-in-process.js';
 import { colourOf, dominantPhoto, fixtureModels } from '../helpers/colour-photos.js';
 
 /**
@@ -20,8 +21,8 @@ interface Hit {
   score: number;
 }
 
-function json<T>(args: string[], env: NodeJS.ProcessEnv = {}): T {
-  const run = runIris([...args, '--json'], { env: { IRIS_MODELS: fixtureModels, ...env } });
+async function json<T>(args: string[], env: NodeJS.ProcessEnv = {}): Promise<T> {
+  const run = await runIrisHere([...args, '--json'], { env: { IRIS_MODELS: fixtureModels, ...env } });
   assert.equal(run.code, 0, `iris ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
   return JSON.parse(run.stdout) as T;
 }
@@ -45,15 +46,15 @@ describe('semantic search on the fixture CLIP', () => {
         fs.utimesSync(file, when, when);
       }
     }
-    const summary = json<{ found: number; failed: unknown[]; embeddings: { model: string; embedded: number; missing: number; skipped: string | null } }>(['index', photos, ...lib]);
+    const summary = (await json<{ found: number; failed: unknown[]; embeddings: { model: string; embedded: number; missing: number; skipped: string | null } }>(['index', photos, ...lib]));
     assert.equal(summary.found, 16);
     assert.deepEqual(summary.embeddings, { model: 'clip-fixture', embedded: 16, missing: 0, skipped: null });
-    for (const photo of json<{ id: number; path: string }[]>(['list', ...lib])) ids.set(path.basename(photo.path), photo.id);
+    for (const photo of (await json<{ id: number; path: string }[]>(['list', ...lib]))) ids.set(path.basename(photo.path), photo.id);
   });
 
-  it('ranks the photos of every colour first for that colour word, with timings', () => {
+  it('ranks the photos of every colour first for that colour word, with timings', async () => {
     for (const colour of COLOURS) {
-      const response = json<{ model: string; results: Hit[]; timings: { encode_ms: number; search_ms: number } }>(['search', colour.name, '--limit', '4', ...lib]);
+      const response = (await json<{ model: string; results: Hit[]; timings: { encode_ms: number; search_ms: number } }>(['search', colour.name, '--limit', '4', ...lib]));
       assert.equal(response.model, 'clip-fixture');
       assert.deepEqual(response.results.slice(0, 2).map((hit) => colourOf(hit.path)), [colour.name, colour.name], `query "${colour.name}"`);
       assert.ok(response.results[0]!.score > response.results[2]!.score, 'its photos score above the rest');
@@ -62,74 +63,74 @@ describe('semantic search on the fixture CLIP', () => {
     }
   });
 
-  it('understands a sentence that contains the colour', () => {
-    const { results } = json<{ results: Hit[] }>(['search', 'a photo of something red', '--limit', '2', ...lib]);
+  it('understands a sentence that contains the colour', async () => {
+    const { results } = (await json<{ results: Hit[] }>(['search', 'a photo of something red', '--limit', '2', ...lib]));
     assert.deepEqual(results.map((hit) => colourOf(hit.path)), ['red', 'red']);
   });
 
-  it('filters by folder, capture date and format', () => {
-    const inSea = json<{ results: Hit[] }>(['search', 'red', '--folder', path.join(photos, 'sea'), ...lib]).results;
+  it('filters by folder, capture date and format', async () => {
+    const inSea = (await json<{ results: Hit[] }>(['search', 'red', '--folder', path.join(photos, 'sea'), ...lib])).results;
     assert.deepEqual(inSea.map((hit) => colourOf(hit.path)).sort(), ['blue', 'blue'], 'only the sub-folder, even for another colour');
-    const old = json<{ results: Hit[] }>(['search', 'green', '--before', '2021-01-01', ...lib]).results;
+    const old = (await json<{ results: Hit[] }>(['search', 'green', '--before', '2021-01-01', ...lib])).results;
     assert.deepEqual(old.map((hit) => colourOf(hit.path)), ['red', 'red'], 'only photos taken before 2021');
-    const recent = json<{ results: Hit[] }>(['search', 'red', '--after', '2021-01-01', '--limit', '50', ...lib]).results;
+    const recent = (await json<{ results: Hit[] }>(['search', 'red', '--after', '2021-01-01', '--limit', '50', ...lib])).results;
     assert.equal(recent.length, 14);
     assert.ok(!recent.some((hit) => colourOf(hit.path) === 'red'));
-    const png = json<{ results: Hit[] }>(['search', 'white', '--format', 'png', ...lib]).results;
+    const png = (await json<{ results: Hit[] }>(['search', 'white', '--format', 'png', ...lib])).results;
     assert.deepEqual(png.map((hit) => colourOf(hit.path)), ['magenta', 'magenta']);
-    const none = json<{ results: Hit[] }>(['search', 'red', '--format', 'tiff', ...lib]).results;
+    const none = (await json<{ results: Hit[] }>(['search', 'red', '--format', 'tiff', ...lib])).results;
     assert.deepEqual(none, []);
   });
 
-  it('--limit still returns the top ranked photos; the answer says how many match, --relevant keeps only those', () => {
-    const ranked = json<{ results: Hit[]; relevant: number; cutoff: { threshold: number; sampled: number } }>(['search', 'yellow', '--limit', '10', ...lib]);
+  it('--limit still returns the top ranked photos; the answer says how many match, --relevant keeps only those', async () => {
+    const ranked = (await json<{ results: Hit[]; relevant: number; cutoff: { threshold: number; sampled: number } }>(['search', 'yellow', '--limit', '10', ...lib]));
     assert.equal(ranked.results.length, 10, '--limit as before');
     assert.equal(ranked.relevant, 2);
     assert.equal(ranked.cutoff.sampled, 16);
     assert.deepEqual(ranked.results.slice(0, 2).map((hit) => colourOf(hit.path)), ['yellow', 'yellow']);
-    const relevant = json<{ results: Hit[]; relevant: number }>(['search', 'yellow', '--relevant', ...lib]);
+    const relevant = (await json<{ results: Hit[]; relevant: number }>(['search', 'yellow', '--relevant', ...lib]));
     assert.deepEqual(relevant.results.map((hit) => colourOf(hit.path)), ['yellow', 'yellow']);
-    const text = runIris(['search', 'yellow', '--limit', '4', ...lib], { env: { IRIS_MODELS: fixtureModels } });
+    const text = await runIrisHere(['search', 'yellow', '--limit', '4', ...lib], { env: { IRIS_MODELS: fixtureModels } });
     assert.equal(text.code, 0, text.stderr);
     const lines = text.stdout.split('\n');
     assert.match(lines[3]!, /^-- 2 matches; less alike below \(threshold 0\.\d+\) --$/, text.stdout);
-    const chinese = runIris(['search', '红色', ...lib], { env: { IRIS_MODELS: fixtureModels } });
+    const chinese = await runIrisHere(['search', '红色', ...lib], { env: { IRIS_MODELS: fixtureModels } });
     assert.match(chinese.stdout, /nothing stands out from the library/);
     assert.match(chinese.stdout, /note: clip-fixture does not read Chinese: this query is ranked without being understood; chinese-clip-fixture understands Chinese/);
   });
 
-  it('refuses bad filter values with exit 2', () => {
-    const run = runIris(['search', 'red', '--after', 'last tuesday', ...lib], { env: { IRIS_MODELS: fixtureModels } });
+  it('refuses bad filter values with exit 2', async () => {
+    const run = await runIrisHere(['search', 'red', '--after', 'last tuesday', ...lib], { env: { IRIS_MODELS: fixtureModels } });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /--after wants a date/);
   });
 
   it('finds similar photos by id, by library path and by an outside image file', async () => {
-    const byId = json<{ results: Hit[] }>(['similar', String(ids.get('green-1.jpg')), '--limit', '3', ...lib]).results;
+    const byId = (await json<{ results: Hit[] }>(['similar', String(ids.get('green-1.jpg')), '--limit', '3', ...lib])).results;
     assert.equal(colourOf(byId[0]!.path), 'green');
     assert.ok(!byId.some((hit) => path.basename(hit.path) === 'green-1.jpg'), 'not itself');
-    const byPath = json<{ results: Hit[] }>(['similar', path.join(photos, 'yellow-2.jpg'), '--limit', '1', ...lib]).results;
+    const byPath = (await json<{ results: Hit[] }>(['similar', path.join(photos, 'yellow-2.jpg'), '--limit', '1', ...lib])).results;
     assert.equal(path.basename(byPath[0]!.path), 'yellow-1.jpg');
     const outside = await dominantPhoto(path.join(tempDir(), 'cyan-outside.png'), [0, 1, 1], [0, 0, 0], 'png');
-    const byFile = json<{ results: Hit[] }>(['similar', outside, '--limit', '2', ...lib]).results;
+    const byFile = (await json<{ results: Hit[] }>(['similar', outside, '--limit', '2', ...lib])).results;
     assert.deepEqual(byFile.map((hit) => colourOf(hit.path)), ['cyan', 'cyan']);
   });
 
-  it('groups near-duplicates', () => {
-    const { groups, threshold } = json<{ threshold: number; groups: { photos: Hit[] }[] }>(['duplicates', ...lib]);
+  it('groups near-duplicates', async () => {
+    const { groups, threshold } = (await json<{ threshold: number; groups: { photos: Hit[] }[] }>(['duplicates', ...lib]));
     assert.equal(threshold, 0.95);
     // The fixture sees only the dominant colour, so each colour's two photos are "the same picture".
     assert.equal(groups.length, 8);
     for (const group of groups) assert.deepEqual(new Set(group.photos.map((hit) => colourOf(hit.path))).size, 1);
   });
 
-  it('tags zero-shot: per-photo probabilities, and --all saves the best label', () => {
+  it('tags zero-shot: per-photo probabilities, and --all saves the best label', async () => {
     const labels = COLOURS.map((c) => c.name).join(',');
-    const [one] = json<{ id: number; labels: { label: string; probability: number }[] }[]>(['tag', path.join(photos, 'sea', 'blue-1.jpg'), '--labels', labels, ...lib]);
+    const [one] = (await json<{ id: number; labels: { label: string; probability: number }[] }[]>(['tag', path.join(photos, 'sea', 'blue-1.jpg'), '--labels', labels, ...lib]));
     assert.equal(one!.labels[0]!.label, 'blue');
     assert.ok(one!.labels[0]!.probability > 0.5);
     assert.ok(Math.abs(one!.labels.reduce((sum, l) => sum + l.probability, 0) - 1) < 1e-3, 'probabilities sum to 1');
-    const all = json<{ path: string; labels: { label: string }[] }[]>(['tag', '--all', '--labels', labels, ...lib]);
+    const all = (await json<{ path: string; labels: { label: string }[] }[]>(['tag', '--all', '--labels', labels, ...lib]));
     assert.equal(all.length, 16);
     for (const result of all) assert.equal(result.labels[0]!.label, colourOf(result.path));
     const db = new Database(path.join(library, 'iris.db'), { readonly: true });
@@ -142,10 +143,10 @@ describe('semantic search on the fixture CLIP', () => {
 
   it('embeds a photo added later, and only that one', async () => {
     await dominantPhoto(path.join(photos, 'red-3.jpg'), [1, 0, 0], [1, 1, 1]);
-    const summary = json<{ indexed: number; embeddings: { embedded: number } }>(['index', ...lib]);
+    const summary = (await json<{ indexed: number; embeddings: { embedded: number } }>(['index', ...lib]));
     assert.equal(summary.indexed, 1);
     assert.equal(summary.embeddings.embedded, 17);
-    const { results } = json<{ results: Hit[] }>(['search', 'red', '--limit', '3', ...lib]);
+    const { results } = (await json<{ results: Hit[] }>(['search', 'red', '--limit', '3', ...lib]));
     assert.deepEqual(results.map((hit) => colourOf(hit.path)), ['red', 'red', 'red']);
   });
 });
@@ -167,10 +168,10 @@ describe('search without a usable model', () => {
   it('indexes without embeddings and says how to install the model', async () => {
     const { photos, library } = await oneColourLibrary();
     const models = modelsCopy((file) => file === 'catalog.json');
-    const run = runIris(['index', photos, '--library', library], { env: { IRIS_MODELS: models } });
+    const run = await runIrisHere(['index', photos, '--library', library], { env: { IRIS_MODELS: models } });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /not installed: run `iris models install clip-fixture`/);
-    const search = runIris(['search', 'red', '--library', library], { env: { IRIS_MODELS: models } });
+    const search = await runIrisHere(['search', 'red', '--library', library], { env: { IRIS_MODELS: models } });
     assert.equal(search.code, 2);
     assert.match(search.stderr, /iris models install clip-fixture/);
   });
@@ -182,13 +183,13 @@ describe('search without a usable model', () => {
     const bytes = fs.readFileSync(vision);
     bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
     fs.writeFileSync(vision, bytes);
-    const run = runIris(['index', photos, '--library', library, '--json'], { env: { IRIS_MODELS: models } });
+    const run = await runIrisHere(['index', photos, '--library', library, '--json'], { env: { IRIS_MODELS: models } });
     assert.equal(run.code, 0, run.stderr);
     const summary = JSON.parse(run.stdout) as { failed: unknown[]; embeddings: { embedded: number; skipped: string } };
     assert.deepEqual(summary.failed, []);
     assert.equal(summary.embeddings.embedded, 0);
     assert.match(summary.embeddings.skipped, /vision_model\.onnx is wrong hash.*iris models install clip-fixture/);
-    const list = JSON.parse(runIris(['list', '--json', '--library', library], { env: { IRIS_MODELS: models } }).stdout) as { status: string }[];
+    const list = JSON.parse((await runIrisHere(['list', '--json', '--library', library], { env: { IRIS_MODELS: models } })).stdout) as { status: string }[];
     assert.deepEqual(list.map((p) => p.status), ['ok']);
   });
 });
@@ -203,20 +204,20 @@ describe('semantic search with the Chinese-CLIP fixture chosen in the library se
       if (!['red', 'blue', 'black', 'yellow'].includes(colour.name)) continue;
       await dominantPhoto(path.join(photos, `${colour.name}-1.jpg`), colour.rgb, COLOURS[(k + 1) % COLOURS.length]!.rgb);
     }
-    const set = runIris(['settings', 'set', 'clip-model', 'chinese-clip-fixture', ...lib], { env: { IRIS_MODELS: fixtureModels } });
+    const set = await runIrisHere(['settings', 'set', 'clip-model', 'chinese-clip-fixture', ...lib], { env: { IRIS_MODELS: fixtureModels } });
     assert.equal(set.code, 0, set.stderr);
-    const summary = json<{ found: number; embeddings: { model: string; embedded: number; missing: number; skipped: string | null } }>(['index', photos, ...lib]);
+    const summary = (await json<{ found: number; embeddings: { model: string; embedded: number; missing: number; skipped: string | null } }>(['index', photos, ...lib]));
     assert.equal(summary.found, 4);
     assert.deepEqual(summary.embeddings, { model: 'chinese-clip-fixture', embedded: 4, missing: 0, skipped: null });
   });
 
-  it('ranks the red photo first for 「红色的照片」, and the blue and black ones for their sentences', () => {
-    const red = json<{ model: string; results: Hit[] }>(['search', '红色的照片', ...lib]);
+  it('ranks the red photo first for 「红色的照片」, and the blue and black ones for their sentences', async () => {
+    const red = (await json<{ model: string; results: Hit[] }>(['search', '红色的照片', ...lib]));
     assert.equal(red.model, 'chinese-clip-fixture');
     assert.equal(red.results.length, 4);
     assert.equal(colourOf(red.results[0]!.path), 'red');
     assert.ok(red.results[0]!.score > red.results[1]!.score + 0.5, `red stands out: ${red.results.map((hit) => hit.score).join(', ')}`);
-    assert.equal(colourOf(json<{ results: Hit[] }>(['search', '一张蓝色的照片', ...lib]).results[0]!.path), 'blue');
-    assert.equal(colourOf(json<{ results: Hit[] }>(['search', '海边的黑狗', ...lib]).results[0]!.path), 'black');
+    assert.equal(colourOf((await json<{ results: Hit[] }>(['search', '一张蓝色的照片', ...lib])).results[0]!.path), 'blue');
+    assert.equal(colourOf((await json<{ results: Hit[] }>(['search', '海边的黑狗', ...lib])).results[0]!.path), 'black');
   });
 });

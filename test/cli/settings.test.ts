@@ -6,7 +6,8 @@ import { Engine } from '../../main/engine/index.js';
 import { UsageError } from '../../main/engine/errors.js';
 import { saveRuntimeReport } from '../../main/engine/runtime/session.js';
 import { clearSetting, getSettingValue, listSettings, resolveDevice, resolveDeviceWithSource, writeSetting } from '../../main/engine/settings.js';
-import { runIris, tempDir } from '../helpers/fixtures.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { runIrisHere } from '../helpers/cli-in-process.js';
 
 function memoryStore() {
   const map = new Map<string, string>();
@@ -19,7 +20,7 @@ function json<T>(run: { code: number | null; stdout: string; stderr: string }): 
 }
 
 describe('settings registry', () => {
-  it('device: the CLI value wins, then the library setting, then auto', () => {
+  it('device: the CLI value wins, then the library setting, then auto', async () => {
     const store = memoryStore();
     assert.deepEqual(resolveDeviceWithSource(undefined, store), { device: 'auto', source: 'default' });
     assert.equal(writeSetting(store, 'device', ' CoreML '), 'coreml');
@@ -31,7 +32,7 @@ describe('settings registry', () => {
     assert.equal(getSettingValue(store, 'device'), 'auto');
   });
 
-  it('a stored value that no longer validates is ignored and reported', () => {
+  it('a stored value that no longer validates is ignored and reported', async () => {
     const store = memoryStore();
     store.setSetting('device', 'quantum');
     const [state] = listSettings(store);
@@ -41,10 +42,10 @@ describe('settings registry', () => {
 });
 
 describe('iris settings', () => {
-  it('lists, sets, gets and unsets the device', () => {
+  it('lists, sets, gets and unsets the device', async () => {
     const library = tempDir();
     const lib = ['--library', library];
-    const listed = json<{ key: string; value: string; source: string; default: string; description: string }[]>(runIris(['settings', '--json', ...lib]));
+    const listed = json<{ key: string; value: string; source: string; default: string; description: string }[]>(await runIrisHere(['settings', '--json', ...lib]));
     assert.deepEqual(listed.map((s) => [s.key, s.value, s.source, s.default]), [
       ['device', 'auto', 'default', 'auto'],
       ['clip-model', '', 'default', ''],
@@ -57,35 +58,35 @@ describe('iris settings', () => {
       ['endpoint-image-edge', 1024, 'default', 1024],
       ['output-folder', '', 'default', ''],
     ]);
-    assert.match(runIris(['settings', ...lib]).stdout, /^device\s+auto \(default\)\s+where models run/);
+    assert.match((await runIrisHere(['settings', ...lib])).stdout, /^device\s+auto \(default\)\s+where models run/);
 
-    assert.equal(json<{ value: string }>(runIris(['settings', 'set', 'device', 'CUDA', '--json', ...lib])).value, 'cuda');
-    assert.equal(runIris(['settings', 'get', 'device', ...lib]).stdout, 'cuda\n');
-    assert.deepEqual(json<{ value: string; source: string }>(runIris(['settings', 'get', 'device', '--json', ...lib])), {
+    assert.equal(json<{ value: string }>(await runIrisHere(['settings', 'set', 'device', 'CUDA', '--json', ...lib])).value, 'cuda');
+    assert.equal((await runIrisHere(['settings', 'get', 'device', ...lib])).stdout, 'cuda\n');
+    assert.deepEqual(json<{ value: string; source: string }>(await runIrisHere(['settings', 'get', 'device', '--json', ...lib])), {
       key: 'device', value: 'cuda', default: 'auto', source: 'setting', description: listed[0]!.description,
     } as unknown);
 
-    const unset = json<{ removed: boolean; value: string }>(runIris(['settings', 'unset', 'device', '--json', ...lib]));
+    const unset = json<{ removed: boolean; value: string }>(await runIrisHere(['settings', 'unset', 'device', '--json', ...lib]));
     assert.deepEqual([unset.removed, unset.value], [true, 'auto']);
-    assert.equal(json<{ removed: boolean }>(runIris(['settings', 'unset', 'device', '--json', ...lib])).removed, false);
-    assert.equal(runIris(['settings', 'get', 'device', ...lib]).stdout, 'auto\n');
+    assert.equal(json<{ removed: boolean }>(await runIrisHere(['settings', 'unset', 'device', '--json', ...lib])).removed, false);
+    assert.equal((await runIrisHere(['settings', 'get', 'device', ...lib])).stdout, 'auto\n');
   });
 
-  it('refuses a bad value or key with exit 2, a clear message, and no change', () => {
+  it('refuses a bad value or key with exit 2, a clear message, and no change', async () => {
     const library = tempDir();
-    runIris(['settings', 'set', 'device', 'cpu', '--library', library]);
-    const bad = runIris(['settings', 'set', 'device', 'gpu', '--library', library]);
+    await runIrisHere(['settings', 'set', 'device', 'cpu', '--library', library]);
+    const bad = await runIrisHere(['settings', 'set', 'device', 'gpu', '--library', library]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /invalid value "gpu" for setting device: expected one of auto, cpu, cuda, dml, coreml, webgpu/);
     assert.equal(bad.stdout, '');
-    assert.equal(runIris(['settings', 'get', 'device', '--library', library]).stdout, 'cpu\n');
+    assert.equal((await runIrisHere(['settings', 'get', 'device', '--library', library])).stdout, 'cpu\n');
 
-    const unknown = runIris(['settings', 'get', 'colour', '--library', library]);
+    const unknown = await runIrisHere(['settings', 'get', 'colour', '--library', library]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown setting "colour": the settings are device/);
 
     const fresh = path.join(tempDir(), 'never-created');
-    assert.equal(runIris(['settings', 'set', 'device', 'gpu', '--library', fresh]).code, 2);
+    assert.equal((await runIrisHere(['settings', 'set', 'device', 'gpu', '--library', fresh])).code, 2);
     assert.equal(fs.existsSync(fresh), false, 'a refused value opens no library');
   });
 });
@@ -93,13 +94,13 @@ describe('iris settings', () => {
 describe('iris doctor: providers, probes, device and fallbacks', () => {
   it('shows every listed provider probed, the device setting and what it resolves to, and the last session', async () => {
     const library = tempDir();
-    runIris(['settings', 'set', 'device', 'cuda', '--library', library]);
+    await runIrisHere(['settings', 'set', 'device', 'cuda', '--library', library]);
     type Report = {
       executionProviders: { name: string; listed: boolean; probe: { available: boolean; reason?: string } | null }[];
       device: { setting: string | null; effective: string; source: string; tries: string[]; resolvesTo: string | null; autoResolvesTo: string | null };
       lastRuntime: unknown;
     };
-    const report = json<Report>(runIris(['doctor', '--json', '--library', library]));
+    const report = json<Report>(await runIrisHere(['doctor', '--json', '--library', library]));
     const cpu = report.executionProviders.find((p) => p.name === 'cpu')!;
     assert.deepEqual([cpu.listed, cpu.probe?.available], [true, true]);
     const cuda = report.executionProviders.find((p) => p.name === 'cuda')!;
@@ -118,8 +119,8 @@ describe('iris doctor: providers, probes, device and fallbacks', () => {
     } as const;
     saveRuntimeReport(engine.store, { ...fellBack, attempts: [...fellBack.attempts] });
     await engine.close();
-    assert.deepEqual(json<Report>(runIris(['doctor', '--json', '--library', library])).lastRuntime, fellBack);
-    const human = runIris(['doctor', '--library', library]).stdout;
+    assert.deepEqual(json<Report>(await runIrisHere(['doctor', '--json', '--library', library])).lastRuntime, fellBack);
+    const human = (await runIrisHere(['doctor', '--library', library])).stdout;
     assert.match(human, /in effect\s+cuda \(library setting; tries cuda, cpu\) -> (cuda|cpu)/);
     assert.match(human, /clip vision: cpu \(asked cuda; 2 intra-op threads/);
     assert.match(human, /fell back from cuda: Failed to load shared library/);

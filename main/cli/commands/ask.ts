@@ -4,6 +4,7 @@ import type { AskOptions } from '../../engine/ask/ask-service.js';
 import type { Engine } from '../../engine/engine.js';
 import { UsageError } from '../../engine/index.js';
 import { type CommandContext, emit, globals, out, withEngine } from '../context.js';
+import { writeOut } from '../streams.js';
 
 interface AskFlags {
   conversation?: string;
@@ -50,8 +51,8 @@ async function streamAnswer(engine: Engine, photoId: number, question: string, o
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   try {
-    const result = await engine.ask.ask(photoId, question, { ...options, signal: controller.signal, onToken: (piece) => process.stdout.write(piece) });
-    process.stdout.write(result.answer.finish === 'cancelled' ? ' [stopped]\n' : result.answer.finish === 'length' ? ' [cut at the token limit]\n' : '\n');
+    const result = await engine.ask.ask(photoId, question, { ...options, signal: controller.signal, onToken: (piece) => writeOut(piece) });
+    writeOut(result.answer.finish === 'cancelled' ? ' [stopped]\n' : result.answer.finish === 'length' ? ' [cut at the token limit]\n' : '\n');
     return result;
   } finally {
     process.off('SIGINT', stop);
@@ -85,14 +86,14 @@ export function registerAskCommands(program: Command, context: CommandContext): 
         if (conversationId !== undefined) for (const turn of engine.ask.conversations.history(conversationId)) out(`${turn.role === 'user' ? 'you' : 'iris'}> ${turn.text}`);
         // Line by line from stdin (a terminal or a pipe): the async iterator buffers lines that arrive while an answer streams.
         const lines = readline.createInterface({ input: process.stdin, terminal: false });
-        const prompt = () => process.stdout.write('you> ');
+        const prompt = () => writeOut('you> ');
         prompt();
         try {
           for await (const line of lines) {
             const question = line.trim();
             if (question === '/quit' || question === '/exit') break;
             if (question) {
-              process.stdout.write('iris> ');
+              writeOut('iris> ');
               const result = await streamAnswer(engine, photoId, question, { ...base, conversationId });
               conversationId = result.conversation.id;
             }
@@ -101,7 +102,7 @@ export function registerAskCommands(program: Command, context: CommandContext): 
         } finally {
           lines.close();
         }
-        process.stdout.write('\n');
+        writeOut('\n');
         if (conversationId !== undefined) out(`(conversation ${conversationId}: \`iris chat ${photo} --conversation ${conversationId}\` continues it)`);
       });
     },

@@ -10,6 +10,7 @@ import { defaultModelsDir } from '../../engine/paths.js';
 import { hasAnyFile, modelBytes, modelState } from '../../engine/models/state.js';
 export type { ModelState } from '../../engine/models/state.js';
 import { type CommandContext, EXIT, type GlobalOptions, emit, globals, out } from '../context.js';
+import { writeErr } from '../streams.js';
 
 /**
  * `iris models list | install <id...> | verify [id...]`: the models of the catalog
@@ -176,12 +177,12 @@ export function registerModelsCommands(program: Command, context: CommandContext
               ? `interrupted; what arrived is kept (.part files) and \`iris models install ${model.id}\` resumes it`
               : errorMessage(error);
             results.push({ ...result, error: message });
-            for (const warning of warnings) process.stderr.write(`iris: warning: ${warning}\n`);
-            process.stderr.write(`iris: could not install ${model.id}: ${message}\n`);
+            for (const warning of warnings) writeErr(`iris: warning: ${warning}\n`);
+            writeErr(`iris: could not install ${model.id}: ${message}\n`);
             continue;
           }
           results.push(result);
-          for (const warning of warnings) process.stderr.write(`iris: warning: ${warning}\n`);
+          for (const warning of warnings) writeErr(`iris: warning: ${warning}\n`);
         }
       } finally {
         process.off('SIGINT', interrupt);
@@ -231,7 +232,7 @@ export function registerModelsCommands(program: Command, context: CommandContext
       const bad = reports.filter((report) => !report.ok);
       if (bad.length > 0) {
         const named = bad.map((report) => `${report.id} (${report.files.filter((file) => file.problem).map((file) => `${file.path}: ${file.state}`).join(', ')})`);
-        process.stderr.write(`iris: ${bad.length} model${bad.length === 1 ? '' : 's'} failed verification: ${named.join('; ')}; \`iris models install <id>\` fetches bad files again\n`);
+        writeErr(`iris: ${bad.length} model${bad.length === 1 ? '' : 's'} failed verification: ${named.join('; ')}; \`iris models install <id>\` fetches bad files again\n`);
         context.setExitCode(EXIT.someFailed);
       }
     });
