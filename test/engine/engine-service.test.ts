@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import type { CallOutcome } from '../../main/engine/service/engine-service.js';
 import { EngineService } from '../../main/engine/service/engine-service.js';
 import { colourOf, colourPhotos, dominantPhoto, fixtureModels } from '../helpers/colour-photos.js';
 import { tempDir, waitFor } from '../helpers/fixtures.js';
+import { call } from '../helpers/service-calls.js';
 
 /**
  * The engine service behind every window: the contract's engine calls against a real library on
@@ -14,10 +14,6 @@ import { tempDir, waitFor } from '../helpers/fixtures.js';
  * drive it.
  */
 
-function value<T>(outcome: CallOutcome): T {
-  assert.ok(outcome.ok, `call failed: ${JSON.stringify(outcome)}`);
-  return outcome.value as T;
-}
 
 describe('engine service', () => {
   const photos = tempDir('iris-service-photos-');
@@ -84,10 +80,10 @@ describe('engine service', () => {
   it('adds a folder and indexes it in the background, telling the UI through events', async () => {
     const missing = await service.handle('folders.add', { path: path.join(photos, 'nope') });
     assert.ok(!missing.ok && missing.error.code === 'usage' && missing.error.message.includes('folder not found'));
-    const folder = value<{ id: number; path: string }>(await service.handle('folders.add', { path: photos }));
+    const folder = (await call(service, 'folders.add', { path: photos }));
     assert.equal(folder.path, fs.realpathSync(photos));
     await waitFor(async () => {
-      const status = value<{ indexing: boolean; photos: { total: number; pending: number }; clip: { embedded: number } }>(await service.handle('library.status', {}));
+      const status = (await call(service, 'library.status', {}));
       return !status.indexing && status.photos.total === 17 && status.clip.embedded === 17 ? status : undefined;
     }, 60_000, 'the folder to be indexed and embedded');
     assert.ok(events.some((event) => event.name === 'jobs.state' && (event.payload as { running: boolean }).running), 'a jobs.state running event');
@@ -97,7 +93,7 @@ describe('engine service', () => {
   });
 
   it('gives the grid a newest-first timeline in columns', async () => {
-    const timeline = value<{ ids: number[]; takenAt: (number | null)[]; aspect: number[]; pending: number[] }>(await service.handle('photos.timeline', {}));
+    const timeline = (await call(service, 'photos.timeline', {}));
     assert.equal(timeline.ids.length, 17);
     assert.deepEqual(timeline.pending, [], 'every photo read: none waits for its thumbnail');
     assert.equal(timeline.takenAt.length, 17);
@@ -107,25 +103,25 @@ describe('engine service', () => {
     }
     assert.ok(timeline.aspect.every((aspect) => Math.abs(aspect - 160 / 120) < 0.01), 'aspect of 160x120 photos');
     for (const id of timeline.ids) {
-      const photo = value<{ path: string; width: number; tags: unknown[]; caption: null }>(await service.handle('photos.get', { id }));
+      const photo = (await call(service, 'photos.get', { id }));
       idOf.set(path.basename(photo.path), id);
       assert.equal(photo.width, 160);
       assert.equal(photo.caption, null);
     }
-    const folders = value<{ id: number }[]>(await service.handle('folders.list', {}));
-    const one = value<{ ids: number[] }>(await service.handle('photos.timeline', { folderId: folders[0]!.id }));
+    const folders = (await call(service, 'folders.list', {}));
+    const one = (await call(service, 'photos.timeline', { folderId: folders[0]!.id }));
     assert.equal(one.ids.length, 17);
   });
 
   it('serves thumbnails, previews and originals by id only; TIFF originals come as JPEG', async () => {
-    const thumb = value<{ mime: string; bytes: Uint8Array }>(await service.handle('media.read', { kind: 'thumb', id: idOf.get('red-1.jpg') }));
+    const thumb = (await call(service, 'media.read', { kind: 'thumb', id: idOf.get('red-1.jpg')! }));
     assert.equal(thumb.mime, 'image/webp');
     const meta = await sharp(thumb.bytes).metadata();
     assert.equal(meta.format, 'webp');
-    const original = value<{ mime: string; bytes: Uint8Array }>(await service.handle('media.read', { kind: 'photo', id: idOf.get('red-1.jpg') }));
+    const original = (await call(service, 'media.read', { kind: 'photo', id: idOf.get('red-1.jpg')! }));
     assert.equal(original.mime, 'image/jpeg');
     assert.deepEqual(Buffer.from(original.bytes), fs.readFileSync(path.join(photos, 'red-1.jpg')), 'the original bytes, untouched');
-    const tiff = value<{ mime: string; bytes: Uint8Array }>(await service.handle('media.read', { kind: 'photo', id: idOf.get('red-tiff.tiff') }));
+    const tiff = (await call(service, 'media.read', { kind: 'photo', id: idOf.get('red-tiff.tiff')! }));
     assert.equal(tiff.mime, 'image/jpeg');
     assert.equal((await sharp(tiff.bytes).metadata()).format, 'jpeg');
     const missing = await service.handle('media.read', { kind: 'thumb', id: 999_999 });
@@ -135,24 +131,22 @@ describe('engine service', () => {
   });
 
   it('searches by text and by similarity, best first, and runs zero-shot tags', async () => {
-    const search = value<{ model: string; results: { id: number; score: number }[] }>(await service.handle('search.text', { query: 'red', limit: 5 }));
+    const search = (await call(service, 'search.text', { query: 'red', limit: 5 }));
     assert.equal(search.model, 'clip-fixture');
     const red = [idOf.get('red-1.jpg'), idOf.get('red-2.jpg'), idOf.get('red-tiff.tiff')];
     assert.deepEqual(new Set(search.results.slice(0, 3).map((hit) => hit.id)), new Set(red), 'the three red photos first');
-    const similar = value<{ results: { id: number }[] }>(await service.handle('search.similar', { photoId: idOf.get('blue-1.jpg'), limit: 3 }));
+    const similar = (await call(service, 'search.similar', { photoId: idOf.get('blue-1.jpg')!, limit: 3 }));
     assert.equal(similar.results[0]!.id, idOf.get('blue-2.jpg'));
     assert.ok(!similar.results.some((hit) => hit.id === idOf.get('blue-1.jpg')), 'itself excluded');
-    const tags = value<{ photoId: number; labels: { label: string; probability: number }[] }[]>(
-      await service.handle('tags.zeroShot', { photoIds: [idOf.get('green-1.jpg'), idOf.get('yellow-2.jpg')], labels: ['green', 'yellow', 'black'], save: true }),
-    );
+    const tags = (await call(service, 'tags.zeroShot', { photoIds: [idOf.get('green-1.jpg')!, idOf.get('yellow-2.jpg')!], labels: ['green', 'yellow', 'black'], save: true }));
     assert.equal(tags[0]!.labels[0]!.label, 'green');
     assert.equal(tags[1]!.labels[0]!.label, 'yellow');
-    const saved = value<{ tags: { label: string }[] }>(await service.handle('photos.get', { id: idOf.get('green-1.jpg') }));
+    const saved = (await call(service, 'photos.get', { id: idOf.get('green-1.jpg')! }));
     assert.equal(saved.tags[0]!.label, 'green', 'a saved tag shows on the photo');
   });
 
   it('lays the library out on a map where photos of one colour sit together', async () => {
-    const map = value<{ model: string; points: { id: number; x: number; y: number }[] }>(await service.handle('map.layout', {}));
+    const map = (await call(service, 'map.layout', {}));
     assert.equal(map.points.length, 17);
     for (const point of map.points) assert.ok(point.x >= 0 && point.x <= 1 && point.y >= 0 && point.y <= 1);
     const colourById = new Map([...idOf].map(([file, id]) => [id, colourOf(file)]));
@@ -174,43 +168,43 @@ describe('engine service', () => {
       }
     }
     assert.ok(within / nWithin < (between / nBetween) / 2, `same-colour pairs (${(within / nWithin).toFixed(3)}) sit much closer than others (${(between / nBetween).toFixed(3)})`);
-    const again = value<{ points: { id: number; x: number }[] }>(await service.handle('map.layout', {}));
+    const again = (await call(service, 'map.layout', {}));
     assert.deepEqual(again.points, map.points, 'cached until the embeddings change');
   });
 
   it('pauses and resumes the queue, and lists settings, devices and models', async () => {
-    assert.deepEqual(value(await service.handle('jobs.pause', {})), { paused: true });
-    const paused = value<{ paused: boolean; kinds: { kind: string; done: number }[] }>(await service.handle('jobs.status', {}));
+    assert.deepEqual((await call(service, 'jobs.pause', {})), { paused: true });
+    const paused = (await call(service, 'jobs.status', {}));
     assert.equal(paused.paused, true);
     assert.ok(paused.kinds.some((kind) => kind.kind === 'thumbnail' && kind.done === 17));
     // A photo found while paused is recorded but waits, listed as pending (no thumbnail to ask for).
     await dominantPhoto(path.join(photos, 'late-1.jpg'), [0.5, 0.5, 0.5], [0, 0, 0]);
-    assert.deepEqual(value(await service.handle('library.rescan', {})), { started: true });
+    assert.deepEqual((await call(service, 'library.rescan', {})), { started: true });
     const waiting = await waitFor(async () => {
-      const timeline = value<{ ids: number[]; pending: number[] }>(await service.handle('photos.timeline', {}));
+      const timeline = (await call(service, 'photos.timeline', {}));
       return timeline.ids.length === 18 && !service.indexing ? timeline : undefined;
     }, 30_000, 'the new photo to be recorded');
     assert.equal(waiting.pending.length, 1);
-    assert.deepEqual(value(await service.handle('jobs.resume', {})), { paused: false });
-    await waitFor(async () => (value<{ pending: number[] }>(await service.handle('photos.timeline', {})).pending.length === 0 ? true : undefined), 30_000, 'the paused photo to be read after resume');
+    assert.deepEqual((await call(service, 'jobs.resume', {})), { paused: false });
+    await waitFor(async () => ((await call(service, 'photos.timeline', {})).pending.length === 0 ? true : undefined), 30_000, 'the paused photo to be read after resume');
     const bad = await service.handle('settings.set', { key: 'device', value: 'tpu' });
     assert.ok(!bad.ok && bad.error.code === 'usage' && bad.error.message.includes('expected one of'), JSON.stringify(bad));
-    const device = value<{ key: string; value: string }>(await service.handle('settings.set', { key: 'device', value: 'cpu' }));
+    const device = (await call(service, 'settings.set', { key: 'device', value: 'cpu' }));
     assert.equal(device.value, 'cpu');
-    const status = value<{ setting: string; providers: { name: string; available: boolean | null }[] }>(await service.handle('device.status', {}));
+    const status = (await call(service, 'device.status', {}));
     assert.equal(status.setting, 'cpu');
     assert.ok(status.providers.some((provider) => provider.name === 'cpu' && provider.available === true));
-    const models = value<{ id: string; installed: boolean; active: boolean }[]>(await service.handle('models.list', {}));
+    const models = (await call(service, 'models.list', {}));
     assert.ok(models.some((model) => model.id === 'clip-fixture' && model.installed && model.active), JSON.stringify(models));
     const unknown = await service.handle('models.install', { id: 'no-such-model' });
     assert.ok(!unknown.ok && unknown.error.code === 'usage');
   });
 
   it('forgets a folder without touching the files', async () => {
-    const [folder] = value<{ id: number }[]>(await service.handle('folders.list', {}));
+    const [folder] = (await call(service, 'folders.list', {}));
     const before = fs.readdirSync(photos).length;
-    assert.deepEqual(value(await service.handle('folders.remove', { folderId: folder!.id })), { photos: 18 });
+    assert.deepEqual((await call(service, 'folders.remove', { folderId: folder!.id })), { photos: 18 });
     assert.equal(fs.readdirSync(photos).length, before);
-    assert.equal(value<{ ids: number[] }>(await service.handle('photos.timeline', {})).ids.length, 0);
+    assert.equal((await call(service, 'photos.timeline', {})).ids.length, 0);
   });
 });

@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { COLOURS } from '../fixtures/clip-fixture.js';
-import type { CallOutcome } from '../../main/engine/service/engine-service.js';
 import { EngineService } from '../../main/engine/service/engine-service.js';
 import { ALWAYS_KEEP, MIN_Z, SPREAD_FLOOR, backgroundOf, cutRanked, minimumZ } from '../../main/engine/search/relevance.js';
 import { modelLanguages, queryLanguage } from '../../main/engine/search/query-language.js';
 import { colourOf, colourPhotos, dominantPhoto, fixtureModels } from '../helpers/colour-photos.js';
 import { tempDir, waitFor } from '../helpers/fixtures.js';
+import { call } from '../helpers/service-calls.js';
 
 /**
  * Relevance: a search answers with what matches (a cut-off from the query's own score
@@ -16,19 +16,6 @@ import { tempDir, waitFor } from '../helpers/fixtures.js';
  * flagged; the grid honours the filters while browsing. Real engine, fixture CLIP (embeddings encode
  * a photo's dominant colour), real sqlite-vec.
  */
-
-interface Answer {
-  model: string;
-  results: { id: number; score: number }[];
-  relevant: number;
-  cutoff: { threshold: number | null; centre: number; spread: number; sampled: number } | null;
-  notice: { kind: string; language: string; model: string; suggestion: { id: string; title: string; installed: boolean } | null } | null;
-}
-
-function value<T>(outcome: CallOutcome): T {
-  assert.ok(outcome.ok, `call failed: ${JSON.stringify(outcome)}`);
-  return outcome.value as T;
-}
 
 /** A seeded normal generator (Box-Muller over a linear congruential generator). */
 function normals(seed: number): (mean: number, sd: number) => number {
@@ -114,13 +101,13 @@ describe('search relevance, CJK notice and filtered browsing on the fixture CLIP
     }
     service = EngineService.open({ libraryDir: library, modelsDir: fixtureModels }, { watch: false });
     service.start();
-    value(await service.handle('folders.add', { path: photos }));
+    (await call(service, 'folders.add', { path: photos }));
     await waitFor(async () => {
-      const status = value<{ indexing: boolean; photos: { total: number }; clip: { embedded: number } }>(await service.handle('library.status', {}));
+      const status = (await call(service, 'library.status', {}));
       return !status.indexing && status.photos.total === 26 && status.clip.embedded === 26 ? status : undefined;
     }, 60_000, 'the library to be indexed and embedded');
-    for (const id of value<{ ids: number[] }>(await service.handle('photos.timeline', {})).ids) {
-      const photo = value<{ path: string }>(await service.handle('photos.get', { id }));
+    for (const id of (await call(service, 'photos.timeline', {})).ids) {
+      const photo = (await call(service, 'photos.get', { id }));
       idOf.set(path.basename(photo.path), id);
       colourById.set(id, colourOf(photo.path)!);
     }
@@ -131,7 +118,7 @@ describe('search relevance, CJK notice and filtered browsing on the fixture CLIP
   });
 
   it('answers "red" with the red photos, not the library; the rest stay ranked behind them for "show more"', async () => {
-    const answer = value<Answer>(await service.handle('search.text', { query: 'red', limit: 100 }));
+    const answer = (await call(service, 'search.text', { query: 'red', limit: 100 }));
     assert.equal(answer.results.length, 26, 'every photo ranked, as the reserve');
     assert.equal(answer.relevant, 3, JSON.stringify(answer.cutoff));
     assert.deepEqual(answer.results.slice(0, 3).map((hit) => colourOfId(hit.id)), ['red', 'red', 'red']);
@@ -142,7 +129,7 @@ describe('search relevance, CJK notice and filtered browsing on the fixture CLIP
 
   it('finds exactly each colour\'s photos for its word, and a sentence around it', async () => {
     for (const colour of COLOURS) {
-      const answer = value<Answer>(await service.handle('search.text', { query: `a photo of something ${colour.name}`, limit: 50 }));
+      const answer = (await call(service, 'search.text', { query: `a photo of something ${colour.name}`, limit: 50 }));
       const matched = answer.results.slice(0, answer.relevant).map((hit) => colourOfId(hit.id));
       const expected = colour.name === 'green' ? 5 : 3;
       assert.deepEqual(matched, new Array(expected).fill(colour.name), `"${colour.name}": ${JSON.stringify(answer.results.slice(0, 6))} cut ${JSON.stringify(answer.cutoff)}`);
@@ -150,46 +137,46 @@ describe('search relevance, CJK notice and filtered browsing on the fixture CLIP
   });
 
   it('says when nothing stands out, and still ranks; cutoff: false keeps the old answer', async () => {
-    const answer = value<Answer>(await service.handle('search.text', { query: 'waterfall', limit: 100 }));
+    const answer = (await call(service, 'search.text', { query: 'waterfall', limit: 100 }));
     assert.equal(answer.relevant, 0);
     assert.equal(answer.cutoff?.threshold, null);
     assert.equal(answer.results.length, 26);
-    const uncut = value<Answer>(await service.handle('search.text', { query: 'red', limit: 10, cutoff: false }));
+    const uncut = (await call(service, 'search.text', { query: 'red', limit: 10, cutoff: false }));
     assert.equal(uncut.relevant, 10);
     assert.equal(uncut.cutoff, null);
   });
 
   it('lets a caption match bring a photo in that CLIP would cut', async () => {
     const blue = idOf.get('blue-2.jpg')!;
-    value(await service.handle('captions.save', { photoId: blue, text: 'a waterfall in the forest' }));
+    (await call(service, 'captions.save', { photoId: blue, text: 'a waterfall in the forest' }));
     try {
-      const answer = value<Answer>(await service.handle('search.text', { query: 'waterfall', limit: 100 }));
+      const answer = (await call(service, 'search.text', { query: 'waterfall', limit: 100 }));
       assert.equal(answer.relevant, 1);
       assert.equal(answer.results[0]!.id, blue);
-      const red = value<Answer>(await service.handle('search.text', { query: 'red', limit: 100 }));
+      const red = (await call(service, 'search.text', { query: 'red', limit: 100 }));
       assert.equal(red.relevant, 3, 'a caption without the words changes nothing');
     } finally {
-      value(await service.handle('captions.save', { photoId: blue, text: '' }));
+      (await call(service, 'captions.save', { photoId: blue, text: '' }));
     }
   });
 
   it('cuts "find similar" the same way: the other photos of its colour', async () => {
-    const answer = value<Answer>(await service.handle('search.similar', { photoId: idOf.get('cyan-1.jpg')!, limit: 100 }));
+    const answer = (await call(service, 'search.similar', { photoId: idOf.get('cyan-1.jpg')!, limit: 100 }));
     assert.equal(answer.results.length, 25);
     assert.deepEqual(answer.results.slice(0, answer.relevant).map((hit) => colourOfId(hit.id)), ['cyan', 'cyan']);
     assert.equal(answer.notice, null);
   });
 
   it('applies filters before the cut: red among PNGs is nothing, green among PNGs is both', async () => {
-    const redPng = value<Answer>(await service.handle('search.text', { query: 'red', formats: ['png'] }));
+    const redPng = (await call(service, 'search.text', { query: 'red', formats: ['png'] }));
     assert.equal(redPng.relevant, 0);
     assert.equal(redPng.results.length, 2);
-    const greenPng = value<Answer>(await service.handle('search.text', { query: 'green', formats: ['png'] }));
+    const greenPng = (await call(service, 'search.text', { query: 'green', formats: ['png'] }));
     assert.equal(greenPng.relevant, 2);
   });
 
   it('says a Chinese query is not understood by the English-only CLIP, and offers the Chinese one', async () => {
-    const answer = value<Answer>(await service.handle('search.text', { query: '红色', limit: 100 }));
+    const answer = (await call(service, 'search.text', { query: '红色', limit: 100 }));
     assert.deepEqual(answer.notice, {
       kind: 'language',
       language: 'zh',
@@ -197,7 +184,7 @@ describe('search relevance, CJK notice and filtered browsing on the fixture CLIP
       suggestion: { id: 'chinese-clip-fixture', title: answer.notice!.suggestion!.title, installed: true },
     });
     assert.equal(answer.relevant, 0, 'and the English model finds nothing that stands out for it');
-    assert.equal(value<Answer>(await service.handle('search.text', { query: 'red' })).notice, null);
+    assert.equal((await call(service, 'search.text', { query: 'red' })).notice, null);
     assert.equal(queryLanguage('赤い花'), 'ja');
     assert.equal(queryLanguage('빨간 꽃'), 'ko');
     assert.equal(queryLanguage('a red flower'), null);
@@ -205,33 +192,33 @@ describe('search relevance, CJK notice and filtered browsing on the fixture CLIP
   });
 
   it('with the Chinese model chosen, 红色 finds the red photos and there is no notice', async () => {
-    value(await service.handle('settings.set', { key: 'clip-model', value: 'chinese-clip-fixture' }));
+    (await call(service, 'settings.set', { key: 'clip-model', value: 'chinese-clip-fixture' }));
     try {
       await waitFor(async () => {
-        const status = value<{ indexing: boolean; clip: { model: string; embedded: number } }>(await service.handle('library.status', {}));
+        const status = (await call(service, 'library.status', {}));
         return status.clip.model === 'chinese-clip-fixture' && status.clip.embedded === 26 && !status.indexing ? status : undefined;
       }, 60_000, 'the library to be embedded with the Chinese model');
-      const answer = value<Answer>(await service.handle('search.text', { query: '红色', limit: 100 }));
+      const answer = (await call(service, 'search.text', { query: '红色', limit: 100 }));
       assert.equal(answer.model, 'chinese-clip-fixture');
       assert.equal(answer.notice, null);
       assert.deepEqual(answer.results.slice(0, answer.relevant).map((hit) => colourOfId(hit.id)), ['red', 'red', 'red']);
-      const japanese = value<Answer>(await service.handle('search.text', { query: '赤い花' }));
+      const japanese = (await call(service, 'search.text', { query: '赤い花' }));
       assert.deepEqual(japanese.notice, { kind: 'language', language: 'ja', model: 'chinese-clip-fixture', suggestion: null }, 'no catalog model reads Japanese');
     } finally {
-      value(await service.handle('settings.set', { key: 'clip-model', value: null }));
+      (await call(service, 'settings.set', { key: 'clip-model', value: null }));
     }
   });
 
   it('shows only the photos that pass the filters while browsing (no query)', async () => {
-    const all = value<{ ids: number[] }>(await service.handle('photos.timeline', {}));
+    const all = (await call(service, 'photos.timeline', {}));
     assert.equal(all.ids.length, 26);
-    const png = value<{ ids: number[] }>(await service.handle('photos.timeline', { filters: { formats: ['png'] } }));
+    const png = (await call(service, 'photos.timeline', { filters: { formats: ['png'] } }));
     assert.deepEqual(new Set(png.ids), new Set([idOf.get('green-png1.png'), idOf.get('green-png2.png')]));
     // colourPhotos dates colour k in month 12 - k of 2024: red December ... black May.
-    const autumn = value<{ ids: number[] }>(await service.handle('photos.timeline', { filters: { after: '2024-10-01', before: '2024-12-01' } }));
+    const autumn = (await call(service, 'photos.timeline', { filters: { after: '2024-10-01', before: '2024-12-01' } }));
     assert.deepEqual(new Set(autumn.ids.map(colourOfId)), new Set(['green', 'blue']));
-    const [folder] = value<{ id: number }[]>(await service.handle('folders.list', {}));
-    const both = value<{ ids: number[] }>(await service.handle('photos.timeline', { folderId: folder!.id, filters: { formats: ['jpeg'], before: '2024-07-01' } }));
+    const [folder] = (await call(service, 'folders.list', {}));
+    const both = (await call(service, 'photos.timeline', { folderId: folder!.id, filters: { formats: ['jpeg'], before: '2024-07-01' } }));
     assert.deepEqual(new Set(both.ids.map(colourOfId)), new Set(['white', 'black']));
     assert.equal(both.ids.length, 6);
     const unknown = await service.handle('photos.timeline', { filters: { folderId: 999 } });
