@@ -1,6 +1,7 @@
 /**
- * What the benchmarks share: the machine description and BENCHMARKS.md, where each benchmark owns
- * one section between its own start and end markers and rewrites only that.
+ * The bench kit: what the benchmarks share. The machine description, BENCHMARKS.md (where each
+ * benchmark owns one section between its own start and end markers and rewrites only that), option
+ * parsing, the median, sizes in MiB and progress lines on stderr. Peak RSS is test/helpers/peak-rss.ts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -76,4 +77,21 @@ export function positiveInt(flag: string, value: string, max = Number.MAX_SAFE_I
   const n = Number(value.trim().replaceAll('_', '').replace(/k$/i, '000').replace(/m$/i, '000000'));
   if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${flag} must be a whole number from 1 to ${max}, got ${value}`);
   return n;
+}
+
+/** The median (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Bytes as whole MiB, e.g. "127 MiB". */
+export function mebibytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+}
+
+/** A benchmark's progress lines, on stderr (stdout carries only its table or its JSON result). */
+export function benchLogger(name: string): (message: string) => void {
+  return (message) => void process.stderr.write(`${name}: ${message}\n`);
 }

@@ -45,7 +45,7 @@ import sharp from 'sharp';
 import { peakRssBytes } from '../helpers/peak-rss.js';
 import type { ModelEntry } from '../../main/engine/models/catalog.js';
 import { mapWithConcurrency } from '../../main/engine/concurrency.js';
-import { BENCHMARKS_FILE, commandLine, fileSystemOf, machineBasics, markdownTable, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
+import { benchLogger, BENCHMARKS_FILE, commandLine, fileSystemOf, machineBasics, markdownTable, mebibytes, median, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
 import { BENCH_MODELS_DIR, VISION_MODEL_FILE, VIT_B32_RANDOM_ID, VIT_B32_RANDOM_PARAMETERS, ensureVitB32Random } from '../fixtures/vit-b32-random.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -140,18 +140,9 @@ const perSecond = (n: number) => `${n.toFixed(1)} img/s`;
 const rates = (values: readonly number[]) => values.map((v) => v.toFixed(1)).join(', ');
 
 const millis = (s: number) => `${(s * 1000).toFixed(1)} ms`;
-const mebibytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
-function log(message: string): void {
-  // Progress goes to stderr so stdout carries only the table (and, in a stage, its JSON result).
-  process.stderr.write(`clip-bench: ${message}\n`);
-}
+const log = benchLogger('clip-bench');
 
 
 /** The aggregate `cpu` line of /proc/stat: busy (including steal) and total jiffies; null off Linux. */

@@ -47,7 +47,7 @@ import { SD15_FIXTURE_ID } from '../fixtures/diffusion/sd15-fixture.js';
 import { FIXTURE_MODELS_DIR, generateFixtureModels } from '../fixtures/generate-models.js';
 import { BENCH_MODELS_DIR } from '../fixtures/vit-b32-random.js';
 import { peakRssBytes } from '../helpers/peak-rss.js';
-import { BENCHMARKS_FILE, commandLine, machineBasics, markdownTable, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
+import { benchLogger, BENCHMARKS_FILE, commandLine, machineBasics, markdownTable, mebibytes, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
 import { ensureRandomSd15Unet, graphFlops, type GraphFlops, SD15_UNET_PARAMETERS } from './random-sd15-unet.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -138,9 +138,7 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-function log(message: string): void {
-  process.stderr.write(`diffusion-bench: ${message}\n`);
-}
+const log = benchLogger('diffusion-bench');
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const median = (values: readonly number[]) => {
@@ -148,7 +146,6 @@ const median = (values: readonly number[]) => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
-const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(value < 10 ? 2 : 0)} ms`);
 const tera = (flops: number) => `${(flops / 1e12).toFixed(3)} TFLOP`;
 
@@ -316,8 +313,8 @@ function providerText(requested: Device, result: { provider: Provider; attempts:
 
 function memoryRows(label: string, result: Memory): string[][] {
   const rows = [
-    [`${label}: RSS added by load`, mib(result.rssAfterLoad - result.rssBeforeLoad), `process RSS ${mib(result.rssBeforeLoad)} before, ${mib(result.rssAfterLoad)} after`],
-    [`${label}: peak RSS`, mib(result.peakRss), 'VmHWM of its process, reset after load (host memory only)'],
+    [`${label}: RSS added by load`, mebibytes(result.rssAfterLoad - result.rssBeforeLoad), `process RSS ${mebibytes(result.rssBeforeLoad)} before, ${mebibytes(result.rssAfterLoad)} after`],
+    [`${label}: peak RSS`, mebibytes(result.peakRss), 'VmHWM of its process, reset after load (host memory only)'],
   ];
   if (result.gpuMiB !== null) rows.push([`${label}: GPU memory`, `${result.gpuMiB} MiB`, 'held by its process after the steps (nvidia-smi)']);
   return rows;

@@ -64,7 +64,7 @@ import { type Attempt, loadOrt } from '../../main/engine/runtime/session.js';
 import { CAPTION_FIXTURE_ID, FIXTURE_MODELS_DIR, generateFixtureModels, VQA_FIXTURE_ID } from '../fixtures/generate-models.js';
 import { samplePhotosDir } from '../helpers/fixtures.js';
 import { peakRssBytes } from '../helpers/peak-rss.js';
-import { BENCHMARKS_FILE, commandLine, machineBasics, markdownTable, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
+import { benchLogger, BENCHMARKS_FILE, commandLine, machineBasics, markdownTable, mebibytes, median, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
 import { ensureRandomFlorence2 } from './random-florence2.js';
 import { ensureRandomQwen2Vl, RANDOM_QWEN2VL_ID } from './random-qwen2vl.js';
 import { ensureRandomSmolVlm } from './random-smolvlm.js';
@@ -210,18 +210,9 @@ function parseOptions(argv: string[]): Options {
 
 // ---------------------------------------------------------------- small helpers
 
-function log(message: string): void {
-  // Progress goes to stderr so stdout carries only the report (and, in a stage, its JSON result).
-  process.stderr.write(`generation-bench: ${message}\n`);
-}
+const log = benchLogger('generation-bench');
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
-const mebibytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const signedMebibytes = (bytes: number) => `${bytes >= 0 ? '+' : '−'}${mebibytes(Math.abs(bytes))}`;
 /** One decimal below 100 ms, where the fixtures live; whole milliseconds above. */
 const millis = (ms: number) => `${ms < 100 ? ms.toFixed(1) : ms.toFixed(0)} ms`;

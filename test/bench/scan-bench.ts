@@ -24,7 +24,7 @@ import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { Engine } from '../../main/engine/index.js';
 import { mapWithConcurrency } from '../../main/engine/concurrency.js';
-import { BENCHMARKS_FILE, commandLine as benchCommandLine, fileSystemOf, machineBasics, markdownTable, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
+import { benchLogger, BENCHMARKS_FILE, commandLine as benchCommandLine, fileSystemOf, machineBasics, markdownTable, mebibytes, median, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const IRIS_CLI = path.join(REPO_ROOT, 'dist/main/cli/iris.js');
@@ -97,19 +97,10 @@ function parseOptions(argv: string[]): Options {
 
 const seconds = (s: number) => `${s.toFixed(2)} s`;
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
-const mebibytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const count = (n: number) => n.toLocaleString('en-US');
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
-function log(message: string): void {
-  // Progress goes to stderr so stdout carries only the table.
-  process.stderr.write(`scan-bench: ${message}\n`);
-}
+const log = benchLogger('scan-bench');
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
   const started = performance.now();

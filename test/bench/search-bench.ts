@@ -33,7 +33,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { commandLine, fileSystemOf, machineBasics, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
+import { benchLogger, commandLine, fileSystemOf, machineBasics, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
 import { DATA_KINDS, type DataKind, type DataSet, dataSet, QUERY_DESCRIPTIONS, QUERY_SETS, readChunks } from './search-data.js';
 import { NODE_PEERS, type NodePeer, PEERS_DIR, type PeerJob, type PeerRun, peerInstalled } from './search-peers.js';
 import { count, dataTable, goalTable, type Library, peerTable, seconds, stageTable, storeLibraryTable, storeQueryTable } from './search-report.js';
@@ -113,9 +113,7 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-function log(message: string): void {
-  process.stderr.write(`search-bench: ${message}\n`);
-}
+const log = benchLogger('search-bench');
 
 /** Runs a child with its stderr (progress) passed through; throws with `what` when it fails. */
 function child(what: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { peakRssBytes } from '../helpers/peak-rss.js';
 import { type DataSet, readAll } from './search-data.js';
 import type { SetRun } from './search-store-run.js';
+import { benchLogger } from './benchmarks-md.js';
 
 export const PEERS_DIR = fileURLToPath(new URL('../../../.cache/bench-peers/', import.meta.url));
 export const NODE_PEERS = { hnswlib: 'hnswlib-node', usearch: 'usearch' } as const;
@@ -76,9 +77,7 @@ interface USearch {
   Index: new (config: { dimensions: number; metric: string; quantization: string; connectivity: number; expansion_add: number; expansion_search: number; multi: boolean }) => USearchIndex;
 }
 
-function log(message: string): void {
-  process.stderr.write(`search-bench: ${message}\n`);
-}
+const log = benchLogger('search-bench');
 
 function timed<T>(work: () => T): { value: T; ms: number } {
   const started = performance.now();

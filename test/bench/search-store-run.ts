@@ -21,6 +21,7 @@ import { VectorStore } from '../../main/engine/search/vector-store.js';
 import { peakRssBytes } from '../helpers/peak-rss.js';
 import { type DataSet, readAll, readChunks } from './search-data.js';
 import { candidateRows, type Filter, FILTERS } from './search-truth.js';
+import { benchLogger } from './benchmarks-md.js';
 
 export const MODEL = 'bench/synthetic-clip-512';
 
@@ -74,9 +75,7 @@ function timed<T>(work: () => T): { value: T; ms: number } {
   return { value, ms: performance.now() - started };
 }
 
-function log(message: string): void {
-  process.stderr.write(`search-bench: ${message}\n`);
-}
+const log = benchLogger('search-bench');
 
 /** The vector tables' size on disk: the model's table (from the schema's registry) and every table named after it. */
 function vectorTablesBytes(db: Db): number {
