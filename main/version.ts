@@ -17,7 +17,7 @@ function findPackageJson(): { name: string; version: string; root: string } {
   }
 }
 
-export const irisPackage = findPackageJson();
+const irisPackage = findPackageJson();
 /** The folder of the installed Iris (holds package.json and the bundled models/ catalog). */
 export const irisRoot = irisPackage.root;
 export const irisVersion = irisPackage.version;

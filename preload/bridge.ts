@@ -18,12 +18,7 @@ export interface ContractNames {
   events: readonly string[];
 }
 
-/**
- * A failed call as the page receives it. A plain object, not an Error, on purpose: contextBridge
- * rebuilds an Error crossing into the page from its message alone, so an Error's `code` would be
- * lost; a plain object arrives with `name`, `code` and `message` intact. Read `.code` and
- * `.message`; do not rely on `instanceof Error`.
- */
+/** A failed call as the page receives it: a plain object, not an Error (see CallError in the contract: errors cross Electron as plain objects). */
 export interface BridgeCallError {
   name: 'IrisCallError';
   code: CallError['code'];

@@ -9,9 +9,5 @@ export const CALL_CHANNEL = 'iris:call';
 /** Main -> renderer: `send(EVENT_CHANNEL, name, payload)` for every contract event. */
 export const EVENT_CHANNEL = 'iris:event';
 
-/**
- * A call's answer as a plain object. Errors are returned, not thrown: Electron turns an error
- * thrown in an ipcMain.handle handler into a new Error whose message is prefixed with "Error
- * invoking remote method" and whose other properties (our `code`) are gone.
- */
+/** A call's answer as a plain object: errors are returned, not thrown (see CallError in the contract: errors cross Electron as plain objects). */
 export type IpcAnswer = { ok: true; value: unknown } | { ok: false; error: CallError };

@@ -14,7 +14,7 @@ import type { CustomScheme } from 'electron';
  */
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'iris';
-export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 /** What the window loads. */
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
 

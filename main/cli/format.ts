@@ -98,7 +98,7 @@ export function formatDoctor(report: DoctorReport): string {
 const LANGUAGE_NAMES: Record<LanguageNotice['language'], string> = { zh: 'Chinese', ja: 'Japanese', ko: 'Korean' };
 
 /** The notice of a query in a language the model does not read, with what to do about it. */
-export function formatLanguageNotice(notice: LanguageNotice): string {
+function formatLanguageNotice(notice: LanguageNotice): string {
   const about = `note: ${notice.model} does not read ${LANGUAGE_NAMES[notice.language]}: this query is ranked without being understood`;
   if (!notice.suggestion) return about;
   const { id, installed } = notice.suggestion;

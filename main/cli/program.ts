@@ -4,7 +4,6 @@ import { LibraryWatcher, UsageError, errorMessage, type PhotoEvent } from '../en
 import { runDoctor } from '../engine/doctor.js';
 import { irisVersion } from '../version.js';
 import { type CommandContext, EXIT, emit, globals, out, untilSignal, withEngine } from './context.js';
-export { EXIT } from './context.js';
 import { formatDoctor, formatFolders, formatIndexSummary, formatPhotos } from './format.js';
 import { attachProgressBar } from './progress.js';
 import { registerSettingsCommands } from './commands/settings.js';
@@ -31,7 +30,7 @@ function describeEvent(event: PhotoEvent): string {
 /** Command groups that live in their own files (main/cli/commands). */
 const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerCaptionCommands, registerAskCommands, registerEditCommands, registerSettingsCommands, registerLibraryCommands, registerModelsCommands, registerServeCommand];
 
-export function buildProgram(setExitCode: (code: number) => void): Command {
+function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command()
     .name('iris')
     .description('Iris: a local, private AI photo manager.')

@@ -17,7 +17,7 @@ const PhotoId = z.number().int().positive();
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/, { error: 'expected a date like 2024-07-31' });
 const NoArgs = z.strictObject({});
 
-export const FolderSchema = z.object({
+const FolderSchema = z.object({
   id: z.number().int(),
   path: z.string(),
   addedAt: z.number(),
@@ -25,9 +25,9 @@ export const FolderSchema = z.object({
   lastError: z.string().nullable(),
 });
 
-export const PhotoStatusSchema = z.enum(['pending', 'ok', 'failed']);
+const PhotoStatusSchema = z.enum(['pending', 'ok', 'failed']);
 
-export const PhotoDetailSchema = z.object({
+const PhotoDetailSchema = z.object({
   id: z.number().int(),
   hash: z.string(),
   path: z.string(),
@@ -54,7 +54,7 @@ export const PhotoDetailSchema = z.object({
  * The grid's view of the library, newest first, in columns rather than objects: 100,000 photos
  * travel as three arrays (~2 MB of JSON) instead of 100,000 objects.
  */
-export const TimelineSchema = z.object({
+const TimelineSchema = z.object({
   ids: z.array(z.number().int()),
   /** Capture time as epoch ms (EXIF wall-clock read as UTC, so months group as the camera saw them), or null. */
   takenAt: z.array(z.number().nullable()),
@@ -84,7 +84,7 @@ const SearchFiltersSchema = {
 };
 
 /** How a search decided which results match (engine/search/relevance.ts). */
-export const SearchCutoffSchema = z.object({
+const SearchCutoffSchema = z.object({
   /** The score a result needed (null: nothing stood out from the library). */
   threshold: z.number().nullable(),
   /** Score of a typical unrelated photo for this query, and how much such scores vary. */
@@ -95,14 +95,14 @@ export const SearchCutoffSchema = z.object({
 });
 
 /** A query in a language the CLIP model does not read (CJK on an English-only CLIP), with a catalog model that does (null: none does). */
-export const SearchNoticeSchema = z.object({
+const SearchNoticeSchema = z.object({
   kind: z.literal('language'),
   language: z.enum(['zh', 'ja', 'ko']),
   model: z.string(),
   suggestion: z.object({ id: z.string(), title: z.string(), installed: z.boolean() }).nullable(),
 });
 
-export const SearchResultSchema = z.object({
+const SearchResultSchema = z.object({
   model: z.string(),
   /** Best first, up to `limit`. */
   results: z.array(z.object({ id: z.number().int(), score: z.number() })),
@@ -120,7 +120,7 @@ export const SearchResultSchema = z.object({
  */
 export const PATH_SETTINGS: readonly string[] = ['output-folder'];
 
-export const SettingStateSchema = z.object({
+const SettingStateSchema = z.object({
   key: z.string(),
   value: z.unknown(),
   default: z.unknown(),
@@ -129,9 +129,9 @@ export const SettingStateSchema = z.object({
   problem: z.string().optional(),
 });
 
-export const JobKindCountsSchema = z.object({ kind: z.string(), pending: z.number(), running: z.number(), done: z.number(), failed: z.number() });
+const JobKindCountsSchema = z.object({ kind: z.string(), pending: z.number(), running: z.number(), done: z.number(), failed: z.number() });
 
-export const ModelInfoSchema = z.object({
+const ModelInfoSchema = z.object({
   id: z.string(),
   task: z.string(),
   description: z.string().nullable(),
@@ -145,7 +145,7 @@ export const ModelInfoSchema = z.object({
   installing: z.boolean(),
 });
 
-export const ProgressEventSchema = z.union([
+const ProgressEventSchema = z.union([
   z.object({ phase: z.literal('scan'), found: z.number(), current: z.string().nullable() }),
   z.object({ phase: z.literal('read'), done: z.number(), total: z.number(), rate: z.number(), etaSeconds: z.number().nullable(), current: z.string().nullable() }),
   z.object({
@@ -160,7 +160,7 @@ export const ProgressEventSchema = z.union([
   }),
 ]);
 
-export const CaptionSchema = z.object({
+const CaptionSchema = z.object({
   text: z.string(),
   /** The model that wrote it ("person" for a caption typed from scratch). */
   model: z.string(),
@@ -189,7 +189,7 @@ const GenerationSchema = z.object({
   totalMs: z.number(),
 });
 
-export const ConversationSchema = z.object({
+const ConversationSchema = z.object({
   id: z.number().int(),
   photoId: z.number().int(),
   provider: z.enum(['local', 'endpoint']),
@@ -201,7 +201,7 @@ export const ConversationSchema = z.object({
   messageCount: z.number(),
 });
 
-export const MessageSchema = z.object({
+const MessageSchema = z.object({
   id: z.number().int(),
   role: z.enum(['user', 'assistant']),
   text: z.string(),
@@ -213,7 +213,7 @@ export const MessageSchema = z.object({
 const EditModeSchema = z.enum(['txt2img', 'img2img', 'canny', 'instruct']);
 
 /** Every parameter of an edit, as stored (main/engine/edits/edit-params.ts checks them). */
-export const EditParamsViewSchema = z.object({
+const EditParamsViewSchema = z.object({
   mode: EditModeSchema,
   model: z.string(),
   controlnet: z.string().nullable(),
@@ -232,7 +232,7 @@ export const EditParamsViewSchema = z.object({
   height: z.number(),
 });
 
-export const EditSchema = z.object({
+const EditSchema = z.object({
   id: z.number().int(),
   sourcePhotoId: z.number().int().nullable(),
   /** The new photo in the library (null until the library has read it). */
@@ -573,7 +573,7 @@ export type ParsedArgs<N extends CallName> = z.output<(typeof calls)[N]['args']>
 
 // ---- events ----
 
-export const events = {
+const events = {
   /** Scanning, reading and job progress. */
   progress: ProgressEventSchema,
   /** A file in a watched folder was added, changed, moved, removed, or could not be read. */
@@ -607,15 +607,23 @@ export interface IrisApi {
   readonly calls: readonly UiCallName[];
   /**
    * Rejects with something CallError-shaped: `.code` and `.message` are always there, but it is
-   * not always an Error (Electron's contextBridge rebuilds an Error from its message alone, so the
-   * preload rejects with a plain object to keep the code).
+   * not always an Error (see CallError: errors cross Electron as plain objects).
    */
   call<N extends UiCallName>(name: N, args: CallArgs<N>): Promise<CallResult<N>>;
   /** Subscribes to an event stream; returns the unsubscribe function. */
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
 }
 
-/** A call refused or failed, as every transport reports it. */
+/**
+ * A call refused or failed, as every transport reports it.
+ *
+ * Errors cross Electron as plain objects. Electron keeps only the message of an Error that
+ * crosses a process or the page's boundary: ipcMain.handle rethrows a new Error prefixed "Error
+ * invoking remote method", and contextBridge rebuilds an Error from its message alone, so `code`
+ * would be lost both ways. So the main process returns failures as values (IpcAnswer) and the
+ * preload rejects with a plain `{ name, code, message }`; the page reads `.code` and `.message`
+ * and never relies on `instanceof Error`.
+ */
 export interface CallError {
   /**
    * `invalid-args`, `unknown-call`, `forbidden` (not from this window / not from a UI), `unavailable`

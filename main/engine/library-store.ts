@@ -56,7 +56,7 @@ export interface FileFacts {
 }
 
 /** Photos whose last location vanished are kept hidden this long, so a move keeps its id. */
-export const ORPHAN_GRACE_MS = 30 * 24 * 3600 * 1000;
+const ORPHAN_GRACE_MS = 30 * 24 * 3600 * 1000;
 
 type PhotoRow = {
   id: number; hash: string; size: number; status: PhotoStatus; error: string | null; format: string | null;

@@ -24,7 +24,7 @@ function defineSetting<S extends z.ZodType<unknown, string>>(definition: Setting
   return definition;
 }
 
-export const SETTINGS = {
+const SETTINGS = {
   device: defineSetting({
     description: `where models run: ${DEVICES.join(', ')} (auto tries the accelerators this machine has, then cpu)`,
     schema: z
@@ -131,7 +131,7 @@ export interface SettingState {
   problem?: string;
 }
 
-export function settingKeys(): SettingKey[] {
+function settingKeys(): SettingKey[] {
   return Object.keys(SETTINGS) as SettingKey[];
 }
 

@@ -53,7 +53,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** The same policy as the desktop window, with the socket this page talks to. */
-export function browserCsp(port: number): string {
+function browserCsp(port: number): string {
   return [
     "default-src 'self'",
     "script-src 'self'",

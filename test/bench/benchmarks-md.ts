@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BENCHMARKS_FILE = path.join(REPO_ROOT, 'BENCHMARKS.md');
 
-export function osName(): string {
+function osName(): string {
   try {
     const release = fs.readFileSync('/etc/os-release', 'utf8');
     const pretty = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(release)?.[1];

@@ -624,7 +624,7 @@ async function stageReference(input: StageInput): Promise<ReferenceResult> {
 // is `pending` with the reason and the bench goes on.
 // ====================================================================================================
 
-export async function measureIrisPipeline(modelsDir: string, photosDir: string): Promise<IrisPipelineResult> {
+async function measureIrisPipeline(modelsDir: string, photosDir: string): Promise<IrisPipelineResult> {
   let Engine: typeof import('../../main/engine/index.js').Engine;
   try {
     ({ Engine } = await import('../../main/engine/index.js'));

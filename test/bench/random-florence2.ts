@@ -76,16 +76,16 @@ import { byteLevelBpeTokenizer, ensureGeneratedModel, type FileRecord, type Gene
  *   node dist/test/bench/random-florence2.js [modelsDir]
  */
 
-export const RANDOM_FLORENCE2_ID = 'florence2-random';
-export const RANDOM_FLORENCE2_SEED = 0xf102;
+const RANDOM_FLORENCE2_ID = 'florence2-random';
+const RANDOM_FLORENCE2_SEED = 0xf102;
 /** Bump whenever a graph, the weight recipe or a side file changes. */
 const GENERATOR_VERSION = 1;
 const REVISION = `generated-v${GENERATOR_VERSION}-seed-${RANDOM_FLORENCE2_SEED}`;
 
-export const VISION_FILE = 'onnx/vision_encoder.onnx';
-export const EMBED_FILE = 'onnx/embed_tokens.onnx';
-export const ENCODER_FILE = 'onnx/encoder_model.onnx';
-export const DECODER_FILE = 'onnx/decoder_model_merged.onnx';
+const VISION_FILE = 'onnx/vision_encoder.onnx';
+const EMBED_FILE = 'onnx/embed_tokens.onnx';
+const ENCODER_FILE = 'onnx/encoder_model.onnx';
+const DECODER_FILE = 'onnx/decoder_model_merged.onnx';
 
 // Vision (DaViT, Florence-2-base's vision_config).
 const IMAGE_SIZE = 768;
@@ -254,7 +254,7 @@ function temporalEmbeddingFrame0(): Float32Array {
 }
 
 /** DaViT + Florence2's _encode_image as .onnx bytes, and its parameter count. */
-export function randomDavitEncoder(seed = RANDOM_FLORENCE2_SEED): { bytes: Uint8Array; parameters: number } {
+function randomDavitEncoder(seed = RANDOM_FLORENCE2_SEED): { bytes: Uint8Array; parameters: number } {
   const g = new GraphParts(seed);
   g.initializers.push(...geluConstants(), floatTensor('temporal_embed.frame0', [IMAGE_DIM], temporalEmbeddingFrame0()));
   STAGES.forEach(({ c, side, heads, groups }, stage) => {
@@ -319,7 +319,7 @@ function sharedTable(g: GraphParts, name: string): string {
   return g.weight(name, [VOCAB, HIDDEN], undefined, 0, (values) => values.fill(0, EOS * HIDDEN, (EOS + 1) * HIDDEN));
 }
 
-export function randomEmbedTokens(): { bytes: Uint8Array; parameters: number } {
+function randomEmbedTokens(): { bytes: Uint8Array; parameters: number } {
   const g = new GraphParts(SHARED_SEED);
   g.op('Gather', [sharedTable(g, 'shared.weight'), 'input_ids'], 'inputs_embeds', { axis: { int: 0 } });
   const bytes = encodeModel({
@@ -366,7 +366,7 @@ function addNorm(g: GraphParts, prefix: string, residual: string, x: string): st
   return g.layerNorm(prefix, g.op('Add', [residual, x], `${prefix}.residual`), LAYER_NORM_EPS);
 }
 
-export function randomBartEncoder(seed = RANDOM_FLORENCE2_SEED + 2): { bytes: Uint8Array; parameters: number } {
+function randomBartEncoder(seed = RANDOM_FLORENCE2_SEED + 2): { bytes: Uint8Array; parameters: number } {
   const g = new GraphParts(seed);
   languageConstants(g);
   let hidden = embedPositions(g, 'inputs_embeds', 'zero');
@@ -427,7 +427,7 @@ function decoderLayer(g: GraphParts, i: number, input: string): string {
 }
 
 /** The merged BART decoder (cache, cross-attention, tied lm_head) as .onnx bytes, and its parameter count (lm_head included: the export stores it). */
-export function randomBartDecoder(seed = RANDOM_FLORENCE2_SEED + 3): { bytes: Uint8Array; parameters: number } {
+function randomBartDecoder(seed = RANDOM_FLORENCE2_SEED + 3): { bytes: Uint8Array; parameters: number } {
   const g = new GraphParts(seed);
   languageConstants(g);
   g.constant('zero_1d', [1], [0]);
@@ -500,7 +500,7 @@ const ENCODER_PARAMETERS = POSITION_PARAMETERS + ENCODER_LAYERS * (4 * linear(HI
 const DECODER_PARAMETERS = POSITION_PARAMETERS + DECODER_LAYERS * (8 * linear(HIDDEN, HIDDEN) + FFN_PARAMETERS + 6 * HIDDEN) + VOCAB * HIDDEN;
 
 /** Distinct parameters (the decoder's lm_head is the shared table again, counted once), to compare with the real model's. */
-export const RANDOM_FLORENCE2_PARAMETERS = VISION_PARAMETERS + EMBED_PARAMETERS + ENCODER_PARAMETERS + DECODER_PARAMETERS - VOCAB * HIDDEN;
+const RANDOM_FLORENCE2_PARAMETERS = VISION_PARAMETERS + EMBED_PARAMETERS + ENCODER_PARAMETERS + DECODER_PARAMETERS - VOCAB * HIDDEN;
 
 // ---------------------------------------------------------------- side files for transformers.js
 

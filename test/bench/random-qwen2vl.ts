@@ -102,14 +102,14 @@ import { byteLevelBpeTokenizer, ensureGeneratedModel, type FileRecord, type Gene
 
 
 export const RANDOM_QWEN2VL_ID = 'qwen2vl-random';
-export const RANDOM_QWEN2VL_SEED = 0x2e12;
+const RANDOM_QWEN2VL_SEED = 0x2e12;
 /** Bump whenever a graph, the weight recipe or a side file changes. */
 const GENERATOR_VERSION = 1;
 const REVISION = `generated-v${GENERATOR_VERSION}-seed-${RANDOM_QWEN2VL_SEED}`;
 
-export const VISION_FILE = 'onnx/vision_encoder.onnx';
-export const EMBED_FILE = 'onnx/embed_tokens.onnx';
-export const DECODER_FILE = 'onnx/decoder_model_merged.onnx';
+const VISION_FILE = 'onnx/vision_encoder.onnx';
+const EMBED_FILE = 'onnx/embed_tokens.onnx';
+const DECODER_FILE = 'onnx/decoder_model_merged.onnx';
 
 // Vision (Qwen2-VL's ViT).
 const PATCH = 14;
@@ -127,17 +127,17 @@ const VISION_NORM_EPS = 1e-6;
 const VISION_ROPE_THETA = 10_000;
 const MERGER_HIDDEN = VISION_HIDDEN * MERGED;
 // Text (Qwen2-1.5B).
-export const TEXT_HIDDEN = 1536;
-export const TEXT_LAYERS = 28;
-export const HEADS = 12;
-export const KV_HEADS = 2;
-export const HEAD_DIM = TEXT_HIDDEN / HEADS;
+const TEXT_HIDDEN = 1536;
+const TEXT_LAYERS = 28;
+const HEADS = 12;
+const KV_HEADS = 2;
+const HEAD_DIM = TEXT_HIDDEN / HEADS;
 const TEXT_MLP = 8960;
 const RMS_NORM_EPS = 1e-6;
 const ROPE_THETA = 1_000_000;
 const MROPE_SECTION = [16, 24, 24] as const;
 const MAX_POSITIONS = 32_768;
-export const VOCAB = 151_936;
+const VOCAB = 151_936;
 // Token layout (see the top).
 const REGULAR_TOKENS = 151_643;
 const SPECIALS = [
@@ -161,7 +161,7 @@ const special = (token: (typeof SPECIALS)[number]) => REGULAR_TOKENS + SPECIALS.
 const END_OF_TEXT_ID = special('<|endoftext|>');
 const IM_END_ID = special('<|im_end|>');
 /** Embedding rows / lm_head columns that are zero: the end tokens and the ids past the tokenizer (see the top). */
-export const NEVER_WINNING_IDS: readonly number[] = [END_OF_TEXT_ID, IM_END_ID, ...Array.from({ length: VOCAB - TOKENIZER_SIZE }, (_, i) => TOKENIZER_SIZE + i)];
+const NEVER_WINNING_IDS: readonly number[] = [END_OF_TEXT_ID, IM_END_ID, ...Array.from({ length: VOCAB - TOKENIZER_SIZE }, (_, i) => TOKENIZER_SIZE + i)];
 /** The real entry's (qwen2-vl-2b-instruct): the bench caps the answers of this row itself (--qwen2vl-max-tokens). */
 const MAX_NEW_TOKENS = 512;
 const IMAGE_LONG_EDGE = 1024;
@@ -401,9 +401,9 @@ const DECODER_PARAMETERS = (() => {
 })();
 
 /** Stored parameters: the tied embedding counts twice (embed_tokens and the decoder's lm_head), as both files hold it. */
-export const RANDOM_QWEN2VL_PARAMETERS = VISION_PARAMETERS + EMBED_PARAMETERS + DECODER_PARAMETERS;
+const RANDOM_QWEN2VL_PARAMETERS = VISION_PARAMETERS + EMBED_PARAMETERS + DECODER_PARAMETERS;
 /** Distinct parameters (the tied embedding once): the real model's ~2.2B. */
-export const RANDOM_QWEN2VL_DISTINCT_PARAMETERS = RANDOM_QWEN2VL_PARAMETERS - EMBED_PARAMETERS;
+const RANDOM_QWEN2VL_DISTINCT_PARAMETERS = RANDOM_QWEN2VL_PARAMETERS - EMBED_PARAMETERS;
 
 // ---------------------------------------------------------------- side files for transformers.js
 

@@ -55,14 +55,14 @@ import { BENCH_MODELS_DIR, ExternalGraph, writeIfChanged } from '../fixtures/vit
 
 const { onnx } = onnxProto;
 
-export const RANDOM_SD15_UNET_ID = 'sd15-unet-random';
-export const RANDOM_SD15_UNET_SEED = 0x5d15;
+const RANDOM_SD15_UNET_ID = 'sd15-unet-random';
+const RANDOM_SD15_UNET_SEED = 0x5d15;
 /** Bump whenever the graph or the weight recipe changes. */
 const GENERATOR_VERSION = 1;
 const REVISION = `generated-v${GENERATOR_VERSION}-seed-${RANDOM_SD15_UNET_SEED}`;
 
-export const UNET_FILE = 'unet/model.onnx';
-export const UNET_WEIGHTS_FILE = 'unet/weights.pb';
+const UNET_FILE = 'unet/model.onnx';
+const UNET_WEIGHTS_FILE = 'unet/weights.pb';
 const MANIFEST_FILE = 'manifest.json';
 
 /** runwayml/stable-diffusion-v1-5's UNet2DConditionModel, as diffusers counts it (sum of p.numel()). */
@@ -231,7 +231,7 @@ function unetGraph(g: UnetGraph): void {
 }
 
 /** Writes model.onnx and its weights file into `unetDir`; returns the parameter count. */
-export function writeRandomSd15Unet(unetDir: string, seed = RANDOM_SD15_UNET_SEED): { parameters: number } {
+function writeRandomSd15Unet(unetDir: string, seed = RANDOM_SD15_UNET_SEED): { parameters: number } {
   fs.mkdirSync(unetDir, { recursive: true });
   const weightsName = path.basename(UNET_WEIGHTS_FILE);
   const temporary = `${weightsName}.${process.pid}.tmp`;

@@ -71,15 +71,15 @@ import { byteLevelBpeTokenizer, ensureGeneratedModel, type FileRecord, type Gene
  *   node dist/test/bench/random-smolvlm.js [modelsDir]
  */
 
-export const RANDOM_SMOLVLM_ID = 'smolvlm-random';
-export const RANDOM_SMOLVLM_SEED = 0x5e71;
+const RANDOM_SMOLVLM_ID = 'smolvlm-random';
+const RANDOM_SMOLVLM_SEED = 0x5e71;
 /** Bump whenever a graph, the weight recipe or a side file changes. */
 const GENERATOR_VERSION = 2;
 const REVISION = `generated-v${GENERATOR_VERSION}-seed-${RANDOM_SMOLVLM_SEED}`;
 
-export const VISION_FILE = 'onnx/vision_encoder.onnx';
-export const EMBED_FILE = 'onnx/embed_tokens.onnx';
-export const DECODER_FILE = 'onnx/decoder_model_merged.onnx';
+const VISION_FILE = 'onnx/vision_encoder.onnx';
+const EMBED_FILE = 'onnx/embed_tokens.onnx';
+const DECODER_FILE = 'onnx/decoder_model_merged.onnx';
 
 // Vision (SigLIP base patch16-512).
 const TILE = 512;
@@ -95,16 +95,16 @@ const SCALE_FACTOR = 4;
 const IMAGE_SEQ_LEN = PATCHES / (SCALE_FACTOR * SCALE_FACTOR);
 const SHUFFLED = VISION_HIDDEN * SCALE_FACTOR * SCALE_FACTOR;
 // Text (SmolLM2-135M).
-export const TEXT_HIDDEN = 576;
-export const TEXT_LAYERS = 30;
-export const HEADS = 9;
-export const KV_HEADS = 3;
-export const HEAD_DIM = 64;
+const TEXT_HIDDEN = 576;
+const TEXT_LAYERS = 30;
+const HEADS = 9;
+const KV_HEADS = 3;
+const HEAD_DIM = 64;
 const TEXT_MLP = 1536;
 const RMS_NORM_EPS = 1e-5;
 const ROPE_THETA = 100_000;
 const MAX_POSITIONS = 8192;
-export const VOCAB = 49_280;
+const VOCAB = 49_280;
 // Token layout (see the top).
 const LEADING_SPECIALS = [
   '<|endoftext|>',
@@ -133,7 +133,7 @@ const BOS_ID = 1;
 const PAD_ID = 2;
 const END_OF_UTTERANCE_ID = VOCAB - 1;
 /** lm_head columns that are zero: every token that ends an answer (see the top). */
-export const NEVER_WINNING_IDS = [0, PAD_ID, END_OF_UTTERANCE_ID] as const;
+const NEVER_WINNING_IDS = [0, PAD_ID, END_OF_UTTERANCE_ID] as const;
 /** A short answer's worth: tokens/s settles long before; the real catalog's 512 would make every bench run minutes long. */
 const MAX_NEW_TOKENS = 64;
 const IMAGE_LONG_EDGE = 2048;
@@ -149,7 +149,7 @@ function sigLipLayer(g: GraphParts, index: number, input: string, keyBias: strin
 }
 
 /** The SigLIP encoder + pixel-shuffle connector as .onnx bytes, and its parameter count. */
-export function randomVisionEncoder(seed = RANDOM_SMOLVLM_SEED): { bytes: Uint8Array; parameters: number } {
+function randomVisionEncoder(seed = RANDOM_SMOLVLM_SEED): { bytes: Uint8Array; parameters: number } {
   const g = new GraphParts(seed);
   g.initializers.push(floatTensor('attention.scale', [], [1 / Math.sqrt(VISION_HIDDEN / VISION_HEADS)]), floatTensor('mask.min', [], [-3.4028234663852886e38]), floatTensor('zero.f', [], [0]), ...geluTanhConstants());
   vitConstants(g, PATCHES);
@@ -189,7 +189,7 @@ export function randomVisionEncoder(seed = RANDOM_SMOLVLM_SEED): { bytes: Uint8A
 
 // ---------------------------------------------------------------- embed_tokens
 
-export function randomEmbedTokens(seed = RANDOM_SMOLVLM_SEED + 1): { bytes: Uint8Array; parameters: number } {
+function randomEmbedTokens(seed = RANDOM_SMOLVLM_SEED + 1): { bytes: Uint8Array; parameters: number } {
   const g = new GraphParts(seed);
   g.op('Gather', [g.weight('embed_tokens.weight', [VOCAB, TEXT_HIDDEN]), 'input_ids'], 'inputs_embeds', { axis: { int: 0 } });
   const bytes = encodeModel({
@@ -209,7 +209,7 @@ export function randomEmbedTokens(seed = RANDOM_SMOLVLM_SEED + 1): { bytes: Uint
 const DECODER: DecoderShape = { hidden: TEXT_HIDDEN, heads: HEADS, kvHeads: KV_HEADS, headDim: HEAD_DIM, mlp: TEXT_MLP, layers: TEXT_LAYERS, rmsNormEps: RMS_NORM_EPS, qkvBias: false };
 
 /** The merged SmolLM2 decoder (KV cache, lm_head) as .onnx bytes, and its parameter count. */
-export function randomSmolLmDecoder(seed = RANDOM_SMOLVLM_SEED + 2): { bytes: Uint8Array; parameters: number } {
+function randomSmolLmDecoder(seed = RANDOM_SMOLVLM_SEED + 2): { bytes: Uint8Array; parameters: number } {
   const g = new GraphParts(seed);
   const inverseFrequencies = Array.from({ length: HEAD_DIM / 2 }, (_, i) => ROPE_THETA ** (-(2 * i) / HEAD_DIM));
   decoderConstants(g, DECODER, floatTensor('rope.inverse_frequencies', [HEAD_DIM / 2], inverseFrequencies));
@@ -257,7 +257,7 @@ const DECODER_PARAMETERS = (() => {
   return TEXT_LAYERS * layer + TEXT_HIDDEN + TEXT_HIDDEN * VOCAB;
 })();
 
-export const RANDOM_SMOLVLM_PARAMETERS = VISION_PARAMETERS + EMBED_PARAMETERS + DECODER_PARAMETERS;
+const RANDOM_SMOLVLM_PARAMETERS = VISION_PARAMETERS + EMBED_PARAMETERS + DECODER_PARAMETERS;
 
 // ---------------------------------------------------------------- side files for transformers.js
 

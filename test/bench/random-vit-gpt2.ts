@@ -70,8 +70,8 @@ import { attention, GraphParts, vitConstants, vitEmbeddings, writeIfChanged } fr
  *   node dist/test/bench/random-vit-gpt2.js [modelsDir]
  */
 
-export const RANDOM_VIT_GPT2_ID = 'vit-gpt2-random';
-export const RANDOM_VIT_GPT2_SEED = 0x7e57;
+const RANDOM_VIT_GPT2_ID = 'vit-gpt2-random';
+const RANDOM_VIT_GPT2_SEED = 0x7e57;
 /** Bump whenever a graph, the weight recipe or a side file changes. */
 const GENERATOR_VERSION = 1;
 const REVISION = `generated-v${GENERATOR_VERSION}-seed-${RANDOM_VIT_GPT2_SEED}`;
@@ -79,8 +79,8 @@ const REVISION = `generated-v${GENERATOR_VERSION}-seed-${RANDOM_VIT_GPT2_SEED}`;
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const RANDOM_GENERATION_MODELS_DIR = path.join(REPO_ROOT, '.cache', 'generation-bench-models');
 
-export const ENCODER_FILE = 'onnx/encoder_model.onnx';
-export const DECODER_FILE = 'onnx/decoder_model_merged.onnx';
+const ENCODER_FILE = 'onnx/encoder_model.onnx';
+const DECODER_FILE = 'onnx/decoder_model_merged.onnx';
 
 const IMAGE_SIZE = 224;
 const PATCH = 16;
@@ -116,7 +116,7 @@ function vitLayer(g: GraphParts, index: number, input: string): string {
 }
 
 /** The ViT-B/16 encoder as .onnx bytes, and its parameter count. */
-export function randomVitEncoder(seed = RANDOM_VIT_GPT2_SEED): { bytes: Uint8Array; parameters: number } {
+function randomVitEncoder(seed = RANDOM_VIT_GPT2_SEED): { bytes: Uint8Array; parameters: number } {
   const g = new GraphParts(seed);
   g.initializers.push(floatTensor('attention.scale', [], [1 / Math.sqrt(HEAD_DIM)]), floatTensor('gelu.sqrt2', [], [Math.SQRT2]), floatTensor('one', [], [1]), floatTensor('half', [], [0.5]));
   vitConstants(g, PATCHES);
@@ -204,7 +204,7 @@ function gpt2Layer(g: GraphParts, i: number, input: string): string {
 }
 
 /** The merged GPT-2 decoder as .onnx bytes, and its parameter count. */
-export function randomGpt2Decoder(seed = RANDOM_VIT_GPT2_SEED + 1): { bytes: Uint8Array; parameters: number } {
+function randomGpt2Decoder(seed = RANDOM_VIT_GPT2_SEED + 1): { bytes: Uint8Array; parameters: number } {
   const g = new GraphParts(seed);
   g.initializers.push(
     floatTensor('attention.scale', [], [1 / Math.sqrt(HEAD_DIM)]),
@@ -273,7 +273,7 @@ const DECODER_PARAMETERS = (() => {
   return VOCAB * HIDDEN + POSITIONS * HIDDEN + LAYERS * layer + 2 * HIDDEN;
 })();
 
-export const RANDOM_VIT_GPT2_PARAMETERS = ENCODER_PARAMETERS + DECODER_PARAMETERS;
+const RANDOM_VIT_GPT2_PARAMETERS = ENCODER_PARAMETERS + DECODER_PARAMETERS;
 
 // ---------------------------------------------------------------- side files for transformers.js
 

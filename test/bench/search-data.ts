@@ -28,7 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../helpers/random.js';
 
-export const DIM = 512;
+const DIM = 512;
 /** Spectrum directions carried by the dense random basis; the rest is an isotropic tail. */
 const RANK = 128;
 /** Bump when the recipe changes, so cached files are not reused. */

@@ -44,7 +44,7 @@ export interface PeerRun {
 }
 
 /** `require` resolving from PEERS_DIR, where --install-peers puts the peers. */
-export function peerRequire(): NodeJS.Require {
+function peerRequire(): NodeJS.Require {
   return createRequire(path.join(PEERS_DIR, 'index.js'));
 }
 

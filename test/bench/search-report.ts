@@ -36,7 +36,7 @@ export interface Quality {
   count: number;
 }
 
-export function percentile(values: readonly number[], p: number): number {
+function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
@@ -54,7 +54,7 @@ function recalls(library: Library, run: SetRun, set: QuerySet, variant: 'all' | 
 }
 
 /** Recall (mean and worst query) and latency of `run`, or null when it did not run. */
-export function quality(library: Library, run: SetRun | undefined, set: QuerySet, variant: 'all' | Filter = 'all'): Quality | null {
+function quality(library: Library, run: SetRun | undefined, set: QuerySet, variant: 'all' | Filter = 'all'): Quality | null {
   if (!run || run.rows.length === 0) return null;
   const r = recalls(library, run, set, variant);
   return { mean: r.reduce((a, b) => a + b, 0) / r.length, worst: Math.min(...r), p50: percentile(run.ms, 50), p95: percentile(run.ms, 95), count: r.length };
@@ -71,7 +71,7 @@ function top1(library: Library, set: QuerySet): number {
 
 // ---------------------------------------------------------------- formatting
 
-export const ms = (value: number) => (!Number.isFinite(value) ? '—' : value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(value >= 10 ? 1 : 2)} ms`);
+const ms = (value: number) => (!Number.isFinite(value) ? '—' : value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(value >= 10 ? 1 : 2)} ms`);
 export const seconds = (value: number | undefined) => (value === undefined ? '—' : value >= 100_000 ? `${(value / 60_000).toFixed(1)} min` : `${(value / 1000).toFixed(1)} s`);
 export const count = (n: number) => n.toLocaleString('en-US');
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MiB`;
@@ -187,7 +187,7 @@ function latencyGoal(libraries: readonly Library[], size: number, limitMs: numbe
   return { what, target: `≤ ${limitMs} ms, every query set`, met: worst.value <= limitMs, result: `slowest ${ms(worst.value)} (${worst.where})` };
 }
 
-export function goals(libraries: readonly Library[]): Goal[] {
+function goals(libraries: readonly Library[]): Goal[] {
   const at1m = libraries.filter((l) => l.size === 1_000_000);
   const memory = worstOf(at1m.map((l) => ({ value: l.store.index?.bytes ?? NaN, where: l.data.kind })), (a, b) => !(a <= b));
   const restart = worstOf(at1m.map((l) => ({ value: l.restart ? l.restart.openMs + l.restart.firstSearchMs : NaN, where: l.data.kind })), (a, b) => !(a <= b));

@@ -23,7 +23,7 @@ import { type DataSet, readAll, readChunks } from './search-data.js';
 import { candidateRows, type Filter, FILTERS } from './search-truth.js';
 import { benchLogger } from './benchmarks-md.js';
 
-export const MODEL = 'bench/synthetic-clip-512';
+const MODEL = 'bench/synthetic-clip-512';
 
 export interface StoreJob {
   role: 'build' | 'restart';

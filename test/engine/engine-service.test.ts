@@ -7,6 +7,12 @@ import { EngineService } from '../../main/engine/service/engine-service.js';
 import { colourOf, colourPhotos, dominantPhoto, fixtureModels } from '../helpers/colour-photos.js';
 import { tempDir, waitFor } from '../helpers/fixtures.js';
 import { call } from '../helpers/service-calls.js';
+import { toCallError } from '../../main/engine/service/engine-service.js';
+import { EndpointError } from '../../main/engine/ask/endpoint-errors.js';
+import { ModelCorruptError } from '../../main/engine/models/verified.js';
+import { ModelDownloadError } from '../../main/engine/models/download.js';
+import { SidecarError } from '../../main/engine/xmp/sidecar.js';
+import { ModelNotInstalledError } from '../../main/engine/models/verified.js';
 
 /**
  * The engine service behind every window: the contract's engine calls against a real library on
@@ -58,9 +64,6 @@ describe('engine service', () => {
       const outcome = await service.handle(name, args);
       assert.ok(!outcome.ok && outcome.error.code === 'not-found', `${name}: ${JSON.stringify(outcome)}`);
     }
-    const { toCallError } = await import('../../main/engine/service/engine-service.js');
-    const { EndpointError } = await import('../../main/engine/ask/endpoint-errors.js');
-    const { ModelCorruptError } = await import('../../main/engine/models/verified.js');
     assert.deepEqual(toCallError('ask.send', new EndpointError('network', 'cannot reach http://localhost:1/v1: connection refused')), { code: 'unavailable', message: 'cannot reach http://localhost:1/v1: connection refused' });
     assert.deepEqual(toCallError('ask.send', new EndpointError('auth', 'the endpoint refused the API key (401)')), { code: 'usage', message: 'the endpoint refused the API key (401)' });
     const corrupt = toCallError('captions.generate', new ModelCorruptError('florence-2-base-ft', 'model.onnx', 'sha256-mismatch'));
@@ -68,9 +71,6 @@ describe('engine service', () => {
     assert.doesNotMatch(corrupt.message, /failed:/);
     assert.deepEqual(toCallError('photos.get', new TypeError('boom')), { code: 'internal', message: 'photos.get failed: boom' });
     // Every user-facing error (errors.ts UserFacingError) reaches a window in its own words, under its code.
-    const { ModelDownloadError } = await import('../../main/engine/models/download.js');
-    const { SidecarError } = await import('../../main/engine/xmp/sidecar.js');
-    const { ModelNotInstalledError } = await import('../../main/engine/models/verified.js');
     assert.deepEqual(toCallError('models.install', new ModelDownloadError('huggingface.co answered 503', false)), { code: 'unavailable', message: 'huggingface.co answered 503' });
     assert.deepEqual(toCallError('models.install', new ModelDownloadError('model.onnx: sha256 mismatch', true)), { code: 'usage', message: 'model.onnx: sha256 mismatch' });
     assert.equal(toCallError('captions.generate', new ModelNotInstalledError('florence-2-base-ft', 'model.onnx missing')).code, 'usage');

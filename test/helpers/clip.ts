@@ -84,11 +84,6 @@ export function norm(a: Float32Array): number {
   return Math.sqrt(dot(a, a));
 }
 
-/** Cosine similarity; equal to `dot` for L2-normalised embeddings. */
-export function cosine(a: Float32Array, b: Float32Array): number {
-  return dot(a, b) / (norm(a) * norm(b));
-}
-
 /** Index of the largest value (the first one on ties). */
 export function argmax(values: readonly number[]): number {
   return values.reduce((best, value, i) => (value > values[best]! ? i : best), 0);

@@ -28,7 +28,7 @@ import type { ChatCompletionRequestBody } from '../../main/engine/ask/openai-end
  * `models`; anything else is a JSON 404. Every request is recorded, whatever its path.
  */
 
-export const DEFAULT_ANSWER = ['A ', 'photo ', 'of ', 'something.'];
+const DEFAULT_ANSWER = ['A ', 'photo ', 'of ', 'something.'];
 
 export interface RecordedRequest {
   method: string;
@@ -154,14 +154,6 @@ export function errorReply(status: number, message = `fake error ${status}`, hea
 
 export const hang = (): Reply => ({ kind: 'hang' });
 export const dropConnection = (): Reply => ({ kind: 'drop' });
-
-/** The text of the last user turn of a recorded request (for echoing replies). */
-export function questionOf(request: RecordedRequest): string {
-  const last = request.body?.messages.at(-1);
-  if (!last) return '';
-  if (typeof last.content === 'string') return last.content;
-  return last.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-}
 
 // ---- the server ----
 

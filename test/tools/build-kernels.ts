@@ -11,7 +11,7 @@ import wabtInit from 'wabt';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The source tree (this file runs from dist/test/tools). */
-export const kernelsSource = path.resolve(here, '../../../main/engine/search/index/kernels.wat');
+const kernelsSource = path.resolve(here, '../../../main/engine/search/index/kernels.wat');
 export const kernelsModule = path.resolve(here, '../../../main/engine/search/index/kernels-wasm.ts');
 
 export async function assembleKernels(): Promise<string> {

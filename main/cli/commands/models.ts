@@ -38,7 +38,7 @@ function pick(catalog: Catalog, ids: readonly string[]): ModelEntry[] {
   return [...new Set(ids)].map((id) => catalog.models.find((model) => model.id === id)!);
 }
 
-export function formatBytes(bytes: number | null): string {
+function formatBytes(bytes: number | null): string {
   if (bytes === null) return '?';
   // Decimal units, as Hugging Face and download tools show sizes.
   if (bytes < 1000) return `${bytes} B`;

@@ -23,7 +23,7 @@ import type { Answer, AnswerRequest, FinishReason, VisionChatProvider } from './
 
 // The public names, wherever they live, so importers need only this module.
 export { endpointFromEnv, type EndpointConfig } from './endpoint-config.js';
-export { EndpointError, type EndpointErrorCode, type RefusedParameter } from './endpoint-errors.js';
+export { EndpointError } from './endpoint-errors.js';
 export type { ChatCompletionRequestBody, ContentPart } from './endpoint-request.js';
 
 const MAX_BACKOFF_MS = 8_000;

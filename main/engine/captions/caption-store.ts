@@ -137,7 +137,7 @@ function toCaption(row: CaptionRow): Caption {
  * A user's words as an FTS5 query: each word quoted (so "AND", "-" or quotes in a query are words,
  * not syntax) and matched as a prefix ("beach*" finds "beaches").
  */
-export function ftsQuery(text: string): string {
+function ftsQuery(text: string): string {
   const words = text.match(/[\p{L}\p{N}]+/gu) ?? [];
   return words.map((word) => `"${word}"*`).join(' ');
 }

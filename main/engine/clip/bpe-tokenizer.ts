@@ -9,8 +9,8 @@ import { Tokenizer } from '@huggingface/tokenizers';
 
 /** CLIP's pre-tokenizer split, as in the published tokenizer.json. */
 const CLIP_SPLIT_REGEX = "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
-export const CLIP_BOS = '<|startoftext|>';
-export const CLIP_EOS = '<|endoftext|>';
+const CLIP_BOS = '<|startoftext|>';
+const CLIP_EOS = '<|endoftext|>';
 
 function specialToken(id: number, content: string): Record<string, unknown> {
   return { id, content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true };
@@ -59,7 +59,7 @@ export function clipTokenizerJson(vocab: Record<string, number>, merges: readonl
 }
 
 /** merges.txt: a "#version" header, then one "left right" pair per line. */
-export function parseMerges(text: string): [string, string][] {
+function parseMerges(text: string): [string, string][] {
   return text
     .split('\n')
     .filter((line, i) => line !== '' && !(i === 0 && line.startsWith('#version')))

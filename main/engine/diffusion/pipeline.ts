@@ -244,7 +244,7 @@ interface StepContext {
  * The guided prediction from the batch the UNet returned: cfg ε = ε_neg + g·(ε_prompt − ε_neg);
  * InstructPix2Pix ε = ε_u + g·(ε_text − ε_image) + ig·(ε_image − ε_u) (diffusers' formulas).
  */
-export function applyGuidance(predicted: Float32Array, size: number, guide: 'none' | 'cfg' | 'instruct', params: Pick<EditParams, 'guidance' | 'image_guidance'>): Float32Array {
+function applyGuidance(predicted: Float32Array, size: number, guide: 'none' | 'cfg' | 'instruct', params: Pick<EditParams, 'guidance' | 'image_guidance'>): Float32Array {
   const out = new Float32Array(size);
   if (guide === 'none') {
     out.set(predicted.subarray(0, size));

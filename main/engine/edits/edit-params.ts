@@ -21,7 +21,7 @@ const side = z
   .max(2048, { error: 'at most 2048 pixels' })
   .refine((value) => value % 8 === 0, { error: 'must be a multiple of 8' });
 
-export const EditParamsSchema = z.strictObject({
+const EditParamsSchema = z.strictObject({
   mode: z.enum(EDIT_MODES),
   /** The diffusion model (catalog id) and, for canny, the ControlNet. */
   model: z.string().min(1),

@@ -203,7 +203,7 @@ function stopTokens(model: Model, tokenizer: Tokenizer, prep: GenerativePreproce
  * as an unhandled rejection instead of a load error. In Node the graphs are opened by path and
  * onnxruntime reads the listed data files beside them itself.
  */
-export function externalDataChunks(entry: ModelEntry, prep: GenerativePreprocessing): Record<string, number> {
+function externalDataChunks(entry: ModelEntry, prep: GenerativePreprocessing): Record<string, number> {
   const listed = new Set(entry.files.map((file) => file.path));
   const chunks: Record<string, number> = {};
   for (const [session, dtype] of Object.entries(prep.sessions)) {

@@ -13,7 +13,7 @@ import { errorMessage } from '../errors.js';
  * bench:clip) while the memory of a batch grows with it (16 × 3×224×224 floats = 9.6 MB in, plus
  * the activations); a GPU would take more.
  */
-export const EMBED_BATCH = 16;
+const EMBED_BATCH = 16;
 
 interface EmbedDeps {
   store: LibraryStore;

@@ -6,7 +6,7 @@ import { formatWallClock, readMetadata } from '../library/metadata.js';
 import { makeThumbnails } from '../library/thumbnails.js';
 
 /** Files above this are refused rather than read into memory (no photo format Iris reads gets near it). */
-export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
+const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 
 /**
  * Reads one photo: finds a location whose bytes still hash to the photo, reads its metadata from

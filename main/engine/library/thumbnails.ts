@@ -5,7 +5,7 @@ import { describeDecodeError } from '../decode-errors.js';
 import { PIXEL_LIMIT } from './metadata.js';
 
 /** Long-edge sizes: a grid cell, and the viewer's preview before the original loads. */
-export const THUMBNAIL_SIZES = [256, 1024] as const;
+const THUMBNAIL_SIZES = [256, 1024] as const;
 export type ThumbnailSize = (typeof THUMBNAIL_SIZES)[number];
 
 /** Thumbnails are cached by content hash, so a moved or duplicated photo reuses them. */

@@ -20,7 +20,7 @@ const TensorSpec = z.object({
   shape: z.array(z.union([z.number().int().positive(), z.string()])),
 });
 
-export const ModelFileSchema = z.object({
+const ModelFileSchema = z.object({
   /** Path inside the model's folder, with forward slashes (e.g. "onnx/vision_model.onnx"). */
   path: z.string().min(1).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'path must stay inside the model folder'),
   /**
@@ -90,7 +90,7 @@ export const ClipCatalogPreprocessingSchema = z
  * file `onnx/<session><suffix>.onnx` (fp32 "", fp16 "_fp16", q8 "_quantized", int8 "_int8",
  * uint8 "_uint8", q4 "_q4", q4f16 "_q4f16", bnb4 "_bnb4").
  */
-export const SESSION_DTYPE_SUFFIX = { fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4', q4f16: '_q4f16', bnb4: '_bnb4' } as const;
+const SESSION_DTYPE_SUFFIX = { fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4', q4f16: '_q4f16', bnb4: '_bnb4' } as const;
 export type SessionDtype = keyof typeof SESSION_DTYPE_SUFFIX;
 
 /**

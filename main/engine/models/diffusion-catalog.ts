@@ -9,7 +9,7 @@ import { z } from 'zod';
  */
 
 /** The UNet's flavour: which inputs it takes besides `sample`, `timestep`, `encoder_hidden_states`. */
-export const UNET_KINDS = [
+const UNET_KINDS = [
   /** Plain SD 1.5: txt2img and img2img. */
   'standard',
   /** Takes the 13 ControlNet residuals by name (`down_block_{0..11}_additional_residual`, `mid_block_additional_residual`), OnnxStack/Amuse layout. */

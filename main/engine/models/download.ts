@@ -85,7 +85,7 @@ export function pinnedJsonPath(modelsDir: string, model: ModelEntry): string {
 }
 
 /** The pins recorded for this model's repo and revision (none when the catalog moved to another revision). */
-export function readPins(modelsDir: string, model: ModelEntry): Record<string, PinRecord> {
+function readPins(modelsDir: string, model: ModelEntry): Record<string, PinRecord> {
   let parsed: Partial<PinnedJson>;
   try {
     parsed = JSON.parse(fs.readFileSync(pinnedJsonPath(modelsDir, model), 'utf8')) as Partial<PinnedJson>;
@@ -212,7 +212,7 @@ async function treeEntry(model: ModelEntry, file: ModelFile, signal?: AbortSigna
  * oid, or its git blob id and size; last, a HEAD ETag that is a git blob id with the
  * Content-Length. Refuses when none of these is there: nothing is installed unchecked.
  */
-export async function fetchExpected(model: ModelEntry, file: ModelFile, signal?: AbortSignal): Promise<ExpectedFile> {
+async function fetchExpected(model: ModelEntry, file: ModelFile, signal?: AbortSignal): Promise<ExpectedFile> {
   const url = fileUrl(model, file);
   const head = await request(url, { method: 'HEAD', redirect: 'manual', signal });
   if (head.status >= 400) throw httpError(url, head);

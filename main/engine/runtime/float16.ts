@@ -7,7 +7,7 @@ const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
 /** One float32 to the nearest half (round to nearest even), with overflow to infinity. */
-export function toHalf(value: number): number {
+function toHalf(value: number): number {
   f32[0] = value;
   const bits = u32[0]!;
   const sign = (bits >>> 16) & 0x8000;
@@ -31,7 +31,7 @@ export function toHalf(value: number): number {
   return half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0);
 }
 
-export function fromHalf(half: number): number {
+function fromHalf(half: number): number {
   const sign = half & 0x8000 ? -1 : 1;
   const exponent = (half >> 10) & 0x1f;
   const mantissa = half & 0x3ff;

@@ -75,7 +75,7 @@ export function fieldText(field: WireField): string {
   return new TextDecoder().decode(field.body);
 }
 
-export function varint(value: number): Uint8Array {
+function varint(value: number): Uint8Array {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`varint of ${value}`);
   const bytes: number[] = [];
   let rest = value;

@@ -284,7 +284,7 @@ function zeros(ort: Ort, dtype: Tensor.Type, dims: number[]): Tensor {
 
 // ---- the last session, persisted per library (settings table, key runtime.last) ----
 
-export const RUNTIME_REPORT_KEY = 'runtime.last';
+const RUNTIME_REPORT_KEY = 'runtime.last';
 
 const providerSchema = z.enum(DEVICES).exclude(['auto']);
 const RuntimeReportSchema = z.object({

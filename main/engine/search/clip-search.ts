@@ -37,10 +37,10 @@ export interface SearchOptions extends SearchFilters {
  * ViT-B/32, re-encodes, resizes, small crops and burst shots of one scene land above 0.95, while
  * two different photos of the same kind of subject (two beaches, two cats) stay below about 0.92.
  */
-export const DUPLICATE_THRESHOLD = 0.95;
+const DUPLICATE_THRESHOLD = 0.95;
 
 /** CLIP's own zero-shot prompt; a bare word ("cat") matches captions less well than a sentence. */
-export const LABEL_PROMPT = (label: string) => `a photo of a ${label}`;
+const LABEL_PROMPT = (label: string) => `a photo of a ${label}`;
 
 export interface LabelScore {
   label: string;

@@ -29,9 +29,9 @@ import type { VectorStore } from './vector-store.js';
  * the library changes, and pin the spread to about ±4 % (384 left it ±9 %, which at z 4.3 let
  * dozens of chance photos through).
  */
-export const SAMPLE_SIZE = 1024;
+const SAMPLE_SIZE = 1024;
 /** Below this many embedded photos there is no background to speak of: every result counts. */
-export const MIN_BACKGROUND = 6;
+const MIN_BACKGROUND = 6;
 /** How many spreads above the background centre a result must score, at least... */
 export const MIN_Z = 3;
 /**
@@ -40,12 +40,12 @@ export const MIN_Z = 3;
  * normal (z 3.9 at 10k photos, 4.3 at 100k, 4.8 at 1M). On 100k random vectors, a fixed z 3 kept
  * ~130 photos for every query.
  */
-export const CHANCE_HITS = 1;
+const CHANCE_HITS = 1;
 /** ...and what fraction of the best result's z-score. */
-export const TAIL_RATIO = 0.5;
+const TAIL_RATIO = 0.5;
 /** The best this many results are kept whenever they stand out (z >= MIN_Z) and are not negligible next to the best (z >= KEEP_RATIO of its). */
 export const ALWAYS_KEEP = 2;
-export const KEEP_RATIO = 0.25;
+const KEEP_RATIO = 0.25;
 /** Smallest spread (cosine) the background is given: differences below it mean nothing in any CLIP. */
 export const SPREAD_FLOOR = 0.01;
 
@@ -94,7 +94,7 @@ export function backgroundOf(scores: ArrayLike<number>): Background {
  * The z-score that a standard normal exceeds with probability `p` (upper tail, p <= 0.5):
  * Abramowitz & Stegun 26.2.23, absolute error under 4.5e-4.
  */
-export function upperTailZ(p: number): number {
+function upperTailZ(p: number): number {
   const t = Math.sqrt(-2 * Math.log(p));
   return t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
 }
@@ -155,7 +155,7 @@ const samples = new WeakMap<Db, Map<string, Sample>>();
  * Up to SAMPLE_SIZE stored vectors of visible photos: all of them in a small library, else photos
  * drawn at random (a fixed seed) among the ids, read one by one with `VectorStore.get`.
  */
-export function backgroundSample(db: Db, modelId: string, vectors: VectorStore): Float32Array[] {
+function backgroundSample(db: Db, modelId: string, vectors: VectorStore): Float32Array[] {
   const count = vectors.count();
   let perDb = samples.get(db);
   if (!perDb) samples.set(db, (perDb = new Map()));

@@ -12,7 +12,7 @@ import { mulberry32 } from '../random.js';
  * eighth of the cost).
  */
 
-export const LAYOUT_SAMPLE = 2000;
+const LAYOUT_SAMPLE = 2000;
 const PROJECTED_DIM = 64;
 const NEIGHBOURS_PLACED_AMONG = 3;
 

@@ -8,7 +8,7 @@ import { errorMessage } from '../errors.js';
  * has no usable one); null for a message that is not a call at all (a stray result or event,
  * which a server ignores).
  */
-export function malformed(message: unknown): { id: number | null; message: string } | null {
+function malformed(message: unknown): { id: number | null; message: string } | null {
   if (typeof message !== 'object' || message === null || Array.isArray(message)) return { id: null, message: 'a message must be a JSON object' };
   const { type, id, name } = message as { type?: unknown; id?: unknown; name?: unknown };
   if (type === 'result' || type === 'event') return null;

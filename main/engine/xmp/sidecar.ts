@@ -11,7 +11,6 @@ import { UserFacingError } from '../errors.js';
  * DESIGN.md): the photo is only ever `stat`ed here.
  */
 
-export { mergeXmp, XmpFormatError, type XmpData } from './merge.js';
 
 /**
  * How a sidecar is named:

@@ -6,7 +6,8 @@
 import { createContext } from 'svelte';
 import { groupByMonth, type GroupedTimeline } from './months.js';
 import { throttle } from './timing.js';
-import { errorMessage, type ConnectionState, type Transport } from './transport.js';
+import { errorMessage } from './errors.js';
+import type { ConnectionState, Transport } from './transport.js';
 import type { CallArgs, Capabilities, EngineStateEvent, Folder, IrisApi, JobsStatus, LibraryStatus, MediaUrls, ProgressEvent } from './types.js';
 
 export type View = 'library' | 'map' | 'activity' | 'settings';

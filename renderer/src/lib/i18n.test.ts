@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+
+// Every component and module's source, as text: to check that each message key is used somewhere.
+const sources = import.meta.glob(['../**/*.svelte', '../**/*.ts', '!../**/*.test.ts', '!./i18n.ts'], { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 import { messages, placeholdersOf, resolveLocale, translate, type MessageKey } from './i18n.js';
 
 describe('i18n', () => {
@@ -7,6 +10,15 @@ describe('i18n', () => {
 
   it('has the same keys in English and Chinese', () => {
     expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
+  });
+
+  it('has no key that nothing uses (a key built at run time is named in full here)', () => {
+    const text = Object.values(sources).join('\n');
+    // t(`search.language.${notice.language}`): the languages a notice can name.
+    const built = ['search.language.zh', 'search.language.ja', 'search.language.ko'];
+    expect(text).toContain('search.language.${');
+    const unused = (Object.keys(en) as MessageKey[]).filter((key) => !built.includes(key) && !text.includes(`'${key}'`) && !text.includes(`"${key}"`));
+    expect(unused).toEqual([]);
   });
 
   it('has no empty string in either language', () => {

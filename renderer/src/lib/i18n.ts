@@ -16,6 +16,10 @@ const en = {
   'nav.activity': 'Activity',
   'nav.settings': 'Settings',
 
+  'error.unavailable': 'Iris cannot do this right now: {message}',
+  'error.internal': 'Something went wrong inside Iris: {message}',
+  'error.contract': 'This window and Iris do not understand each other (is the app up to date?): {message}',
+
   'common.cancel': 'Cancel',
   'common.close': 'Close',
   'common.retry': 'Try again',
@@ -251,9 +255,7 @@ const en = {
   'jobs.rate': '{rate} per second',
   'jobs.eta': 'about {time} left',
   'jobs.failed': '{count} failed',
-  'jobs.queue': 'Queue',
   'jobs.pending': 'waiting',
-  'jobs.done': 'done',
   'jobs.failures': 'Files that failed',
   'jobs.noFailures': 'No failures.',
   'jobs.current': 'Now: {name}',
@@ -318,7 +320,6 @@ const en = {
   'settings.embeddedSummary': '{embedded} done · {missing} to go',
   'settings.saved': 'Saved.',
 
-  'map.title': 'Map',
   'map.explain': 'Similar photos sit close together. Scroll or pinch to zoom, drag to move, click a photo to open it.',
   'map.zoomIn': 'Zoom in',
   'map.zoomOut': 'Zoom out',
@@ -394,6 +395,10 @@ const zhCN: Messages = {
   'nav.map': '地图',
   'nav.activity': '任务',
   'nav.settings': '设置',
+
+  'error.unavailable': 'Iris 暂时无法完成：{message}',
+  'error.internal': 'Iris 内部出错：{message}',
+  'error.contract': '此窗口与 Iris 版本不一致（应用是否为最新版本？）：{message}',
 
   'common.cancel': '取消',
   'common.close': '关闭',
@@ -630,9 +635,7 @@ const zhCN: Messages = {
   'jobs.rate': '每秒 {rate} 张',
   'jobs.eta': '约剩 {time}',
   'jobs.failed': '{count} 个失败',
-  'jobs.queue': '队列',
   'jobs.pending': '等待中',
-  'jobs.done': '已完成',
   'jobs.failures': '失败的文件',
   'jobs.noFailures': '没有失败。',
   'jobs.current': '当前：{name}',
@@ -697,7 +700,6 @@ const zhCN: Messages = {
   'settings.embeddedSummary': '已完成 {embedded} · 剩余 {missing}',
   'settings.saved': '已保存。',
 
-  'map.title': '地图',
   'map.explain': '相似的照片彼此靠近。滚动或双指缩放，拖动平移，点击照片即可打开。',
   'map.zoomIn': '放大',
   'map.zoomOut': '缩小',

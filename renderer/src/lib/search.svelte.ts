@@ -7,7 +7,7 @@ import type { AppStore } from './app.svelte.js';
 import { LatestOnly } from './latest.js';
 import { now, perf } from './perf.js';
 import { afterPaint } from './timing.js';
-import { errorMessage } from './transport.js';
+import { errorMessage } from './errors.js';
 import type { CallArgs, SearchResult } from './types.js';
 
 export interface SearchFilters {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { browserMedia, createSocketApi, desktopMedia, errorMessage, takeAccessToken } from './transport.js';
+import { browserMedia, callMessage, createSocketApi, desktopMedia, takeAccessToken } from './transport.js';
 
 /** A WebSocket double: the test opens, answers and drops it. */
 class FakeSocket {
@@ -142,10 +142,10 @@ describe('createSocketApi', () => {
   });
 });
 
-describe('errorMessage', () => {
+describe('callMessage', () => {
   it('strips the wrapping Electron adds to errors that cross IPC', () => {
-    expect(errorMessage(new Error("Error invoking remote method 'iris:call': IrisCallError: folders.add: no such folder"))).toBe('folders.add: no such folder');
-    expect(errorMessage({ code: 'internal', message: 'boom' })).toBe('boom');
-    expect(errorMessage(new Error(''))).not.toBe('');
+    expect(callMessage(new Error("Error invoking remote method 'iris:call': IrisCallError: folders.add: no such folder"))).toBe('folders.add: no such folder');
+    expect(callMessage({ code: 'internal', message: 'boom' })).toBe('boom');
+    expect(callMessage(new Error(''))).not.toBe('');
   });
 });

@@ -243,8 +243,11 @@ export function createTransport(win: Window & { iris?: IrisApi } = window): Tran
   return { mode: 'browser', api: socket.api, media: browserMedia(token), connection: socket.connection, onConnection: socket.onConnection };
 }
 
-/** The message of a failed call, without the wrapping Electron adds to errors that cross IPC. */
-export function errorMessage(error: unknown): string {
+/**
+ * The message of a failed call, without the wrapping Electron adds to errors that cross IPC (what
+ * a window shows goes through errors.ts errorMessage, which words it by its code).
+ */
+export function callMessage(error: unknown): string {
   const raw = error instanceof Error ? error.message : typeof error === 'object' && error && 'message' in error ? String((error as { message: unknown }).message) : String(error);
   const clean = raw.replace(/^Error invoking remote method '[^']*': (?:\w*Error: )?/, '').trim();
   return clean || 'Something went wrong (no message).';

@@ -61,7 +61,7 @@ export function roundHalfEven(value: number): number {
  * betas as in the schedulers' __init__ (scheduling_ddim.py and the others):
  * "linear": linspace(beta_start, beta_end, T); "scaled_linear": linspace(√beta_start, √beta_end, T)².
  */
-export function makeBetas(config: NoiseScheduleConfig): Float64Array {
+function makeBetas(config: NoiseScheduleConfig): Float64Array {
   const { numTrainTimesteps: count, betaStart, betaEnd } = config;
   if (config.betaSchedule === 'linear') return linspace(betaStart, betaEnd, count);
   const roots = linspace(Math.sqrt(betaStart), Math.sqrt(betaEnd), count);

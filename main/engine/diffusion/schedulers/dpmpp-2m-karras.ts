@@ -18,7 +18,7 @@ export interface DpmSolverOptions extends CommonSchedulerOptions {
  * Karras et al.'s schedule (EulerDiscreteScheduler._convert_to_karras, copied into the DPM solver):
  * σ_i = (σ_max^(1/ρ) + i/(n−1) · (σ_min^(1/ρ) − σ_max^(1/ρ)))^ρ with ρ = 7, from σ_max down to σ_min.
  */
-export function karrasSigmas(sigmaMin: number, sigmaMax: number, steps: number): Float64Array {
+function karrasSigmas(sigmaMin: number, sigmaMax: number, steps: number): Float64Array {
   const rho = 7;
   const ramp = linspace(0, 1, steps);
   const minInvRho = sigmaMin ** (1 / rho);
@@ -31,7 +31,7 @@ export function karrasSigmas(sigmaMin: number, sigmaMax: number, steps: number):
  * The fractional training timestep of a noise level (DPMSolverMultistepScheduler._sigma_to_t): linear
  * interpolation in log σ between the two training timesteps around it, clamped to the table.
  */
-export function sigmaToTimestep(sigma: number, trainLogSigmas: Float64Array): number {
+function sigmaToTimestep(sigma: number, trainLogSigmas: Float64Array): number {
   const logSigma = Math.log(Math.max(sigma, 1e-10));
   // low = the last index with log σ_i ≤ log σ (0 when there is none), at most T − 2.
   let count = 0;
@@ -146,7 +146,7 @@ export class DpmppTwoMScheduler implements Scheduler {
 }
 
 /** The VP pair of a k-diffusion σ: α = 1/√(σ² + 1), σ_vp = σ·α (_sigma_to_alpha_sigma_t). */
-export function vpLevel(sigma: number): [alpha: number, sigma: number] {
+function vpLevel(sigma: number): [alpha: number, sigma: number] {
   const alpha = 1 / Math.sqrt(sigma * sigma + 1);
   return [alpha, sigma * alpha];
 }

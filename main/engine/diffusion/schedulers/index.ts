@@ -4,9 +4,8 @@ import { EulerAncestralScheduler, type EulerAncestralOptions } from './euler-anc
 import { LcmScheduler, type LcmOptions } from './lcm.js';
 import type { Scheduler, SchedulerName } from './types.js';
 
-export { SD15_NOISE_SCHEDULE, makeAlphasCumprod, makeBetas, sigmasFromAlphasCumprod, type NoiseScheduleConfig } from './betas.js';
 export { DdimScheduler, DpmppTwoMScheduler, EulerAncestralScheduler, LcmScheduler };
-export { img2imgBeginIndex, type NoiseSource, type Scheduler, type SchedulerName } from './types.js';
+export { img2imgBeginIndex, type NoiseSource, type Scheduler } from './types.js';
 
 /** Every scheduler's options together: each one reads its own and the common ones. */
 export type SchedulerOptions = DdimOptions & EulerAncestralOptions & DpmSolverOptions & LcmOptions;

@@ -53,7 +53,7 @@ export class LcmScheduler extends AlphaProductScheduler {
 }
 
 /** c_skip = σ_d²/((s·t)² + σ_d²), c_out = s·t/√((s·t)² + σ_d²), σ_d = 0.5, s = timestep_scaling. */
-export function lcmBoundaryScalings(timestep: number, timestepScaling: number): [cSkip: number, cOut: number] {
+function lcmBoundaryScalings(timestep: number, timestepScaling: number): [cSkip: number, cOut: number] {
   const sigmaData = 0.5;
   const scaled = timestep * timestepScaling;
   const denominator = scaled * scaled + sigmaData * sigmaData;
@@ -64,7 +64,7 @@ export function lcmBoundaryScalings(timestep: number, timestepScaling: number): 
  * LCMScheduler.set_timesteps: the distillation timesteps k·i − 1 (k = T div original_steps,
  * i = 1..⌊original_steps·strength⌋), descending, sampled at indices ⌊j·len/n⌋ for j = 0..n−1.
  */
-export function lcmTimesteps(trainSteps: number, originalSteps: number, steps: number, strength: number): Float64Array {
+function lcmTimesteps(trainSteps: number, originalSteps: number, steps: number, strength: number): Float64Array {
   checkStrength(strength);
   if (!Number.isInteger(originalSteps) || originalSteps < 1 || originalSteps > trainSteps) throw new RangeError(`originalInferenceSteps must be an integer from 1 to ${trainSteps}, got ${originalSteps}`);
   const k = Math.floor(trainSteps / originalSteps);

@@ -39,7 +39,7 @@ export interface Kernels {
   ): number;
 }
 
-export const PAGE = 65_536;
+const PAGE = 65_536;
 
 let compiled: { module: object; relaxed: boolean } | null = null;
 
@@ -63,11 +63,6 @@ function module(): { module: object; relaxed: boolean } {
   const bytes = useRelaxed ? relaxed : Buffer.from(KERNELS_WASM, 'base64');
   compiled = { module: new WebAssembly.Module(bytes), relaxed: useRelaxed };
   return compiled;
-}
-
-/** Whether the kernels run with relaxed SIMD here (for diagnostics and benchmarks). */
-export function kernelsUseRelaxedSimd(): boolean {
-  return module().relaxed;
 }
 
 /**
