@@ -74,6 +74,11 @@ function openOnce(file: string, options: { readonly?: boolean }): Db {
       db.pragma('journal_mode = WAL');
       // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.
       db.pragma('synchronous = NORMAL');
+      // Checkpoint every ~40 MB of WAL rather than SQLite's 4 MB: a checkpoint writes the hot pages
+      // (vec0's chunk being filled) back into the file once per checkpoint and syncs it, and at a
+      // million photos that dominated small embedding commits: 16 per transaction went from
+      // 16-20k to 25-32k vectors/s (bench of this machine, 2026-12-07). The WAL file stays that size.
+      db.pragma('wal_autocheckpoint = 10000');
     }
     db.pragma('foreign_keys = ON');
     loadVectorExtension(db);
