@@ -23,10 +23,12 @@ export interface BridgeCallError {
   name: 'IrisCallError';
   code: CallError['code'];
   message: string;
+  /** CallError.model: the model whose download cures this. */
+  model?: string;
 }
 
-function callError(code: CallError['code'], message: string): BridgeCallError {
-  return { name: 'IrisCallError', code, message };
+function callError(code: CallError['code'], message: string, model?: string): BridgeCallError {
+  return { name: 'IrisCallError', code, message, ...(typeof model === 'string' ? { model } : {}) };
 }
 
 function isAnswer(value: unknown): value is IpcAnswer {
@@ -57,7 +59,7 @@ export function createIrisApi(ipc: BridgeIpc, names: ContractNames): IrisApi {
     if (typeof name !== 'string' || !callSet.has(name)) throw callError('unknown-call', `unknown call ${typeof name === 'string' ? `"${name.slice(0, 64)}"` : typeof name}`);
     const answer = await ipc.invoke(CALL_CHANNEL, name, args ?? {});
     if (!isAnswer(answer)) throw callError('internal', `${name}: malformed answer from the app`);
-    if (!answer.ok) throw callError(answer.error.code, answer.error.message);
+    if (!answer.ok) throw callError(answer.error.code, answer.error.message, answer.error.model);
     return answer.value as CallResult<N>;
   };
 

@@ -317,7 +317,7 @@ export const calls = {
       modelsDir: z.string(),
       folders: z.number(),
       photos: z.object({ total: z.number(), ok: z.number(), pending: z.number(), failed: z.number() }),
-      clip: z.object({ model: z.string().nullable(), installed: z.boolean(), reason: z.string().nullable(), embedded: z.number(), missing: z.number() }),
+      clip: z.object({ model: z.string().nullable(), installed: z.boolean(), reason: z.string().nullable(), /** The model a Download button would fetch to cure `reason`. */ missingModel: z.string().nullable(), embedded: z.number(), missing: z.number() }),
       indexing: z.boolean(),
       paused: z.boolean(),
     }),
@@ -441,6 +441,8 @@ export const calls = {
       model: z.string().nullable(),
       installed: z.boolean(),
       reason: z.string().nullable(),
+      /** The model a Download button would fetch to cure `reason`. */
+      missingModel: z.string().nullable(),
       detail: CaptionDetailSchema,
       /** The model can also read the text in a photo (captions.readText). */
       readsText: z.boolean(),
@@ -489,6 +491,8 @@ export const calls = {
       model: z.string().nullable(),
       ready: z.boolean(),
       reason: z.string().nullable(),
+      /** The model a Download button would fetch to cure `reason`. */
+      missingModel: z.string().nullable(),
       /** `app`: stored by the desktop app (OS keychain); `environment`: IRIS_ENDPOINT_API_KEY; `none`. */
       endpointKey: z.enum(['app', 'environment', 'none']),
     }),
@@ -519,7 +523,7 @@ export const calls = {
     args: z.strictObject({ photoId: PhotoId.optional() }),
     result: z.object({
       schedulers: z.array(z.string()),
-      modes: z.array(z.object({ mode: EditModeSchema, ready: z.boolean(), reason: z.string().nullable(), defaults: EditParamsViewSchema.nullable() })),
+      modes: z.array(z.object({ mode: EditModeSchema, ready: z.boolean(), reason: z.string().nullable(), missingModel: z.string().nullable(), defaults: EditParamsViewSchema.nullable() })),
     }),
   }),
   'edits.edges': call({
@@ -632,6 +636,8 @@ export interface CallError {
    */
   code: 'invalid-args' | 'unknown-call' | 'forbidden' | 'unavailable' | 'not-found' | 'usage' | 'internal';
   message: string;
+  /** A catalog model whose download cures this failure (a window offers a Download button for it). */
+  model?: string;
 }
 
 /** Validates a call's arguments; the error message names the call and the offending field. */

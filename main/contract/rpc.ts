@@ -24,6 +24,8 @@ export class IrisCallError extends Error {
   constructor(
     readonly code: CallError['code'],
     message: string,
+    /** CallError.model: the model whose download cures this. */
+    readonly model?: string,
   ) {
     super(message);
     this.name = 'IrisCallError';
@@ -32,7 +34,7 @@ export class IrisCallError extends Error {
 
 /** A failure on a host's side as the contract reports it: an IrisCallError's code, anything else `internal`. */
 export function callErrorOf(error: unknown): CallError {
-  if (error instanceof IrisCallError) return { code: error.code, message: error.message };
+  if (error instanceof IrisCallError) return { code: error.code, message: error.message, ...(error.model ? { model: error.model } : {}) };
   return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -85,7 +87,7 @@ export class RpcClient {
       if (!waiting) return;
       this.pending.delete(message.id);
       if (message.ok) waiting.resolve(message.value);
-      else waiting.reject(new IrisCallError(message.error.code, message.error.message));
+      else waiting.reject(new IrisCallError(message.error.code, message.error.message, message.error.model));
     } else if (message.type === 'event') {
       for (const listener of this.listeners.get(message.name) ?? []) listener(message.payload);
     }

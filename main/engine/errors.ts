@@ -8,6 +8,8 @@ export type UserErrorCode = 'usage' | 'not-found' | 'unavailable';
  */
 export abstract class UserFacingError extends Error {
   abstract readonly callCode: UserErrorCode;
+  /** The catalog model whose download cures this (a window offers to download it), when there is one. */
+  readonly modelToInstall?: string;
 }
 
 /** A mistake in what the user asked for (a folder that does not exist, no folders yet): exit code 2. */
@@ -30,6 +32,20 @@ export class NotFoundError extends UsageError {
   constructor(message: string) {
     super(message);
     this.name = 'NotFoundError';
+  }
+}
+
+/**
+ * A task needs a model that is not downloaded: the message says which, in the CLI's words (the
+ * command that installs it); a window offers a Download button for `modelToInstall` instead.
+ */
+export class ModelMissingError extends UsageError {
+  override readonly modelToInstall: string;
+
+  constructor(message: string, modelId: string) {
+    super(message);
+    this.name = 'ModelMissingError';
+    this.modelToInstall = modelId;
   }
 }
 

@@ -120,7 +120,7 @@ describe('captions and questions through the engine service', () => {
 
   it('answers questions with the local VLM, streamed, and keeps the conversation', async () => {
     const status = (await call(service, 'ask.status', {}));
-    assert.deepEqual(status, { provider: 'local', model: VQA_FIXTURE_ID, ready: true, reason: null, endpointKey: 'none' });
+    assert.deepEqual(status, { provider: 'local', model: VQA_FIXTURE_ID, ready: true, reason: null, missingModel: null, endpointKey: 'none' });
     const yellow = idOf.get('yellow')!;
     const first = (await call(service, 'ask.send', { photoId: yellow, question: 'What colour is it?', streamId: 'ask-yellow-1' }));
     assert.equal(first.text, smolvlmAnswer('yellow'));
@@ -173,7 +173,7 @@ describe('captions and questions through the engine service', () => {
     (await call(service, 'settings.set', { key: 'endpoint-url', value: server.baseUrl }));
     (await call(service, 'settings.set', { key: 'endpoint-model', value: 'fake-vision' }));
     (await call(service, 'ask.useKey', { key: 'sk-from-keychain' }));
-    assert.deepEqual((await call(service, 'ask.status', {})), { provider: 'endpoint', model: 'fake-vision', ready: true, reason: null, endpointKey: 'app' });
+    assert.deepEqual((await call(service, 'ask.status', {})), { provider: 'endpoint', model: 'fake-vision', ready: true, reason: null, missingModel: null, endpointKey: 'app' });
     server.enqueue(streamedAnswer(['Two ', 'red ', 'boats.']));
     const answer = (await call(service, 'ask.send', { photoId: idOf.get('red')!, question: 'What is there?', streamId: 'ask-endpoint-1' }));
     assert.equal(answer.text, 'Two red boats.');

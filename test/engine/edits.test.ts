@@ -207,6 +207,6 @@ describe('edits and generations (Stable Diffusion fixtures)', () => {
   });
 
   it('says which model to install when a mode has none', () => {
-    assert.throws(() => engine.edits.resolve({ mode: 'txt2img', prompt: 'x', model: 'sd15-nope' }), /is not a standard diffusion model/);
+    assert.throws(() => engine.edits.resolve({ mode: 'txt2img', prompt: 'x', model: 'sd15-nope' }), /is not a diffusion model for text to image \(standard\)/);
   });
 });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ModelEntry, ModelEntrySchema, modelFilePath } from '../../main/engine/models/catalog.js';
-import { type DownloadProgress, expectedFromLocal, installModel, pinnedJsonPath, verifyModel } from '../../main/engine/models/download.js';
+import { type DownloadProgress, expectedFromLocal, installModel, ModelDownloadError, pinnedJsonPath, verifyModel } from '../../main/engine/models/download.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 const BYTES = randomBytes(300_000);
@@ -138,6 +138,22 @@ describe('model download (against a real local HTTP server)', () => {
     const result = await installModel(dir, model());
     assert.deepEqual(result.downloaded, ['onnx/model.onnx']);
     assert.deepEqual(await verifyModel(dir, model()), [{ path: 'onnx/model.onnx', state: 'ok' }]);
+  });
+
+  it('offline: says there is no connection, in words, as a failure that may pass (a window offers to try again)', async () => {
+    // A port nothing listens on: the connection is refused, as when the network is down.
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const offline = ModelEntrySchema.parse({ ...model(), source: { repo: 'iris/test-model', revision: 'abc123', baseUrl: `http://127.0.0.1:${port}` } });
+    await assert.rejects(installModel(fresh(), offline, { retryDelayMs: 1, attempts: 2 }), (error: unknown) => {
+      assert.ok(error instanceof ModelDownloadError);
+      assert.match(error.message, /no connection to 127\.0\.0\.1:\d+ \(ECONNREFUSED\): check the network and try again/);
+      assert.doesNotMatch(error.message, /fetch failed/);
+      assert.equal(error.callCode, 'unavailable');
+      return true;
+    });
   });
 
   it('gives up at once on 404, naming the URL', async () => {

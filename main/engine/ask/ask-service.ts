@@ -1,4 +1,4 @@
-import { chooseModel } from '../models/choose-model.js';
+import { chooseModel, unusableChoice } from '../models/choose-model.js';
 import type { Db } from '../db/database.js';
 import { UsageError, errorMessage, NotFoundError } from '../errors.js';
 import { LocalChatProvider } from '../generation/local-chat.js';
@@ -39,6 +39,8 @@ export interface AskStatus {
   model: string | null;
   ready: boolean;
   reason: string | null;
+  /** The model whose download would make it ready (a window offers a Download button). */
+  missingModel: string | null;
   endpointKey: 'app' | 'environment' | 'none';
 }
 
@@ -100,14 +102,15 @@ export class AskService {
       try {
         settings = this.endpointSettings();
       } catch (error) {
-        return { provider, model: null, ready: false, reason: errorMessage(error), endpointKey };
+        return { provider, model: null, ready: false, reason: errorMessage(error), missingModel: null, endpointKey };
       }
       const { baseUrl, model } = settings;
       const reason = !baseUrl ? 'no endpoint URL: set one in Settings (endpoint-url)' : !model ? 'no endpoint model: set one in Settings (endpoint-model)' : null;
-      return { provider, model: model ?? null, ready: reason === null, reason, endpointKey };
+      return { provider, model: model ?? null, ready: reason === null, reason, missingModel: null, endpointKey };
     }
     const choice = this.localChoice();
-    return { provider, model: choice.entry?.id ?? null, ready: Boolean(choice.entry && choice.installed), reason: choice.entry && choice.installed ? null : (choice.reason ?? 'no question-answering model'), endpointKey };
+    const ready = Boolean(choice.entry && choice.installed);
+    return { provider, model: choice.entry?.id ?? null, ready, reason: ready ? null : (choice.reason ?? 'no question-answering model'), missingModel: ready ? null : (choice.missing ?? null), endpointKey };
   }
 
   private endpointSettings(): { baseUrl: string | undefined; model: string | undefined; apiKey: string | undefined } {
@@ -151,7 +154,7 @@ export class AskService {
   private withLocal<R>(work: (local: LocalChatProvider) => Promise<R>): Promise<R> {
     const choice = this.localChoice();
     const entry = choice.entry;
-    if (!entry || !choice.installed) return Promise.reject(new UsageError(choice.reason ?? 'no question-answering model'));
+    if (!entry || !choice.installed) return Promise.reject(unusableChoice(choice, 'no question-answering model'));
     return this.local.use(entry.id, () => LocalChatProvider.load(this.deps.modelsDir, entry, { device: this.deps.device(), onReport: this.deps.onReport }), work);
   }
 

@@ -10,7 +10,7 @@ import type { JobHandler } from '../jobs/runner.js';
 import { currentFile } from '../library/current-file.js';
 import type { LibraryStore } from '../library-store.js';
 import type { ModelEntry } from '../models/catalog.js';
-import { type ModelChoice, chooseModel } from '../models/choose-model.js';
+import { type ModelChoice, chooseModel, unusableChoice } from '../models/choose-model.js';
 import type { RuntimeReport } from '../runtime/session.js';
 import { getSettingValue } from '../settings.js';
 import { captionHandler, captionJobKind, parseCaptionJobKind } from './caption-jobs.js';
@@ -55,7 +55,7 @@ export class CaptionService {
   private withCaptioner<R>(modelId: string, priority: SlotPriority, work: (captioner: Captioner) => Promise<R>): Promise<R> {
     const load = async () => {
       const choice = this.choice(modelId);
-      if (!choice.entry || !choice.installed) throw new UsageError(choice.reason ?? `no captioning model ${modelId}`);
+      if (!choice.entry || !choice.installed) throw unusableChoice(choice, `no captioning model ${modelId}`);
       return Captioner.load(this.deps.modelsDir, choice.entry, { device: this.deps.device(), onReport: this.deps.onReport });
     };
     return this.slot.use(modelId, load, work, priority);

@@ -1,12 +1,11 @@
 import type { CaptionStore } from '../captions/caption-store.js';
 import type { Db } from '../db/database.js';
-import { UsageError } from '../errors.js';
 import { embedHandler } from '../jobs/embed-job.js';
 import { type JobKind, embedJobKind } from '../jobs/queue.js';
 import type { JobHandler } from '../jobs/runner.js';
 import type { LibraryStore } from '../library-store.js';
 import type { TagStore } from '../library/tag-store.js';
-import type { ModelChoice } from '../models/choose-model.js';
+import { type ModelChoice, unusableChoice } from '../models/choose-model.js';
 import type { Device } from '../runtime/devices.js';
 import type { RuntimeReport } from '../runtime/session.js';
 import { ClipSearch, type SearchOptions } from '../search/clip-search.js';
@@ -54,9 +53,9 @@ export class ClipService {
   }
 
   /** The loaded CLIP model (sessions open on first use), or undefined with the reason. */
-  private loaded(): { model?: ClipModel; reason?: string } {
+  private loaded(): { model?: ClipModel; unusable?: ModelChoice } {
     const choice = this.choice();
-    if (!choice.entry || !choice.installed) return { reason: choice.reason };
+    if (!choice.entry || !choice.installed) return { unusable: choice };
     if (this.model?.id !== choice.entry.id) {
       void this.model?.release();
       this.model = new ClipModel(this.deps.modelsDir, choice.entry, { device: this.deps.device(), onSession: (session) => this.deps.onReport(session.report()) });
@@ -71,8 +70,8 @@ export class ClipService {
 
   /** Search, similar, duplicates and tags over the library's CLIP model; a UsageError says why not. */
   searcher(): ClipSearch {
-    const { model, reason } = this.loaded();
-    if (!model) throw new UsageError(reason ?? 'no CLIP model');
+    const { model, unusable } = this.loaded();
+    if (!model) throw unusableChoice(unusable!, 'no CLIP model');
     return new ClipSearch(this.deps.db, this.deps.store, this.deps.tags, model, this.vectorsFor(model));
   }
 

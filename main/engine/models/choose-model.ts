@@ -1,6 +1,6 @@
 import { type Catalog, type ModelEntry, catalogDirFor, loadCatalog } from './catalog.js';
 import { isInstalled } from './verified.js';
-import { errorMessage } from '../errors.js';
+import { ModelMissingError, UsageError, errorMessage } from '../errors.js';
 
 /** The model a library uses for a task, and whether it can run. */
 export interface ModelChoice {
@@ -10,6 +10,8 @@ export interface ModelChoice {
   installed: boolean;
   /** Why there is no usable model, in words a person can act on. */
   reason: string | undefined;
+  /** The model to download when that is all that is missing (a window offers a Download button). */
+  missing?: string;
 }
 
 /** The catalog of the models folder (else the one bundled with Iris), or why it cannot be read. */
@@ -38,5 +40,12 @@ export function chooseModel(modelsDir: string, task: ModelEntry['task'], chosenI
     return { entry: undefined, installed: false, reason };
   }
   const installed = isInstalled(modelsDir, entry);
-  return { entry, installed, reason: installed ? undefined : `model ${entry.id} is not installed: run \`iris models install ${entry.id}\`` };
+  if (installed) return { entry, installed, reason: undefined };
+  return { entry, installed, reason: `model ${entry.id} is not installed: run \`iris models install ${entry.id}\``, missing: entry.id };
+}
+
+/** Why a choice cannot run, as the error to throw: a ModelMissingError when a download cures it. */
+export function unusableChoice(choice: ModelChoice, fallback: string): UsageError {
+  const reason = choice.reason ?? fallback;
+  return choice.missing ? new ModelMissingError(reason, choice.missing) : new UsageError(reason);
 }

@@ -177,13 +177,20 @@ function httpError(url: string, response: Response): ModelDownloadError {
   return new ModelDownloadError(`${url}: HTTP ${response.status} ${response.statusText || ''}`.trim(), permanent);
 }
 
+/** Errors of a machine that cannot reach the server at all (offline, no DNS, a firewall). */
+const NO_CONNECTION = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
 async function request(url: string, init: RequestInit): Promise<Response> {
   try {
     return await fetch(url, init);
   } catch (error) {
     if (init.signal?.aborted) throw error;
-    const cause = (error as { cause?: { message?: string } }).cause?.message;
-    throw new ModelDownloadError(`${url}: ${errorMessage(error)}${cause ? ` (${cause})` : ''}`, false);
+    // Node's fetch says "fetch failed"; what happened is in its cause.
+    const cause = (error as { cause?: { message?: string; code?: string } }).cause;
+    if (cause?.code && NO_CONNECTION.has(cause.code)) {
+      throw new ModelDownloadError(`no connection to ${new URL(url).host} (${cause.code}): check the network and try again; what was downloaded is kept`, false);
+    }
+    throw new ModelDownloadError(`${url}: ${errorMessage(error)}${cause?.message ? ` (${cause.message})` : ''}`, false);
   }
 }
 
@@ -317,8 +324,9 @@ async function fetchVerified(modelsDir: string, model: ModelEntry, file: ModelFi
   });
 }
 
+/** A file's failure, named; a failure that may pass (the network) stays one, so a window says "try again". */
 function failure(model: ModelEntry, file: ModelFile, error: unknown): ModelDownloadError {
-  return new ModelDownloadError(`could not download ${model.id}/${file.path}: ${errorMessage(error) ?? String(error)}`, true);
+  return new ModelDownloadError(`could not download ${model.id}/${file.path}: ${errorMessage(error)}`, error instanceof ModelDownloadError ? error.permanent : true);
 }
 
 /** The expected bytes of a file: the catalog, pinned.json, else the server (with a warning). */

@@ -22,18 +22,24 @@ const STAMP_FILE = '.verified.json';
 export class ModelNotInstalledError extends UserFacingError {
   readonly callCode = 'usage';
 
+  override readonly modelToInstall: string;
+
   constructor(readonly modelId: string, detail: string) {
     super(`model ${modelId} is not installed (${detail}): run \`iris models install ${modelId}\``);
     this.name = 'ModelNotInstalledError';
+    this.modelToInstall = modelId;
   }
 }
 
 export class ModelCorruptError extends UserFacingError {
   readonly callCode = 'usage';
 
+  override readonly modelToInstall: string;
+
   constructor(readonly modelId: string, file: string, state: string) {
     super(`model ${modelId}: ${file} is ${state.replace('-', ' ')}; run \`iris models install ${modelId}\` to fetch it again`);
     this.name = 'ModelCorruptError';
+    this.modelToInstall = modelId;
   }
 }
 

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { EDIT_MODES, SCHEDULER_NAMES } from '../edits/edit-params.js';
 import type { Edit } from '../edits/edit-store.js';
-import { errorMessage, UsageError } from '../errors.js';
+import { errorMessage, UsageError, UserFacingError } from '../errors.js';
 import type { EngineHandlers, HandlerContext } from './handler-context.js';
 
 type EditCall = 'edits.options' | 'edits.edges' | 'edits.run' | 'edits.list';
@@ -29,13 +29,13 @@ export function editHandlers(context: HandlerContext): Pick<EngineHandlers, Edit
       photoMustExist(photoId);
       const modes = EDIT_MODES.map((mode) => {
         const needsPhoto = mode !== 'txt2img';
-        if (needsPhoto && photoId === undefined) return { mode, ready: false, reason: 'needs a photo', defaults: null };
+        if (needsPhoto && photoId === undefined) return { mode, ready: false, reason: 'needs a photo', missingModel: null, defaults: null };
         try {
           // Seed 0 here: the UI rolls its own dice; a run without a seed gets a random one.
           const { params } = engine.edits.resolve({ mode, photoId: needsPhoto ? photoId : undefined, prompt: '', seed: 0 });
-          return { mode, ready: true, reason: null, defaults: params };
+          return { mode, ready: true, reason: null, missingModel: null, defaults: params };
         } catch (error) {
-          return { mode, ready: false, reason: errorMessage(error), defaults: null };
+          return { mode, ready: false, reason: errorMessage(error), missingModel: error instanceof UserFacingError ? (error.modelToInstall ?? null) : null, defaults: null };
         }
       });
       return { schedulers: [...SCHEDULER_NAMES], modes };

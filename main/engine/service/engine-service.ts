@@ -245,6 +245,6 @@ export class EngineService implements HandlerContext {
  * bug report, with the call's name.
  */
 export function toCallError(name: CallName, error: unknown): CallError {
-  if (error instanceof UserFacingError) return { code: error.callCode, message: error.message };
+  if (error instanceof UserFacingError) return { code: error.callCode, message: error.message, ...(error.modelToInstall ? { model: error.modelToInstall } : {}) };
   return { code: 'internal', message: `${name} failed: ${errorMessage(error)}` };
 }

@@ -31,8 +31,8 @@ function settingsBackend(initial: Record<string, string>, askStatus: (values: Re
 
 const endpointStatus = (values: Record<string, string>, endpointKey: AskStatus['endpointKey'] = 'none'): AskStatus =>
   values['ask-provider'] === 'endpoint'
-    ? { provider: 'endpoint', model: values['endpoint-model'] || null, ready: Boolean(values['endpoint-url'] && values['endpoint-model']), reason: values['endpoint-url'] ? null : 'no endpoint URL', endpointKey }
-    : { provider: 'local', model: 'smolvlm-256m-instruct', ready: false, reason: 'smolvlm-256m-instruct is not installed', endpointKey };
+    ? { provider: 'endpoint', model: values['endpoint-model'] || null, ready: Boolean(values['endpoint-url'] && values['endpoint-model']), reason: values['endpoint-url'] ? null : 'no endpoint URL', missingModel: null, endpointKey }
+    : { provider: 'local', model: 'smolvlm-256m-instruct', ready: false, reason: 'smolvlm-256m-instruct is not installed', missingModel: null, endpointKey };
 
 function mount(component: typeof SettingsAsk | typeof JobsCaptions, handlers: Handlers, mode: 'desktop' | 'browser' = 'browser') {
   const backend = fakeBackend(handlers, mode);
@@ -84,7 +84,7 @@ describe('SettingsAsk', () => {
 });
 
 describe('JobsCaptions', () => {
-  const status = (captioned: number): CallResult<'captions.status'> => ({ model: 'florence-2-base-ft', installed: true, reason: null, detail: 'detailed', readsText: true, captioned, edited: 2, photos: 120 });
+  const status = (captioned: number): CallResult<'captions.status'> => ({ model: 'florence-2-base-ft', installed: true, reason: null, missingModel: null, detail: 'detailed', readsText: true, captioned, edited: 2, photos: 120 });
 
   it('queues the library for captions with the chosen detail and says how many', async () => {
     const { backend, app } = mount(JobsCaptions, {

@@ -157,7 +157,7 @@ describe('ViewerAsk', () => {
 
   it('when questions cannot be answered, shows why, points to Settings and disables the composer', async () => {
     const { backend, app } = mountAsk({
-      'ask.status': () => ({ provider: 'local', model: null, ready: false, reason: 'No question model is installed (smolvlm-256m-instruct).', endpointKey: 'none' }),
+      'ask.status': () => ({ provider: 'local', model: null, ready: false, reason: 'No question model is installed (smolvlm-256m-instruct).', missingModel: null, endpointKey: 'none' }),
     });
     const status = screen.getByTestId('ask-status');
     await waitFor(() => expect(status.textContent).toContain('No question model is installed (smolvlm-256m-instruct).'));
@@ -180,7 +180,7 @@ describe('ViewerAsk', () => {
   });
 
   it('names the endpoint model when questions go to an endpoint', async () => {
-    mountAsk({ 'ask.status': () => ({ provider: 'endpoint', model: 'gpt-4o-mini', ready: true, reason: null, endpointKey: 'environment' }) });
+    mountAsk({ 'ask.status': () => ({ provider: 'endpoint', model: 'gpt-4o-mini', ready: true, reason: null, missingModel: null, endpointKey: 'environment' }) });
     await waitFor(() => expect(screen.getByTestId('ask-status').textContent).toContain('Answered by gpt-4o-mini at your endpoint'));
   });
 

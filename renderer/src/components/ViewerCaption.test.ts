@@ -87,7 +87,7 @@ describe('ViewerCaption', () => {
   });
 
   it('says why it cannot caption when no model is installed', async () => {
-    mount({ 'captions.status': () => ({ model: 'florence-2-base-ft', installed: false, reason: 'florence-2-base-ft is not installed', detail: 'brief', readsText: true, captioned: 0, edited: 0, photos: 3 }) });
+    mount({ 'captions.status': () => ({ model: 'florence-2-base-ft', installed: false, reason: 'florence-2-base-ft is not installed', missingModel: null, detail: 'brief', readsText: true, captioned: 0, edited: 0, photos: 3 }) });
     expect((await screen.findByTestId('caption-none')).textContent).toContain('florence-2-base-ft is not installed');
     expect(screen.queryByTestId('caption-generate')).toBeNull();
     expect(screen.getByTestId('caption-install')).toBeTruthy();
@@ -122,7 +122,7 @@ describe('ViewerCaption', () => {
   });
 
   it('offers no text reading for a captioner without an OCR task', async () => {
-    mount({ 'captions.status': () => ({ model: 'vit-gpt2-image-captioning', installed: true, reason: null, detail: 'brief', readsText: false, captioned: 0, edited: 0, photos: 3 }) });
+    mount({ 'captions.status': () => ({ model: 'vit-gpt2-image-captioning', installed: true, reason: null, missingModel: null, detail: 'brief', readsText: false, captioned: 0, edited: 0, photos: 3 }) });
     await screen.findByTestId('caption-generate');
     expect(screen.queryByTestId('caption-read-text')).toBeNull();
   });

@@ -38,7 +38,7 @@ function options(notReady: Partial<Record<Mode, string>> = {}, size: { width: nu
   return {
     schedulers: ['dpmpp-2m-karras', 'euler-a', 'ddim', 'lcm'],
     modes: modes.map((mode) =>
-      notReady[mode] ? { mode, ready: false, reason: notReady[mode]!, defaults: null } : { mode, ready: true, reason: null, defaults: params(mode, mode === 'txt2img' ? { width: 512, height: 512 } : size) },
+      notReady[mode] ? { mode, ready: false, reason: notReady[mode]!, missingModel: null, defaults: null } : { mode, ready: true, reason: null, missingModel: null, defaults: params(mode, mode === 'txt2img' ? { width: 512, height: 512 } : size) },
     ),
   };
 }

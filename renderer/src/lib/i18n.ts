@@ -20,6 +20,9 @@ const en = {
   'error.internal': 'Something went wrong inside Iris: {message}',
   'error.contract': 'This window and Iris do not understand each other (is the app up to date?): {message}',
 
+  'model.missing': 'This needs {model}, which is not downloaded yet.',
+  'model.download': 'Download {model}',
+
   'common.cancel': 'Cancel',
   'common.close': 'Close',
   'common.retry': 'Try again',
@@ -399,6 +402,9 @@ const zhCN: Messages = {
   'error.unavailable': 'Iris 暂时无法完成：{message}',
   'error.internal': 'Iris 内部出错：{message}',
   'error.contract': '此窗口与 Iris 版本不一致（应用是否为最新版本？）：{message}',
+
+  'model.missing': '这需要 {model}，尚未下载。',
+  'model.download': '下载 {model}',
 
   'common.cancel': '取消',
   'common.close': '关闭',

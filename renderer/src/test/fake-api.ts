@@ -30,6 +30,7 @@ export function libraryStatus(overrides: { folders?: number; total?: number; cli
     clip: {
       model: 'clip-vit-b32',
       installed: overrides.clipInstalled ?? true,
+      missingModel: null,
       reason: overrides.clipInstalled === false ? 'clip-vit-b32 is not installed' : null,
       embedded: total,
       missing: 0,
@@ -98,9 +99,9 @@ const defaults: Handlers = {
   'models.list': () => [],
   'device.status': () => ({ setting: 'auto', resolvesTo: 'cpu', providers: [], lastRuntime: null }),
   'map.layout': () => ({ model: 'clip-vit-b32', points: [] }),
-  'captions.status': () => ({ model: 'florence-2-base-ft', installed: true, reason: null, detail: 'brief', readsText: true, captioned: 0, edited: 0, photos: 0 }),
+  'captions.status': () => ({ model: 'florence-2-base-ft', installed: true, reason: null, missingModel: null, detail: 'brief', readsText: true, captioned: 0, edited: 0, photos: 0 }),
   'captions.get': () => null,
-  'ask.status': () => ({ provider: 'local', model: 'smolvlm-256m-instruct', ready: true, reason: null, endpointKey: 'none' }),
+  'ask.status': () => ({ provider: 'local', model: 'smolvlm-256m-instruct', ready: true, reason: null, missingModel: null, endpointKey: 'none' }),
   'conversations.list': () => [],
   'streams.cancel': () => ({ cancelled: true }),
 };
