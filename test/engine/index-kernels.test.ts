@@ -93,14 +93,22 @@ describe('search index kernels', () => {
       }
       return cst[s % 2]! + gains[s]! * (sum * 0.01 + 0.1 + widths[s]! * 0.002);
     });
-    const count = k.scan(codesAt, 0, 1, 2, bytes, lutAt, clusterAt, cstAt, gainAt, widthAt, 0.01, 0.1, 0.002, -Infinity, outSlots, outBounds, 64);
+    const count = k.scan(codesAt, 0, 1, 2, bytes, lutAt, clusterAt, cstAt, gainAt, widthAt, 0.01, 0.1, 0.002, -Infinity, outSlots, outBounds, 64, 0);
     assert.equal(count, slots);
     const got = new Float32Array(k.memory.buffer, outBounds, slots);
     const gotSlots = new Int32Array(k.memory.buffer, outSlots, slots);
     for (let i = 0; i < slots; i++) assert.ok(Math.abs(got[i]! - expected[gotSlots[i]!]!) < 1e-4, `slot ${gotSlots[i]}`);
     const threshold = [...expected].sort((a, b) => b - a)[5]!;
-    const kept = k.scan(codesAt, 0, 1, 2, bytes, lutAt, clusterAt, cstAt, gainAt, widthAt, 0.01, 0.1, 0.002, threshold, outSlots, outBounds, 64);
+    const kept = k.scan(codesAt, 0, 1, 2, bytes, lutAt, clusterAt, cstAt, gainAt, widthAt, 0.01, 0.1, 0.002, threshold, outSlots, outBounds, 64, 0);
     assert.equal(kept, expected.filter((bound) => bound >= threshold).length);
+    // A filter (bit s & 7 of byte s >> 3): only its slots pass, in both halves of each byte.
+    const filterAt = 14336;
+    const allowed = [0, 3, 4, 7, 12, 17, 22, 31];
+    const filter = new Uint8Array(k.memory.buffer, filterAt, 4);
+    for (const s of allowed) filter[s >> 3]! |= 1 << (s & 7);
+    const filtered = k.scan(codesAt, 0, 1, 2, bytes, lutAt, clusterAt, cstAt, gainAt, widthAt, 0.01, 0.1, 0.002, -Infinity, outSlots, outBounds, 64, filterAt);
+    assert.equal(filtered, allowed.length);
+    assert.deepEqual([...new Int32Array(k.memory.buffer, outSlots, filtered)].sort((a, b) => a - b), allowed);
   });
 });
 

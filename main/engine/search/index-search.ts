@@ -42,6 +42,7 @@ scores: ScoreSources,
 ): { hits: VectorHit[]; reads: number } {
   let accept = (photoId: number) => !exclude.has(photoId);
   let population = index.live;
+  let filter: Uint8Array | null = null;
   if (candidateIds) {
     // A typed array and a bitmap rather than a Set: a filter can pass hundreds of thousands.
     // (A filter of 100k photos is walked on every query: no Set, no growing array, and the
@@ -62,6 +63,9 @@ scores: ScoreSources,
       return { hits: scores.rescore(wanted, k), reads: 0 };
     }
     population = count;
+    // The scan keeps only the filter's slots, so its candidates (and the threshold read off its
+    // sample) are all photos the filter takes; accept below still checks each one.
+    filter = allowed;
     accept = (photoId) => {
       const slot = index.slot(photoId);
       return slot >= 0 && (allowed[slot >> 3]! & (1 << (slot & 7))) !== 0;
@@ -79,7 +83,7 @@ scores: ScoreSources,
   let reads = 0;
   let below = Infinity;
   for (;;) {
-    const { photoIds, bounds, threshold } = index.candidates(q, wanted, accept, margin, below);
+    const { photoIds, bounds, threshold } = index.candidates(q, wanted, accept, margin, below, filter);
     // Best bound first (a heap: most queries stop after a few dozen): stop at the first bound
     // that cannot beat the k-th score.
     const order = new BoundHeap(bounds);

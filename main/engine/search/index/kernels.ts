@@ -35,7 +35,7 @@ export interface Kernels {
   scan(
     codes: number, first: number, step: number, end: number, bytes: number, lut: number,
     cluster: number, cst: number, gain: number, width: number, delta: number, offset: number, omega: number, threshold: number,
-    outSlots: number, outBounds: number, cap: number,
+    outSlots: number, outBounds: number, cap: number, filter: number,
   ): number;
 }
 

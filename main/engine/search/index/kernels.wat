@@ -136,12 +136,14 @@
   ;;   bound = cst[cluster[slot]] + gain[slot]·(sum·delta + offset + width[slot]·omega)
   ;; (width: the slot's own estimation error, a u8 in units that omega turns into the margin).
   ;; Slots with bound ≥ threshold go to outSlots (i32) / outBounds (f32) while fewer than cap have;
-  ;; returns how many passed (which may exceed cap: then only the first cap were written).
+  ;; returns how many passed (which may exceed cap: then only the first cap were written). With a
+  ;; filter (a bitmap address, bit s & 7 of byte s >> 3 for slot s; 0 for none), only the slots it
+  ;; has pass: a search among a tenth of the library keeps a tenth of the candidates.
   (func (export "scan")
     (param $codes i32) (param $first i32) (param $step i32) (param $end i32) (param $bytes i32)
     (param $lut i32) (param $cluster i32) (param $cst i32) (param $gain i32) (param $width i32)
     (param $delta f32) (param $offset f32) (param $omega f32) (param $threshold f32)
-    (param $outSlots i32) (param $outBounds i32) (param $cap i32) (result i32)
+    (param $outSlots i32) (param $outBounds i32) (param $cap i32) (param $filter i32) (result i32)
     (local $b i32) (local $p i32) (local $l i32) (local $stop i32) (local $slot i32) (local $count i32)
     (local $mask i32) (local $lane i32) (local $k i32)
     (local $lo v128) (local $hi v128) (local $v v128) (local $r v128) (local $nib v128)
@@ -201,6 +203,11 @@
           (local.set $bound (f32x4.add (local.get $base)
             (f32x4.mul (v128.load (i32.add (local.get $gain) (i32.shl (local.get $slot) (i32.const 2)))) (local.get $q))))
           (local.set $mask (i32x4.bitmask (f32x4.ge (local.get $bound) (f32x4.splat (local.get $threshold)))))
+          ;; the filter's four bits of these slots (slot is a multiple of 4: bits slot & 4 .. + 3)
+          (if (local.get $filter)
+            (then (local.set $mask (i32.and (local.get $mask)
+              (i32.shr_u (i32.load8_u (i32.add (local.get $filter) (i32.shr_u (local.get $slot) (i32.const 3))))
+                         (i32.and (local.get $slot) (i32.const 4)))))))
           (if (local.get $mask)
             (then
               (local.set $lane (i32.const 0))

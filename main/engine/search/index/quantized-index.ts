@@ -73,6 +73,11 @@ export interface IndexShape {
 const nextPowerOfTwo = (n: number) => 2 ** Math.ceil(Math.log2(n));
 const roundUp = (value: number, to: number) => Math.ceil(value / to) * to;
 
+/** Bytes of a slot bitmap for `capacity` slots, whole blocks of 16 (the scan reads a block's bits). */
+function filterBytes(capacity: number): number {
+  return roundUp(capacity, BLOCK) / 8 + 16;
+}
+
 export class QuantizedIndex {
   /** Coordinates after padding to a power of two for the transform. */
   readonly padded: number;
@@ -106,6 +111,8 @@ export class QuantizedIndex {
   /** The scan thread's output region (its chunks of a shared scan). */
   private outSlots2At = 0;
   private outBounds2At = 0;
+  /** A search's slot filter (a bitmap, bit slot & 7 of byte slot >> 3), for the scan to keep only those slots. */
+  private filterAt = 0;
   private outCap = 0;
 
   constructor(
@@ -169,7 +176,8 @@ export class QuantizedIndex {
     const outBoundsAt = outSlotsAt + outCap * 4;
     const outSlots2At = outBoundsAt + outCap * 4;
     const outBounds2At = outSlots2At + outCap * 4;
-    const kernels = newKernels(outBounds2At + outCap * 4);
+    const filterAt = roundUp(outBounds2At + outCap * 4, 16);
+    const kernels = newKernels(filterAt + filterBytes(capacity));
     if (old) {
       const bytes = new Uint8Array(kernels.memory.buffer);
       const from = new Uint8Array(old.kernels.memory.buffer);
@@ -178,7 +186,7 @@ export class QuantizedIndex {
       bytes.set(from.subarray(old.gainAt, old.gainAt + this.size * 4), gainAt);
       bytes.set(from.subarray(old.widthAt, old.widthAt + this.size), widthAt);
     }
-    Object.assign(this, { kernels, codesAt, clusterAt, gainAt, widthAt, cstAt, lutAt, rotAt, outSlotsAt, outBoundsAt, outSlots2At, outBounds2At, outCap });
+    Object.assign(this, { kernels, codesAt, clusterAt, gainAt, widthAt, cstAt, lutAt, rotAt, outSlotsAt, outBoundsAt, outSlots2At, outBounds2At, filterAt, outCap });
     const ids = new Int32Array(capacity);
     ids.set(this.ids.subarray(0, this.size));
     this.ids = ids;
@@ -400,11 +408,11 @@ export class QuantizedIndex {
    * reached threshold (at most outCap per scanning thread) and how many did. A full scan of a large
    * index is shared with the scan thread, chunk by chunk.
    */
-  private scan(prepared: { delta: number; offset: number; omega: number }, first: number, step: number, threshold: number): { count: number; slots: Int32Array; bounds: Float32Array } {
+  private scan(prepared: { delta: number; offset: number; omega: number }, first: number, step: number, threshold: number, filter: number): { count: number; slots: Int32Array; bounds: Float32Array } {
     const end = Math.ceil(this.size / BLOCK);
     const args: ScanArgs = {
       codes: this.codesAt, first, step, end, bytes: this.codeBytes, lut: this.lutAt, cluster: this.clusterAt, cst: this.cstAt,
-      gain: this.gainAt, width: this.widthAt, ...prepared, threshold, outSlots: this.outSlotsAt, outBounds: this.outBoundsAt, cap: this.outCap,
+      gain: this.gainAt, width: this.widthAt, ...prepared, threshold, outSlots: this.outSlotsAt, outBounds: this.outBoundsAt, cap: this.outCap, filter,
     };
     const helper = step === 1 && this.size >= parallelScan.minSlots ? ScanThread.get() : null;
     const shared = helper?.scan(this.kernels, args, { outSlots: this.outSlots2At, outBounds: this.outBounds2At }, parallelScan.chunkBlocks);
@@ -433,16 +441,31 @@ export class QuantizedIndex {
    * Candidates for a query: about `wanted` photos that `accept` takes (deleted slots never), with
    * their bounds, unordered, and the threshold below which every bound was left out: a caller
    * whose k-th score is above it has seen every photo that could beat it. With `below`, only
-   * bounds under it (a further pass after the first ran dry).
+   * bounds under it (a further pass after the first ran dry). With `filter` (a slot bitmap: bit
+   * slot & 7 of byte slot >> 3), the scan itself keeps only its slots; `accept` still decides.
    */
-  candidates(query: Float32Array, wanted: number, accept: (photoId: number) => boolean, margin = MARGIN, below = Infinity): { photoIds: Int32Array; bounds: Float32Array; threshold: number } {
+  candidates(
+    query: Float32Array,
+    wanted: number,
+    accept: (photoId: number) => boolean,
+    margin = MARGIN,
+    below = Infinity,
+    filter: Uint8Array | null = null,
+  ): { photoIds: Int32Array; bounds: Float32Array; threshold: number } {
     const prepared = this.prepare(query, margin);
+    let filterAt = 0;
+    if (filter) {
+      const region = new Uint8Array(this.memory, this.filterAt, filterBytes(this.capacity));
+      region.fill(0);
+      region.set(filter.subarray(0, Math.min(filter.length, region.length)));
+      filterAt = this.filterAt;
+    }
     const blocks = Math.ceil(this.size / BLOCK);
     // A threshold that keeps about 1.5 × wanted, read off a sample of ~2k slots (every step-th block).
     const step = Math.max(1, Math.floor(blocks / 128));
     let threshold = -Infinity;
     if (step > 1) {
-      const sample = this.scan(prepared, 0, step, -Infinity);
+      const sample = this.scan(prepared, 0, step, -Infinity, filterAt);
       const accepted = new Float32Array(sample.slots.length);
       let n = 0;
       for (let i = 0; i < sample.slots.length; i++) {
@@ -455,7 +478,7 @@ export class QuantizedIndex {
       if (n > keep) threshold = accepted.subarray(0, n).sort()[n - 1 - keep]!;
     }
     for (;;) {
-      const found = this.scan(prepared, 0, 1, threshold);
+      const found = this.scan(prepared, 0, 1, threshold, filterAt);
       if (found.slots.length < found.count) {
         // Far more passed than the sample said (a skewed sample): raise the threshold and look again.
         threshold = found.bounds.slice().sort()[found.bounds.length - 1 - Math.floor(this.outCap / 4)]!;

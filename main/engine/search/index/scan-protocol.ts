@@ -25,12 +25,14 @@ export interface ScanArgs {
   outSlots: number;
   outBounds: number;
   cap: number;
+  /** A slot bitmap in the memory (only its slots pass), or 0. */
+  filter: number;
 }
 
 /** Word of each argument after CONTROL.args; delta, offset, omega and threshold are f32. */
 export const ARGS: Record<keyof ScanArgs, number> = {
   codes: 0, first: 1, step: 2, end: 3, bytes: 4, lut: 5, cluster: 6, cst: 7, gain: 8, width: 9,
-  delta: 10, offset: 11, omega: 12, threshold: 13, outSlots: 14, outBounds: 15, cap: 16,
+  delta: 10, offset: 11, omega: 12, threshold: 13, outSlots: 14, outBounds: 15, cap: 16, filter: 17,
 };
 export const FLOAT_ARGS: ReadonlySet<keyof ScanArgs> = new Set(['delta', 'offset', 'omega', 'threshold']);
 
@@ -74,7 +76,7 @@ export function claimChunk(ints: Int32Array, generation: number, chunks: number)
 
 /** The kernels' `scan` on named arguments; how many slots passed. */
 export function runScan(kernels: Pick<Kernels, 'scan'>, a: ScanArgs): number {
-  return kernels.scan(a.codes, a.first, a.step, a.end, a.bytes, a.lut, a.cluster, a.cst, a.gain, a.width, a.delta, a.offset, a.omega, a.threshold, a.outSlots, a.outBounds, a.cap);
+  return kernels.scan(a.codes, a.first, a.step, a.end, a.bytes, a.lut, a.cluster, a.cst, a.gain, a.width, a.delta, a.offset, a.omega, a.threshold, a.outSlots, a.outBounds, a.cap, a.filter);
 }
 
 /**

@@ -30,7 +30,7 @@ function readArgs(): ScanArgs {
   return {
     codes: int('codes'), first: int('first'), step: int('step'), end: int('end'), bytes: int('bytes'), lut: int('lut'),
     cluster: int('cluster'), cst: int('cst'), gain: int('gain'), width: int('width'), delta: float('delta'), offset: float('offset'),
-    omega: float('omega'), threshold: float('threshold'), outSlots: int('outSlots'), outBounds: int('outBounds'), cap: int('cap'),
+    omega: float('omega'), threshold: float('threshold'), outSlots: int('outSlots'), outBounds: int('outBounds'), cap: int('cap'), filter: int('filter'),
   };
 }
 
