@@ -30,7 +30,7 @@ export function libraryStatus(overrides: { folders?: number; total?: number; cli
     clip: {
       model: 'clip-vit-b32',
       installed: overrides.clipInstalled ?? true,
-      missingModel: null,
+      missingModel: overrides.clipInstalled === false ? 'clip-vit-b32' : null,
       reason: overrides.clipInstalled === false ? 'clip-vit-b32 is not installed' : null,
       embedded: total,
       missing: 0,

@@ -1,0 +1,46 @@
+import { render, screen, within } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { AppStore } from '../lib/app.svelte.js';
+import type { ModelInfo } from '../lib/types.js';
+import { fakeBackend } from '../test/fake-api.js';
+import Harness from '../test/Harness.svelte';
+import SettingsModels from './SettingsModels.svelte';
+
+const model = (id: string, task: string, title: string, overrides: Partial<ModelInfo> = {}): ModelInfo => ({
+  id,
+  task,
+  description: title,
+  license: 'MIT',
+  bytes: 350_000_000,
+  installed: false,
+  active: false,
+  installing: false,
+  ...overrides,
+});
+
+describe('SettingsModels', () => {
+  it('leads with what a model is and what it is for; the id and licence stay one click away; a chosen model not yet downloaded says so once', async () => {
+    const backend = fakeBackend({
+      'models.list': () => [
+        model('clip-vit-b32', 'clip', 'CLIP ViT-B/32 (OpenAI): English queries', { active: true }),
+        model('florence-2-base-ft', 'caption', 'Florence-2 base: captions and text in photos', { installed: true }),
+      ],
+    });
+    const app = new AppStore(backend.transport);
+    await app.reload();
+    render(Harness, { props: { app, component: SettingsModels, props: {} } });
+    const [clip, florence] = await screen.findAllByTestId('model-item');
+    const head = clip!.querySelector('.head')!;
+    expect(head.textContent).toContain('CLIP ViT-B/32 (OpenAI): English queries');
+    expect(head.textContent).toContain('search');
+    expect(head.textContent).toContain('Chosen for search, not downloaded yet');
+    expect(head.textContent).not.toContain('In use');
+    expect(head.textContent).not.toContain('clip-vit-b32');
+    const details = within(clip!).getByText('Details').closest('details')!;
+    expect(details.open).toBe(false);
+    expect(details.textContent).toContain('clip-vit-b32');
+    expect(details.textContent).toContain('Licence: MIT');
+    expect(florence!.querySelector('.head')!.textContent).toContain('captions');
+    expect(florence!.querySelector('.head')!.textContent).toContain('Installed');
+  });
+});
