@@ -415,6 +415,29 @@ export const calls = {
     }),
   }),
   'models.list': call({ description: 'The catalog with what is installed.', handledBy: 'engine', args: NoArgs, result: z.array(ModelInfoSchema) }),
+  'models.recommended': call({
+    description: 'The models to set this library up with on this machine (search, captions, questions), each the precision the device runs best, with the setting that selects it.',
+    handledBy: 'engine',
+    args: NoArgs,
+    result: z.object({
+      /** Where models would run now (the device probe), and whether that is a GPU. */
+      provider: z.string(),
+      gpu: z.boolean(),
+      models: z.array(
+        z.object({
+          id: z.string(),
+          task: z.enum(['clip', 'caption', 'vqa']),
+          title: z.string(),
+          /** Total bytes of its files (null while some size is not pinned). */
+          bytes: z.number().nullable(),
+          installed: z.boolean(),
+          /** The library setting that selects it, and whether it already does. */
+          setting: z.enum(['clip-model', 'caption-model', 'ask-model']),
+          selected: z.boolean(),
+        }),
+      ),
+    }),
+  }),
   'models.install': call({
     description: 'Downloads and verifies a model (resumable); progress comes as models.progress events.',
     handledBy: 'engine',

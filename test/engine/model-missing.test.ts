@@ -39,6 +39,23 @@ describe('models that are not downloaded', () => {
     assert.deepEqual([ask.ready, ask.missingModel], [false, 'smolvlm-fixture']);
   });
 
+  it('proposes a set for this machine: one model per task, with the setting that selects it', async () => {
+    const set = await call(service, 'models.recommended', {});
+    // This machine has no GPU the probe can use (CI never does): the CPU's preference.
+    if (!set.gpu) {
+      assert.deepEqual(
+        set.models.map((model) => [model.task, model.id, model.setting, model.installed, model.selected]),
+        [
+          ['clip', 'clip-fixture', 'clip-model', false, false],
+          ['caption', 'florence2-fixture', 'caption-model', false, false],
+          ['vqa', 'smolvlm-fixture', 'ask-model', false, false],
+        ],
+      );
+    }
+    assert.equal(set.models.length, 3);
+    assert.ok(set.models.every((model) => model.title.length > 0));
+  });
+
   it('each edit mode names its diffusion model (or its ControlNet), in words that read', async () => {
     const { modes } = await call(service, 'edits.options', { photoId });
     const byMode = new Map(modes.map((mode) => [mode.mode, mode]));

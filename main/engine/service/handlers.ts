@@ -96,6 +96,11 @@ export function engineHandlers(context: HandlerContext): EngineHandlers {
       };
     },
     'models.list': () => context.models.list(),
+    'models.recommended': async () => {
+      const { device } = await probeDevice(engine);
+      const provider = device.resolvesTo ?? 'cpu';
+      return context.models.recommended(provider, provider !== 'cpu', (key) => engine.store.getSetting(key) || undefined);
+    },
     'models.install': ({ id }) => context.models.install(id),
     'models.verify': ({ id }) => context.models.verify(id),
     'map.layout': () => context.mapLayout(),

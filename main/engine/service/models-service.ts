@@ -2,7 +2,11 @@ import type { CallResult } from '../../contract/contract.js';
 import { UsageError } from '../errors.js';
 import { type ModelEntry, catalogDirFor, loadCatalog } from '../models/catalog.js';
 import { installModel, verifyModel } from '../models/download.js';
+import { RECOMMENDED_TASKS, type RecommendedTask, recommendModels } from '../models/recommend.js';
 import { modelBytes, modelState } from '../models/state.js';
+
+/** The library setting that selects each recommended task's model. */
+const TASK_SETTING = { clip: 'clip-model', caption: 'caption-model', vqa: 'ask-model' } as const satisfies Record<RecommendedTask, string>;
 
 type ModelsProgress = (progress: { id: string; file: string; received: number; total: number | null; done: boolean }) => void;
 
@@ -43,6 +47,20 @@ export class ModelsService {
       active: model.id === active,
       installing: this.installs.has(model.id),
     }));
+  }
+
+  /**
+   * The recommended set for this machine (models/recommend.ts). `chosen`: the library's settings
+   * per task; `provider`: where models would run now.
+   */
+  recommended(provider: string, gpu: boolean, chosen: (setting: string) => string | undefined): CallResult<'models.recommended'> {
+    const selected = Object.fromEntries(RECOMMENDED_TASKS.map((task) => [task, chosen(TASK_SETTING[task])])) as Partial<Record<RecommendedTask, string>>;
+    const installed = (model: ModelEntry) => modelState(this.modelsDir, model) === 'installed';
+    const models = recommendModels(this.catalog(), gpu, selected, installed).map((model) => {
+      const task = model.task as RecommendedTask;
+      return { id: model.id, task, title: model.title, bytes: modelBytes(this.modelsDir, model), installed: installed(model), setting: TASK_SETTING[task], selected: selected[task] === model.id };
+    });
+    return { provider, gpu, models };
   }
 
   install(id: string): Promise<CallResult<'models.install'>> {

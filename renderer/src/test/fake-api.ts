@@ -97,6 +97,7 @@ const defaults: Handlers = {
   'search.similar': () => ({ model: 'clip-vit-b32', results: [], relevant: 0, cutoff: null, notice: null, timings: { encode_ms: 0, search_ms: 1 } }),
   'settings.list': () => [],
   'models.list': () => [],
+  'models.recommended': () => ({ provider: 'cpu', gpu: false, models: [] }),
   'device.status': () => ({ setting: 'auto', resolvesTo: 'cpu', providers: [], lastRuntime: null }),
   'map.layout': () => ({ model: 'clip-vit-b32', points: [] }),
   'captions.status': () => ({ model: 'florence-2-base-ft', installed: true, reason: null, missingModel: null, detail: 'brief', readsText: true, captioned: 0, edited: 0, photos: 0 }),
