@@ -415,6 +415,12 @@ export const calls = {
     }),
   }),
   'models.list': call({ description: 'The catalog with what is installed.', handledBy: 'engine', args: NoArgs, result: z.array(ModelInfoSchema) }),
+  'models.learnSizes': call({
+    description: 'Asks the server for the sizes the catalog does not pin (no download; recorded beside the models), then gives the catalog as models.list does. Offline it changes nothing.',
+    handledBy: 'engine',
+    args: NoArgs,
+    result: z.array(ModelInfoSchema),
+  }),
   'models.recommended': call({
     description: 'The models to set this library up with on this machine (search, captions, questions), each the precision the device runs best, with the setting that selects it.',
     handledBy: 'engine',

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ModelEntry, ModelEntrySchema, modelFilePath } from '../../main/engine/models/catalog.js';
-import { type DownloadProgress, expectedFromLocal, installModel, ModelDownloadError, pinnedJsonPath, verifyModel } from '../../main/engine/models/download.js';
+import { type DownloadProgress, expectedFromLocal, installModel, learnSizes, ModelDownloadError, pinnedJsonPath, verifyModel } from '../../main/engine/models/download.js';
+import { modelBytes, modelState } from '../../main/engine/models/state.js';
 import { tempDir } from '../helpers/fixtures.js';
 
 const BYTES = randomBytes(300_000);
@@ -184,5 +185,45 @@ describe('what an installed file of an unpinned entry is checked against', () =>
     assert.equal(expectedFromLocal(withPin(knowsHash, { bytes: 10, sha256: other }), knowsHash, knowsHash.files[0]!), undefined, 'another hash than the catalog\'s');
     const knowsSize = entry({ bytes: 10, sha256: null });
     assert.equal(expectedFromLocal(withPin(knowsSize, { bytes: 11, sha256: SHA }), knowsSize, knowsSize.files[0]!), undefined, 'another size than the catalog\'s');
+  });
+});
+
+describe('sizes learned before any download (learnSizes)', () => {
+  it('records the size and sha256 the server states for an unpinned file, without fetching its bytes; a file without a stated sha256 stays unknown', async () => {
+    const heads: string[] = [];
+    const server = http.createServer((req, res) => {
+      if (req.method !== 'HEAD') {
+        res.writeHead(500).end('learnSizes must not download');
+        return;
+      }
+      heads.push(req.url ?? '');
+      if (req.url?.endsWith('/known.onnx')) res.writeHead(302, { location: '/cdn/known', 'x-linked-etag': `"${SHA}"`, 'x-linked-size': String(BYTES.length) }).end();
+      else res.writeHead(200, { etag: '"not-a-sha256"', 'content-length': '5' }).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const model = ModelEntrySchema.parse({
+        id: 'unpinned',
+        task: 'clip',
+        title: 'unpinned',
+        licence: 'MIT',
+        pinned: false,
+        source: { repo: 'iris/unpinned', revision: '0123456789abcdef0123456789abcdef01234567', baseUrl },
+        files: [{ path: 'known.onnx', bytes: null, sha256: null }],
+      });
+      const dir = tempDir('iris-learn-');
+      assert.equal(modelBytes(dir, model), null, 'unknown before');
+      assert.equal(await learnSizes(dir, model), 1);
+      assert.equal(modelBytes(dir, model), BYTES.length, 'known after, from pinned.json');
+      assert.equal(modelState(dir, model), 'missing', 'nothing was downloaded');
+      assert.equal(await learnSizes(dir, model), 0, 'asked once: known now');
+      assert.equal(heads.length, 1);
+      const vague = ModelEntrySchema.parse({ ...model, id: 'vague', files: [{ path: 'vague.onnx', bytes: null, sha256: null }] });
+      await learnSizes(dir, vague).catch(() => 0);
+      assert.equal(modelBytes(dir, vague), null, 'no sha256 from the server: nothing recorded');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

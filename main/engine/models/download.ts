@@ -366,6 +366,26 @@ async function pinIfLearned(modelsDir: string, model: ModelEntry, file: ModelFil
   await recordPin(modelsDir, model, file.path, { bytes: expected.bytes, sha256, source: expected.source, pinnedAt: new Date().toISOString() });
 }
 
+/**
+ * Learns what the catalog does not pin about a model's files from the server, without
+ * downloading them, so that its size can be shown before anyone chooses to fetch it: the size and
+ * sha256 the server states for each file at the catalog's revision (HEAD's x-linked-etag and
+ * x-linked-size, else the tree API's LFS entry) are recorded in pinned.json, as an install would
+ * record them (and the install then checks the bytes against them). A file the server describes
+ * without a sha256 stays unknown. Returns how many files were learned; a network failure throws.
+ */
+export async function learnSizes(modelsDir: string, model: ModelEntry, signal?: AbortSignal): Promise<number> {
+  let learned = 0;
+  for (const file of model.files) {
+    if (expectedFromLocal(modelsDir, model, file)) continue;
+    const expected = withCatalogValues(model, file, await fetchExpected(model, file, signal));
+    if (!expected.sha256 || expected.source === 'catalog' || expected.source === 'pinned.json') continue;
+    await recordPin(modelsDir, model, file.path, { bytes: expected.bytes, sha256: expected.sha256, source: expected.source, pinnedAt: new Date().toISOString() });
+    learned++;
+  }
+  return learned;
+}
+
 /** Installs every file of a model that is not already present and correct. */
 export async function installModel(modelsDir: string, model: ModelEntry, options: InstallOptions = {}): Promise<{ downloaded: string[]; present: string[] }> {
   const downloaded: string[] = [];

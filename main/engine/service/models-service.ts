@@ -1,7 +1,7 @@
 import type { CallResult } from '../../contract/contract.js';
 import { UsageError } from '../errors.js';
 import { type ModelEntry, catalogDirFor, loadCatalog } from '../models/catalog.js';
-import { installModel, verifyModel } from '../models/download.js';
+import { installModel, learnSizes, verifyModel } from '../models/download.js';
 import { RECOMMENDED_TASKS, type RecommendedTask, recommendModels } from '../models/recommend.js';
 import { modelBytes, modelState } from '../models/state.js';
 
@@ -61,6 +61,25 @@ export class ModelsService {
       return { id: model.id, task, title: model.title, bytes: modelBytes(this.modelsDir, model), installed: installed(model), setting: TASK_SETTING[task], selected: selected[task] === model.id };
     });
     return { provider, gpu, models };
+  }
+
+  /**
+   * Asks the server for the sizes the catalog does not pin (models/download.ts learnSizes), for
+   * every entry without a size, within `timeoutMs` in all; then the catalog as models.list gives
+   * it. Offline, nothing is learned and nothing fails: the sizes stay unknown until next time.
+   */
+  async learnSizes(timeoutMs = 15_000): Promise<CallResult<'models.list'>> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    for (const model of this.catalog().models) {
+      if (modelBytes(this.modelsDir, model) !== null) continue;
+      try {
+        await learnSizes(this.modelsDir, model, signal);
+      } catch {
+        if (signal.aborted) break;
+        // This one could not be learned (offline, a server error): the others may still be.
+      }
+    }
+    return this.list();
   }
 
   install(id: string): Promise<CallResult<'models.install'>> {

@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/svelte';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { AppStore } from '../lib/app.svelte.js';
 import type { ModelInfo } from '../lib/types.js';
@@ -42,5 +42,18 @@ describe('SettingsModels', () => {
     expect(details.textContent).toContain('Licence: MIT');
     expect(florence!.querySelector('.head')!.textContent).toContain('captions');
     expect(florence!.querySelector('.head')!.textContent).toContain('Installed');
+  });
+
+  it('asks the server for the sizes the catalog does not pin, once the list shows', async () => {
+    const unsized = model('qwen2-vl-2b-instruct', 'vqa', 'Qwen2-VL 2B', { bytes: null });
+    const backend = fakeBackend({
+      'models.list': () => [unsized],
+      'models.learnSizes': () => [{ ...unsized, bytes: 1_500_000_000 }],
+    });
+    const app = new AppStore(backend.transport);
+    await app.reload();
+    render(Harness, { props: { app, component: SettingsModels, props: {} } });
+    await waitFor(() => expect(screen.getByTestId('model-size').textContent).toBe('1.5 GB'));
+    expect(backend.callsOf('models.learnSizes')).toHaveLength(1);
   });
 });
