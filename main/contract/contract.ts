@@ -415,6 +415,12 @@ export const calls = {
     }),
   }),
   'models.list': call({ description: 'The catalog with what is installed.', handledBy: 'engine', args: NoArgs, result: z.array(ModelInfoSchema) }),
+  'models.pause': call({
+    description: 'Stops a running download where it is (models.install then fails with usage: paused); installing it again resumes from what was kept.',
+    handledBy: 'engine',
+    args: z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/) }),
+    result: z.object({ paused: z.boolean() }),
+  }),
   'models.learnSizes': call({
     description: 'Asks the server for the sizes the catalog does not pin (no download; recorded beside the models), then gives the catalog as models.list does. Offline it changes nothing.',
     handledBy: 'engine',

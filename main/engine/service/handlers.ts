@@ -97,6 +97,7 @@ export function engineHandlers(context: HandlerContext): EngineHandlers {
     },
     'models.list': () => context.models.list(),
     'models.learnSizes': () => context.models.learnSizes(),
+    'models.pause': ({ id }) => context.models.pause(id),
     'models.recommended': async () => {
       const { device } = await probeDevice(engine);
       const provider = device.resolvesTo ?? 'cpu';

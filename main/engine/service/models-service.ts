@@ -14,8 +14,18 @@ type ModelsProgress = (progress: { id: string; file: string; received: number; t
  * The Settings page's model manager: the catalog with what is on disk, one download per model at
  * a time (a second click joins the first), verification on demand.
  */
+/** A download stopped by models.pause: what was downloaded is kept, and installing again resumes it. */
+export class DownloadPausedError extends UsageError {
+  constructor(id: string) {
+    super(`the download of ${id} is paused; what was downloaded is kept, and downloading it again resumes there`);
+    this.name = 'DownloadPausedError';
+  }
+}
+
 export class ModelsService {
   private readonly installs = new Map<string, Promise<CallResult<'models.install'>>>();
+  /** Each running download's switch (models.pause). */
+  private readonly pausers = new Map<string, AbortController>();
 
   constructor(
     private readonly modelsDir: string,
@@ -86,9 +96,12 @@ export class ModelsService {
     const running = this.installs.get(id);
     if (running) return running;
     const model = this.entry(id);
+    const pauser = new AbortController();
+    this.pausers.set(id, pauser);
     // A download reports every chunk; the UI needs a few updates a second.
     let lastSent = 0;
     const install = installModel(this.modelsDir, model, {
+      signal: pauser.signal,
       onProgress: (progress) => {
         const now = Date.now();
         if (now - lastSent < 100 && progress.received < progress.total) return;
@@ -101,9 +114,23 @@ export class ModelsService {
         this.onInstalled(id);
         return result;
       })
-      .finally(() => this.installs.delete(id));
+      .catch((error: unknown) => {
+        // The partial file stays (installModel resumes it with a Range request next time).
+        throw pauser.signal.aborted ? new DownloadPausedError(id) : error;
+      })
+      .finally(() => {
+        this.installs.delete(id);
+        this.pausers.delete(id);
+      });
     this.installs.set(id, install);
     return install;
+  }
+
+  /** Stops a running download where it is; false when none is running. */
+  pause(id: string): { paused: boolean } {
+    const pauser = this.pausers.get(id);
+    pauser?.abort();
+    return { paused: pauser !== undefined };
   }
 
   async verify(id: string): Promise<CallResult<'models.verify'>> {

@@ -56,4 +56,22 @@ describe('ModelDownload in the caption panel', () => {
     await fireEvent.click(await screen.findByTestId('model-download-button'));
     expect((await screen.findByRole('alert')).textContent).toBe('Iris cannot do this right now: no connection to huggingface.co');
   });
+
+  it('pauses: the engine is told, no error is shown, and the button offers to resume', async () => {
+    const install = deferred<CallResult<'models.install'>>();
+    const { backend } = await mount({
+      'captions.status': () => ({ model: 'florence-2-base-ft', installed: false, reason: 'not installed', missingModel: 'florence-2-base-ft', detail: 'brief', readsText: true, captioned: 0, edited: 0, photos: 3 }),
+      'models.install': () => install.promise,
+      'models.pause': () => {
+        install.reject(Object.assign(new Error('the download of florence-2-base-ft is paused'), { code: 'usage' }));
+        return { paused: true };
+      },
+    });
+    await fireEvent.click(await screen.findByTestId('model-download-button'));
+    await fireEvent.click(await screen.findByTestId('model-download-pause'));
+    await waitFor(() => expect(screen.getByTestId('model-download-button').textContent).toBe('Resume download'));
+    expect(backend.callsOf('models.pause')).toEqual([{ id: 'florence-2-base-ft' }]);
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.queryByTestId('model-download-pause')).toBeNull();
+  });
 });

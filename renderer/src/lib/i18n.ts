@@ -22,6 +22,8 @@ const en = {
 
   'model.missing': 'This needs {model}, which is not downloaded yet.',
   'model.download': 'Download {model}',
+  'model.pause': 'Pause',
+  'model.resume': 'Resume download',
 
   'common.cancel': 'Cancel',
   'common.close': 'Close',
@@ -427,6 +429,8 @@ const zhCN: Messages = {
 
   'model.missing': '这需要 {model}，尚未下载。',
   'model.download': '下载 {model}',
+  'model.pause': '暂停',
+  'model.resume': '继续下载',
 
   'common.cancel': '取消',
   'common.close': '关闭',
