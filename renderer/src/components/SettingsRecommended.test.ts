@@ -53,4 +53,29 @@ describe('SettingsRecommended', () => {
       { key: 'ask-model', value: 'smolvlm-256m-instruct' },
     ]);
   });
+
+  it('pauses the set at the model being fetched, says nothing is wrong, and offers to resume', async () => {
+    const install = deferred<CallResult<'models.install'>>();
+    const backend = fakeBackend({
+      'models.recommended': () => ({
+        provider: 'cpu',
+        gpu: false,
+        models: [{ id: 'clip-vit-b32-q8', task: 'clip', title: 'CLIP ViT-B/32, 8-bit', bytes: 150_000_000, installed: false, setting: 'clip-model', selected: false }],
+      }),
+      'models.install': () => install.promise,
+      'models.pause': () => {
+        install.reject(Object.assign(new Error('the download of clip-vit-b32-q8 is paused'), { code: 'usage' }));
+        return { paused: true };
+      },
+    });
+    const app = new AppStore(backend.transport);
+    await app.start();
+    render(Harness, { props: { app, component: SettingsRecommended, props: {} } });
+    await fireEvent.click(await screen.findByTestId('recommended-download'));
+    await fireEvent.click(await screen.findByTestId('recommended-pause'));
+    await waitFor(() => expect(screen.getByTestId('recommended-download').textContent?.trim()).toBe('Resume download'));
+    expect(backend.callsOf('models.pause')).toEqual([{ id: 'clip-vit-b32-q8' }]);
+    expect(backend.callsOf('settings.set')).toEqual([]);
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
 });
