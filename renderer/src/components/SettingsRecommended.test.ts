@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { AppStore } from '../lib/app.svelte.js';
 import type { CallResult } from '../lib/types.js';
-import { deferred, fakeBackend } from '../test/fake-api.js';
+import { deferred, fakeBackend, libraryStatus } from '../test/fake-api.js';
 import Harness from '../test/Harness.svelte';
 import SettingsRecommended from './SettingsRecommended.svelte';
 
@@ -77,5 +77,20 @@ describe('SettingsRecommended', () => {
     expect(backend.callsOf('models.pause')).toEqual([{ id: 'clip-vit-b32-q8' }]);
     expect(backend.callsOf('settings.set')).toEqual([]);
     expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('says before the click that a different search model re-indexes the photos already indexed', async () => {
+    const backend = fakeBackend({
+      'library.status': () => libraryStatus({ folders: 1, total: 1200 }),
+      'models.recommended': () => ({
+        provider: 'cpu',
+        gpu: false,
+        models: [{ id: 'clip-vit-b32-q8', task: 'clip', title: 'CLIP ViT-B/32, 8-bit', bytes: 150_000_000, installed: false, setting: 'clip-model', selected: false }],
+      }),
+    });
+    const app = new AppStore(backend.transport);
+    await app.start();
+    render(Harness, { props: { app, component: SettingsRecommended, props: {} } });
+    expect((await screen.findByTestId('recommended-reembeds')).textContent).toContain('the 1,200 photos indexed for search are indexed again');
   });
 });
