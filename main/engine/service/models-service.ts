@@ -1,4 +1,5 @@
 import type { CallResult } from '../../contract/contract.js';
+import { CLIP_MODEL_SETTING } from '../clip/active-model.js';
 import { UsageError } from '../errors.js';
 import { type ModelEntry, catalogDirFor, loadCatalog } from '../models/catalog.js';
 import { installModel, learnSizes, verifyModel } from '../models/download.js';
@@ -6,7 +7,7 @@ import { RECOMMENDED_TASKS, type RecommendedTask, recommendModels } from '../mod
 import { modelBytes, modelState } from '../models/state.js';
 
 /** The library setting that selects each recommended task's model. */
-const TASK_SETTING = { clip: 'clip-model', caption: 'caption-model', vqa: 'ask-model' } as const satisfies Record<RecommendedTask, string>;
+const TASK_SETTING = { clip: CLIP_MODEL_SETTING, caption: 'caption-model', vqa: 'ask-model' } as const satisfies Record<RecommendedTask, string>;
 
 type ModelsProgress = (progress: { id: string; file: string; received: number; total: number | null; done: boolean }) => void;
 

@@ -7,6 +7,8 @@ import { createContext } from 'svelte';
 import { groupByMonth, type GroupedTimeline } from './months.js';
 import { throttle } from './timing.js';
 import { errorMessage } from './errors.js';
+import { formatBytes, formatPercent } from './format.js';
+import { locale, t } from './prefs.svelte.js';
 import type { ConnectionState, Transport } from './transport.js';
 import type { CallArgs, Capabilities, EngineStateEvent, Folder, IrisApi, JobsStatus, LibraryStatus, MediaUrls, ProgressEvent } from './types.js';
 
@@ -35,6 +37,9 @@ export interface ModelDownload {
   received: number;
   total: number | null;
 }
+
+/** What a model download from the app came to (AppStore.installModel). */
+export type InstallOutcome = { kind: 'installed' } | { kind: 'paused' } | { kind: 'failed'; problem: string };
 
 const emptyProgress: ProgressSnapshot = { scan: null, read: null, jobs: {} };
 
@@ -377,6 +382,41 @@ export class AppStore {
   clearDownload(id: string): void {
     this.downloadFiles.delete(id);
     this.publishDownloads();
+  }
+
+  /** Models whose download was paused from this window: their buttons offer to resume. */
+  pausedDownloads = $state.raw<ReadonlySet<string>>(new Set());
+
+  /**
+   * Downloads a model as every Download button does (Settings, the recommended set, a "model
+   * missing" place): says so when it is ready (unless `notify` is false), then forgets its
+   * progress. A download paused meanwhile (pauseModel) is not a failure: nothing to show.
+   */
+  async installModel(id: string, options: { notify?: boolean } = {}): Promise<InstallOutcome> {
+    this.pausedDownloads = new Set([...this.pausedDownloads].filter((paused) => paused !== id));
+    try {
+      await this.api.call('models.install', { id });
+      if (options.notify ?? true) this.notify('info', t('settings.modelInstalledNow', { id }));
+      return { kind: 'installed' };
+    } catch (failure) {
+      return this.pausedDownloads.has(id) ? { kind: 'paused' } : { kind: 'failed', problem: errorMessage(failure) };
+    } finally {
+      this.clearDownload(id);
+    }
+  }
+
+  /** Stops a model's download where it is (models.pause); installing it again resumes from what was kept. */
+  async pauseModel(id: string): Promise<void> {
+    this.pausedDownloads = new Set([...this.pausedDownloads, id]);
+    await this.api.call('models.pause', { id }).catch(() => undefined);
+  }
+
+  /** A running download's progress in words ("Downloading 42 %"); `expectedBytes` stands in for a total the server has not sent yet. */
+  downloadText(id: string, expectedBytes: number | null = null): string {
+    const progress = this.downloads[id];
+    if (!progress) return t('settings.modelDownloading', { percent: '' }).trim();
+    const total = progress.total ?? expectedBytes;
+    return t('settings.modelDownloading', { percent: total ? formatPercent(locale(), progress.received / total) : formatBytes(locale(), progress.received) });
   }
 }
 
