@@ -125,7 +125,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       onProgress: (progress) => this.emit('progress', progress),
       onPhoto: (event) => this.emit('photo', event),
       onProblem: (problem) => this.reportProblem(problem),
-      onRecorded: (file) => this.runJobs().catch((error: unknown) => this.reportProblem({ scope: 'read', path: file, message: errorMessage(error) })),
+      onRecorded: (file) => this.runJobsInBackground(file),
       stopping: () => this.stopRequested,
       moveWindowMs: options.moveWindowMs ?? 1500,
     });
@@ -210,6 +210,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.clip.queueEmbeddings() > 0) await this.runner.drain(this.runnerHooks());
   }
 
+  /** runJobs without waiting for it; a failure is reported as a problem (at `path`, when a file's event started it). */
+  private runJobsInBackground(path: string | null = null): void {
+    this.runJobs().catch((error: unknown) => this.reportProblem({ scope: 'read', path, message: errorMessage(error) }));
+  }
+
   private runnerHooks(): RunnerHooks {
     return {
       onProgress: (progress) => this.emit('progress', { phase: 'jobs', ...progress }),
@@ -231,7 +236,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     try {
       this.store.jobs.renewLeases();
       if (this.store.jobs.recoverAbandoned() > 0 && !this.jobsPaused && !this.stopRequested) {
-        this.runJobs().catch((error: unknown) => this.reportProblem({ scope: 'read', path: null, message: errorMessage(error) }));
+        this.runJobsInBackground();
       }
     } catch (error) {
       // A busy database (another process holding the write lock past the busy timeout): next beat.
@@ -265,7 +270,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!this.jobsPaused || this.stopRequested) return;
     this.jobsPaused = false;
     this.runner.resume();
-    this.runJobs().catch((error: unknown) => this.reportProblem({ scope: 'read', path: null, message: errorMessage(error) }));
+    this.runJobsInBackground();
   }
 
   get paused(): boolean {

@@ -110,7 +110,7 @@ export class AskService {
     }
     const choice = this.localChoice();
     const ready = Boolean(choice.entry && choice.installed);
-    return { provider, model: choice.entry?.id ?? null, ready, reason: ready ? null : (choice.reason ?? 'no question-answering model'), missingModel: ready ? null : (choice.missing ?? null), endpointKey };
+    return { provider, model: choice.entry?.id ?? null, ready, reason: ready ? null : (choice.reason ?? 'no question-answering model'), missingModel: choice.missing ?? null, endpointKey };
   }
 
   private endpointSettings(): { baseUrl: string | undefined; model: string | undefined; apiKey: string | undefined } {

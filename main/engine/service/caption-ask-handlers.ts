@@ -53,7 +53,7 @@ export function captionAskHandlers(context: HandlerContext): Pick<EngineHandlers
         model: choice.entry?.id ?? null,
         installed: choice.installed,
         reason: choice.installed ? null : (choice.reason ?? 'no captioning model'),
-        missingModel: choice.installed ? null : (choice.missing ?? null),
+        missingModel: choice.missing ?? null,
         detail: getSettingValue(engine.store, 'caption-detail'),
         readsText: choice.entry !== undefined && readsText(choice.entry),
         captioned: counts.captioned,
