@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { CATALOG_FILE, loadCatalog, modelFilePath, type ModelEntry } from '../../main/engine/models/catalog.js';
 import { verifyModel } from '../../main/engine/models/download.js';
 import { CLIP_FIXTURE_ID, FIXTURE_MODELS_DIR, generateFixtureModels } from '../fixtures/generate-models.js';
-import { argmax, ClipPreprocessingSchema, dot, inputIdsBatch, norm, pixelValuesBatch, rows, tokenIds, type ClipPreprocessing } from '../helpers/clip.js';
+import { argmax, ClipPreprocessingSchema, FIXTURE_COLOURS, dot, inputIdsBatch, norm, pixelValuesBatch, rows, tokenIds, type ClipPreprocessing } from '../helpers/clip.js';
 import { makePhoto, sha256, tempDir } from '../helpers/fixtures.js';
 
 /**
@@ -17,17 +17,7 @@ import { makePhoto, sha256, tempDir } from '../helpers/fixtures.js';
  * encode the dominant colour. Other tests rely on this behaviour, so it is pinned here.
  */
 
-/** The colours, as 8-bit RGB, independent of the generator's own table. */
-const COLOURS: readonly { name: string; rgb: readonly [number, number, number] }[] = [
-  { name: 'red', rgb: [255, 0, 0] },
-  { name: 'green', rgb: [0, 255, 0] },
-  { name: 'blue', rgb: [0, 0, 255] },
-  { name: 'yellow', rgb: [255, 255, 0] },
-  { name: 'cyan', rgb: [0, 255, 255] },
-  { name: 'magenta', rgb: [255, 0, 255] },
-  { name: 'white', rgb: [255, 255, 255] },
-  { name: 'black', rgb: [0, 0, 0] },
-];
+const COLOURS = FIXTURE_COLOURS;
 const EMBED_DIM = 512;
 
 /** A solid-colour PNG, not square, so the resize and centre crop both do something. */

@@ -88,3 +88,15 @@ export function norm(a: Float32Array): number {
 export function argmax(values: readonly number[]): number {
   return values.reduce((best, value, i) => (value > values[best]! ? i : best), 0);
 }
+
+/** The fixture CLIPs' eight colours as 8-bit RGB, in their order (independent of the generator's own table). */
+export const FIXTURE_COLOURS: readonly { name: string; rgb: [number, number, number] }[] = [
+  { name: 'red', rgb: [255, 0, 0] },
+  { name: 'green', rgb: [0, 255, 0] },
+  { name: 'blue', rgb: [0, 0, 255] },
+  { name: 'yellow', rgb: [255, 255, 0] },
+  { name: 'cyan', rgb: [0, 255, 255] },
+  { name: 'magenta', rgb: [255, 0, 255] },
+  { name: 'white', rgb: [255, 255, 255] },
+  { name: 'black', rgb: [0, 0, 0] },
+];

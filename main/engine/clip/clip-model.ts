@@ -8,6 +8,8 @@ import { float32ToHalf, halfToFloat32 } from '../runtime/float16.js';
 import { type ModelSession, createSession } from '../runtime/session.js';
 import { type ClipPreprocessing, parseClipPreprocessing } from './preprocessing.js';
 import { ClipTokenizer, type TokenizedBatch } from './tokenize.js';
+import { UsageError } from '../errors.js';
+import { checkImmichConfig, immichConfigFiles } from './immich-layout.js';
 
 export interface ClipModelOptions {
   device?: Device;
@@ -27,20 +29,42 @@ interface TowerFiles {
   output: string;
 }
 
+/** The input that makes an ONNX file a tower: transformers.js exports' names, then Immich's (open_clip) ones. */
+const TOWER_INPUTS: Record<Tower, readonly string[]> = { vision: ['pixel_values', 'image'], text: ['input_ids', 'text'] };
+const IMAGE_INPUTS = new Set(TOWER_INPUTS.vision);
+const ID_INPUTS = new Set(TOWER_INPUTS.text);
+
 /**
- * Which catalog ONNX file is which tower: the one taking pixel_values sees, the one taking input_ids
- * reads. Some exports (Chinese-CLIP) are one graph taking both; then both towers are that file, and
- * each reads its own output (image_embeds, text_embeds).
+ * Which catalog ONNX file is which tower: the one taking pixel_values (Immich: image) sees, the
+ * one taking input_ids (Immich: text) reads. Some exports (Chinese-CLIP) are one graph taking
+ * both; then both towers are that file, and each reads its own output (image_embeds,
+ * text_embeds). Immich's graphs have one output each, `embedding`.
  */
 function towerFiles(model: ModelEntry, tower: Tower): TowerFiles {
-  const wanted = tower === 'vision' ? 'pixel_values' : 'input_ids';
-  const found = Object.entries(model.io).find(([, io]) => io.inputs.some((input) => input.name === wanted));
-  if (!found) throw new Error(`model ${model.id}: the catalog names no ONNX file with a ${wanted} input`);
+  const wanted = TOWER_INPUTS[tower];
+  const found = Object.entries(model.io).find(([, io]) => io.inputs.some((input) => wanted.includes(input.name)));
+  if (!found) throw new Error(`model ${model.id}: the catalog names no ONNX file with a ${wanted.join(' or ')} input`);
   const [file, io] = found;
   const named = tower === 'vision' ? 'image_embeds' : 'text_embeds';
   const output = io.outputs.find((o) => o.name === named)?.name ?? io.outputs[0]?.name;
   if (!output) throw new Error(`model ${model.id}: the catalog lists no output for ${file}`);
   return { file, inputs: io.inputs.map((input) => input.name), output };
+}
+
+/**
+ * The batch size a session's graph is fixed to, when its first axis is a number (Immich exports
+ * its towers with batch 1); else undefined (any batch). Such a graph is fed one group at a time.
+ */
+function fixedBatch(session: ModelSession, inputs: ReadonlySet<string>): number | undefined {
+  const first = session.inputs.find((input) => inputs.has(input.name))?.shape[0];
+  return typeof first === 'number' && first > 0 ? first : undefined;
+}
+
+function batches<T>(items: readonly T[], size: number | undefined): T[][] {
+  if (!size || size >= items.length) return [[...items]];
+  const groups: T[][] = [];
+  for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
+  return groups;
 }
 
 /** One L2-normalised copy per row of a [N, dim] matrix. */
@@ -119,11 +143,18 @@ export class ClipModel {
     return this.prep.embedding_dim;
   }
 
-  /** The files a tower needs: its ONNX file, and for text the tokenizer. */
+  /**
+   * The files a tower needs: its ONNX file; for text the tokenizer files (in tokenizer_dir); and
+   * the layout's own configuration files, which openTower checks against the catalog (Immich's
+   * config.json, visual/preprocess_cfg.json).
+   */
   filesFor(tower: Tower): string[] {
     const { file } = towerFiles(this.entry, tower);
-    if (tower === 'vision') return [file];
-    return [file, ...this.entry.files.map((f) => f.path).filter((p) => p.startsWith('tokenizer') || p === 'special_tokens_map.json')];
+    const configs = immichConfigFiles(this.entry, tower);
+    if (tower === 'vision') return [file, ...configs];
+    const dir = this.prep.tokenizer_dir ? `${this.prep.tokenizer_dir}/` : '';
+    const tokenizer = this.entry.files.map((f) => f.path).filter((p) => p.startsWith(dir) && !p.slice(dir.length).includes('/') && /^(tokenizer|special_tokens_map)/.test(p.slice(dir.length)));
+    return [file, ...tokenizer, ...configs];
   }
 
   /** The session of a tower (made once), for callers that want the provider really in use. */
@@ -145,6 +176,7 @@ export class ClipModel {
    */
   private async openTower(tower: Tower): Promise<ModelSession> {
     await ensureVerified(this.modelsDir, this.entry, this.filesFor(tower));
+    checkImmichConfig(path.join(this.modelsDir, this.id), this.entry, this.prep, tower);
     const spec = towerFiles(this.entry, tower);
     const session = await this.fileSession(spec.file, tower);
     const names = session.inputs.map((input) => input.name);
@@ -188,18 +220,22 @@ export class ClipModel {
     if (images.length === 0) return [];
     const crop = this.prep.crop_size;
     const size = 3 * crop * crop;
-    const batch = new Float32Array(images.length * size);
     images.forEach((image, i) => {
       if (image.length !== size) throw new Error(`image ${i} has ${image.length} values, expected ${size}`);
-      batch.set(image, i * size);
     });
     const session = await this.session('vision');
     const spec = towerFiles(this.entry, 'vision');
-    // A graph holding both towers wants a text too: one minimal text, whose result is ignored.
-    const texts = session.inputs.some((input) => input.name === 'input_ids') ? this.placeholderText() : undefined;
-    const feeds = this.feeds(session, { pixels: batch, count: images.length }, texts);
-    const outputs = await this.serialised(() => session.run(feeds));
-    return this.embeddingsFrom(outputs[spec.output]!, images.length);
+    const embeddings: Float32Array[] = [];
+    for (const group of batches(images, fixedBatch(session, IMAGE_INPUTS))) {
+      const batch = new Float32Array(group.length * size);
+      group.forEach((image, i) => batch.set(image, i * size));
+      // A graph holding both towers wants a text too: one minimal text, whose result is ignored.
+      const texts = session.inputs.some((input) => ID_INPUTS.has(input.name)) ? this.placeholderText() : undefined;
+      const feeds = this.feeds(session, { pixels: batch, count: group.length }, texts);
+      const outputs = await this.serialised(() => session.run(feeds));
+      embeddings.push(...this.embeddingsFrom(outputs[spec.output]!, group.length));
+    }
+    return embeddings;
   }
 
   /** Embeds texts with the model's tokenizer, feeding whichever text inputs the model declares. */
@@ -208,10 +244,14 @@ export class ClipModel {
     const session = await this.session('text');
     const spec = towerFiles(this.entry, 'text');
     this.tokenizer ??= ClipTokenizer.load(path.join(this.modelsDir, this.id), this.prep);
-    // A graph holding both towers wants an image too: one blank image, whose result is ignored.
-    const pixels = session.inputs.some((input) => input.name === 'pixel_values') ? { pixels: new Float32Array(3 * this.prep.crop_size ** 2), count: 1 } : undefined;
-    const outputs = await this.serialised(() => session.run(this.feeds(session, pixels, this.tokenizer!.batch(texts))));
-    return this.embeddingsFrom(outputs[spec.output]!, texts.length);
+    const embeddings: Float32Array[] = [];
+    for (const group of batches(texts, fixedBatch(session, ID_INPUTS))) {
+      // A graph holding both towers wants an image too: one blank image, whose result is ignored.
+      const pixels = session.inputs.some((input) => IMAGE_INPUTS.has(input.name)) ? { pixels: new Float32Array(3 * this.prep.crop_size ** 2), count: 1 } : undefined;
+      const outputs = await this.serialised(() => session.run(this.feeds(session, pixels, this.tokenizer!.batch(group))));
+      embeddings.push(...this.embeddingsFrom(outputs[spec.output]!, group.length));
+    }
+    return embeddings;
   }
 
   /** [bos, eos] padded: the smallest valid text, built without the tokenizer. */
@@ -232,8 +272,8 @@ export class ClipModel {
     const crop = this.prep.crop_size;
     for (const input of session.inputs) {
       const dtype = String(input.dtype);
-      if (input.name === 'pixel_values' && images) feeds[input.name] = floatTensor(images.pixels, [images.count, 3, crop, crop], dtype);
-      else if (input.name === 'input_ids' && tokens) feeds[input.name] = intTensor(tokens.inputIds, tokens.dims, dtype);
+      if (IMAGE_INPUTS.has(input.name) && images) feeds[input.name] = floatTensor(images.pixels, [images.count, 3, crop, crop], dtype);
+      else if (ID_INPUTS.has(input.name) && tokens) feeds[input.name] = intTensor(tokens.inputIds, tokens.dims, dtype);
       else if (input.name === 'attention_mask' && tokens) feeds[input.name] = intTensor(tokens.attentionMask, tokens.dims, dtype);
       else if (input.name === 'token_type_ids' && tokens) feeds[input.name] = intTensor(new BigInt64Array(tokens.inputIds.length), tokens.dims, dtype);
       else if (input.name === 'position_ids' && tokens) {
@@ -251,13 +291,24 @@ export class ClipModel {
     return normalisedRows(floatsOf(tensor), dim);
   }
 
-  /** Zero-shot probabilities: softmax over labels of logit_scale × cosine (CLIP's own classifier). */
+  /**
+   * Zero-shot probabilities, as the model was trained to give them: CLIP's softmax over labels of
+   * logit_scale × cosine, or SigLIP's independent sigmoid(logit_scale × cosine + logit_bias).
+   * A sigmoid model whose learned scale and bias the catalog has not established cannot give
+   * probabilities (any made-up bias would be a made-up number): it says so.
+   */
   zeroShot(image: Float32Array, labelEmbeddings: readonly Float32Array[]): number[] {
-    const logits = labelEmbeddings.map((label) => {
+    const cosines = labelEmbeddings.map((label) => {
       let dot = 0;
       for (let i = 0; i < label.length; i++) dot += label[i]! * image[i]!;
-      return this.logitScale * dot;
+      return dot;
     });
+    if (this.prep.zero_shot === 'sigmoid') {
+      const { logit_scale: scale, logit_bias: bias } = this.prep;
+      if (scale == null || bias == null) throw new UsageError(`${this.entry.title} scores labels with a learned scale and bias that the catalog has not established: zero-shot probabilities need them (search, similar photos and duplicates do not)`);
+      return cosines.map((cosine) => 1 / (1 + Math.exp(-(scale * cosine + bias))));
+    }
+    const logits = cosines.map((cosine) => this.logitScale * cosine);
     const max = Math.max(...logits);
     const exps = logits.map((logit) => Math.exp(logit - max));
     const sum = exps.reduce((a, b) => a + b, 0);

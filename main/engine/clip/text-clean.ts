@@ -30,7 +30,7 @@ import { decodeHTML, decodeHTMLStrict } from 'entities';
  * quotes (“ ” ‘ ’) are standard Chinese punctuation, in its vocabulary and its training text, so
  * they are kept as typed.
  */
-export type TextCleaning = 'openai' | 'wordpiece';
+export type TextCleaning = 'openai' | 'wordpiece' | 'canonicalize';
 
 // eslint-disable-next-line no-control-regex -- ftfy's remove_control_chars: matching them is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f\u206a-\u206f\ufeff\ufff9-\ufffc]/gu;
@@ -138,7 +138,7 @@ function fixOnce(text: string, cleaning: TextCleaning): string {
   out = fixMojibake(out);
   out = out.replace(C1, (ch) => CP1252_HIGH[ch.charCodeAt(0) - 0x80]!);
   out = out.replace(LIGATURE, (ch) => LIGATURES[ch]!);
-  if (cleaning === 'openai') {
+  if (cleaning !== 'wordpiece') {
     out = out.replace(WIDTH, width).replace(SINGLE_QUOTES, "'").replace(DOUBLE_QUOTES, '"');
   } else {
     out = out.replace(FULLWIDTH_ALNUM, width).replace(/\u02bc/gu, "'");
@@ -157,5 +157,19 @@ export function cleanText(text: string, cleaning: TextCleaning = 'openai'): stri
   // (entities decodes as HTML5 says, as Python's html.unescape does, except that Python drops the
   // control characters a numeric reference such as &#1; names: dropped here too.)
   out = decodeHTML(decodeHTML(out)).replace(CONTROL, '');
-  return out.replace(/\s+/gu, ' ').trim();
+  out = out.replace(/\s+/gu, ' ').trim();
+  return cleaning === 'canonicalize' ? canonicalize(out) : out;
+}
+
+/** Python's string.punctuation: the ASCII punctuation open_clip's canonicalize_text drops. */
+const ASCII_PUNCTUATION = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/gu;
+
+/**
+ * open_clip's canonicalize_text, after its basic_clean (the OpenAI cleaning above): underscores
+ * become spaces, ASCII punctuation is dropped (other scripts' punctuation stays, as in Python),
+ * lower case, whitespace collapsed. SigLIP's training text went through it, so "Red-car!" and
+ * "red car" must be one query.
+ */
+function canonicalize(text: string): string {
+  return text.replace(/_/gu, ' ').replace(ASCII_PUNCTUATION, '').toLowerCase().replace(/\s+/gu, ' ').trim();
 }

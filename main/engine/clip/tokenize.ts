@@ -26,26 +26,39 @@ export class ClipTokenizer {
     readonly cleaning: TextCleaning,
   ) {}
 
+  /** The tokenizer in the model folder's `tokenizer_dir` (the root, or Immich's textual/). */
   static load(modelDir: string, prep: ClipPreprocessing): ClipTokenizer {
     const json = (name: string) => {
-      const file = path.join(modelDir, name);
+      const file = path.join(modelDir, ...(prep.tokenizer_dir ?? '').split('/').filter(Boolean), name);
       return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as object) : {};
     };
     const tokenizerJson = json('tokenizer.json') as { model?: { type?: string } };
-    const cleaning: TextCleaning = tokenizerJson.model?.type === 'WordPiece' ? 'wordpiece' : 'openai';
+    const cleaning: TextCleaning = prep.text_cleaning ?? (tokenizerJson.model?.type === 'WordPiece' ? 'wordpiece' : 'openai');
     return new ClipTokenizer(new Tokenizer(tokenizerJson, json('tokenizer_config.json')), prep, cleaning);
   }
 
-  /** One text's ids: cut to the context length keeping the closing eos token, then padded. */
+  /** One text's ids, cut to the context length keeping the special tokens, then padded. */
   ids(text: string): number[] {
     return this.encode(text).ids;
   }
 
+  /**
+   * A text too long for the context is cut as Hugging Face's truncation cuts it: the words at the
+   * end go, the special tokens the tokenizer's template adds (CLIP's and XLM-R's closing one,
+   * Gemma's opening one) stay. The template is read from the tokenizer itself (the same text with
+   * and without special tokens), not assumed.
+   */
   private encode(text: string): { ids: number[]; real: number } {
-    const { context_length: length, eos_token_id: eos, pad_token_id: pad } = this.prep;
-    const ids = this.tokenizer.encode(cleanText(text, this.cleaning)).ids;
-    const cut = ids.length > length ? [...ids.slice(0, length - 1), eos] : ids;
-    return { ids: [...cut, ...new Array<number>(length - cut.length).fill(pad)], real: cut.length };
+    const { context_length: length, pad_token_id: pad } = this.prep;
+    const cleaned = cleanText(text, this.cleaning);
+    let ids = this.tokenizer.encode(cleaned).ids;
+    if (ids.length > length) {
+      const words = this.tokenizer.encode(cleaned, { add_special_tokens: false }).ids;
+      const before = ids.length - words.length > 0 ? leadingSpecials(ids, words) : 0;
+      const after = ids.length - words.length - before;
+      ids = [...ids.slice(0, before), ...words.slice(0, Math.max(0, length - before - after)), ...ids.slice(ids.length - after)].slice(0, length);
+    }
+    return { ids: [...ids, ...new Array<number>(length - ids.length).fill(pad)], real: ids.length };
   }
 
   batch(texts: readonly string[]): TokenizedBatch {
@@ -61,4 +74,12 @@ export class ClipTokenizer {
     });
     return { inputIds, attentionMask, dims: [texts.length, length] };
   }
+}
+
+/** How many ids the template puts before the words: where the words start inside the full encoding. */
+function leadingSpecials(full: readonly number[], words: readonly number[]): number {
+  for (let start = 0; start + words.length <= full.length; start++) {
+    if (words.every((id, i) => full[start + i] === id)) return start;
+  }
+  return 0;
 }

@@ -49,9 +49,10 @@ export const ClipCatalogPreprocessingSchema = z
     image_size: z.number().int().positive(),
     /**
      * How an image becomes image_size × image_size. "shortest_edge" (CLIPImageProcessor, the
-     * default): the shortest side to `resize_shortest_edge`, aspect kept, then a centre crop of
-     * `crop_size`. "exact" (ChineseCLIPImageProcessor, and Chinese-CLIP's own
-     * `Resize((224, 224))`): both sides to image_size, aspect not kept, nothing cropped.
+     * default; open_clip's resize_mode "shortest"): the shortest side to `resize_shortest_edge`,
+     * aspect kept, then a centre crop of `crop_size`. "exact" (ChineseCLIPImageProcessor,
+     * Chinese-CLIP's own `Resize((224, 224))`, and open_clip's resize_mode "squash" that SigLIP
+     * uses): both sides to image_size, aspect not kept, nothing cropped.
      */
     image_resize: z.enum(['shortest_edge', 'exact']).optional(),
     /** Required with image_resize "shortest_edge". */
@@ -68,22 +69,68 @@ export const ClipCatalogPreprocessingSchema = z
     pad_token_id: z.number().int().nonnegative(),
     /** exp(learned temperature), for turning cosine similarities into probabilities; null when not established (ranking by cosine does not need it). */
     logit_scale: z.number().positive().nullable(),
+    /**
+     * How zero-shot scores become probabilities. "softmax" (CLIP): softmax over the labels of
+     * logit_scale × cosine. "sigmoid" (SigLIP, SigLIP 2, NLLB-SigLIP): each label on its own,
+     * sigmoid(logit_scale × cosine + logit_bias), so labels do not compete. Default softmax.
+     */
+    zero_shot: z.enum(['softmax', 'sigmoid']).optional(),
+    /** SigLIP's learned bias for the sigmoid; null when not established. */
+    logit_bias: z.number().nullable().optional(),
+    /**
+     * How query text is cleaned before the tokenizer (clip/text-clean.ts). "openai": OpenAI CLIP's
+     * ftfy + html.unescape + whitespace (also open_clip's "whitespace" clean). "canonicalize":
+     * that, then open_clip's canonicalize_text (underscores to spaces, ASCII punctuation dropped,
+     * lower case): what SigLIP and SigLIP 2 text was trained on. "wordpiece": the repairs of
+     * typed or pasted text only, punctuation kept (BERT and XLM-R tokenizers). Default: wordpiece
+     * for a WordPiece tokenizer.json, else openai.
+     */
+    text_cleaning: z.enum(['openai', 'canonicalize', 'wordpiece']).optional(),
     embedding_dim: z.number().int().positive(),
     /**
      * The text inputs the text graph takes (by name); default ["input_ids"]
      * (CLIP). BERT-style text towers (Chinese-CLIP) also take "attention_mask" (1 for a token, 0
-     * for padding) and some "token_type_ids" (all 0).
+     * for padding) and some "token_type_ids" (all 0). Immich's open_clip exports name the ids
+     * "text"; its M-CLIP exports take "input_ids" and "attention_mask".
      */
-    text_inputs: z.array(z.enum(['input_ids', 'attention_mask', 'token_type_ids'])).min(1).optional(),
+    text_inputs: z.array(z.enum(['input_ids', 'text', 'attention_mask', 'token_type_ids'])).min(1).optional(),
+    /**
+     * The folder of the model holding tokenizer.json and tokenizer_config.json: "" (the root,
+     * transformers.js layout) or "textual" (Immich's layout). Default "".
+     */
+    tokenizer_dir: z.string().regex(/^([\w.-]+(\/[\w.-]+)*)?$/).optional(),
   })
   .superRefine((prep, ctx) => {
     if ((prep.image_resize ?? 'shortest_edge') === 'shortest_edge' && prep.resize_shortest_edge === undefined) {
       ctx.addIssue({ code: 'custom', path: ['resize_shortest_edge'], message: 'is required when image_resize is "shortest_edge" (the default)' });
     }
-    if (prep.text_inputs && !prep.text_inputs.includes('input_ids')) {
-      ctx.addIssue({ code: 'custom', path: ['text_inputs'], message: 'must include "input_ids"' });
+    if (prep.text_inputs && !prep.text_inputs.includes('input_ids') && !prep.text_inputs.includes('text')) {
+      ctx.addIssue({ code: 'custom', path: ['text_inputs'], message: 'must include "input_ids" or "text"' });
+    }
+    if (prep.zero_shot === 'sigmoid' && prep.logit_bias === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['logit_bias'], message: 'is required (a number, or null when not established) with zero_shot "sigmoid"' });
     }
   });
+
+/**
+ * Why one would choose a CLIP model: its languages, its speed class on a CPU, and the figures
+ * its authors or open_clip's results table publish (never figures Iris measured on fixtures).
+ */
+const ClipAboutSchema = z.strictObject({
+  /** "en", "zh", or "multilingual" (with the languages named in `summary`). */
+  languages: z.enum(['en', 'zh', 'multilingual']),
+  /** Image embeddings per second class on a laptop CPU: fast (≲ ViT-B/32), medium (ViT-B/16), slow (ViT-L and up). */
+  speed: z.enum(['fast', 'medium', 'slow']),
+  /** ImageNet-1k zero-shot top-1 in [0, 1]; null where none is published. */
+  imagenet_zero_shot: z.number().min(0).max(1).nullable(),
+  /** Retrieval figures as published: dataset, metric (e.g. "image retrieval R@1"), value in [0, 1]. */
+  retrieval: z.array(z.strictObject({ dataset: z.string().min(1), metric: z.string().min(1), value: z.number().min(0).max(1) })).default([]),
+  /** One sentence for Settings: who should pick it. */
+  summary: z.string().min(1),
+  /** Where the figures come from (a URL or a paper). */
+  figures_source: z.string().min(1),
+});
+export type ClipAbout = z.infer<typeof ClipAboutSchema>;
 
 /**
  * Precision of one ONNX session of a generative model, as transformers.js names it: it picks the
@@ -128,7 +175,13 @@ export const ModelEntrySchema = z
     title: z.string().min(1),
     licence: z.string().min(1),
     source: z.object({
-      /** Hugging Face repository ("owner/name") and the revision (commit) the hashes belong to. */
+      /**
+       * Hugging Face repository ("owner/name") and the revision (commit) the hashes belong to. An
+       * unpinned entry may name a branch ("main") where no commit could be established offline:
+       * the installer then resolves it to a commit on first contact, keeps that commit in
+       * pinned.json and downloads every file at it, so the hashes it learns belong to one commit
+       * (models/download.ts, resolveRevision).
+       */
       repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/),
       revision: z.string().min(1),
       /** Base URL the files are served from; default https://huggingface.co. */
@@ -153,6 +206,8 @@ export const ModelEntrySchema = z
     /** Task-specific constants (image size, mean/std, token ids, logit scale, ...); for `clip`, see ClipCatalogPreprocessingSchema. */
     preprocessing: z.record(z.string(), z.unknown()).default({}),
     notes: z.string().optional(),
+    /** What a person choosing a CLIP model needs (Settings shows it); published figures, not ours. */
+    about: ClipAboutSchema.optional(),
   })
   .superRefine((model, ctx) => {
     const pinned = model.pinned ?? true;
@@ -167,11 +222,6 @@ export const ModelEntrySchema = z
     if (!pinned) {
       if (model.files.every((file) => file.bytes !== null && file.sha256 !== null)) {
         ctx.addIssue({ code: 'custom', path: ['pinned'], message: 'is false but every file has bytes and sha256: drop "pinned": false' });
-      }
-      // Hashes learned from the server are only meaningful for an immutable revision; where the
-      // catalog has every sha256 itself, only sizes are learned, and a moved branch fails the hash check.
-      if (!/^[0-9a-f]{40}$/.test(model.source.revision) && model.files.some((file) => file.sha256 === null)) {
-        ctx.addIssue({ code: 'custom', path: ['source', 'revision'], message: 'must be a 40-hex-digit commit in an unpinned entry that lacks a sha256 (a branch name can move under the pins)' });
       }
     }
     for (const file of Object.keys(model.io)) {

@@ -76,8 +76,62 @@ interface PinnedJson {
   version: 1;
   model: string;
   repo: string;
+  /** The commit the pins belong to. */
   revision: string;
+  /** The branch the catalog names, when `revision` is the commit it was resolved to. */
+  branch?: string;
   files: Record<string, PinRecord>;
+}
+
+const COMMIT = /^[0-9a-f]{40}$/;
+
+function readPinnedJson(modelsDir: string, model: ModelEntry): Partial<PinnedJson> | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(pinnedJsonPath(modelsDir, model), 'utf8')) as Partial<PinnedJson>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The entry at the commit its files are pinned to: itself when the catalog names a commit, else
+ * (a branch, in an unpinned entry) the commit pinned.json recorded when the branch was resolved,
+ * else itself (not resolved yet: nothing has been learned from the server).
+ */
+export function atPinnedRevision(modelsDir: string, model: ModelEntry): ModelEntry {
+  if (COMMIT.test(model.source.revision)) return model;
+  const pinned = readPinnedJson(modelsDir, model);
+  if (pinned?.version !== 1 || pinned.repo !== model.source.repo || pinned.branch !== model.source.revision || !COMMIT.test(String(pinned.revision))) return model;
+  return { ...model, source: { ...model.source, revision: pinned.revision! } };
+}
+
+/**
+ * An unpinned entry that names a branch is resolved to the branch's current commit (the Hugging
+ * Face API's `/api/models/<repo>/revision/<branch>`) before anything is learned from the server,
+ * and that commit is recorded in pinned.json: every file is then fetched, and its size and hash
+ * learned, at one commit, so a branch that moves between two files cannot mix two versions.
+ * An entry whose every file the catalog pins needs no resolving: its hashes catch any move.
+ */
+async function resolveRevision(modelsDir: string, model: ModelEntry, signal?: AbortSignal): Promise<ModelEntry> {
+  const local = atPinnedRevision(modelsDir, model);
+  if (COMMIT.test(local.source.revision) || model.files.every(isPinnedFile)) return local;
+  const base = (model.source.baseUrl ?? 'https://huggingface.co').replace(/\/$/, '');
+  const url = `${base}/api/models/${model.source.repo}/revision/${encodeURIComponent(model.source.revision)}`;
+  const response = await request(url, { signal });
+  if (!response.ok) throw httpError(url, response);
+  const sha = ((await response.json().catch(() => undefined)) as { sha?: unknown } | undefined)?.sha;
+  if (typeof sha !== 'string' || !COMMIT.test(sha)) throw new ModelDownloadError(`${url}: the server named no commit for ${model.source.revision}; refusing to install from a branch that cannot be pinned`, true);
+  const resolved = { ...model, source: { ...model.source, revision: sha } };
+  await writePinnedJson(modelsDir, resolved, { version: 1, model: model.id, repo: model.source.repo, revision: sha, branch: model.source.revision, files: {} });
+  return resolved;
+}
+
+async function writePinnedJson(modelsDir: string, model: ModelEntry, content: PinnedJson): Promise<void> {
+  const target = pinnedJsonPath(modelsDir, model);
+  await fs.promises.mkdir(path.dirname(target), { recursive: true });
+  const temporary = `${target}.${process.pid}.tmp`;
+  await fs.promises.writeFile(temporary, `${JSON.stringify(content, null, 2)}\n`);
+  await fs.promises.rename(temporary, target);
 }
 
 export function pinnedJsonPath(modelsDir: string, model: ModelEntry): string {
@@ -86,13 +140,8 @@ export function pinnedJsonPath(modelsDir: string, model: ModelEntry): string {
 
 /** The pins recorded for this model's repo and revision (none when the catalog moved to another revision). */
 function readPins(modelsDir: string, model: ModelEntry): Record<string, PinRecord> {
-  let parsed: Partial<PinnedJson>;
-  try {
-    parsed = JSON.parse(fs.readFileSync(pinnedJsonPath(modelsDir, model), 'utf8')) as Partial<PinnedJson>;
-  } catch {
-    return {};
-  }
-  if (parsed.version !== 1 || parsed.repo !== model.source.repo || parsed.revision !== model.source.revision || typeof parsed.files !== 'object' || !parsed.files) return {};
+  const parsed = readPinnedJson(modelsDir, model);
+  if (!parsed || parsed.version !== 1 || parsed.repo !== model.source.repo || parsed.revision !== model.source.revision || typeof parsed.files !== 'object' || !parsed.files) return {};
   const pins: Record<string, PinRecord> = {};
   for (const [file, pin] of Object.entries(parsed.files)) {
     if (Number.isInteger(pin?.bytes) && pin.bytes >= 0 && /^[0-9a-f]{64}$/.test(String(pin?.sha256))) pins[file] = pin;
@@ -100,19 +149,17 @@ function readPins(modelsDir: string, model: ModelEntry): Record<string, PinRecor
   return pins;
 }
 
+/** Records a learned pin; `model` is at its pinned revision (a resolved branch keeps its name). */
 async function recordPin(modelsDir: string, model: ModelEntry, file: string, pin: PinRecord): Promise<void> {
-  const target = pinnedJsonPath(modelsDir, model);
-  const content: PinnedJson = { version: 1, model: model.id, repo: model.source.repo, revision: model.source.revision, files: { ...readPins(modelsDir, model), [file]: pin } };
-  await fs.promises.mkdir(path.dirname(target), { recursive: true });
-  const temporary = `${target}.${process.pid}.tmp`;
-  await fs.promises.writeFile(temporary, `${JSON.stringify(content, null, 2)}\n`);
-  await fs.promises.rename(temporary, target);
+  const branch = readPinnedJson(modelsDir, model)?.branch;
+  const content: PinnedJson = { version: 1, model: model.id, repo: model.source.repo, revision: model.source.revision, ...(branch ? { branch } : {}), files: { ...readPins(modelsDir, model), [file]: pin } };
+  await writePinnedJson(modelsDir, model, content);
 }
 
 /** What a file must be, from the catalog or (unpinned entries) pinned.json; undefined when neither knows. */
 export function expectedFromLocal(modelsDir: string, model: ModelEntry, file: ModelFile): ExpectedFile | undefined {
   if (isPinnedFile(file)) return { bytes: file.bytes, sha256: file.sha256, source: 'catalog' };
-  const pin = readPins(modelsDir, model)[file.path];
+  const pin = readPins(modelsDir, atPinnedRevision(modelsDir, model))[file.path];
   // A pin that disagrees with what the catalog has learned since is stale.
   const current = pin && (file.sha256 === null || pin.sha256 === file.sha256) && (file.bytes === null || pin.bytes === file.bytes);
   return current ? { bytes: pin.bytes, sha256: pin.sha256, source: 'pinned.json' } : undefined;
@@ -374,7 +421,8 @@ async function pinIfLearned(modelsDir: string, model: ModelEntry, file: ModelFil
  * record them (and the install then checks the bytes against them). A file the server describes
  * without a sha256 stays unknown. Returns how many files were learned; a network failure throws.
  */
-export async function learnSizes(modelsDir: string, model: ModelEntry, signal?: AbortSignal): Promise<number> {
+export async function learnSizes(modelsDir: string, catalogEntry: ModelEntry, signal?: AbortSignal): Promise<number> {
+  const model = await resolveRevision(modelsDir, catalogEntry, signal);
   let learned = 0;
   for (const file of model.files) {
     if (expectedFromLocal(modelsDir, model, file)) continue;
@@ -387,7 +435,14 @@ export async function learnSizes(modelsDir: string, model: ModelEntry, signal?: 
 }
 
 /** Installs every file of a model that is not already present and correct. */
-export async function installModel(modelsDir: string, model: ModelEntry, options: InstallOptions = {}): Promise<{ downloaded: string[]; present: string[] }> {
+export async function installModel(modelsDir: string, catalogEntry: ModelEntry, options: InstallOptions = {}): Promise<{ downloaded: string[]; present: string[] }> {
+  let model: ModelEntry;
+  try {
+    model = await withRetries(options, () => resolveRevision(modelsDir, catalogEntry, options.signal));
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    throw new ModelDownloadError(`could not download ${catalogEntry.id}: ${errorMessage(error)}`, error instanceof ModelDownloadError ? error.permanent : true);
+  }
   const downloaded: string[] = [];
   const present: string[] = [];
   for (const file of model.files) {
