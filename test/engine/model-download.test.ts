@@ -227,3 +227,47 @@ describe('sizes learned before any download (learnSizes)', () => {
     }
   });
 });
+
+describe('an unpinned entry that names a branch (Immich publishes its models on main only)', () => {
+  it('resolves the branch to one commit first, fetches every file at that commit, and keeps both in pinned.json', async () => {
+    const COMMIT = 'a'.repeat(40);
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.url === '/api/models/immich-app/some-clip/revision/main') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'immich-app/some-clip', sha: COMMIT }));
+      } else if (req.url === `/immich-app/some-clip/resolve/${COMMIT}/visual/model.onnx`) {
+        res.writeHead(200, { 'x-linked-etag': `"${SHA}"`, 'x-linked-size': String(BYTES.length), 'content-length': String(BYTES.length) });
+        res.end(req.method === 'HEAD' ? undefined : BYTES);
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const model = ModelEntrySchema.parse({
+        id: 'some-clip',
+        task: 'clip',
+        title: 'some CLIP',
+        licence: 'MIT',
+        pinned: false,
+        source: { repo: 'immich-app/some-clip', revision: 'main', baseUrl },
+        files: [{ path: 'visual/model.onnx', bytes: null, sha256: null }],
+      });
+      const dir = tempDir('iris-branch-');
+      await installModel(dir, model);
+      assert.deepEqual(fs.readFileSync(modelFilePath(dir, model, model.files[0]!)), BYTES);
+      assert.equal(seen[0], 'GET /api/models/immich-app/some-clip/revision/main', 'the branch is resolved before anything else');
+      assert.ok(!seen.some((line) => line.includes('/resolve/main/')), 'no file is fetched at the branch');
+      const pinned = JSON.parse(fs.readFileSync(pinnedJsonPath(dir, model), 'utf8')) as { revision: string; branch: string; files: Record<string, { sha256: string }> };
+      assert.equal(pinned.revision, COMMIT);
+      assert.equal(pinned.branch, 'main');
+      assert.equal(pinned.files['visual/model.onnx']?.sha256, SHA);
+      assert.deepEqual(await verifyModel(dir, model), [{ path: 'visual/model.onnx', state: 'ok' }], 'checked against the pin of the resolved commit');
+      const before = seen.length;
+      await installModel(dir, model);
+      assert.equal(seen.length, before, 'installed again: nothing asked, the commit and hashes are known');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
