@@ -188,6 +188,16 @@ describe('CLIP zoo: the families through one loader', () => {
     assert.throws(() => model.zeroShot(new Float32Array(768), [new Float32Array(768)]), /learned scale and bias that the catalog has not established/);
   });
 
+  it("a transformers.js export whose preprocessor_config.json disagrees with its catalog entry is refused", async () => {
+    const entry = entries.get(MOBILECLIP_FIXTURE_ID)!;
+    // The catalog guesses CLIP's bicubic and mean/std; MobileCLIP's processor says bilinear and no normalisation.
+    const wrong = { ...entry, preprocessing: { ...entry.preprocessing, resample: 'bicubic', image_mean: [0.48145466, 0.4578275, 0.40821073], image_std: [0.26862954, 0.26130258, 0.27577711] } };
+    const model = new ClipModel(FIXTURE_MODELS_DIR, wrong, { device: 'cpu' });
+    models.push(model);
+    await assert.rejects(model.session('vision'), /preprocessor_config\.json has resample 2, the catalog "bicubic".*do_normalize false \(mean 0\)/);
+    await model.session('text');
+  });
+
   it("an Immich model whose config files disagree with its catalog entry is refused with both values", async () => {
     const dir = tempDir('iris-zoo-');
     const entry = entries.get(SIGLIP2_FIXTURE_ID)!;

@@ -9,7 +9,7 @@ import { type ModelSession, createSession } from '../runtime/session.js';
 import { type ClipPreprocessing, parseClipPreprocessing } from './preprocessing.js';
 import { ClipTokenizer, type TokenizedBatch } from './tokenize.js';
 import { UsageError } from '../errors.js';
-import { checkImmichConfig, immichConfigFiles } from './immich-layout.js';
+import { checkExportConfig, exportConfigFiles } from './export-config.js';
 
 export interface ClipModelOptions {
   device?: Device;
@@ -145,12 +145,12 @@ export class ClipModel {
 
   /**
    * The files a tower needs: its ONNX file; for text the tokenizer files (in tokenizer_dir); and
-   * the layout's own configuration files, which openTower checks against the catalog (Immich's
-   * config.json, visual/preprocess_cfg.json).
+   * the export's own configuration files, which openTower checks against the catalog (Immich's
+   * config.json and visual/preprocess_cfg.json, a transformers.js preprocessor_config.json).
    */
   filesFor(tower: Tower): string[] {
     const { file } = towerFiles(this.entry, tower);
-    const configs = immichConfigFiles(this.entry, tower);
+    const configs = exportConfigFiles(this.entry, tower);
     if (tower === 'vision') return [file, ...configs];
     const dir = this.prep.tokenizer_dir ? `${this.prep.tokenizer_dir}/` : '';
     const tokenizer = this.entry.files.map((f) => f.path).filter((p) => p.startsWith(dir) && !p.slice(dir.length).includes('/') && /^(tokenizer|special_tokens_map)/.test(p.slice(dir.length)));
@@ -176,7 +176,7 @@ export class ClipModel {
    */
   private async openTower(tower: Tower): Promise<ModelSession> {
     await ensureVerified(this.modelsDir, this.entry, this.filesFor(tower));
-    checkImmichConfig(path.join(this.modelsDir, this.id), this.entry, this.prep, tower);
+    checkExportConfig(path.join(this.modelsDir, this.id), this.entry, this.prep, tower);
     const spec = towerFiles(this.entry, tower);
     const session = await this.fileSession(spec.file, tower);
     const names = session.inputs.map((input) => input.name);

@@ -4,8 +4,13 @@ import type { ModelEntry } from '../models/catalog.js';
 import type { ClipPreprocessing } from './preprocessing.js';
 
 /**
- * Immich's layout of a CLIP model (`immich-app/<model>` on Hugging Face, exported from open_clip
- * or M-CLIP):
+ * A CLIP export's own configuration files, checked against its catalog entry when a tower opens.
+ * The catalog carries every preprocessing fact as data (so one loader, ClipModel, runs every
+ * layout); a catalog entry that misdescribes its files (another mean and std, a crop where the
+ * model squashes, another context length) fails with both values instead of embedding every
+ * photo slightly wrong. Two layouts carry such files:
+ *
+ * Immich's (`immich-app/<model>` on Hugging Face, exported from open_clip or M-CLIP):
  *
  *   config.json                  open_clip's model config: embed_dim, vision_cfg, text_cfg
  *                                (context_length, hf_tokenizer_name, tokenizer_kwargs.clean)
@@ -15,26 +20,38 @@ import type { ClipPreprocessing } from './preprocessing.js';
  *                                (M-CLIP: input_ids and attention_mask)
  *   textual/tokenizer.json, tokenizer_config.json, special_tokens_map.json
  *
- * The catalog entry carries the same facts as data (its `preprocessing`), so one loader
- * (ClipModel) runs every layout; this file checks, when a tower opens, that the downloaded
- * configuration says what the catalog says. A catalog entry that misdescribes its files (another
- * mean and std, a crop where the model squashes, another context length) fails with the two
- * values instead of embedding every photo slightly wrong.
+ * transformers.js' (Xenova/…): preprocessor_config.json, a CLIPImageProcessor's settings
+ * (size.shortest_edge, crop_size, resample as a PIL code, do_normalize, image_mean/std).
  */
 
 const PREPROCESS_CFG = 'visual/preprocess_cfg.json';
 const MODEL_CONFIG = 'config.json';
+const HF_PROCESSOR = 'preprocessor_config.json';
 
 function isImmichLayout(entry: ModelEntry): boolean {
   return entry.files.some((file) => file.path === PREPROCESS_CFG);
 }
 
-/** The configuration files a tower of an Immich-layout entry is checked against (none for other layouts). */
-export function immichConfigFiles(entry: ModelEntry, tower: 'vision' | 'text'): string[] {
-  if (!isImmichLayout(entry)) return [];
+/** The configuration files a tower is checked against: Immich's, or a transformers.js processor's (none when the entry lists none). */
+export function exportConfigFiles(entry: ModelEntry, tower: 'vision' | 'text'): string[] {
   const present = new Set(entry.files.map((file) => file.path));
+  if (!isImmichLayout(entry)) return tower === 'vision' && present.has(HF_PROCESSOR) ? [HF_PROCESSOR] : [];
   return (tower === 'vision' ? [MODEL_CONFIG, PREPROCESS_CFG] : [MODEL_CONFIG]).filter((file) => present.has(file));
 }
+
+interface HfProcessor {
+  size?: { shortest_edge?: number; height?: number; width?: number } | number;
+  crop_size?: { height?: number; width?: number } | number;
+  do_center_crop?: boolean;
+  resample?: number;
+  do_normalize?: boolean;
+  image_mean?: number[];
+  image_std?: number[];
+  rescale_factor?: number;
+}
+
+/** PIL's resampling codes, as transformers' processors store them. */
+const PIL_RESAMPLE: Record<number, string> = { 0: 'nearest', 2: 'bilinear', 3: 'bicubic' };
 
 interface OpenClipConfig {
   embed_dim?: number;
@@ -59,9 +76,9 @@ function readJson<T>(modelDir: string, file: string): T {
 
 const close = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]!) <= 1e-6);
 
-/** Throws when an Immich-layout model's own configuration disagrees with its catalog entry. */
-export function checkImmichConfig(modelDir: string, entry: ModelEntry, prep: ClipPreprocessing, tower: 'vision' | 'text'): void {
-  const files = immichConfigFiles(entry, tower);
+/** Throws when a model's own configuration files disagree with its catalog entry. */
+export function checkExportConfig(modelDir: string, entry: ModelEntry, prep: ClipPreprocessing, tower: 'vision' | 'text'): void {
+  const files = exportConfigFiles(entry, tower);
   if (files.length === 0) return;
   const problems: string[] = [];
   const differs = (file: string, key: string, theirs: unknown, ours: unknown) => problems.push(`${file} has ${key} ${JSON.stringify(theirs)}, the catalog ${JSON.stringify(ours)}`);
@@ -85,5 +102,21 @@ export function checkImmichConfig(modelDir: string, entry: ModelEntry, prep: Cli
     const squash = (cfg.resize_mode ?? 'shortest') === 'squash';
     if (squash !== (prep.image_resize === 'exact')) differs(PREPROCESS_CFG, 'resize_mode', cfg.resize_mode ?? 'shortest', prep.image_resize ?? 'shortest_edge');
   }
+  if (files.includes(HF_PROCESSOR)) checkHfProcessor(readJson<HfProcessor>(modelDir, HF_PROCESSOR), prep, differs);
   if (problems.length > 0) throw new Error(`model ${entry.id}: its files do not match its catalog entry: ${problems.join('; ')}`);
+}
+
+function checkHfProcessor(cfg: HfProcessor, prep: ClipPreprocessing, differs: (file: string, key: string, theirs: unknown, ours: unknown) => void): void {
+  const side = (value: HfProcessor['crop_size']) => (typeof value === 'number' ? value : value?.height);
+  if (cfg.resample !== undefined && PIL_RESAMPLE[cfg.resample] !== prep.resample) differs(HF_PROCESSOR, 'resample', cfg.resample, prep.resample);
+  if (prep.image_resize !== 'exact') {
+    const shortest = typeof cfg.size === 'number' ? cfg.size : cfg.size?.shortest_edge;
+    if (shortest !== undefined && shortest !== prep.resize_shortest_edge) differs(HF_PROCESSOR, 'size.shortest_edge', shortest, prep.resize_shortest_edge);
+    if (cfg.do_center_crop !== false && side(cfg.crop_size) !== undefined && side(cfg.crop_size) !== prep.crop_size) differs(HF_PROCESSOR, 'crop_size', cfg.crop_size, prep.crop_size);
+  }
+  // do_normalize false is mean 0, std 1 (MobileCLIP: the model takes [0, 1] pixels).
+  const [mean, std] = cfg.do_normalize === false ? [[0, 0, 0], [1, 1, 1]] : [cfg.image_mean, cfg.image_std];
+  if (mean && !close(mean, prep.image_mean)) differs(HF_PROCESSOR, cfg.do_normalize === false ? 'do_normalize false (mean 0)' : 'image_mean', mean, prep.image_mean);
+  if (std && !close(std, prep.image_std)) differs(HF_PROCESSOR, cfg.do_normalize === false ? 'do_normalize false (std 1)' : 'image_std', std, prep.image_std);
+  if (cfg.rescale_factor !== undefined && Math.abs(cfg.rescale_factor - prep.rescale_factor) > 1e-9) differs(HF_PROCESSOR, 'rescale_factor', cfg.rescale_factor, prep.rescale_factor);
 }
