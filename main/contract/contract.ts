@@ -131,6 +131,17 @@ const SettingStateSchema = z.object({
 
 const JobKindCountsSchema = z.object({ kind: z.string(), pending: z.number(), running: z.number(), done: z.number(), failed: z.number() });
 
+/** Why one would choose a CLIP model (the catalog's `about`: published figures, not Iris's). */
+const ModelAboutSchema = z.object({
+  languages: z.enum(['en', 'zh', 'multilingual']),
+  speed: z.enum(['fast', 'medium', 'slow']),
+  /** ImageNet-1k zero-shot top-1 in [0, 1], null where none is published. */
+  imagenetZeroShot: z.number().nullable(),
+  retrieval: z.array(z.object({ dataset: z.string(), metric: z.string(), value: z.number() })),
+  summary: z.string(),
+  figuresSource: z.string(),
+});
+
 const ModelInfoSchema = z.object({
   id: z.string(),
   task: z.string(),
@@ -143,6 +154,8 @@ const ModelInfoSchema = z.object({
   active: z.boolean(),
   /** This model is being downloaded now. */
   installing: z.boolean(),
+  /** CLIP models: languages, speed class and published figures, for choosing one; else null. */
+  about: ModelAboutSchema.nullable(),
 });
 
 const ProgressEventSchema = z.union([

@@ -298,7 +298,7 @@ describe('settings, map and language', () => {
       ...libraryWithPhotos,
       'settings.set': ({ key, value }) => ({ key, value, default: 'auto', source: 'setting', description: '' }),
       'device.status': () => ({ setting: 'auto', resolvesTo: 'cpu', providers: [{ name: 'cuda', available: false, reason: 'not bundled' }], lastRuntime: null }),
-      'models.list': () => [{ id: 'clip-vit-b32-q8', task: 'clip', description: 'small', license: 'MIT', bytes: 1000, installed: false, active: false, installing: false }],
+      'models.list': () => [{ id: 'clip-vit-b32-q8', task: 'clip', description: 'small', license: 'MIT', bytes: 1000, installed: false, active: false, installing: false, about: null }],
       'models.install': () => install.promise,
     });
     await screen.findAllByTestId('grid-cell');

@@ -57,6 +57,7 @@ export class ModelsService {
       installed: modelState(this.modelsDir, model) === 'installed',
       active: model.id === active,
       installing: this.installs.has(model.id),
+      about: model.about ? { languages: model.about.languages, speed: model.about.speed, imagenetZeroShot: model.about.imagenet_zero_shot, retrieval: model.about.retrieval, summary: model.about.summary, figuresSource: model.about.figures_source } : null,
     }));
   }
 

@@ -15,10 +15,39 @@ const model = (id: string, task: string, title: string, overrides: Partial<Model
   installed: false,
   active: false,
   installing: false,
+  about: null,
   ...overrides,
 });
 
 describe('SettingsModels', () => {
+  it('says why one would choose a search model: who it is for, its languages and speed, the published figures; their source one click away', async () => {
+    const about = {
+      languages: 'en' as const,
+      speed: 'medium' as const,
+      imagenetZeroShot: 0.782,
+      retrieval: [{ dataset: 'COCO', metric: 'text-to-image R@1', value: 0.521 }],
+      summary: 'The best search here for English queries.',
+      figuresSource: 'SigLIP 2 (arXiv:2502.14786), Table 1',
+    };
+    const backend = fakeBackend({
+      'models.list': () => [
+        model('siglip2-vit-b16', 'clip', 'SigLIP 2 ViT-B/16', { about }),
+        model('multi', 'clip', 'Multilingual CLIP', { about: { ...about, languages: 'multilingual', speed: 'fast', imagenetZeroShot: null, retrieval: [], summary: 'One index for every language.' } }),
+        model('florence-2-base-ft', 'caption', 'Florence-2 base'),
+      ],
+    });
+    const app = new AppStore(backend.transport);
+    await app.reload();
+    render(Harness, { props: { app, component: SettingsModels, props: {} } });
+    const items = await screen.findAllByTestId('model-item');
+    const siglip = within(items[0]!);
+    expect(siglip.getByTestId('model-about').textContent).toBe('The best search here for English queries.');
+    expect(siglip.getByTestId('model-figures').textContent).toBe('English queries · about four times the work per photo: best with a graphics card · ImageNet zero-shot 78.2% · COCO text-to-image R@1 52.1%');
+    expect(siglip.getByText(/Figures as published: SigLIP 2/).closest('details')).not.toBeNull();
+    expect(within(items[1]!).getByTestId('model-figures').textContent).toBe('Queries in about 100 languages · quick on a processor');
+    expect(within(items[2]!).queryByTestId('model-about')).toBeNull();
+  });
+
   it('leads with what a model is and what it is for; the id and licence stay one click away; a chosen model not yet downloaded says so once', async () => {
     const backend = fakeBackend({
       'models.list': () => [
