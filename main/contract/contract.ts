@@ -330,7 +330,7 @@ export const calls = {
       modelsDir: z.string(),
       folders: z.number(),
       photos: z.object({ total: z.number(), ok: z.number(), pending: z.number(), failed: z.number() }),
-      clip: z.object({ model: z.string().nullable(), installed: z.boolean(), reason: z.string().nullable(), /** The model a Download button would fetch to cure `reason`. */ missingModel: z.string().nullable(), embedded: z.number(), missing: z.number() }),
+      clip: z.object({ model: z.string().nullable(), installed: z.boolean(), reason: z.string().nullable(), /** The model a Download button would fetch to cure `reason`. */ missingModel: z.string().nullable(), embedded: z.number(), missing: z.number(), /** The model searches answer with now: `model`, or while `model` re-embeds after a switch, the previous one. */ serving: z.string().nullable() }),
       indexing: z.boolean(),
       paused: z.boolean(),
     }),

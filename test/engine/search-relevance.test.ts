@@ -203,7 +203,11 @@ describe('search relevance, CJK notice and filtered browsing on the fixture CLIP
       assert.equal(answer.notice, null);
       assert.deepEqual(answer.results.slice(0, answer.relevant).map((hit) => colourOfId(hit.id)), ['red', 'red', 'red']);
       const japanese = (await call(service, 'search.text', { query: '赤い花' }));
-      assert.deepEqual(japanese.notice, { kind: 'language', language: 'ja', model: 'chinese-clip-fixture', suggestion: null }, 'no catalog model reads Japanese');
+      assert.deepEqual(
+        japanese.notice,
+        { kind: 'language', language: 'ja', model: 'chinese-clip-fixture', suggestion: { id: 'mclip-fixture', title: japanese.notice!.suggestion!.title, installed: true } },
+        'the multilingual model reads Japanese',
+      );
     } finally {
       (await call(service, 'settings.set', { key: 'clip-model', value: null }));
     }

@@ -5,7 +5,9 @@ import { type JobKind, embedJobKind } from '../jobs/queue.js';
 import type { JobHandler } from '../jobs/runner.js';
 import type { LibraryStore } from '../library-store.js';
 import type { TagStore } from '../library/tag-store.js';
-import { type ModelChoice, unusableChoice } from '../models/choose-model.js';
+import type { ModelEntry } from '../models/catalog.js';
+import { type ModelChoice, readCatalog, unusableChoice } from '../models/choose-model.js';
+import { isInstalled } from '../models/verified.js';
 import type { Device } from '../runtime/devices.js';
 import type { RuntimeReport } from '../runtime/session.js';
 import { ClipSearch, type SearchOptions } from '../search/clip-search.js';
@@ -18,6 +20,11 @@ import { ClipModel } from './clip-model.js';
 export interface EmbeddingSummary {
   /** The CLIP model of this library (null when the catalog names none). */
   model: string | null;
+  /**
+   * The model searches answer with now: `model` once it covers the library; while it is still
+   * embedding after a switch, the previous model (whose vectors cover more of the library).
+   */
+  serving: string | null;
   /** Photos that have an embedding from it / readable photos that still lack one. */
   embedded: number;
   missing: number;
@@ -41,7 +48,8 @@ export interface ClipServiceDeps {
  * sessions open on first use and follow the clip-model setting.
  */
 export class ClipService {
-  private model: ClipModel | undefined;
+  /** Loaded models by id: the chosen one, and while a switch re-embeds, the one still serving searches. */
+  private readonly models = new Map<string, ClipModel>();
   /** Why the embed jobs could not run in this process, when they could not. */
   private unavailable: string | null = null;
 
@@ -52,15 +60,28 @@ export class ClipService {
     return chooseClipModel(this.deps.modelsDir, this.deps.store.getSetting(CLIP_MODEL_SETTING) || undefined);
   }
 
-  /** The loaded CLIP model (sessions open on first use), or undefined with the reason. */
+  /** A loaded model (sessions open on first use); models neither chosen nor serving are let go. */
+  private modelFor(entry: ModelEntry, keep: readonly string[]): ClipModel {
+    for (const [id, model] of this.models) {
+      if (!keep.includes(id)) {
+        this.models.delete(id);
+        void model.release();
+      }
+    }
+    let model = this.models.get(entry.id);
+    if (!model) {
+      model = new ClipModel(this.deps.modelsDir, entry, { device: this.deps.device(), onSession: (session) => this.deps.onReport(session.report()) });
+      this.models.set(entry.id, model);
+    }
+    return model;
+  }
+
+  /** The chosen model, loaded, or undefined with the reason. */
   private loaded(): { model?: ClipModel; unusable?: ModelChoice } {
     const choice = this.choice();
     if (!choice.entry || !choice.installed) return { unusable: choice };
-    if (this.model?.id !== choice.entry.id) {
-      void this.model?.release();
-      this.model = new ClipModel(this.deps.modelsDir, choice.entry, { device: this.deps.device(), onSession: (session) => this.deps.onReport(session.report()) });
-    }
-    return { model: this.model };
+    const serving = this.servingEntry(choice);
+    return { model: this.modelFor(choice.entry, [choice.entry.id, ...(serving ? [serving.id] : [])]) };
   }
 
   private vectorsFor(model: ClipModel): VectorStore {
@@ -68,9 +89,49 @@ export class ClipService {
     return VectorStore.open(this.deps.db, model.id, model.dim);
   }
 
-  /** Search, similar, duplicates and tags over the library's CLIP model; a UsageError says why not. */
+  /** How many photos each registered model has vectors for (none registered: empty). */
+  private coverage(): Map<string, number> {
+    return new Map(VectorStore.models(this.deps.db).map((info) => [info.modelId, VectorStore.open(this.deps.db, info.modelId, info.dim).count()]));
+  }
+
+  /**
+   * The model searches answer with. After a switch the chosen model re-embeds the library in the
+   * background; until its vectors cover as much of the library as the previous model's, search
+   * keeps answering from the previous one (if it is still installed), so switching never leaves a
+   * library unsearchable for the hours a large re-embed takes. Undefined: the chosen model (or
+   * nothing usable).
+   */
+  private servingEntry(choice: ModelChoice): ModelEntry | undefined {
+    if (!choice.entry) return undefined;
+    const coverage = this.coverage();
+    const chosen = choice.installed ? (coverage.get(choice.entry.id) ?? 0) : -1;
+    const { catalog } = readCatalog(this.deps.modelsDir);
+    let best: { entry: ModelEntry; count: number } | undefined;
+    for (const [id, count] of coverage) {
+      if (id === choice.entry.id || count <= chosen || (best && count <= best.count)) continue;
+      const entry = catalog?.models.find((model) => model.id === id && model.task === 'clip');
+      if (entry && isInstalled(this.deps.modelsDir, entry)) best = { entry, count };
+    }
+    return best?.entry;
+  }
+
+  /** The id of the model searches answer with now (see servingEntry), null when the catalog names none. */
+  servingId(): string | null {
+    const choice = this.choice();
+    return this.servingEntry(choice)?.id ?? choice.entry?.id ?? null;
+  }
+
+  /** The model searches answer with now, loaded, or undefined with the reason. */
+  private serving(): { model?: ClipModel; unusable?: ModelChoice } {
+    const choice = this.choice();
+    const previous = this.servingEntry(choice);
+    if (previous) return { model: this.modelFor(previous, [previous.id, ...(choice.entry ? [choice.entry.id] : [])]) };
+    return this.loaded();
+  }
+
+  /** Search, similar, duplicates and tags over the serving model (see servingEntry); a UsageError says why not. */
   searcher(): ClipSearch {
-    const { model, unusable } = this.loaded();
+    const { model, unusable } = this.serving();
     if (!model) throw unusableChoice(unusable!, 'no CLIP model');
     return new ClipSearch(this.deps.db, this.deps.store, this.deps.tags, model, this.vectorsFor(model));
   }
@@ -78,14 +139,45 @@ export class ClipService {
   /** `iris search`: CLIP and caption rankings, fused (search/text-search.ts). */
   search(text: string, options: SearchOptions = {}): Promise<FusedSearchResponse> {
     const { store, captions, modelsDir } = this.deps;
-    return searchPhotos({ store, captions, clip: () => this.searcher(), notice: (query) => languageNotice(query, this.choice().entry, modelsDir) }, text, options);
+    const entry = () => this.servingEntry(this.choice()) ?? this.choice().entry;
+    return searchPhotos({ store, captions, clip: () => this.searcher(), notice: (query) => languageNotice(query, entry(), modelsDir) }, text, options);
   }
 
-  /** The embed jobs' handler, when the model can be loaded. */
+  /**
+   * The embed jobs' handler, when the model can be loaded. After each batch, once the chosen
+   * model covers the library, the vectors of the models it replaced are dropped (they no longer
+   * answer anything; switching back re-embeds).
+   */
   jobHandler(decodeConcurrency: number): [JobKind, JobHandler] | null {
     const { model } = this.loaded();
     if (!model) return null;
-    return [embedJobKind(model.id), embedHandler({ store: this.deps.store, model, vectors: () => this.vectorsFor(model), decodeConcurrency })];
+    const handler = embedHandler({ store: this.deps.store, model, vectors: () => this.vectorsFor(model), decodeConcurrency });
+    return [
+      embedJobKind(model.id),
+      {
+        ...handler,
+        run: async (photoIds) => {
+          const outcomes = await handler.run(photoIds);
+          this.retireReplaced(model);
+          return outcomes;
+        },
+      },
+    ];
+  }
+
+  /**
+   * Drops the vectors of the models `model` (the chosen one) replaced: once it has a vector for
+   * every readable photo; or, on its last batch (nothing of its kind pending), when it has as many
+   * as they do (photos that no model can decode keep it from covering every readable one).
+   */
+  private retireReplaced(model: ClipModel): void {
+    if (this.deps.db.readonly) return;
+    const count = this.vectorsFor(model).count();
+    const covered = count >= this.deps.store.counts().ok;
+    const lastBatch = this.deps.store.jobs.counts([embedJobKind(model.id)]).pending === 0;
+    for (const [id, theirs] of this.coverage()) {
+      if (id !== model.id && (covered || (lastBatch && count >= theirs))) VectorStore.forget(this.deps.db, id);
+    }
   }
 
   /** Queues an embedding for every readable photo that lacks one. Returns how many were queued. */
@@ -104,16 +196,18 @@ export class ClipService {
   embeddingSummary(): EmbeddingSummary {
     const choice = this.choice();
     const ok = this.deps.store.counts().ok;
-    if (!choice.entry) return { model: null, embedded: 0, missing: ok, skipped: choice.reason ?? 'no CLIP model' };
+    if (!choice.entry) return { model: null, serving: null, embedded: 0, missing: ok, skipped: choice.reason ?? 'no CLIP model' };
     // Only a model that has embedded before has a table; reading the summary must not create one
     // (`iris doctor` changes nothing).
     const registered = VectorStore.models(this.deps.db).find((info) => info.modelId === choice.entry!.id);
     const embedded = registered ? VectorStore.open(this.deps.db, registered.modelId, registered.dim).count() : 0;
-    return { model: choice.entry.id, embedded, missing: Math.max(0, ok - embedded), skipped: choice.reason ?? this.unavailable };
+    return { model: choice.entry.id, serving: this.servingId(), embedded, missing: Math.max(0, ok - embedded), skipped: choice.reason ?? this.unavailable };
   }
 
-  /** Lets go of the model's sessions. */
+  /** Lets go of the models' sessions. */
   async release(): Promise<void> {
-    await this.model?.release();
+    const models = [...this.models.values()];
+    this.models.clear();
+    for (const model of models) await model.release();
   }
 }

@@ -98,7 +98,7 @@ function readPinnedJson(modelsDir: string, model: ModelEntry): Partial<PinnedJso
  * (a branch, in an unpinned entry) the commit pinned.json recorded when the branch was resolved,
  * else itself (not resolved yet: nothing has been learned from the server).
  */
-export function atPinnedRevision(modelsDir: string, model: ModelEntry): ModelEntry {
+function atPinnedRevision(modelsDir: string, model: ModelEntry): ModelEntry {
   if (COMMIT.test(model.source.revision)) return model;
   const pinned = readPinnedJson(modelsDir, model);
   if (pinned?.version !== 1 || pinned.repo !== model.source.repo || pinned.branch !== model.source.revision || !COMMIT.test(String(pinned.revision))) return model;

@@ -28,9 +28,22 @@ export function queryLanguage(text: string): QueryLanguage | null {
   return null;
 }
 
-/** The languages a CLIP catalog entry understands: Chinese-CLIP reads Chinese (and some English), the others English only. */
-export function modelLanguages(entry: Pick<ModelEntry, 'id' | 'family'>): readonly string[] {
-  return /chinese/i.test(entry.family ?? entry.id) ? ['zh', 'en'] : ['en'];
+/**
+ * The languages a CLIP catalog entry understands, from its `about.languages`: a multilingual
+ * model reads them all, a Chinese one Chinese (and some English), the others English only. An
+ * entry without `about` (a fixture, an older catalog) is read by its family's name.
+ */
+export function modelLanguages(entry: Pick<ModelEntry, 'id' | 'family'> & { about?: Pick<NonNullable<ModelEntry['about']>, 'languages'> }): readonly string[] {
+  switch (entry.about?.languages) {
+    case 'multilingual':
+      return ['en', 'zh', 'ja', 'ko'];
+    case 'zh':
+      return ['zh', 'en'];
+    case 'en':
+      return ['en'];
+    default:
+      return /chinese/i.test(entry.family ?? entry.id) ? ['zh', 'en'] : ['en'];
+  }
 }
 
 /** The notice for `text` searched with `model` (the library's CLIP entry), or null when the model reads its language. */

@@ -211,11 +211,12 @@ export class EngineService implements HandlerContext {
    * of embedded photos changes (their count and id sum are the cheap fingerprint).
    */
   async mapLayout(): Promise<{ model: string | null; points: MapPoint[] }> {
-    const model = this.engine.clip.choice().entry;
-    const registered = model && VectorStore.models(this.engine.database).find((info) => info.modelId === model.id);
-    if (!model || !registered) return { model: model?.id ?? null, points: [] };
+    // The model searches answer with: while a new one re-embeds after a switch, the previous one.
+    const model = this.engine.clip.servingId();
+    const registered = model && VectorStore.models(this.engine.database).find((info) => info.modelId === model);
+    if (!model || !registered) return { model, points: [] };
     const { photoIds, vectors } = VectorStore.open(this.engine.database, registered.modelId, registered.dim).readAll();
-    const key = `${model.id}:${photoIds.length}:${photoIds.reduce((sum, id) => sum + id, 0)}`;
+    const key = `${model}:${photoIds.length}:${photoIds.reduce((sum, id) => sum + id, 0)}`;
     if (this.map?.key !== key) {
       const layout = layoutInWorker({ photoIds, vectors, dim: registered.dim });
       this.map = { key, layout };
@@ -223,7 +224,7 @@ export class EngineService implements HandlerContext {
         if (this.map?.layout === layout) this.map = null;
       });
     }
-    return { model: model.id, points: await this.map.layout };
+    return { model, points: await this.map.layout };
   }
 
   async close(): Promise<void> {

@@ -51,7 +51,7 @@ export function engineHandlers(context: HandlerContext): EngineHandlers {
         modelsDir: engine.modelsDir,
         folders: counts.folders,
         photos: { total: counts.photos, ok: counts.ok, pending: counts.pending, failed: counts.failed },
-        clip: { model: choice.entry?.id ?? null, installed: choice.installed, reason: choice.reason ?? embeddings.skipped, missingModel: choice.missing ?? null, embedded: embeddings.embedded, missing: embeddings.missing },
+        clip: { model: choice.entry?.id ?? null, installed: choice.installed, reason: choice.reason ?? embeddings.skipped, missingModel: choice.missing ?? null, embedded: embeddings.embedded, missing: embeddings.missing, serving: embeddings.serving },
         indexing: context.indexing,
         paused: engine.paused,
       };

@@ -34,6 +34,7 @@ export function libraryStatus(overrides: { folders?: number; total?: number; cli
       reason: overrides.clipInstalled === false ? 'clip-vit-b32 is not installed' : null,
       embedded: total,
       missing: 0,
+      serving: 'clip-vit-b32',
     },
     indexing: overrides.indexing ?? false,
     paused: false,
