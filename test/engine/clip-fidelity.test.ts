@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { type ClipPreprocessing, parseClipPreprocessing, preprocessPixels, resizedSize } from '../../main/engine/clip/preprocessing.js';
-import { pilBicubicResize, sourceRegion } from '../../main/engine/clip/pil-resample.js';
+import { pilResize, sourceRegion } from '../../main/engine/clip/pil-resample.js';
 import { cleanText } from '../../main/engine/clip/text-clean.js';
 import { PromptTokenizer } from '../../main/engine/diffusion/prompt.js';
 import type { DiffusionPreprocessing } from '../../main/engine/models/diffusion-catalog.js';
@@ -14,7 +14,7 @@ import { loadCatalog } from '../../main/engine/models/catalog.js';
 import { CHINESE_CLIP_FIXTURE_ID, CLIP_FIXTURE_ID, FIXTURE_MODELS_DIR } from '../fixtures/generate-models.js';
 import { repoRoot } from '../helpers/fixtures.js';
 import { CLIP_VOCAB_DIR, type ReferenceTokens, loadReferenceTokens, tokenizerJsonIds } from '../reference/measure-tokens.js';
-import { UPSCALE_CASES, pattern } from '../reference/patterns.js';
+import { UPSCALE_CASES, ZOO_CASES, pattern } from '../reference/patterns.js';
 import { type PilResult, REFERENCE_DIR, diffStats, irisPixels, pythonMissing, runReference } from '../reference/reference.js';
 import { TOKENIZER_CORPUS } from '../reference/tokenizer-corpus.js';
 
@@ -97,24 +97,34 @@ describe('small images: enlarged as Pillow does (bicubic, a = -0.5, its pixel ce
     }
   });
 
+  it("the CLIP zoo's processors too: MobileCLIP's 256 bilinear crop, M-CLIP's 240 bicubic crop, SigLIP's squash give Pillow's exact bytes", async () => {
+    const zoo = fixture<Omit<PilResult, 'pixels'>[]>('pil-zoo.json');
+    assert.deepEqual(zoo.map((e) => e.name), ZOO_CASES.map((c) => c.name), 'fixtures/pil-zoo.json is for these cases');
+    for (const ref of zoo) assert.equal(createHash('sha256').update(await irisPixels(ref, prep)).digest('hex'), ref.sha256, ref.name);
+    if (!liveReference(['PIL'])) return;
+    for (const ref of runReference<PilResult[]>('pil_preprocess.py', ZOO_CASES)) {
+      assert.deepEqual(diffStats(await irisPixels(ref, prep), Buffer.from(ref.pixels, 'base64')).max, [0, 0, 0], ref.name);
+    }
+  });
+
   it('computes any window of the output as the whole resize does, from just the source region it reads', () => {
     for (const [w, h, outW, outH] of [[37, 50, 224, 302], [1, 500, 224, 112_000], [600, 100, 224, 224], [5, 7, 231, 240]] as const) {
       const source = pattern('noise', w, h);
       const windows = [{ left: Math.floor((outW - 224) / 2), top: Math.floor((outH - 224) / 2), width: Math.min(224, outW), height: Math.min(224, outH) }, { left: 0, top: 0, width: 3, height: 5 }, { left: outW - 2, top: outH - 3, width: 2, height: 3 }];
-      const full = outW * outH <= 1 << 20 ? pilBicubicResize(source, 3, { width: w, height: h }, { width: outW, height: outH }, { left: 0, top: 0, width: outW, height: outH }) : undefined;
+      const full = outW * outH <= 1 << 20 ? pilResize(source, 3, { width: w, height: h }, { width: outW, height: outH }, { left: 0, top: 0, width: outW, height: outH }) : undefined;
       for (const win of windows) {
         const region = sourceRegion(w, h, outW, outH, win);
         const cut = new Uint8Array(region.width * region.height * 3);
         for (let y = 0; y < region.height; y++) cut.set(source.subarray(((region.top + y) * w + region.left) * 3, ((region.top + y) * w + region.left + region.width) * 3), y * region.width * 3);
-        const part = pilBicubicResize(cut, 3, { width: w, height: h }, { width: outW, height: outH }, win, region);
-        assert.deepEqual(pilBicubicResize(source, 3, { width: w, height: h }, { width: outW, height: outH }, win), part, `${w}×${h} → ${outW}×${outH}, window ${JSON.stringify(win)}`);
+        const part = pilResize(cut, 3, { width: w, height: h }, { width: outW, height: outH }, win, region);
+        assert.deepEqual(pilResize(source, 3, { width: w, height: h }, { width: outW, height: outH }, win), part, `${w}×${h} → ${outW}×${outH}, window ${JSON.stringify(win)}`);
         if (!full) continue;
         for (let y = 0; y < win.height; y++) {
           const row: Uint8Array = full.subarray(((win.top + y) * outW + win.left) * 3, ((win.top + y) * outW + win.left + win.width) * 3);
           assert.deepEqual(part.subarray(y * win.width * 3, (y + 1) * win.width * 3), row, `${w}×${h} → ${outW}×${outH}, window row ${y}`);
         }
       }
-      assert.throws(() => pilBicubicResize(source.subarray(3), 3, { width: w, height: h }, { width: outW, height: outH }, windows[0]!), /source bytes/);
+      assert.throws(() => pilResize(source.subarray(3), 3, { width: w, height: h }, { width: outW, height: outH }, windows[0]!), /source bytes/);
     }
   });
 

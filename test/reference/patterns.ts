@@ -30,6 +30,9 @@ export interface ImageCase {
   mode: 'shortest_edge' | 'exact';
   /** a lossless RGB file to read instead of the pattern (measurements on real photos) */
   file?: string;
+  /** the crop's side (default 224) and Pillow's filter (default bicubic): the CLIP zoo's other processors */
+  size?: number;
+  resample?: 'bicubic' | 'bilinear';
 }
 
 /** Small images (short side under 224, enlarged by the reference), edge cases included: [pattern, width, height, mode]. */
@@ -42,3 +45,13 @@ const CASES: [PatternName, number, number, ImageCase['mode']][] = [
 ];
 
 export const UPSCALE_CASES: ImageCase[] = CASES.map(([p, width, height, mode]) => ({ name: `${mode === 'exact' ? 'exact: ' : ''}${p} ${width}×${height}`, pattern: p, width, height, mode }));
+
+/**
+ * The small images again, through the CLIP zoo's other processors: MobileCLIP's 256-pixel bilinear
+ * crop, M-CLIP's (ViT-B/16+) 240-pixel bicubic crop, SigLIP's 224-pixel bicubic squash.
+ */
+export const ZOO_CASES: ImageCase[] = CASES.filter(([, , , mode]) => mode === 'shortest_edge').flatMap(([p, width, height]) => [
+  { name: `mobileclip 256 bilinear: ${p} ${width}×${height}`, pattern: p, width, height, mode: 'shortest_edge' as const, size: 256, resample: 'bilinear' as const },
+  { name: `m-clip 240 bicubic: ${p} ${width}×${height}`, pattern: p, width, height, mode: 'shortest_edge' as const, size: 240, resample: 'bicubic' as const },
+  { name: `siglip squash 224: ${p} ${width}×${height}`, pattern: p, width, height, mode: 'exact' as const, size: 224, resample: 'bicubic' as const },
+]);

@@ -6,8 +6,9 @@ does (to_pil_image, then Image.resize(size, resample=BICUBIC)), then the centre 
 Input images are synthetic and deterministic (the same formulas are in test/engine/
 clip-fidelity.test.ts), so no image file is needed on either side. Reads a JSON list of cases on
 stdin: {"name", "pattern", "width", "height", "mode": "shortest_edge" | "exact"} (or "file": a
-lossless RGB image to read instead of a pattern) and writes, per
-case, the 224×224 RGB crop as base64, its sha256 and the resized size.
+lossless RGB image to read instead of a pattern; optional "size", default 224, and "resample",
+"bicubic" or "bilinear", default bicubic: the CLIP zoo's other processors) and writes, per
+case, the size×size RGB crop as base64, its sha256 and the resized size.
 
 Needs: Pillow (Debian: python3-pil). Run: /usr/bin/python3 test/reference/pil_preprocess.py < cases.json
 """
@@ -41,14 +42,14 @@ def pattern(name, width, height):
     return bytes(out)
 
 
-def resize_size(width, height, mode):
+def resize_size(width, height, mode, size=SIZE):
     if mode == "exact":
-        return SIZE, SIZE
+        return size, size
     # transformers' get_resize_output_image_size(default_to_square=False)
     short, long = (width, height) if width <= height else (height, width)
-    if short == SIZE:
+    if short == size:
         return width, height
-    new_short, new_long = SIZE, int(SIZE * long / short)
+    new_short, new_long = size, int(size * long / short)
     return (new_short, new_long) if width <= height else (new_long, new_short)
 
 
@@ -58,11 +59,13 @@ def run(case):
         image = Image.open(case["file"]).convert("RGB")
     else:
         image = Image.frombytes("RGB", (width, height), pattern(case["pattern"], width, height))
-    out_w, out_h = resize_size(width, height, case["mode"])
-    resized = image.resize((out_w, out_h), resample=Image.BICUBIC)
+    size = case.get("size", SIZE)
+    resample = {"bicubic": Image.BICUBIC, "bilinear": Image.BILINEAR}[case.get("resample", "bicubic")]
+    out_w, out_h = resize_size(width, height, case["mode"], size)
+    resized = image.resize((out_w, out_h), resample=resample)
     # transformers' center_crop: top = (h - crop) // 2, left = (w - crop) // 2
-    left, top = (out_w - SIZE) // 2, (out_h - SIZE) // 2
-    crop = resized.crop((left, top, left + SIZE, top + SIZE)).tobytes()
+    left, top = (out_w - size) // 2, (out_h - size) // 2
+    crop = resized.crop((left, top, left + size, top + size)).tobytes()
     return {**case, "resized": [out_w, out_h], "sha256": hashlib.sha256(crop).hexdigest(), "pixels": base64.b64encode(crop).decode()}
 
 

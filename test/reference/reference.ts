@@ -33,7 +33,7 @@ export function runReference<T>(script: string, input: unknown, args: readonly s
 export interface PilResult extends ImageCase {
   resized: [number, number];
   sha256: string;
-  /** base64 of the 224×224 RGB crop */
+  /** base64 of the size×size RGB crop */
   pixels: string;
 }
 
@@ -47,7 +47,9 @@ export async function casePng(c: ImageCase): Promise<Buffer> {
 
 /** What Iris feeds the model for the case: the crop's RGB bytes. */
 export async function irisPixels(c: ImageCase, prep: ClipPreprocessing): Promise<Uint8Array> {
-  return preprocessPixels(await casePng(c), { ...prep, image_resize: c.mode, resize_shortest_edge: prep.resize_shortest_edge ?? prep.crop_size });
+  const size = c.size ?? prep.crop_size;
+  const sized = c.size ? { image_size: size, crop_size: size, resize_shortest_edge: size } : { resize_shortest_edge: prep.resize_shortest_edge ?? prep.crop_size };
+  return preprocessPixels(await casePng(c), { ...prep, ...sized, image_resize: c.mode, resample: c.resample ?? prep.resample });
 }
 
 export interface DiffStats {

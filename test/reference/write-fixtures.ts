@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { UPSCALE_CASES } from './patterns.js';
+import { UPSCALE_CASES, ZOO_CASES } from './patterns.js';
 import { PYTHON, type PilResult, REFERENCE_DIR, pythonMissing, runReference } from './reference.js';
 import { TOKENIZER_CORPUS } from './tokenizer-corpus.js';
 
@@ -23,5 +23,7 @@ write('resize-sizes.json', JSON.parse(sizes.stdout));
 
 const pil = runReference<PilResult[]>('pil_preprocess.py', UPSCALE_CASES);
 write('pil-upscale.json', pil.map(({ pixels: _pixels, ...rest }) => rest));
+const zoo = runReference<PilResult[]>('pil_preprocess.py', ZOO_CASES);
+write('pil-zoo.json', zoo.map(({ pixels: _pixels, ...rest }) => rest));
 
 write('clip-tokens.json', runReference('clip_tokenize.py', TOKENIZER_CORPUS, [path.join(REFERENCE_DIR, '..', '..', '..', 'shared', 'clip-tokenizer')]));

@@ -1,7 +1,9 @@
 /**
- * Pillow's bicubic resize (`Image.resize(size, Image.BICUBIC)` on 8-bit RGB, libImaging/Resample.c),
- * ported so that small images are enlarged bit for bit as Hugging Face's CLIPImageProcessor
- * enlarges them (it hands every resize to Pillow).
+ * Pillow's bicubic and bilinear resize (`Image.resize(size, Image.BICUBIC)`, `Image.BILINEAR` on
+ * 8-bit RGB, libImaging/Resample.c), ported so that small images are enlarged bit for bit as Hugging
+ * Face's CLIPImageProcessor and open_clip's transforms enlarge them (both hand every resize to
+ * Pillow). Bilinear is MobileCLIP's: sharp's `linear` enlargement was off by up to 104 levels
+ * (mean 11) against Pillow's (test/reference/measure-zoo.ts).
  *
  * Why our own code and not sharp: sharp/libvips enlarges through its own interpolation (its pixel
  * centre alignment, edge handling and a single rounding at the end), and none of its kernels or
@@ -13,8 +15,9 @@
  * Pillow's recipe, reproduced here:
  * - separable, horizontal pass first into an 8-bit intermediate, then vertical;
  * - output pixel x samples the source at centre (x + 0.5) · scale, scale = in / out;
- * - the kernel is the cubic convolution with a = -0.5, support 2, widened by `scale` only when
- *   downscaling (so shrinking averages, enlarging interpolates);
+ * - the kernel is the cubic convolution with a = -0.5, support 2 (bilinear: the triangle 1 - |x|,
+ *   support 1), widened by `scale` only when downscaling (so shrinking averages, enlarging
+ *   interpolates);
  * - taps run from trunc(centre - support + 0.5) to trunc(centre + support + 0.5), clamped to the
  *   image, and are normalised to sum 1;
  * - weights in 22-bit fixed point (rounded half away from zero), sums start at 0.5 and are
@@ -28,15 +31,28 @@
 const PRECISION_BITS = 22;
 const ONE = 1 << PRECISION_BITS;
 const HALF = 1 << (PRECISION_BITS - 1);
-const SUPPORT = 2;
+export type PilKernel = 'bicubic' | 'bilinear';
 
-function bicubic(x: number): number {
-  const a = -0.5;
-  if (x < 0) x = -x;
-  if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
-  if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
-  return 0;
-}
+/** Pillow's filters: the kernel and its support (in source pixels, before widening). */
+const FILTERS: Record<PilKernel, { support: number; at: (x: number) => number }> = {
+  bicubic: {
+    support: 2,
+    at(x) {
+      const a = -0.5;
+      if (x < 0) x = -x;
+      if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+      if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
+      return 0;
+    },
+  },
+  bilinear: {
+    support: 1,
+    at(x) {
+      if (x < 0) x = -x;
+      return x < 1 ? 1 - x : 0;
+    },
+  },
+};
 
 interface Taps {
   /** first source index of each output index in the window */
@@ -49,10 +65,11 @@ interface Taps {
 }
 
 /** Pillow's precompute_coeffs + normalize_coeffs_8bpc for outputs [from, from + length) of an axis inSize → outSize. */
-function taps(inSize: number, outSize: number, from: number, length: number): Taps {
+function taps(inSize: number, outSize: number, from: number, length: number, kernel: PilKernel): Taps {
+  const filter = FILTERS[kernel];
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
-  const support = SUPPORT * filterScale;
+  const support = filter.support * filterScale;
   const size = Math.ceil(support) * 2 + 1;
   const first = new Int32Array(length);
   const count = new Int32Array(length);
@@ -65,7 +82,7 @@ function taps(inSize: number, outSize: number, from: number, length: number): Ta
     const n = Math.min(inSize, Math.trunc(center + support + 0.5)) - min;
     let sum = 0;
     for (let x = 0; x < n; x++) {
-      k[x] = bicubic((x + min - center + 0.5) / filterScale);
+      k[x] = filter.at((x + min - center + 0.5) / filterScale);
       sum += k[x]!;
     }
     for (let x = 0; x < n; x++) {
@@ -93,12 +110,12 @@ export interface ResizeWindow {
 
 /**
  * The source rectangle that the output `window` of an inW×inH → outW×outH resize reads: decode only
- * that (sharp's extract) and pass it to `pilBicubicResize` with the same window.
+ * that (sharp's extract) and pass it to `pilResize` with the same window and kernel.
  */
-export function sourceRegion(inW: number, inH: number, outW: number, outH: number, window: ResizeWindow): ResizeWindow {
+export function sourceRegion(inW: number, inH: number, outW: number, outH: number, window: ResizeWindow, kernel: PilKernel = 'bicubic'): ResizeWindow {
   const axis = (inSize: number, outSize: number, from: number, length: number): [number, number] => {
     if (inSize === outSize) return [from, length];
-    const t = taps(inSize, outSize, from, length);
+    const t = taps(inSize, outSize, from, length, kernel);
     let lo = Infinity;
     let hi = -Infinity;
     for (let i = 0; i < length; i++) {
@@ -113,20 +130,22 @@ export function sourceRegion(inW: number, inH: number, outW: number, outH: numbe
 }
 
 /**
- * Bicubic resize of interleaved 8-bit pixels (`channels` per pixel) from inW×inH to outW×outH, as
- * Pillow does it, returning only `window` of the output (window.width × window.height pixels).
- * `source` holds `region` of the input (by default the whole image), as `sourceRegion` gives it.
+ * Bicubic (or bilinear) resize of interleaved 8-bit pixels (`channels` per pixel) from inW×inH to
+ * outW×outH, as Pillow does it, returning only `window` of the output (window.width ×
+ * window.height pixels). `source` holds `region` of the input (by default the whole image), as
+ * `sourceRegion` gives it for the same kernel.
  */
-export function pilBicubicResize(
+export function pilResize(
   source: Uint8Array,
   channels: number,
   input: { width: number; height: number },
   output: { width: number; height: number },
   window: ResizeWindow,
   region: ResizeWindow = { left: 0, top: 0, width: input.width, height: input.height },
+  kernel: PilKernel = 'bicubic',
 ): Uint8Array {
   if (source.length !== region.width * region.height * channels) throw new Error(`expected ${region.width * region.height * channels} source bytes, got ${source.length}`);
-  const expected = sourceRegion(input.width, input.height, output.width, output.height, window);
+  const expected = sourceRegion(input.width, input.height, output.width, output.height, window, kernel);
   if (expected.left < region.left || expected.top < region.top || expected.left + expected.width > region.left + region.width || expected.top + expected.height > region.top + region.height) {
     throw new Error('the source region does not cover what the window reads');
   }
@@ -135,7 +154,7 @@ export function pilBicubicResize(
   const rows = expected.height;
   const width = window.width;
   const mid = new Uint8Array(rows * width * channels);
-  const h = input.width === output.width ? undefined : taps(input.width, output.width, window.left, width);
+  const h = input.width === output.width ? undefined : taps(input.width, output.width, window.left, width, kernel);
   for (let r = 0; r < rows; r++) {
     const srcRow = (rowsFrom + r - region.top) * region.width;
     for (let x = 0; x < width; x++) {
@@ -154,7 +173,7 @@ export function pilBicubicResize(
   }
   // Vertical pass.
   const out = new Uint8Array(window.height * width * channels);
-  const v = input.height === output.height ? undefined : taps(input.height, output.height, window.top, window.height);
+  const v = input.height === output.height ? undefined : taps(input.height, output.height, window.top, window.height, kernel);
   for (let y = 0; y < window.height; y++) {
     for (let x = 0; x < width; x++) {
       for (let c = 0; c < channels; c++) {

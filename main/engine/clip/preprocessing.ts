@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { ClipCatalogPreprocessingSchema } from '../models/catalog.js';
 import { describeDecodeError } from '../decode-errors.js';
 import { PIXEL_LIMIT } from '../library/metadata.js';
-import { pilBicubicResize, sourceRegion } from './pil-resample.js';
+import { pilResize, sourceRegion } from './pil-resample.js';
 
 /**
  * CLIP's input constants come from the catalog entry's `preprocessing` (never hard-coded here), so
@@ -56,7 +56,7 @@ interface Crop {
  * FLATTEN_BACKGROUND). The exact sizes are computed from the header rather than left to
  * `fit: 'cover'`, whose rounding shifts the crop by a pixel against transformers' (measurable on
  * detailed photos). An image that is enlarged on either axis (short side under 224) is resized by
- * our port of Pillow's bicubic instead (pil-resample.ts), bit-exact with the reference.
+ * our port of Pillow's bicubic or bilinear instead (pil-resample.ts), bit-exact with the reference.
  */
 export async function preprocessImage(input: Buffer | string, prep: ClipPreprocessing): Promise<Float32Array> {
   const { pixels, crop } = await resizedPixels(input, prep);
@@ -84,13 +84,14 @@ async function resizedPixels(input: Buffer | string, prep: ClipPreprocessing): P
     const { autoOrient } = await image.metadata();
     target = prep.image_resize === 'exact' ? { width: size, height: size } : resizedSize(autoOrient.width, autoOrient.height, prep.resize_shortest_edge ?? size, size);
     const upright = image.autoOrient().flatten({ background: FLATTEN_BACKGROUND }).toColourspace('srgb');
-    if (prep.resample === 'bicubic' && (target.width > autoOrient.width || target.height > autoOrient.height)) {
-      // Enlarging: Pillow's bicubic on just the source pixels the kept window reads (only bicubic,
-      // every CLIP catalog entry's kernel, is ported; another kernel stays with sharp).
+    const kernel = prep.resample === 'nearest' ? undefined : prep.resample;
+    if (kernel && (target.width > autoOrient.width || target.height > autoOrient.height)) {
+      // Enlarging: Pillow's bicubic or bilinear on just the source pixels the kept window reads
+      // (nearest, which no catalog entry uses, stays with sharp).
       const window = { left: Math.floor((target.width - size) / 2), top: Math.floor((target.height - size) / 2), width: size, height: size };
-      const region = sourceRegion(autoOrient.width, autoOrient.height, target.width, target.height, window);
+      const region = sourceRegion(autoOrient.width, autoOrient.height, target.width, target.height, window, kernel);
       const source = await upright.extract(region).raw({ depth: 'uchar' }).toBuffer();
-      pixels = pilBicubicResize(source, 3, autoOrient, target, window, region);
+      pixels = pilResize(source, 3, autoOrient, target, window, region, kernel);
       return { pixels, crop: { left: 0, top: 0, stride: size } };
     }
     pixels = await upright
