@@ -50,7 +50,7 @@ describe('iris CLI', () => {
     const { embeddings, ...result } = JSON.parse(run.stdout) as Record<string, unknown>;
     assert.deepEqual(result, { found: 3, indexed: 3, unchanged: 0, removed: 0, failed: [], heldElsewhere: [] });
     // The bundled catalog's default CLIP model is not installed in a fresh checkout: said, not fatal.
-    assert.deepEqual(Object.keys(embeddings as object).sort(), ['embedded', 'missing', 'model', 'skipped']);
+    assert.deepEqual(Object.keys(embeddings as object).sort(), ['embedded', 'missing', 'model', 'serving', 'skipped']);
     const again = JSON.parse((await runIrisHere(['index', '--library', library, '--json'])).stdout) as Record<string, unknown>;
     assert.deepEqual([again.indexed, again.unchanged], [0, 3]);
   });

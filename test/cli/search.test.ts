@@ -48,7 +48,7 @@ describe('semantic search on the fixture CLIP', () => {
     }
     const summary = (await json<{ found: number; failed: unknown[]; embeddings: { model: string; embedded: number; missing: number; skipped: string | null } }>(['index', photos, ...lib]));
     assert.equal(summary.found, 16);
-    assert.deepEqual(summary.embeddings, { model: 'clip-fixture', embedded: 16, missing: 0, skipped: null });
+    assert.deepEqual(summary.embeddings, { model: 'clip-fixture', serving: 'clip-fixture', embedded: 16, missing: 0, skipped: null });
     for (const photo of (await json<{ id: number; path: string }[]>(['list', ...lib]))) ids.set(path.basename(photo.path), photo.id);
   });
 
@@ -208,7 +208,7 @@ describe('semantic search with the Chinese-CLIP fixture chosen in the library se
     assert.equal(set.code, 0, set.stderr);
     const summary = (await json<{ found: number; embeddings: { model: string; embedded: number; missing: number; skipped: string | null } }>(['index', photos, ...lib]));
     assert.equal(summary.found, 4);
-    assert.deepEqual(summary.embeddings, { model: 'chinese-clip-fixture', embedded: 4, missing: 0, skipped: null });
+    assert.deepEqual(summary.embeddings, { model: 'chinese-clip-fixture', serving: 'chinese-clip-fixture', embedded: 4, missing: 0, skipped: null });
   });
 
   it('ranks the red photo first for 「红色的照片」, and the blue and black ones for their sentences', async () => {
