@@ -13,7 +13,7 @@ import { decodePhoto, toRawImage } from '../../main/engine/generation/photo-imag
 import { loadCatalog, type ModelEntry } from '../../main/engine/models/catalog.js';
 import { ModelCorruptError } from '../../main/engine/models/verified.js';
 import { SessionError } from '../../main/engine/runtime/session.js';
-import { CAPTION_FIXTURE_ID, QWEN2VL_FIXTURE_ID, VIT_GPT2_FIXTURE_ID, VQA_FIXTURE_ID } from '../fixtures/generate-models.js';
+import { CAPTION_FIXTURE_ID, LLAVA_FIXTURE_ID, QWEN2VL_FIXTURE_ID, VIT_GPT2_FIXTURE_ID, VQA_FIXTURE_ID } from '../fixtures/generate-models.js';
 import { florenceBriefCaption, florenceDetailedCaption, florenceOcrText } from '../fixtures/vlm/florence2-fixture.js';
 import { qwen2vlAnswer } from '../fixtures/vlm/qwen2vl-fixture.js';
 import { smolvlmAnswer } from '../fixtures/vlm/smolvlm-fixture.js';
@@ -289,6 +289,51 @@ describe('local vision-language model (SmolVLM layout)', () => {
     assert.deepEqual(pieces, ['It']);
     const already = await vlm.answer({ image: await prepared([20, 200, 40]), history: [], question: 'What colour?', decoding: { maxTokens: 32, temperature: 0 }, signal: AbortSignal.abort() });
     assert.deepEqual([already.text, already.finish, already.tokens], ['', 'cancelled', 0]);
+  });
+});
+
+describe('local vision-language model (LLaVA-OneVision layout: the image token repeated once per feature)', () => {
+  let vlm: LocalChatProvider;
+  before(async () => {
+    vlm = await LocalChatProvider.load(fixtureModels, entry(LLAVA_FIXTURE_ID), { device: 'cpu' });
+  });
+  after(() => vlm.close());
+
+  test('answers a colour question, streamed, in English and Chinese, across turns', async () => {
+    const pieces: string[] = [];
+    const image = await prepared([230, 220, 30]);
+    const first = await vlm.answer({ image, history: [], question: 'What colour is it?', decoding: { maxTokens: 32, temperature: 0 }, onToken: (p) => pieces.push(p) });
+    assert.deepEqual([first.text, first.finish, first.tokens, first.model], [smolvlmAnswer('yellow'), 'stop', 4, LLAVA_FIXTURE_ID]);
+    assert.equal(pieces.join(''), first.text);
+    const second = await vlm.answer({
+      image,
+      history: [
+        { role: 'user', text: 'What colour is it?' },
+        { role: 'assistant', text: first.text },
+      ],
+      question: 'What colour, really?',
+      decoding: { maxTokens: 32, temperature: 0 },
+    });
+    assert.equal(second.text, smolvlmAnswer('yellow', { history: true }));
+    const chinese = await vlm.answer({ image: await prepared([20, 40, 230]), history: [], question: '这是什么颜色？', decoding: { maxTokens: 32, temperature: 0 } });
+    assert.equal(chinese.text, smolvlmAnswer('blue', { chinese: true }));
+  });
+
+  test('runs the vision encoder once per answer: its features are reused for the prompt it sized', async () => {
+    const model = vlm.loaded.model as unknown as { encode_image: (inputs: unknown) => Promise<unknown> };
+    const original = model.encode_image;
+    let runs = 0;
+    model.encode_image = function (this: unknown, inputs: unknown) {
+      runs++;
+      return original.call(this, inputs);
+    };
+    try {
+      const answer = await vlm.answer({ image: await prepared([220, 30, 20]), history: [], question: 'What colour is it?', decoding: { maxTokens: 32, temperature: 0 } });
+      assert.equal(answer.text, smolvlmAnswer('red'));
+      assert.equal(runs, 1);
+    } finally {
+      model.encode_image = original;
+    }
   });
 });
 

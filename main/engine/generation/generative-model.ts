@@ -28,6 +28,8 @@ export interface GenerateRequest {
   decoding: DecodingOptions;
   signal?: AbortSignal;
   onToken?: (piece: string) => void;
+  /** Image features already computed for these inputs (see imageFeatures): the vision encoder is not run again. */
+  imageFeatures?: unknown;
 }
 
 export interface GenerateResult {
@@ -135,6 +137,10 @@ export class GenerativeModel {
       onStop: () => interrupt.interrupt(),
     });
     const sampled = decoding.temperature > 0;
+    // Features computed beforehand (to count the image tokens) stand in for the encoder's one run
+    // inside generate(): an own property shadows the class's encode_image until `finally`.
+    const precomputed = request.imageFeatures;
+    if (precomputed !== undefined) (this.model as unknown as { encode_image: () => Promise<unknown> }).encode_image = () => Promise.resolve(precomputed);
     try {
       await this.model.generate({
         ...inputs,
@@ -152,11 +158,17 @@ export class GenerativeModel {
       } as unknown as Parameters<Model['generate']>[0]);
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      if (precomputed !== undefined) delete (this.model as unknown as { encode_image?: unknown }).encode_image;
     }
     const endedOnStopToken = lastId !== undefined && this.stopTokenIds.includes(lastId);
     const tokens = stream.tokenCount - (endedOnStopToken ? 1 : 0);
     const finish: FinishReason = signal?.aborted ? 'cancelled' : stream.stoppedByString || endedOnStopToken ? 'stop' : tokens >= decoding.maxTokens ? 'length' : 'stop';
     return { text: stream.text, tokens, finish, firstTokenMs: stream.firstPieceMs, totalMs: performance.now() - started };
+  }
+
+  /** The vision encoder's features for prepared image inputs (processor output), e.g. to count the image tokens a prompt needs. */
+  async imageFeatures(imageInputs: Record<string, unknown>): Promise<{ dims: readonly number[] }> {
+    return (this.model as unknown as { encode_image: (inputs: Record<string, unknown>) => Promise<{ dims: readonly number[] }> }).encode_image(imageInputs);
   }
 
   async release(): Promise<void> {
@@ -176,6 +188,8 @@ function modelClass(t: Transformers, prep: GenerativePreprocessing) {
       return t.Idefics3ForConditionalGeneration;
     case 'qwen2-vl':
       return t.Qwen2VLForConditionalGeneration;
+    case 'llava-onevision':
+      return t.LlavaOnevisionForConditionalGeneration;
   }
 }
 

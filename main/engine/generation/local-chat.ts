@@ -23,7 +23,7 @@ export function templateMessages(history: readonly ChatMessage[], question: stri
   }));
 }
 
-/** Answers questions about a photo with a local vision-language model (SmolVLM, Qwen2-VL). */
+/** Answers questions about a photo with a local vision-language model (SmolVLM, Qwen2-VL, LLaVA-OneVision). */
 export class LocalChatProvider implements VisionChatProvider {
   readonly kind = 'local' as const;
 
@@ -43,15 +43,38 @@ export class LocalChatProvider implements VisionChatProvider {
   }
 
   async answer(request: AnswerRequest): Promise<Answer> {
-    const { processor, prep, transformers, chatTemplate } = this.generative;
+    const { prep, transformers } = this.generative;
     const pixels = request.image.mime === 'pixels' ? request.image.pixels : await decodePhoto(request.image.data, prep.image_long_edge);
-    const prompt = processor.apply_chat_template(templateMessages(request.history, request.question) as never, {
-      add_generation_prompt: true,
-      ...(chatTemplate ? { chat_template: chatTemplate } : {}),
-    }) as string;
-    const inputs = await processor(prompt, [toRawImage(transformers, pixels)]);
-    const result = await this.generative.generate(inputs as Record<string, unknown>, { decoding: request.decoding, signal: request.signal, onToken: request.onToken });
+    const image = toRawImage(transformers, pixels);
+    const messages = templateMessages(request.history, request.question);
+    const { inputs, imageFeatures } = prep.architecture === 'llava-onevision' ? await this.llavaInputs(messages, image) : { inputs: await this.processorInputs(messages, image), imageFeatures: undefined };
+    const result = await this.generative.generate(inputs, { decoding: request.decoding, signal: request.signal, onToken: request.onToken, imageFeatures });
     return { text: result.text, finish: result.finish, tokens: result.tokens, model: this.model, firstTokenMs: result.firstTokenMs, totalMs: result.totalMs };
+  }
+
+  /** SmolVLM, Qwen2-VL: their processor renders the chat template and expands the image tokens itself. */
+  private async processorInputs(messages: TemplateMessage[], image: unknown): Promise<Record<string, unknown>> {
+    const { processor, chatTemplate } = this.generative;
+    const prompt = processor.apply_chat_template(messages as never, { add_generation_prompt: true, ...(chatTemplate ? { chat_template: chatTemplate } : {}) }) as string;
+    return (await processor(prompt, [image])) as Record<string, unknown>;
+  }
+
+  /**
+   * LLaVA-OneVision: transformers.js has its model but no processor for it (only the image
+   * processor, one square view: no anyres tiling in 4.3.1), so the prompt's one image token is
+   * repeated here once per feature the vision encoder gives, which the model requires. The
+   * encoder runs once: its features are handed to generate() (GenerateRequest.imageFeatures).
+   */
+  private async llavaInputs(messages: TemplateMessage[], image: unknown): Promise<{ inputs: Record<string, unknown>; imageFeatures: unknown }> {
+    const { processor, tokenizer, chatTemplate, prep } = this.generative;
+    const prompt = tokenizer.apply_chat_template(messages as never, { add_generation_prompt: true, tokenize: false, ...(chatTemplate ? { chat_template: chatTemplate } : {}) }) as string;
+    const vision = (await (processor as unknown as (image: unknown) => Promise<Record<string, unknown>>)(image)) as Record<string, unknown>;
+    const features = await this.generative.imageFeatures(vision);
+    const count = features.dims.slice(0, -1).reduce((a, b) => a * b, 1);
+    const token = prep.image_token!;
+    const expanded = prompt.replace(token, token.repeat(count));
+    const text = tokenizer(expanded, { add_special_tokens: false }) as Record<string, unknown>;
+    return { inputs: { ...text, ...vision }, imageFeatures: features };
   }
 
   close(): Promise<void> {

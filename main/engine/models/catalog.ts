@@ -146,7 +146,7 @@ export type SessionDtype = keyof typeof SESSION_DTYPE_SUFFIX;
  */
 export const GenerativeCatalogPreprocessingSchema = z.strictObject({
   /** Which transformers.js model class and prompt format. */
-  architecture: z.enum(['florence2', 'vision-encoder-decoder', 'idefics3', 'qwen2-vl']),
+  architecture: z.enum(['florence2', 'vision-encoder-decoder', 'idefics3', 'qwen2-vl', 'llava-onevision']),
   /** Precision per ONNX session (mixed precisions pay: e.g. fp16 vision encoder + q4 decoder). */
   sessions: z.record(z.string().regex(/^[a-z_]+$/), z.enum(Object.keys(SESSION_DTYPE_SUFFIX) as [SessionDtype, ...SessionDtype[]])),
   /**
@@ -160,6 +160,11 @@ export const GenerativeCatalogPreprocessingSchema = z.strictObject({
   image_long_edge: z.number().int().positive(),
   /** Tokens (by text) that end an answer besides generation_config's eos_token_id. */
   stop_tokens: z.array(z.string().min(1)).optional(),
+  /**
+   * LLaVA: the placeholder token of the image in the prompt ("<image>"), repeated once per image
+   * feature before tokenising (transformers.js has no LLaVA-OneVision processor to do it).
+   */
+  image_token: z.string().min(1).optional(),
 });
 export type GenerativePreprocessing = z.infer<typeof GenerativeCatalogPreprocessingSchema>;
 
@@ -235,6 +240,7 @@ export const ModelEntrySchema = z
           if (!paths.has(sessionFile(session, dtype))) ctx.addIssue({ code: 'custom', path: ['preprocessing', 'sessions', session], message: `${dtype} needs ${sessionFile(session, dtype)}, which is not in files` });
         }
         if (model.task === 'caption' && prep.data.architecture === 'florence2' && !prep.data.caption_tasks) ctx.addIssue({ code: 'custom', path: ['preprocessing', 'caption_tasks'], message: 'is required for a florence2 captioner' });
+        if (prep.data.architecture === 'llava-onevision' && !prep.data.image_token) ctx.addIssue({ code: 'custom', path: ['preprocessing', 'image_token'], message: 'is required for a llava-onevision model' });
       }
     }
     if (model.task === 'diffusion' || model.task === 'controlnet') {
