@@ -53,6 +53,7 @@ import sharp from 'sharp';
 import { prepareImage } from '../../main/engine/ask/prepare-image.js';
 import type { FinishReason, PreparedImage } from '../../main/engine/ask/types.js';
 import { Captioner, CAPTION_DETAILS } from '../../main/engine/generation/captioner.js';
+import { BlipCaptioner } from '../../main/engine/generation/blip-captioner.js';
 import type { GenerateResult, GenerativeModel } from '../../main/engine/generation/generative-model.js';
 import { LocalChatProvider } from '../../main/engine/generation/local-chat.js';
 import { decodePhoto } from '../../main/engine/generation/photo-image.js';
@@ -330,7 +331,16 @@ interface Streamer {
 class TokenClock {
   times: number[] = [];
 
-  constructor(generative: GenerativeModel) {
+  constructor(generative: GenerativeModel | BlipCaptioner) {
+    if (generative instanceof BlipCaptioner) {
+      // Iris's own BLIP loop says when it picks each token.
+      const caption = generative.caption.bind(generative);
+      generative.caption = (pixels, request) => {
+        this.times = [];
+        return caption(pixels, { ...request, onTokenId: () => this.times.push(performance.now()) });
+      };
+      return;
+    }
     const model = generative.model as unknown as { generate: (args: { streamer?: Streamer }) => Promise<unknown> };
     const original = model.generate.bind(model);
     model.generate = (args) => {
@@ -389,7 +399,7 @@ async function measurePrompt(prompt: Prompt, clock: TokenClock, runs: number): P
 }
 
 interface LoadedForBench {
-  generative: GenerativeModel;
+  generative: GenerativeModel | BlipCaptioner;
   prompts: Prompt[];
   release: () => Promise<void>;
 }

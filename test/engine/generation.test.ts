@@ -13,7 +13,8 @@ import { decodePhoto, toRawImage } from '../../main/engine/generation/photo-imag
 import { loadCatalog, type ModelEntry } from '../../main/engine/models/catalog.js';
 import { ModelCorruptError } from '../../main/engine/models/verified.js';
 import { SessionError } from '../../main/engine/runtime/session.js';
-import { CAPTION_FIXTURE_ID, LLAVA_FIXTURE_ID, QWEN2VL_FIXTURE_ID, VIT_GPT2_FIXTURE_ID, VQA_FIXTURE_ID } from '../fixtures/generate-models.js';
+import { BLIP_FIXTURE_ID, CAPTION_FIXTURE_ID, LLAVA_FIXTURE_ID, QWEN2VL_FIXTURE_ID, VIT_GPT2_FIXTURE_ID, VQA_FIXTURE_ID } from '../fixtures/generate-models.js';
+import { blipCaption } from '../fixtures/vlm/blip-fixture.js';
 import { florenceBriefCaption, florenceDetailedCaption, florenceOcrText } from '../fixtures/vlm/florence2-fixture.js';
 import { qwen2vlAnswer } from '../fixtures/vlm/qwen2vl-fixture.js';
 import { smolvlmAnswer } from '../fixtures/vlm/smolvlm-fixture.js';
@@ -113,6 +114,55 @@ describe('local captioner (Florence-2 layout)', () => {
     } finally {
       await noOcr.release();
     }
+  });
+});
+
+describe("local captioner (BLIP: Iris's own generate loop, cross-attention, cache, BLIP's prompt)", () => {
+  let captioner: Captioner;
+  const photo = async (rgb: [number, number, number]) => decodePhoto(await solid(rgb), captioner.imageLongEdge);
+  before(async () => {
+    captioner = await Captioner.load(fixtureModels, entry(BLIP_FIXTURE_ID), { device: 'cpu' });
+  });
+  after(() => captioner.release());
+
+  test('captions what follows "a picture of", streamed token by token; both details give the one caption it has', async () => {
+    const pieces: string[] = [];
+    const red = await captioner.caption(await photo([220, 30, 20]), 'brief', { onToken: (piece) => pieces.push(piece) });
+    assert.deepEqual([red.text, red.finish, red.tokens], [blipCaption('red'), 'stop', 3], 'the prompt is not part of the caption; [SEP] ends it, not counted');
+    assert.deepEqual(pieces, ['a', ' red', ' square']);
+    assert.ok(red.firstTokenMs !== null && red.firstTokenMs <= red.totalMs);
+    const blue = await photo([20, 40, 230]);
+    for (const detail of CAPTION_DETAILS) assert.equal((await captioner.caption(blue, detail)).text, blipCaption('blue'), detail);
+  });
+
+  test('the prompt convention matters: without "picture" in the prompt the fixture says nothing useful', async () => {
+    const base = entry(BLIP_FIXTURE_ID);
+    const prep = base.preprocessing as { blip: Record<string, unknown> };
+    const other = await Captioner.load(fixtureModels, { ...base, preprocessing: { ...base.preprocessing, blip: { ...prep.blip, prompt: 'a photo of' } } }, { device: 'cpu' });
+    try {
+      const caption = await other.caption(await photo([220, 30, 20]), 'brief');
+      assert.notEqual(caption.text, blipCaption('red'));
+    } finally {
+      await other.release();
+    }
+  });
+
+  test('max tokens, stop strings, sampling and cancel', async () => {
+    const green = await photo([20, 200, 40]);
+    const cut = await captioner.caption(green, 'brief', { decoding: { maxTokens: 2 } });
+    assert.deepEqual([cut.text, cut.finish, cut.tokens], ['a green', 'length', 2]);
+    const stopped = await captioner.caption(green, 'brief', { decoding: { stop: [' square'] } });
+    assert.deepEqual([stopped.text, stopped.finish], ['a green', 'stop']);
+    // The fixture puts all the probability on one token, so sampling gives the same caption.
+    assert.equal((await captioner.caption(green, 'brief', { decoding: { temperature: 0.7, topP: 0.9 } })).text, blipCaption('green'));
+    const controller = new AbortController();
+    const cancelled = await captioner.caption(green, 'brief', { signal: controller.signal, onToken: () => controller.abort() });
+    assert.deepEqual([cancelled.text, cancelled.finish], ['a', 'cancelled']);
+    assert.equal((await captioner.caption(green, 'brief')).text, blipCaption('green'), 'usable after a cancel');
+  });
+
+  test('it cannot read text, and says so before generating', async () => {
+    await assert.rejects(captioner.readText(await photo([220, 30, 20])), (error: unknown) => error instanceof UsageError && /cannot read text in photos/.test(error.message));
   });
 });
 

@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { GenerativeCatalogPreprocessingSchema, type ModelEntry } from '../models/catalog.js';
 import { type GenerateRequest, type GenerateResult, GenerativeModel, type GenerativeModelOptions } from './generative-model.js';
 import { type PhotoPixels, toRawImage } from './photo-image.js';
+import { BlipCaptioner } from './blip-captioner.js';
 
 export const CAPTION_DETAILS = ['brief', 'detailed'] as const;
 export type CaptionDetail = (typeof CAPTION_DETAILS)[number];
@@ -13,15 +14,18 @@ export interface CaptionRequest extends Omit<GenerateRequest, 'decoding'> {
 
 /**
  * Describes a photo with a local captioning model: Florence-2 (its <CAPTION> or
- * <DETAILED_CAPTION> task, as the catalog maps the detail) or a vision-encoder-decoder such as
- * ViT-GPT2 (one kind of caption; the detail does not change it). A model whose catalog entry
- * declares an OCR task (Florence-2's <OCR>) also reads the text in a photo (readText).
+ * <DETAILED_CAPTION> task, as the catalog maps the detail), a vision-encoder-decoder such as
+ * ViT-GPT2, or BLIP (Iris's own generate loop, blip-captioner.ts); the last two give one kind of
+ * caption, the detail does not change it. A model whose catalog entry declares an OCR task
+ * (Florence-2's <OCR>) also reads the text in a photo (readText).
  */
 export class Captioner {
-  private constructor(readonly model: GenerativeModel) {}
+  private constructor(readonly model: GenerativeModel | BlipCaptioner) {}
 
   static async load(modelsDir: string, entry: ModelEntry, options: GenerativeModelOptions = {}): Promise<Captioner> {
     if (entry.task !== 'caption') throw new Error(`model ${entry.id} is a ${entry.task} model, not a captioner`);
+    const prep = GenerativeCatalogPreprocessingSchema.safeParse(entry.preprocessing);
+    if (prep.success && prep.data.architecture === 'blip') return new Captioner(await BlipCaptioner.load(modelsDir, entry, options));
     return new Captioner(await GenerativeModel.load(modelsDir, entry, options));
   }
 
@@ -61,11 +65,12 @@ export class Captioner {
 
   /** Generates for the photo with a Florence-2 task token (undefined: the model takes the image alone). */
   private async run(pixels: PhotoPixels, task: string | undefined, request: CaptionRequest): Promise<GenerateResult> {
-    const { processor, prep, transformers } = this.model;
-    const image = toRawImage(transformers, pixels);
-    const inputs = task === undefined ? await processor(image) : await processor(image, task);
-    const decoding: DecodingOptions = { ...DEFAULT_DECODING, maxTokens: prep.max_new_tokens, ...request.decoding };
-    return this.model.generate(inputs as Record<string, unknown>, { ...request, decoding });
+    const model = this.model;
+    const decoding: DecodingOptions = { ...DEFAULT_DECODING, maxTokens: model.prep.max_new_tokens, ...request.decoding };
+    if (model instanceof BlipCaptioner) return model.caption(pixels, { ...request, decoding });
+    const image = toRawImage(model.transformers, pixels);
+    const inputs = task === undefined ? await model.processor(image) : await model.processor(image, task);
+    return model.generate(inputs as Record<string, unknown>, { ...request, decoding });
   }
 
   release(): Promise<void> {

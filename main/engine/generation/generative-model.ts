@@ -30,6 +30,8 @@ export interface GenerateRequest {
   onToken?: (piece: string) => void;
   /** Image features already computed for these inputs (see imageFeatures): the vision encoder is not run again. */
   imageFeatures?: unknown;
+  /** Told of every token as it is chosen, the end token included (BLIP's own loop; for benchmarks' per-token timing). */
+  onTokenId?: (id: number) => void;
 }
 
 export interface GenerateResult {
@@ -190,6 +192,8 @@ function modelClass(t: Transformers, prep: GenerativePreprocessing) {
       return t.Qwen2VLForConditionalGeneration;
     case 'llava-onevision':
       return t.LlavaOnevisionForConditionalGeneration;
+    case 'blip':
+      throw new Error('BLIP is run by generation/blip-captioner.ts (transformers.js has no BLIP class)');
   }
 }
 

@@ -146,7 +146,7 @@ export type SessionDtype = keyof typeof SESSION_DTYPE_SUFFIX;
  */
 export const GenerativeCatalogPreprocessingSchema = z.strictObject({
   /** Which transformers.js model class and prompt format. */
-  architecture: z.enum(['florence2', 'vision-encoder-decoder', 'idefics3', 'qwen2-vl', 'llava-onevision']),
+  architecture: z.enum(['florence2', 'vision-encoder-decoder', 'idefics3', 'qwen2-vl', 'llava-onevision', 'blip']),
   /** Precision per ONNX session (mixed precisions pay: e.g. fp16 vision encoder + q4 decoder). */
   sessions: z.record(z.string().regex(/^[a-z_]+$/), z.enum(Object.keys(SESSION_DTYPE_SUFFIX) as [SessionDtype, ...SessionDtype[]])),
   /**
@@ -165,6 +165,21 @@ export const GenerativeCatalogPreprocessingSchema = z.strictObject({
    * feature before tokenising (transformers.js has no LLaVA-OneVision processor to do it).
    */
   image_token: z.string().min(1).optional(),
+  /**
+   * BLIP (run by Iris's own generate loop, generation/blip-captioner.ts: transformers.js has no
+   * BLIP): the image squashed to `image_size` with bicubic and normalised by mean/std, and the
+   * caption continued from `prompt` ("a picture of", BLIP's convention), whose ids follow
+   * `decoder_start_token` ("[DEC]", which stands where the tokenizer would put [CLS]).
+   */
+  blip: z
+    .strictObject({
+      image_size: z.number().int().positive(),
+      image_mean: z.tuple([z.number(), z.number(), z.number()]),
+      image_std: z.tuple([z.number(), z.number(), z.number()]),
+      prompt: z.string(),
+      decoder_start_token: z.string().min(1),
+    })
+    .optional(),
 });
 export type GenerativePreprocessing = z.infer<typeof GenerativeCatalogPreprocessingSchema>;
 
@@ -241,6 +256,10 @@ export const ModelEntrySchema = z
         }
         if (model.task === 'caption' && prep.data.architecture === 'florence2' && !prep.data.caption_tasks) ctx.addIssue({ code: 'custom', path: ['preprocessing', 'caption_tasks'], message: 'is required for a florence2 captioner' });
         if (prep.data.architecture === 'llava-onevision' && !prep.data.image_token) ctx.addIssue({ code: 'custom', path: ['preprocessing', 'image_token'], message: 'is required for a llava-onevision model' });
+        if (prep.data.architecture === 'blip' && !prep.data.blip) ctx.addIssue({ code: 'custom', path: ['preprocessing', 'blip'], message: 'is required for a blip captioner' });
+        if (prep.data.architecture === 'blip' && !('vision_encoder' in prep.data.sessions && 'decoder_model_merged' in prep.data.sessions)) {
+          ctx.addIssue({ code: 'custom', path: ['preprocessing', 'sessions'], message: 'a blip captioner has a vision_encoder and a decoder_model_merged session' });
+        }
       }
     }
     if (model.task === 'diffusion' || model.task === 'controlnet') {
