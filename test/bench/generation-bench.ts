@@ -3,8 +3,9 @@
  *
  * For every captioning or question-answering model installed in the models folder, for
  * same-shape random-weight exports of vit-gpt2-image-captioning, Florence-2-base,
- * SmolVLM-256M-Instruct and Qwen2-VL-2B-Instruct (random-vit-gpt2.ts, random-florence2.ts,
- * random-smolvlm.ts, random-qwen2vl.ts: the real dimensions and operators, so the real work per
+ * SmolVLM-256M-Instruct, Qwen2-VL-2B-Instruct, BLIP-large and LLaVA-OneVision-0.5B
+ * (random-vit-gpt2.ts, random-florence2.ts, random-smolvlm.ts, random-qwen2vl.ts, random-blip.ts,
+ * random-llava-onevision.ts: the real dimensions and operators, so the real work per
  * caption/answer and per token; babble for text) and for
  * the two fixture models (test/fixtures/generate-models.ts: a table lookup in the real models' file
  * layout, so their rows measure the pipeline's own overhead only), in its own Node process so that
@@ -66,7 +67,9 @@ import { CAPTION_FIXTURE_ID, FIXTURE_MODELS_DIR, generateFixtureModels, VQA_FIXT
 import { samplePhotosDir } from '../helpers/fixtures.js';
 import { peakRssBytes } from '../helpers/peak-rss.js';
 import { benchLogger, BENCHMARKS_FILE, commandLine, machineBasics, markdownTable, mebibytes, median, positiveInt, provenance, writeBenchmarksSection } from './benchmarks-md.js';
+import { ensureRandomBlip } from './random-blip.js';
 import { ensureRandomFlorence2 } from './random-florence2.js';
+import { ensureRandomLlavaOnevision } from './random-llava-onevision.js';
 import { ensureRandomQwen2Vl, RANDOM_QWEN2VL_ID } from './random-qwen2vl.js';
 import { ensureRandomSmolVlm } from './random-smolvlm.js';
 import { ensureRandomVitGpt2, RANDOM_GENERATION_MODELS_DIR, type RandomVitGpt2Result } from './random-vit-gpt2.js';
@@ -267,6 +270,8 @@ const RANDOM_GENERATORS: readonly (readonly [string, (modelsDir: string, log: (m
   ['random-florence2', ensureRandomFlorence2],
   ['random-smolvlm', ensureRandomSmolVlm],
   ['random-qwen2vl', ensureRandomQwen2Vl],
+  ['random-blip', ensureRandomBlip],
+  ['random-llava-onevision', ensureRandomLlavaOnevision],
 ];
 
 /** The random-weight Qwen2-VL row's own runs and answer length (--qwen2vl-runs, --qwen2vl-max-tokens), and the notes that say so. */
@@ -701,6 +706,17 @@ function randomWeightsSentence(outcomes: readonly Outcome[]): string {
       "entry's 1024 long edge, becomes 1036x840 = 4440 patches = 1110 image tokens, so its first token includes a 32-layer attention over\n" +
       '4440 patches and a 1151-token prefill (41 text tokens). It is asked "What colour is it?"; its answers are capped below the catalog\'s 512\n' +
       'tokens (see its notes). Loaded it holds ~8.4 GiB; the vision attention (16 heads x 4440 x 4440 scores per block) takes its peak to ~17 GiB.',
+    'blip-large-random':
+      "`blip-large-random` (test/bench/random-blip.ts): Salesforce/blip-image-captioning-large's ViT-L/16 at 384x384 (24 layers, width 1024,\n" +
+      '577 tokens) and BERT-base text decoder (12 post-LN layers, width 768, self-attention KV cache, cross-attention to the image states\n' +
+      "projected again at every step, tied LM head over 30524 tokens), fp32, run by Iris's own BLIP loop from the prompt \"[DEC] a picture of\"\n" +
+      '(1.2 GB + 0.6 GB). Captions run to 30 tokens (its catalog max_new_tokens).',
+    'llava-onevision-random':
+      "`llava-onevision-random` (test/bench/random-llava-onevision.ts): LLaVA-OneVision 0.5B's SigLIP-so400m vision tower (26 layers, width\n" +
+      '1152, 729 patches of a 384x384 view) and projector, token embeddings (151936 x 896) and 24-layer Qwen2-0.5B decoder (14 query / 2\n' +
+      'key-value heads of 64, q/k/v biases, RoPE theta 1e6, SwiGLU 4864, tied lm_head stored again, KV cache), fp32, external data, as Iris runs\n' +
+      'it: one square view (transformers.js 4.3.1 has no anyres tiling) and the prompt\'s <image> repeated once per feature (729). It is asked\n' +
+      '"What colour is it?" and answers 64 tokens.',
   };
   return [
     `The rows marked (same shape, random weights) are **not the real models but random weights (seeded N(0, 0.02)) in their real shapes**:`,

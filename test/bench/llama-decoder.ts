@@ -101,3 +101,17 @@ export function decoderLayer(g: GraphParts, shape: DecoderShape, i: number, inpu
 export function kvCacheInfos(shape: DecoderShape, prefix: 'past_key_values' | 'present', axis: string): ReturnType<typeof valueInfo>[] {
   return Array.from({ length: shape.layers }, (_, i) => (['key', 'value'] as const).map((part) => valueInfo(`${prefix}.${i}.${part}`, 'float32', ['batch_size', shape.kvHeads, axis, shape.headDim]))).flat();
 }
+
+/**
+ * One-row rotary positions (Llama, SmolLM2, Qwen2): the constants (decoderConstants with the
+ * inverse frequencies of `theta`) and `rope.cos` / `rope.sin` [B, 1, S, head_dim] from position_ids.
+ */
+export function rope1d(g: GraphParts, shape: DecoderShape, theta: number): void {
+  const { headDim } = shape;
+  const inverseFrequencies = Array.from({ length: headDim / 2 }, (_, i) => theta ** (-(2 * i) / headDim));
+  decoderConstants(g, shape, floatTensor('rope.inverse_frequencies', [headDim / 2], inverseFrequencies));
+  const angles = g.op('Mul', [g.op('Unsqueeze', [g.op('Cast', ['position_ids'], 'rope.positions', { to: { int: 1 } }), 'last_axis'], 'rope.positions.column'), 'rope.inverse_frequencies'], 'rope.angles');
+  const doubled = g.op('Unsqueeze', [g.op('Concat', [angles, angles], 'rope.angles.doubled', { axis: { int: -1 } }), 'head_axis'], 'rope.angles.heads');
+  g.op('Cos', [doubled], 'rope.cos');
+  g.op('Sin', [doubled], 'rope.sin');
+}

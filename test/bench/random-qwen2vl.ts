@@ -321,16 +321,24 @@ function embedGraph(g: ExternalGraph, seed: number): Omit<GraphSpec, 'initialize
 
 /** embed_tokens' weight drawn again from its seed and transposed to [1536, 151936]: the tied lm_head (one tensor in memory besides it). */
 function tiedLmHead(embedSeed: number): Float32Array {
+  return tiedEmbeddingTransposed(embedSeed, VOCAB, TEXT_HIDDEN, zeroNeverWinningRows);
+}
+
+/**
+ * A token embedding [vocab, hidden] drawn again from its seed (with the same `edit`, as
+ * GraphParts.weight draws it) and transposed to [hidden, vocab]: a tied lm_head for a decoder graph.
+ */
+export function tiedEmbeddingTransposed(embedSeed: number, vocab: number, hidden: number, edit: (values: Float32Array) => void): Float32Array {
   const draw = new GraphParts(embedSeed);
-  draw.weight('embed_tokens.weight', [VOCAB, TEXT_HIDDEN], undefined, 0, zeroNeverWinningRows);
+  draw.weight('embed_tokens.weight', [vocab, hidden], undefined, 0, edit);
   const raw = draw.initializers.pop()!.rawData!;
   const embedding = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-  const transposed = new Float32Array(VOCAB * TEXT_HIDDEN);
+  const transposed = new Float32Array(vocab * hidden);
   const tile = 64;
-  for (let r0 = 0; r0 < VOCAB; r0 += tile) {
-    const r1 = Math.min(r0 + tile, VOCAB);
-    for (let c0 = 0; c0 < TEXT_HIDDEN; c0 += tile) {
-      for (let r = r0; r < r1; r++) for (let c = c0; c < c0 + tile; c++) transposed[c * VOCAB + r] = embedding[r * TEXT_HIDDEN + c]!;
+  for (let r0 = 0; r0 < vocab; r0 += tile) {
+    const r1 = Math.min(r0 + tile, vocab);
+    for (let c0 = 0; c0 < hidden; c0 += tile) {
+      for (let r = r0; r < r1; r++) for (let c = c0; c < Math.min(c0 + tile, hidden); c++) transposed[c * vocab + r] = embedding[r * hidden + c]!;
     }
   }
   return transposed;
@@ -460,6 +468,13 @@ function config(): Record<string, unknown> {
  * one printable character), then the 14 specials from 151643.
  */
 function tokenizerJson(): Record<string, unknown> {
+  const json = qwen2TokenizerJson(SPECIALS);
+  if (Object.keys((json.model as { vocab: object }).vocab).length !== TOKENIZER_SIZE) throw new Error(`qwen2vl-random tokenizer: expected ${TOKENIZER_SIZE} tokens`);
+  return json;
+}
+
+/** Qwen2's tokenizer layout with `specials` from id 151643 (see tokenizerJson): Qwen2-VL's, LLaVA-OneVision's. */
+export function qwen2TokenizerJson(specials: readonly string[]): Record<string, unknown> {
   const baseMerges = 78_280;
   const json = byteLevelBpeTokenizer({ merges: baseMerges, trailing: [], normalized: false });
   const model = json.model as { vocab: Record<string, number>; merges: [string, string][] };
@@ -478,12 +493,11 @@ function tokenizerJson(): Record<string, unknown> {
       }
     }
   }
-  if (size !== REGULAR_TOKENS) throw new Error(`qwen2vl-random tokenizer: ${size} regular tokens, expected ${REGULAR_TOKENS}`);
-  const added = SPECIALS.map((content, i) => {
+  if (size !== REGULAR_TOKENS) throw new Error(`Qwen2 tokenizer: ${size} regular tokens, expected ${REGULAR_TOKENS}`);
+  const added = specials.map((content, i) => {
     model.vocab[content] = REGULAR_TOKENS + i;
     return { id: REGULAR_TOKENS + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
   });
-  if (Object.keys(model.vocab).length !== TOKENIZER_SIZE) throw new Error(`qwen2vl-random tokenizer: ${Object.keys(model.vocab).length} tokens, expected ${TOKENIZER_SIZE}`);
   return { ...json, added_tokens: added };
 }
 
@@ -505,9 +519,7 @@ function sideFiles(): Map<string, Uint8Array> {
 
 // ---------------------------------------------------------------- catalog and files on disk
 
-function catalogEntry(files: FileRecord[], io: ModelEntry['io'], dataFiles: ReadonlyMap<string, FileRecord>): ModelEntry {
-  // Each graph's data file right after it, as the real repository lists them.
-  const withData = files.flatMap((file) => [file, ...(dataFiles.has(`${file.path}_data`) ? [dataFiles.get(`${file.path}_data`)!] : [])]);
+function catalogEntry(withData: FileRecord[], io: ModelEntry['io']): ModelEntry {
   return {
     id: RANDOM_QWEN2VL_ID,
     task: 'vqa',
@@ -537,21 +549,51 @@ function catalogEntry(files: FileRecord[], io: ModelEntry['io'], dataFiles: Read
 
 /** The spec for `modelsDir`: the graph builders write their data files into that folder's model directory. */
 function qwen2vlSpec(modelsDir: string = RANDOM_GENERATION_MODELS_DIR): GeneratedModelSpec {
-  const modelDir = path.join(path.resolve(modelsDir), RANDOM_QWEN2VL_ID);
+  return externalDataVlmSpec(
+    {
+      id: RANDOM_QWEN2VL_ID,
+      revision: REVISION,
+      seed: RANDOM_QWEN2VL_SEED,
+      vision: [visionGraph, VISION_PARAMETERS],
+      embed: [embedGraph, EMBED_PARAMETERS],
+      decoder: [decoderGraph, DECODER_PARAMETERS],
+      sideFiles,
+      entry: catalogEntry,
+    },
+    modelsDir,
+  );
+}
+
+type GraphMaker = (g: ExternalGraph, seed: number) => Omit<GraphSpec, 'initializers' | 'nodes'>;
+
+/** A vision encoder + embed_tokens + merged decoder model whose graphs keep their weights in `<graph>_data` files (seeds: seed, +1, +2). */
+export interface ExternalDataVlm {
+  id: string;
+  revision: string;
+  seed: number;
+  vision: readonly [GraphMaker, number];
+  embed: readonly [GraphMaker, number];
+  /** The decoder also gets embed_tokens' seed (its tied lm_head is drawn from it). */
+  decoder: readonly [(g: ExternalGraph, seed: number, embedSeed: number) => Omit<GraphSpec, 'initializers' | 'nodes'>, number];
+  sideFiles: () => Map<string, Uint8Array>;
+  /** The catalog entry; `files` lists each graph's data file right after it, as the real repositories do. */
+  entry: (files: FileRecord[], io: ModelEntry['io']) => ModelEntry;
+}
+
+export function externalDataVlmSpec(vlm: ExternalDataVlm, modelsDir: string = RANDOM_GENERATION_MODELS_DIR): GeneratedModelSpec {
+  const modelDir = path.join(path.resolve(modelsDir), vlm.id);
   const dataFiles = new Map<string, FileRecord>();
-  const visionSeed = RANDOM_QWEN2VL_SEED;
-  const embedSeed = RANDOM_QWEN2VL_SEED + 1;
-  const decoderSeed = RANDOM_QWEN2VL_SEED + 2;
+  const [visionSeed, embedSeed, decoderSeed] = [vlm.seed, vlm.seed + 1, vlm.seed + 2];
   return {
-    id: RANDOM_QWEN2VL_ID,
-    revision: REVISION,
+    id: vlm.id,
+    revision: vlm.revision,
     graphs: [
-      [VISION_FILE, withExternalData(modelDir, VISION_FILE, visionSeed, dataFiles, (g) => visionGraph(g, visionSeed)), VISION_PARAMETERS],
-      [EMBED_FILE, withExternalData(modelDir, EMBED_FILE, embedSeed, dataFiles, (g) => embedGraph(g, embedSeed)), EMBED_PARAMETERS],
-      [DECODER_FILE, withExternalData(modelDir, DECODER_FILE, decoderSeed, dataFiles, (g) => decoderGraph(g, decoderSeed, embedSeed)), DECODER_PARAMETERS],
+      [VISION_FILE, withExternalData(modelDir, VISION_FILE, visionSeed, dataFiles, (g) => vlm.vision[0](g, visionSeed)), vlm.vision[1]],
+      [EMBED_FILE, withExternalData(modelDir, EMBED_FILE, embedSeed, dataFiles, (g) => vlm.embed[0](g, embedSeed)), vlm.embed[1]],
+      [DECODER_FILE, withExternalData(modelDir, DECODER_FILE, decoderSeed, dataFiles, (g) => vlm.decoder[0](g, decoderSeed, embedSeed)), vlm.decoder[1]],
     ],
-    sideFiles,
-    entry: (files, io) => catalogEntry(files, io, dataFiles),
+    sideFiles: vlm.sideFiles,
+    entry: (files, io) => vlm.entry(files.flatMap((file) => [file, ...(dataFiles.has(`${file.path}_data`) ? [dataFiles.get(`${file.path}_data`)!] : [])]), io),
   };
 }
 

@@ -2,7 +2,7 @@ import type { ModelEntry } from '../../main/engine/models/catalog.js';
 import { encodeModel, floatTensor, valueInfo } from '../fixtures/onnx-builder.js';
 import { attention, GraphParts, vitConstants, vitEmbeddings } from '../fixtures/vit-b32-random.js';
 import { smolvlmFixtureFiles } from '../fixtures/vlm/smolvlm-fixture.js';
-import { allowedKeys, decoderConstants, decoderLayer, type DecoderShape, kvCacheInfos } from './llama-decoder.js';
+import { allowedKeys, decoderLayer, type DecoderShape, kvCacheInfos, rope1d } from './llama-decoder.js';
 import { byteLevelBpeTokenizer, ensureGeneratedModel, type FileRecord, type GeneratedModelSpec, geluTanh, geluTanhConstants, type RandomVitGpt2Result, runAsGeneratorScript } from './random-vit-gpt2.js';
 
 /**
@@ -140,12 +140,13 @@ const IMAGE_LONG_EDGE = 2048;
 
 // ---------------------------------------------------------------- vision encoder
 
-function sigLipLayer(g: GraphParts, index: number, input: string, keyBias: string): string {
+/** A SigLIP encoder layer (pre-LayerNorm attention and gelu_pytorch_tanh MLP); SmolVLM's base width unless `shape` says (LLaVA-OneVision's so400m). */
+export function sigLipLayer(g: GraphParts, index: number, input: string, keyBias: string | undefined, shape: { hidden: number; mlp: number; eps: number } = { hidden: VISION_HIDDEN, mlp: VISION_MLP, eps: VISION_LAYER_NORM_EPS }): string {
   const prefix = `encoder.layers.${index}`;
-  const attended = attention(g, `${prefix}.self_attn`, g.layerNorm(`${prefix}.layer_norm1`, input, VISION_LAYER_NORM_EPS), keyBias);
+  const attended = attention(g, `${prefix}.self_attn`, g.layerNorm(`${prefix}.layer_norm1`, input, shape.eps, shape.hidden), keyBias, shape.hidden);
   const residual = g.op('Add', [input, attended], `${prefix}.residual1`);
-  const fc1 = g.linear(`${prefix}.mlp.fc1`, g.layerNorm(`${prefix}.layer_norm2`, residual, VISION_LAYER_NORM_EPS), VISION_HIDDEN, VISION_MLP);
-  return g.op('Add', [residual, g.linear(`${prefix}.mlp.fc2`, geluTanh(g, `${prefix}.mlp.gelu`, fc1), VISION_MLP, VISION_HIDDEN)], `${prefix}.out`);
+  const fc1 = g.linear(`${prefix}.mlp.fc1`, g.layerNorm(`${prefix}.layer_norm2`, residual, shape.eps, shape.hidden), shape.hidden, shape.mlp);
+  return g.op('Add', [residual, g.linear(`${prefix}.mlp.fc2`, geluTanh(g, `${prefix}.mlp.gelu`, fc1), shape.mlp, shape.hidden)], `${prefix}.out`);
 }
 
 /** The SigLIP encoder + pixel-shuffle connector as .onnx bytes, and its parameter count. */
@@ -211,14 +212,8 @@ const DECODER: DecoderShape = { hidden: TEXT_HIDDEN, heads: HEADS, kvHeads: KV_H
 /** The merged SmolLM2 decoder (KV cache, lm_head) as .onnx bytes, and its parameter count. */
 function randomSmolLmDecoder(seed = RANDOM_SMOLVLM_SEED + 2): { bytes: Uint8Array; parameters: number } {
   const g = new GraphParts(seed);
-  const inverseFrequencies = Array.from({ length: HEAD_DIM / 2 }, (_, i) => ROPE_THETA ** (-(2 * i) / HEAD_DIM));
-  decoderConstants(g, DECODER, floatTensor('rope.inverse_frequencies', [HEAD_DIM / 2], inverseFrequencies));
-
   // RoPE angles from position_ids, shared by every layer: cos/sin of [B, 1, S, 64] (the 32 frequencies twice).
-  const angles = g.op('Mul', [g.op('Unsqueeze', [g.op('Cast', ['position_ids'], 'rope.positions', { to: { int: 1 } }), 'last_axis'], 'rope.positions.column'), 'rope.inverse_frequencies'], 'rope.angles');
-  const doubled = g.op('Unsqueeze', [g.op('Concat', [angles, angles], 'rope.angles.doubled', { axis: { int: -1 } }), 'head_axis'], 'rope.angles.heads');
-  g.op('Cos', [doubled], 'rope.cos');
-  g.op('Sin', [doubled], 'rope.sin');
+  rope1d(g, DECODER, ROPE_THETA);
   allowedKeys(g);
 
   let hidden = 'inputs_embeds';

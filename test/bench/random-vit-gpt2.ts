@@ -103,16 +103,20 @@ const IMAGE_LONG_EDGE = 448;
 
 // ---------------------------------------------------------------- encoder
 
-function vitLayer(g: GraphParts, index: number, input: string): string {
+/**
+ * A pre-LayerNorm ViT encoder layer with exact GELU: ViT-B/16's (vit-gpt2) unless `shape` says
+ * (BLIP-large's ViT-L: 1024 wide, MLP 4096). Needs the constants gelu.sqrt2, one and half.
+ */
+export function vitLayer(g: GraphParts, index: number, input: string, shape: { hidden: number; mlp: number; eps: number } = { hidden: HIDDEN, mlp: MLP, eps: VIT_LAYER_NORM_EPS }): string {
   const prefix = `encoder.layer.${index}`;
-  const attended = attention(g, `${prefix}.attention`, g.layerNorm(`${prefix}.layernorm_before`, input, VIT_LAYER_NORM_EPS));
+  const attended = attention(g, `${prefix}.attention`, g.layerNorm(`${prefix}.layernorm_before`, input, shape.eps, shape.hidden), undefined, shape.hidden);
   const residual = g.op('Add', [input, attended], `${prefix}.residual1`);
-  const intermediate = g.linear(`${prefix}.intermediate.dense`, g.layerNorm(`${prefix}.layernorm_after`, residual, VIT_LAYER_NORM_EPS), HIDDEN, MLP);
+  const intermediate = g.linear(`${prefix}.intermediate.dense`, g.layerNorm(`${prefix}.layernorm_after`, residual, shape.eps, shape.hidden), shape.hidden, shape.mlp);
   // Exact GELU as the exporter writes it at opset 17: x * 0.5 * (1 + erf(x / sqrt(2))).
   const erf = g.op('Erf', [g.op('Div', [intermediate, 'gelu.sqrt2'], `${prefix}.gelu.scaled`)], `${prefix}.gelu.erf`);
   const gate = g.op('Mul', [g.op('Add', [erf, 'one'], `${prefix}.gelu.shifted`), 'half'], `${prefix}.gelu.gate`);
   const activated = g.op('Mul', [intermediate, gate], `${prefix}.gelu.out`);
-  return g.op('Add', [residual, g.linear(`${prefix}.output.dense`, activated, MLP, HIDDEN)], `${prefix}.out`);
+  return g.op('Add', [residual, g.linear(`${prefix}.output.dense`, activated, shape.mlp, shape.hidden)], `${prefix}.out`);
 }
 
 /** The ViT-B/16 encoder as .onnx bytes, and its parameter count. */
@@ -137,12 +141,12 @@ function randomVitEncoder(seed = RANDOM_VIT_GPT2_SEED): { bytes: Uint8Array; par
 // ---------------------------------------------------------------- decoder
 
 /** [B, S, 768] -> [B, 12, S, 64]. */
-function splitHeads(g: GraphParts, name: string, x: string): string {
+export function splitHeads(g: GraphParts, name: string, x: string): string {
   return g.op('Transpose', [g.op('Reshape', [x, 'shape.heads'], `${name}.split`)], `${name}.heads`, { perm: { ints: [0, 2, 1, 3] } });
 }
 
-/** Scaled dot-product attention over heads, masked where `mask` is false, merged back to [B, S, 768] and projected (c_proj). */
-function attend(g: GraphParts, prefix: string, q: string, k: string, v: string, mask: string | null): string {
+/** Scaled dot-product attention over heads, masked where `mask` is false, merged back to [B, S, 768] and projected (`${prefix}.c_proj`). */
+export function attend(g: GraphParts, prefix: string, q: string, k: string, v: string, mask: string | null): string {
   const keys = g.op('Transpose', [k], `${prefix}.keys_t`, { perm: { ints: [0, 1, 3, 2] } });
   const scores = g.op('Mul', [g.op('MatMul', [q, keys], `${prefix}.scores`), 'attention.scale'], `${prefix}.scaled`);
   const masked = mask ? g.op('Where', [mask, scores, 'mask.min'], `${prefix}.masked`) : scores;
@@ -152,7 +156,7 @@ function attend(g: GraphParts, prefix: string, q: string, k: string, v: string, 
 }
 
 /** Splits the last axis of `x` into equal parts named `${x}.<part>`. */
-function split(g: GraphParts, x: string, parts: readonly string[], sizes: string): string[] {
+export function split(g: GraphParts, x: string, parts: readonly string[], sizes: string): string[] {
   const outputs = parts.map((part) => `${x}.${part}`);
   g.nodes.push(node('Split', [x, sizes], outputs, { axis: { int: 2 } }));
   return outputs;
@@ -203,6 +207,24 @@ function gpt2Layer(g: GraphParts, i: number, input: string): string {
   return g.op('Add', [afterCross, g.linear(`${prefix}.mlp.c_proj`, activated, MLP, HIDDEN)], `${prefix}.out`);
 }
 
+/**
+ * The merged decoders' cache branch (GPT-2's, BLIP's): `cache.kept` (how much of past_key_values
+ * is used: all on the cache branch, none off it), the positions of this step's tokens (returned)
+ * and `causal_mask` over them. Needs the constants positions.max, zero, one_step, row_axis.
+ */
+export function mergedCachePositions(g: GraphParts): string {
+  const cacheOn = g.op('Cast', ['use_cache_branch'], 'cache.on', { to: { int: 7 } });
+  g.op('Mul', [cacheOn, 'positions.max'], 'cache.kept');
+  // Positions past_length .. past_length + sequence_length - 1; the causal mask over them.
+  const pastLength = g.op('Mul', [g.op('Shape', ['past_key_values.0.key'], 'past_length.given', { start: { int: 2 }, end: { int: 3 } }), cacheOn], 'past_length');
+  const total = g.op('Add', [pastLength, g.op('Shape', ['input_ids'], 'sequence_length', { start: { int: 1 }, end: { int: 2 } })], 'total_length');
+  const end = g.op('Squeeze', [total], 'total_length.scalar');
+  const positions = g.op('Range', [g.op('Squeeze', [pastLength], 'past_length.scalar'), end, 'one_step'], 'positions');
+  const columns = g.op('Range', ['zero', end, 'one_step'], 'key_positions');
+  g.op('LessOrEqual', [columns, g.op('Unsqueeze', [positions, 'row_axis'], 'query_positions')], 'causal_mask');
+  return positions;
+}
+
 /** The merged GPT-2 decoder as .onnx bytes, and its parameter count. */
 function randomGpt2Decoder(seed = RANDOM_VIT_GPT2_SEED + 1): { bytes: Uint8Array; parameters: number } {
   const g = new GraphParts(seed);
@@ -222,16 +244,7 @@ function randomGpt2Decoder(seed = RANDOM_VIT_GPT2_SEED + 1): { bytes: Uint8Array
   g.constant('row_axis', [1], [1]);
   g.constant('positions.max', [1], [POSITIONS]);
 
-  // The cache in use: all of past_key_values on the cache branch, none of it off it.
-  const cacheOn = g.op('Cast', ['use_cache_branch'], 'cache.on', { to: { int: 7 } });
-  g.op('Mul', [cacheOn, 'positions.max'], 'cache.kept');
-  // Positions past_length .. past_length + sequence_length - 1; the causal mask over them.
-  const pastLength = g.op('Mul', [g.op('Shape', ['past_key_values.0.key'], 'past_length.given', { start: { int: 2 }, end: { int: 3 } }), cacheOn], 'past_length');
-  const total = g.op('Add', [pastLength, g.op('Shape', ['input_ids'], 'sequence_length', { start: { int: 1 }, end: { int: 2 } })], 'total_length');
-  const end = g.op('Squeeze', [total], 'total_length.scalar');
-  const positions = g.op('Range', [g.op('Squeeze', [pastLength], 'past_length.scalar'), end, 'one_step'], 'positions');
-  const columns = g.op('Range', ['zero', end, 'one_step'], 'key_positions');
-  g.op('LessOrEqual', [columns, g.op('Unsqueeze', [positions, 'row_axis'], 'query_positions')], 'causal_mask');
+  const positions = mergedCachePositions(g);
 
   // Token embeddings, stored transposed for the tied logits MatMul; <|endoftext|>'s column is zero (see the top).
   const zeroEnd = (values: Float32Array) => {
