@@ -10,6 +10,8 @@ import { loadCatalog, type ModelEntry } from '../../main/engine/models/catalog.j
 import { CLIP_FIXTURE_ID, FIXTURE_MODELS_DIR, MCLIP_FIXTURE_ID, MOBILECLIP_FIXTURE_ID, SIGLIP2_FIXTURE_ID, generateFixtureModels } from '../fixtures/generate-models.js';
 import { FIXTURE_COLOURS, dot, norm } from '../helpers/clip.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { compareWithSentencePiece } from '../reference/measure-sentencepiece.js';
+import { pythonMissing } from '../reference/reference.js';
 
 /**
  * The CLIP zoo's families through the engine's one loader (ClipModel), no mocks: each fixture sees
@@ -212,5 +214,19 @@ describe('CLIP zoo: the families through one loader', () => {
       assert.match(error.message, /resize_mode "squash", the catalog "shortest_edge"/);
       return true;
     });
+  });
+
+  it("SentencePiece's own ids for the zoo's tokenizer kinds: Gemma's byte-fallback BPE on every corpus string, XLM-R's Unigram on all but one after Iris's cleaning", { timeout: 120_000 }, (context) => {
+    const missing = pythonMissing(['sentencepiece', 'google.protobuf']);
+    if (missing) {
+      context.diagnostic(`not compared with SentencePiece: ${missing} (Debian: python3-sentencepiece python3-protobuf)`);
+      return;
+    }
+    const results = compareWithSentencePiece();
+    const row = (kind: string, input: string) => results.find((r) => r.kind.startsWith(kind) && r.input === input)!;
+    assert.deepEqual(row('BPE', 'as typed').differing, []);
+    assert.deepEqual(row('BPE', "after Iris's cleaning").differing, []);
+    // The one left: a ZWJ emoji sequence, which SentencePiece's normaliser and the converted one treat differently.
+    assert.ok(row('Unigram', "after Iris's cleaning").differing.length <= 1, row('Unigram', "after Iris's cleaning").differing.join(' | '));
   });
 });
