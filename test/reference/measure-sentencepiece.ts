@@ -25,7 +25,6 @@ interface Trained {
   ids: number[][];
 }
 
-const BYTE_PIECE = 6;
 
 /** HF's SpmConverter for a Unigram model (XLM-R): Precompiled normaliser + collapsed spaces, Metaspace. */
 function unigramJson(model: Trained): Record<string, unknown> {
