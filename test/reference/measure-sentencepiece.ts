@@ -25,7 +25,6 @@ interface Trained {
   ids: number[][];
 }
 
-
 /** HF's SpmConverter for a Unigram model (XLM-R): Precompiled normaliser + collapsed spaces, Metaspace. */
 function unigramJson(model: Trained): Record<string, unknown> {
   const normalizers = [...(model.charsmap ? [{ type: 'Precompiled', precompiled_charsmap: model.charsmap }] : []), { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }];
