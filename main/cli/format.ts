@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { Folder, IndexSummary, PhotoRecord } from '../engine/index.js';
 import type { HeldJobs } from '../engine/jobs/queue.js';
 import type { SearchResponse, TagResult } from '../engine/search/clip-search.js';
+import type { MatchReason } from '../engine/search/text-search.js';
 import type { LanguageNotice } from '../engine/search/query-language.js';
 import type { DoctorReport } from '../engine/doctor.js';
 
@@ -106,14 +107,28 @@ function formatLanguageNotice(notice: LanguageNotice): string {
   return `${about}; ${id} understands Chinese: ${steps} (the library is embedded again)`;
 }
 
-export function formatSearch(response: SearchResponse & { ranking?: 'clip' | 'captions' | 'rrf'; caption_matches?: number; notice?: LanguageNotice | null }, what: string): string {
-  const fused = response.ranking === 'rrf' ? `, fused with ${response.caption_matches} caption matches` : response.ranking === 'captions' ? `: caption matches only` : '';
+type ExplainedResponse = Omit<SearchResponse, 'results'> & {
+  results: (SearchResponse['results'][number] & { why?: MatchReason[] })[];
+  ranking?: 'clip' | 'captions' | 'rrf';
+  caption_matches?: number;
+  name_matches?: number;
+  notice?: LanguageNotice | null;
+};
+
+/** "text in name: 'IMG_0042-paris.jpg'": why a result matched, for the search listing. */
+function formatWhy(why: readonly MatchReason[]): string {
+  return why.map((reason) => (reason.text ? `${reason.signal}: ${JSON.stringify(reason.text)}` : reason.signal)).join(', ');
+}
+
+export function formatSearch(response: ExplainedResponse, what: string): string {
+  const textMatches = [response.caption_matches ? `${response.caption_matches} caption` : '', response.name_matches ? `${response.name_matches} name` : ''].filter(Boolean).join(' and ');
+  const fused = response.ranking === 'rrf' ? `, fused with ${textMatches} matches` : response.ranking === 'captions' ? `: text matches only (${textMatches})` : '';
   const timing = `(${response.model}${fused}: encode ${response.timings.encode_ms} ms, search ${response.timings.search_ms} ms)`;
   const notice = response.notice ? [formatLanguageNotice(response.notice)] : [];
   if (response.results.length === 0) return [`no photos match ${what} ${timing}`, ...notice].join('\n');
   // Fused scores are small reciprocal-rank sums (≤ 2/61): more digits keep them apart.
   const digits = response.ranking && response.ranking !== 'clip' ? 5 : 3;
-  const rows = response.results.map((hit) => `${hit.score.toFixed(digits)}  ${String(hit.id).padStart(6)}  ${hit.path}`);
+  const rows = response.results.map((hit) => `${hit.score.toFixed(digits)}  ${String(hit.id).padStart(6)}  ${hit.path}${hit.why?.length ? `  (${formatWhy(hit.why)})` : ''}`);
   // The relevance cut (engine/search/relevance.ts): a line where the matches end.
   const { relevant, cutoff } = response;
   const cut = !cutoff ? '' : cutoff.threshold === null ? `-- nothing stands out from the library for ${what}: the closest ones, less alike --` : `-- ${relevant} ${relevant === 1 ? 'match' : 'matches'}; less alike below (threshold ${cutoff.threshold}) --`;

@@ -105,7 +105,14 @@ const SearchNoticeSchema = z.object({
 const SearchResultSchema = z.object({
   model: z.string(),
   /** Best first, up to `limit`. */
-  results: z.array(z.object({ id: z.number().int(), score: z.number() })),
+  results: z.array(
+    z.object({
+      id: z.number().int(),
+      score: z.number(),
+      /** Why it matched: what it looks like (clip), its caption, its file name, folder or camera (with the text). Empty past the cut; absent for similar photos. */
+      why: z.array(z.object({ signal: z.enum(['clip', 'caption', 'file name', 'folder', 'camera']), text: z.string().optional() })).optional(),
+    }),
+  ),
   /** The first `relevant` results match; the rest are ranked photos past the cut ("show more, less alike"). */
   relevant: z.number().int().min(0),
   cutoff: SearchCutoffSchema.nullable(),

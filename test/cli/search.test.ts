@@ -171,9 +171,14 @@ describe('search without a usable model', () => {
     const run = await runIrisHere(['index', photos, '--library', library], { env: { IRIS_MODELS: models } });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /not installed: run `iris models install clip-fixture`/);
-    const search = await runIrisHere(['search', 'red', '--library', library], { env: { IRIS_MODELS: models } });
+    // A query only CLIP could answer (no file name, folder or caption has its words) says what to install.
+    const search = await runIrisHere(['search', 'a sunset', '--library', library], { env: { IRIS_MODELS: models } });
     assert.equal(search.code, 2);
     assert.match(search.stderr, /iris models install clip-fixture/);
+    // The file name still answers without the model.
+    const byName = await runIrisHere(['search', 'red', '--library', library, '--json'], { env: { IRIS_MODELS: models } });
+    assert.equal(byName.code, 0, byName.stderr);
+    assert.deepEqual((JSON.parse(byName.stdout) as { results: { why: unknown }[] }).results.map((hit) => hit.why), [[{ signal: 'file name', text: 'red-1.jpg' }]]);
   });
 
   it('catches a corrupted model file by sha256 before loading it, and fails no photo', async () => {

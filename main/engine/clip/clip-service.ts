@@ -136,11 +136,11 @@ export class ClipService {
     return new ClipSearch(this.deps.db, this.deps.store, this.deps.tags, model, this.vectorsFor(model));
   }
 
-  /** `iris search`: CLIP and caption rankings, fused (search/text-search.ts). */
+  /** `iris search`: CLIP, caption and name rankings, fused (search/text-search.ts). */
   search(text: string, options: SearchOptions = {}): Promise<FusedSearchResponse> {
-    const { store, captions, modelsDir } = this.deps;
+    const { db, store, captions, modelsDir } = this.deps;
     const entry = () => this.servingEntry(this.choice()) ?? this.choice().entry;
-    return searchPhotos({ store, captions, clip: () => this.searcher(), notice: (query) => languageNotice(query, entry(), modelsDir) }, text, options);
+    return searchPhotos({ db, store, captions, clip: () => this.searcher(), notice: (query) => languageNotice(query, entry(), modelsDir) }, text, options);
   }
 
   /**

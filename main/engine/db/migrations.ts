@@ -232,7 +232,55 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: 'file, folder and camera names searchable',
+    up(db) {
+      db.exec(`
+        -- One row per location (rowid = locations.id): its file name, its folders below the library
+        -- folder it is in, and the photo's camera and lens, for the search box (search/name-search.ts).
+        -- porter: "screenshots" finds "Screenshot_2024…"; unicode61 splits "IMG_0042-paris.jpg" at _ - .
+        CREATE VIRTUAL TABLE search_names USING fts5(file, folder, camera, photo_id UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2');
+        -- Kept by triggers, so every writer (engine, CLI, another process) keeps it right. The file
+        -- name is what follows the last separator (/ or a backslash); the folder is the rest below the library folder.
+        CREATE VIEW search_names_source AS
+          SELECT l.id AS location_id, l.photo_id AS photo_id,
+                 ${sqlBasename('l.path')} AS file,
+                 substr(${sqlDirname('l.path')}, length(f.path) + 2) AS folder,
+                 trim(coalesce(p.camera_make, '') || ' ' || coalesce(p.camera_model, '') || ' ' || coalesce(p.lens, '')) AS camera
+          FROM locations l JOIN folders f ON f.id = l.folder_id JOIN photos p ON p.id = l.photo_id;
+        INSERT INTO search_names(rowid, file, folder, camera, photo_id) SELECT location_id, file, folder, camera, photo_id FROM search_names_source;
+        CREATE TRIGGER search_names_location_added AFTER INSERT ON locations BEGIN
+          INSERT INTO search_names(rowid, file, folder, camera, photo_id) SELECT location_id, file, folder, camera, photo_id FROM search_names_source WHERE location_id = NEW.id;
+        END;
+        CREATE TRIGGER search_names_location_changed AFTER UPDATE OF path, photo_id, folder_id ON locations BEGIN
+          DELETE FROM search_names WHERE rowid = OLD.id;
+          INSERT INTO search_names(rowid, file, folder, camera, photo_id) SELECT location_id, file, folder, camera, photo_id FROM search_names_source WHERE location_id = NEW.id;
+        END;
+        CREATE TRIGGER search_names_location_removed AFTER DELETE ON locations BEGIN
+          DELETE FROM search_names WHERE rowid = OLD.id;
+        END;
+        CREATE TRIGGER search_names_camera_read AFTER UPDATE OF camera_make, camera_model, lens ON photos BEGIN
+          DELETE FROM search_names WHERE rowid IN (SELECT id FROM locations WHERE photo_id = NEW.id);
+          INSERT INTO search_names(rowid, file, folder, camera, photo_id) SELECT location_id, file, folder, camera, photo_id FROM search_names_source WHERE photo_id = NEW.id;
+        END;
+      `);
+    },
+  },
 ];
+
+/**
+ * SQL for the part of a path after its last separator (/ or \): rtrim strips every character that is
+ * not a separator from the end, which leaves the directory part; what follows it is the name.
+ */
+function sqlBasename(path: string): string {
+  return `substr(${path}, length(${sqlDirname(path)}) + 1)`;
+}
+
+/** SQL for the part of a path up to and including its last separator (/ or \). */
+function sqlDirname(path: string): string {
+  return `rtrim(${path}, replace(replace(${path}, '/', ''), '\\', ''))`;
+}
 
 export const latestVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);
 

@@ -8,7 +8,7 @@
  * hit from drowning what both lists agree on, so a photo that CLIP ranks 3rd and whose caption
  * ranks 2nd beats one that only CLIP ranks 1st.
  */
-export const RRF_K = 60;
+const RRF_K = 60;
 
 export function reciprocalRankFusion(rankings: readonly (readonly number[])[], k = RRF_K): { id: number; score: number }[] {
   const scores = new Map<number, number>();

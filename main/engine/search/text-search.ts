@@ -3,65 +3,112 @@ import { UsageError } from '../errors.js';
 import type { LibraryStore } from '../library-store.js';
 import type { ClipSearch, SearchHit, SearchOptions, SearchResponse } from './clip-search.js';
 import { filterQuery, hasFilters } from './filters.js';
-import { RRF_K, reciprocalRankFusion } from './fusion.js';
+import { reciprocalRankFusion } from './fusion.js';
+import { type NameField, type NameMatch, searchNames } from './name-search.js';
+import type { Db } from '../db/database.js';
 import type { LanguageNotice } from './query-language.js';
 
 /** How deep each ranking is read before fusing: enough that a photo ranked well by one list but past `limit` in the other still counts. */
 const FUSION_DEPTH = 200;
 
-export interface FusedSearchResponse extends SearchResponse {
+export interface FusedSearchResponse extends Omit<SearchResponse, 'results'> {
+  results: ExplainedHit[];
   /** How many photos' captions matched the words (0: the ranking is CLIP's alone, scores are cosines). */
   caption_matches: number;
-  /** 'clip' (cosine scores), 'captions' (no CLIP model or embeddings: caption matches only) or 'rrf' (both, fused). */
+  /** How many photos' file names, folders or cameras matched the words (search/name-search.ts). */
+  name_matches: number;
+  /** 'clip' (cosine scores), 'captions' (no CLIP model or embeddings: text matches only, captions and names) or 'rrf' (several rankings, fused). */
   ranking: 'clip' | 'captions' | 'rrf';
   /** Something the person should know about this answer (a query in a language the model does not read), else null. */
   notice: LanguageNotice | null;
 }
 
+/** Why a result matched: what it looks like (clip), its caption, or its file name, folder or camera (with the text that matched). */
+export interface MatchReason {
+  signal: 'clip' | 'caption' | NameField;
+  text?: string;
+}
+
+export interface ExplainedHit extends SearchHit {
+  /** Empty for a result past the relevance cut (ranked, but nothing made it a match). */
+  why: MatchReason[];
+}
+
+interface SearchDeps {
+  db: Db;
+  store: LibraryStore;
+  captions: CaptionStore;
+  clip: () => ClipSearch;
+  notice?: (text: string) => LanguageNotice | null;
+}
+
 /**
- * `iris search`: CLIP's ranking of the photos by the sentence, fused with the caption full-text
- * ranking by reciprocal rank fusion (search/fusion.ts) when any caption matches. With captions
- * and no CLIP model (or no embeddings yet), the caption ranking alone; with neither, CLIP's error.
+ * `iris search`: CLIP's ranking of the photos by the sentence, fused by reciprocal rank fusion
+ * (search/fusion.ts) with the text rankings that match: captions (full text) and names (file
+ * name, folder, camera: search/name-search.ts). With text matches and no CLIP model (or no
+ * embeddings yet), the text rankings alone; with neither, CLIP's error. Each result says why it
+ * matched.
  */
-export async function searchPhotos(
-  deps: { store: LibraryStore; captions: CaptionStore; clip: () => ClipSearch; notice?: (text: string) => LanguageNotice | null },
-  text: string,
-  options: SearchOptions = {},
-): Promise<FusedSearchResponse> {
+export async function searchPhotos(deps: SearchDeps, text: string, options: SearchOptions = {}): Promise<FusedSearchResponse> {
   if (!text.trim()) throw new UsageError('give something to search for, e.g. `iris search "a dog on the beach"`');
   const limit = options.limit ?? 20;
   const depth = Math.max(FUSION_DEPTH, limit);
-  const captionIds = captionMatches(deps.captions, text, options, depth);
+  const within = hasFilters(options) ? filterQuery(options) : undefined;
+  const captionIds = deps.captions.search(text, depth, within).map((match) => match.photoId);
+  const names = searchNames(deps.db, text, depth, within);
+  const nameIds = names.map((match) => match.photoId);
+  const textMatches = captionIds.length + nameIds.length;
   let clipResponse: SearchResponse | undefined;
   try {
-    clipResponse = await deps.clip().searchText(text, { ...options, limit: captionIds.length > 0 ? depth : limit });
+    clipResponse = await deps.clip().searchText(text, { ...options, limit: textMatches > 0 ? depth : limit });
   } catch (error) {
-    // No CLIP model or no embeddings yet: the captions can still answer.
-    if (!(error instanceof UsageError) || captionIds.length === 0) throw error;
+    // No CLIP model or no embeddings yet: the text signals can still answer.
+    if (!(error instanceof UsageError) || textMatches === 0) throw error;
   }
   // CLIP ranked the words: say so when it cannot read their language.
   const notice = clipResponse ? (deps.notice?.(text) ?? null) : null;
-  if (captionIds.length === 0) return { ...clipResponse!, caption_matches: 0, ranking: 'clip', notice };
+  const reasons = new Reasons(names, captionIds, clipResponse);
+  const counts = { caption_matches: captionIds.length, name_matches: nameIds.length, notice };
+  if (textMatches === 0) return { ...clipResponse!, results: clipResponse!.results.map((hit, i) => ({ ...hit, why: i < clipResponse!.relevant ? [{ signal: 'clip' }] : [] })), ...counts, ranking: 'clip' };
+  const textRankings = [captionIds, nameIds].filter((ranking) => ranking.length > 0);
   if (!clipResponse) {
-    const results = hits(deps.store, captionIds.slice(0, limit).map((id, i) => ({ id, score: 1 / (RRF_K + i + 1) })));
-    return { model: 'captions', results, relevant: results.length, cutoff: null, timings: { encode_ms: 0, search_ms: 0 }, caption_matches: captionIds.length, ranking: 'captions', notice };
+    const results = hits(deps.store, reciprocalRankFusion(textRankings).slice(0, limit), reasons);
+    return { model: 'captions', results, relevant: results.length, cutoff: null, timings: { encode_ms: 0, search_ms: 0 }, ...counts, ranking: 'captions' };
   }
-  // A photo is relevant when CLIP's cut-off keeps it or its caption has the words; relevant ones
-  // come first (each part in fused order), so a caption match is never ranked below a photo CLIP cut.
-  const matching = new Set([...clipResponse.results.slice(0, clipResponse.relevant).map((hit) => hit.id), ...captionIds]);
-  const fused = reciprocalRankFusion([clipResponse.results.map((hit) => hit.id), captionIds]);
+  // A photo is relevant when CLIP's cut-off keeps it or a text signal has the words; relevant ones
+  // come first (each part in fused order), so a text match is never ranked below a photo CLIP cut.
+  // CLIP's list goes first: on a tie in fused score, what it looks like wins over a name.
+  const matching = new Set([...clipResponse.results.slice(0, clipResponse.relevant).map((hit) => hit.id), ...captionIds, ...nameIds]);
+  const fused = reciprocalRankFusion([clipResponse.results.map((hit) => hit.id), ...textRankings]);
   const ranked = [...fused.filter((hit) => matching.has(hit.id)), ...fused.filter((hit) => !matching.has(hit.id))].slice(0, limit);
-  const results = hits(deps.store, ranked);
-  return { ...clipResponse, results, relevant: results.filter((hit) => matching.has(hit.id)).length, caption_matches: captionIds.length, ranking: 'rrf', notice };
+  const results = hits(deps.store, ranked, reasons);
+  return { ...clipResponse, results, relevant: results.filter((hit) => matching.has(hit.id)).length, ...counts, ranking: 'rrf' };
 }
 
-function captionMatches(captions: CaptionStore, text: string, filters: SearchOptions, depth: number): number[] {
-  return captions.search(text, depth, hasFilters(filters) ? filterQuery(filters) : undefined).map((match) => match.photoId);
+/** What made each photo a match, from each signal's matches. */
+class Reasons {
+  private readonly byPhoto = new Map<number, MatchReason[]>();
+
+  constructor(names: readonly NameMatch[], captionIds: readonly number[], clip: SearchResponse | undefined) {
+    for (const hit of clip?.results.slice(0, clip.relevant) ?? []) this.add(hit.id, { signal: 'clip' });
+    for (const id of captionIds) this.add(id, { signal: 'caption' });
+    for (const match of names) for (const reason of match.reasons) this.add(match.photoId, { signal: reason.field, text: reason.text });
+  }
+
+  private add(id: number, reason: MatchReason): void {
+    const list = this.byPhoto.get(id);
+    if (list) list.push(reason);
+    else this.byPhoto.set(id, [reason]);
+  }
+
+  of(id: number): MatchReason[] {
+    return this.byPhoto.get(id) ?? [];
+  }
 }
 
-function hits(store: LibraryStore, ranked: readonly { id: number; score: number }[]): SearchHit[] {
+function hits(store: LibraryStore, ranked: readonly { id: number; score: number }[], reasons: Reasons): ExplainedHit[] {
   return ranked.flatMap(({ id, score }) => {
     const where = store.locationsOf(id).map((location) => location.path).sort()[0];
-    return where ? [{ id, path: where, score: Math.round(score * 1e6) / 1e6 }] : [];
+    return where ? [{ id, path: where, score: Math.round(score * 1e6) / 1e6, why: reasons.of(id) }] : [];
   });
 }

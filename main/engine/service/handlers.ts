@@ -3,6 +3,7 @@ import { probeDevice } from '../doctor.js';
 import { clearSetting, describeSetting, listSettings, parseSettingKey, writeSetting } from '../settings.js';
 import { loadRuntimeReport } from '../runtime/session.js';
 import type { SearchOptions, SearchResponse } from '../search/clip-search.js';
+import type { MatchReason } from '../search/text-search.js';
 import type { SearchFilters } from '../search/filters.js';
 import { irisVersion } from '../../version.js';
 import { jobKindCounts, photoDetail, recentFailures, timeline } from './library-views.js';
@@ -25,10 +26,10 @@ function searchOptions(context: HandlerContext, args: ParsedArgs<'search.text'> 
 }
 
 /** The UI gets ids and scores; paths stay in the engine (the viewer asks photos.get). */
-function scoresOnly(response: SearchResponse & { notice?: CallResult<'search.text'>['notice'] }): CallResult<'search.text'> {
+function scoresOnly(response: Omit<SearchResponse, 'results'> & { results: (SearchResponse['results'][number] & { why?: MatchReason[] })[]; notice?: CallResult<'search.text'>['notice'] }): CallResult<'search.text'> {
   return {
     model: response.model,
-    results: response.results.map(({ id, score }) => ({ id, score })),
+    results: response.results.map(({ id, score, why }) => (why ? { id, score, why } : { id, score })),
     relevant: response.relevant,
     cutoff: response.cutoff,
     notice: response.notice ?? null,

@@ -1,0 +1,91 @@
+import type { Db } from '../db/database.js';
+
+/**
+ * The search box's name signals: a photo whose file name, folder (below its library folder) or
+ * camera and lens hold the query's words. Kept in the FTS5 table `search_names` by triggers
+ * (migration 8), so moves, renames and newly read cameras are seen at once.
+ *
+ * Words are matched as prefixes after Porter stemming ("screenshots" finds Screenshot_2024-…,
+ * "paris" finds IMG_0042-paris.jpg), every meaningful word must match somewhere in the same
+ * location (a sentence such as "a dog on the beach" rarely matches names, and should not: CLIP
+ * answers it), and common English function words are left out so that "photos from Paris" is
+ * "paris". A query in a script without spaces (Chinese, Japanese) is matched by substring.
+ */
+
+/** Why a photo matched, for the result's "why" line. */
+export type NameField = 'file name' | 'folder' | 'camera';
+
+export interface NameMatch {
+  photoId: number;
+  /** The fields that hold the words, best first, with the text that matched. */
+  reasons: { field: NameField; text: string }[];
+}
+
+const FIELDS: readonly [NameField, 'file' | 'folder' | 'camera'][] = [
+  ['file name', 'file'],
+  ['folder', 'folder'],
+  ['camera', 'camera'],
+];
+
+/** Words that say nothing about a photo's name (and would keep a sentence from ever matching). */
+const STOP_WORDS = new Set(
+  'a an and are as at be by for from i in is it its me my of on or our photo photos picture pictures image images shot shots taken that the their this those to was we were with'.split(' '),
+);
+
+const UNSEGMENTED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
+
+/** The query's words worth matching against names ([] when none are). */
+function nameWords(query: string): string[] {
+  return (query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((word) => !STOP_WORDS.has(word) && (word.length > 1 || /\p{N}/u.test(word)));
+}
+
+/**
+ * Photos whose names match, best first (bm25 with the file name weighted over folder over camera).
+ * `within`, a query selecting `photo_id` (search/filters.ts), keeps only those photos.
+ */
+export function searchNames(db: Db, query: string, limit: number, within?: { sql: string; params: readonly unknown[] }): NameMatch[] {
+  const restrict = within ? `AND photo_id IN (${within.sql})` : '';
+  const params = within?.params ?? [];
+  let rows: { photoId: number; file: string; folder: string; camera: string }[];
+  if (UNSEGMENTED.test(query)) {
+    const words = query.trim().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return [];
+    const where = words.map(() => `(file || ' ' || folder || ' ' || camera) LIKE ? ESCAPE '\\'`).join(' AND ');
+    rows = db
+      .prepare(`SELECT photo_id AS photoId, file, folder, camera FROM search_names WHERE ${where} ${restrict} LIMIT ?`)
+      .all(...words.map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`), ...params, limit * 4) as typeof rows;
+  } else {
+    const words = nameWords(query);
+    if (words.length === 0) return [];
+    rows = db
+      .prepare(
+        `SELECT photo_id AS photoId, file, folder, camera FROM (SELECT photo_id, file, folder, camera, bm25(search_names, 4.0, 2.0, 1.0) AS rank FROM search_names WHERE search_names MATCH ?) WHERE true ${restrict} ORDER BY rank LIMIT ?`,
+      )
+      .all(words.map((word) => `"${word}"*`).join(' '), ...params, limit * 4) as typeof rows;
+  }
+  // One result per photo (a photo at two paths matches twice), in the order of its best location.
+  const matches = new Map<number, NameMatch>();
+  for (const row of rows) {
+    if (matches.has(row.photoId)) continue;
+    matches.set(row.photoId, { photoId: row.photoId, reasons: reasonsOf(row, query) });
+    if (matches.size === limit) break;
+  }
+  return [...matches.values()];
+}
+
+/** Which of a location's fields hold any of the query's words (prefix, case and accents aside). */
+function reasonsOf(row: { file: string; folder: string; camera: string }, query: string): NameMatch['reasons'] {
+  const words = UNSEGMENTED.test(query) ? query.trim().split(/\s+/) : nameWords(query);
+  const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+  const stem = (word: string) => word.replace(/(ies|es|s)$/u, '');
+  const reasons: NameMatch['reasons'] = [];
+  for (const [field, column] of FIELDS) {
+    const text = row[column];
+    if (!text) continue;
+    const folded = fold(text);
+    const tokens = folded.match(/[\p{L}\p{N}]+/gu) ?? [];
+    const hit = words.some((word) => (UNSEGMENTED.test(word) ? folded.includes(fold(word)) : tokens.some((token) => token.startsWith(stem(fold(word))))));
+    if (hit) reasons.push({ field, text: column === 'folder' ? text.replace(/[\\/]+$/, '') : text });
+  }
+  return reasons;
+}
