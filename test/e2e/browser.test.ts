@@ -158,6 +158,16 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await page.screenshot({ path: path.join(shots, '03-search-red.png') });
   });
 
+  it('finds a photo by its file name and says so on the result', async () => {
+    await page.getByTestId('search-input').fill('yellow-1');
+    await page.waitForFunction(() => document.querySelector('[data-testid="results"]')?.getAttribute('data-answered') === 'yellow-1', undefined, { timeout: 30_000 });
+    const first = page.getByTestId('result-cell').first();
+    assert.equal(await first.getByTestId('result-why').innerText(), 'file name: yellow-1.jpg');
+    await page.screenshot({ path: path.join(shots, '04b-why.png') });
+    await page.getByTestId('search-input').fill('red');
+    await page.waitForFunction(() => document.querySelector('[data-testid="results"]')?.getAttribute('data-answered') === 'red', undefined, { timeout: 30_000 });
+  });
+
   it('opens a result in the viewer with its metadata, and closes with Esc', async () => {
     await page.getByTestId('result-cell').first().click();
     const viewer = page.getByTestId('viewer');

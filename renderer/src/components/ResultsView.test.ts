@@ -116,3 +116,20 @@ describe('filters while browsing', () => {
     expect(backend.callsOf('photos.timeline').at(-1)).toEqual({});
   });
 });
+
+describe('why a result matched', () => {
+  it('says what besides its looks made a photo a match (file name, folder, camera, caption), and nothing for looks alone', async () => {
+    const results = [
+      { id: 4, score: 0.03, why: [{ signal: 'file name' as const, text: 'IMG_0042-paris.jpg' }] },
+      { id: 7, score: 0.02, why: [{ signal: 'clip' as const }, { signal: 'folder' as const, text: 'Holidays 2019' }] },
+      { id: 9, score: 0.01, why: [{ signal: 'clip' as const }] },
+    ];
+    await searchFor('paris', { 'search.text': () => ({ ...answer([4, 7, 9], 3), results }) });
+    await waitFor(() => expect(shownIds()).toEqual([4, 7, 9]));
+    const cells = screen.getAllByTestId('result-cell');
+    expect(within(cells[0]!).getByTestId('result-why').textContent).toBe('file name: IMG_0042-paris.jpg');
+    expect(within(cells[1]!).getByTestId('result-why').textContent).toBe('folder: Holidays 2019');
+    expect(cells[1]!.getAttribute('title')).toBe('folder: Holidays 2019');
+    expect(within(cells[2]!).queryByTestId('result-why')).toBeNull();
+  });
+});

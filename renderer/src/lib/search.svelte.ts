@@ -63,6 +63,8 @@ export class SearchStore {
   filters = $state<SearchFilters>(emptyFilters());
   /** Ranked photo ids of the newest answer (the matches, then the rest); null when nothing has been answered for the current search. */
   results = $state.raw<number[] | null>(null);
+  /** Why each result matched (file name, folder, camera, caption, or what it shows), by photo id; empty for similar photos. */
+  reasons = $state.raw<ReadonlyMap<number, MatchReason[]>>(new Map());
   /** How many of `results` match (the engine's relevance cut); the rest show on demand. */
   relevant = $state(0);
   /** The person asked to see the ranked photos past the cut ("show more, less alike"). */
@@ -99,6 +101,7 @@ export class SearchStore {
         perf.lastSearchAnswerAt = now();
         this.answered = describe(request);
         this.results = answer.results.map((result) => result.id);
+        this.reasons = new Map(answer.results.map((result) => [result.id, result.why ?? []]));
         this.relevant = Math.min(answer.relevant, answer.results.length);
         this.showingAll = false;
         this.notice = answer.notice;
@@ -193,3 +196,6 @@ export class SearchStore {
 }
 
 export const [getSearch, setSearch] = createContext<SearchStore>();
+
+/** One reason a result matched, as search.text gives it. */
+export type MatchReason = NonNullable<SearchResult['results'][number]['why']>[number];
