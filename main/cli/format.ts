@@ -112,6 +112,7 @@ type ExplainedResponse = Omit<SearchResponse, 'results'> & {
   ranking?: 'clip' | 'captions' | 'rrf';
   caption_matches?: number;
   name_matches?: number;
+  text_matches?: number;
   notice?: LanguageNotice | null;
 };
 
@@ -121,7 +122,9 @@ function formatWhy(why: readonly MatchReason[]): string {
 }
 
 export function formatSearch(response: ExplainedResponse, what: string): string {
-  const textMatches = [response.caption_matches ? `${response.caption_matches} caption` : '', response.name_matches ? `${response.name_matches} name` : ''].filter(Boolean).join(' and ');
+  const textMatches = [response.caption_matches ? `${response.caption_matches} caption` : '', response.text_matches ? `${response.text_matches} text-in-photo` : '', response.name_matches ? `${response.name_matches} name` : '']
+    .filter(Boolean)
+    .join(' and ');
   const fused = response.ranking === 'rrf' ? `, fused with ${textMatches} matches` : response.ranking === 'captions' ? `: text matches only (${textMatches})` : '';
   const timing = `(${response.model}${fused}: encode ${response.timings.encode_ms} ms, search ${response.timings.search_ms} ms)`;
   const notice = response.notice ? [formatLanguageNotice(response.notice)] : [];

@@ -110,7 +110,7 @@ const SearchResultSchema = z.object({
       id: z.number().int(),
       score: z.number(),
       /** Why it matched: what it looks like (clip), its caption, its file name, folder or camera (with the text). Empty past the cut; absent for similar photos. */
-      why: z.array(z.object({ signal: z.enum(['clip', 'caption', 'file name', 'folder', 'camera']), text: z.string().optional() })).optional(),
+      why: z.array(z.object({ signal: z.enum(['clip', 'caption', 'text in photo', 'file name', 'folder', 'camera']), text: z.string().optional() })).optional(),
     }),
   ),
   /** The first `relevant` results match; the rest are ranked photos past the cut ("show more, less alike"). */
@@ -515,10 +515,10 @@ export const calls = {
     result: z.object({ caption: CaptionSchema.nullable(), text: z.string(), generation: GenerationSchema }),
   }),
   'captions.readText': call({
-    description: "Reads the text in a photo (signs, labels, pages) with the captioning model's OCR task, streamed as stream.token events; nothing is stored.",
+    description: "Reads the text in a photo (signs, labels, pages) with the captioning model's OCR task, streamed as stream.token events; with the read-text setting on it is stored and searchable (stored: true).",
     handledBy: 'engine',
     args: z.strictObject({ photoId: PhotoId, streamId: StreamId }),
-    result: z.object({ text: z.string(), generation: GenerationSchema }),
+    result: z.object({ text: z.string(), stored: z.boolean(), generation: GenerationSchema }),
   }),
   'captions.save': call({
     description: "Stores a person's caption (never overwritten by a batch); empty text removes the caption.",

@@ -11,6 +11,7 @@ import { EditStore } from './edits/edit-store.js';
 import { CaptionService } from './captions/caption-service.js';
 import { ClipService, type EmbeddingSummary } from './clip/clip-service.js';
 import { CaptionStore } from './captions/caption-store.js';
+import { PhotoTextStore } from './captions/photo-text-store.js';
 import { type HeldJobs, type JobKind, LEASE_MS } from './jobs/queue.js';
 import { backupOnline, DAILY_MS, listBackups } from './db/backups.js';
 import { finishInterruptedOutputs } from './edits/edit-output.js';
@@ -90,6 +91,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Captions and the text in photos (local captioning model), and the table that keeps captions. */
   readonly captions: CaptionService;
   readonly captionStore: CaptionStore;
+  /** Text read in photos (the read-text setting, or "Read text" in the viewer with it on). */
+  readonly photoText: PhotoTextStore;
   /** Questions about photos (local model or endpoint) and their conversations. */
   readonly ask: AskService;
   /** Edits and generations (Stable Diffusion): the service that makes them and the table that keeps them. */
@@ -115,6 +118,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.store = new LibraryStore(db);
     this.tags = new TagStore(db);
     this.captionStore = new CaptionStore(db);
+    this.photoText = new PhotoTextStore(db);
     this.modelsDir = path.resolve(options.modelsDir ?? defaultModelsDir());
     this.device = options.device ? parseDevice(options.device) : undefined;
     const device = () => this.executionDevice;
@@ -129,8 +133,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       stopping: () => this.stopRequested,
       moveWindowMs: options.moveWindowMs ?? 1500,
     });
-    this.clip = new ClipService({ db, store: this.store, tags: this.tags, captions: this.captionStore, modelsDir: this.modelsDir, device, onReport });
-    this.captions = new CaptionService({ db, store: this.store, captions: this.captionStore, modelsDir: this.modelsDir, device, onReport, onCaption: (event) => this.emit('caption', event) });
+    this.clip = new ClipService({ db, store: this.store, tags: this.tags, captions: this.captionStore, photoText: this.photoText, modelsDir: this.modelsDir, device, onReport });
+    this.captions = new CaptionService({ db, store: this.store, captions: this.captionStore, photoText: this.photoText, modelsDir: this.modelsDir, device, onReport, onCaption: (event) => this.emit('caption', event) });
     this.ask = new AskService({ db, store: this.store, modelsDir: this.modelsDir, device, onReport });
     this.editStore = new EditStore(db);
     this.edits = new EditService({
@@ -207,7 +211,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.jobsPaused) return;
     this.clip.queueEmbeddings();
     await this.runner.drain(this.runnerHooks());
-    if (this.clip.queueEmbeddings() > 0) await this.runner.drain(this.runnerHooks());
+    // Photos that decoded: their embeddings, and with the read-text setting on, their text.
+    if (this.clip.queueEmbeddings() + this.captions.queueReadText() > 0) await this.runner.drain(this.runnerHooks());
   }
 
   /** runJobs without waiting for it; a failure is reported as a problem (at `path`, when a file's event started it). */

@@ -47,6 +47,15 @@ const SETTINGS = {
     schema: modelId('florence-2-base-ft'),
     default: '',
   }),
+  'read-text': defineSetting({
+    description: 'read the text in every photo (signs, documents, screenshots) in the background with the captioning model, and keep it searchable: on or off',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['on', 'off'], { error: 'expected on or off' })),
+    default: 'off',
+  }),
   'caption-detail': defineSetting({
     description: 'how much a batch caption says: brief (one sentence) or detailed (a few)',
     schema: z

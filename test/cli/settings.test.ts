@@ -50,6 +50,7 @@ describe('iris settings', () => {
       ['device', 'auto', 'default', 'auto'],
       ['clip-model', '', 'default', ''],
       ['caption-model', '', 'default', ''],
+      ['read-text', 'off', 'default', 'off'],
       ['caption-detail', 'brief', 'default', 'brief'],
       ['ask-provider', 'local', 'default', 'local'],
       ['ask-model', '', 'default', ''],

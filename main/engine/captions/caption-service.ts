@@ -13,8 +13,9 @@ import type { ModelEntry } from '../models/catalog.js';
 import { type ModelChoice, chooseModel, unusableChoice } from '../models/choose-model.js';
 import type { RuntimeReport } from '../runtime/session.js';
 import { getSettingValue } from '../settings.js';
-import { captionHandler, captionJobKind, parseCaptionJobKind } from './caption-jobs.js';
+import { captionHandler, captionJobKind, parseCaptionJobKind, parseReadTextJobKind, readTextHandler, readTextJobKind } from './caption-jobs.js';
 import type { Caption, CaptionStore } from './caption-store.js';
+import type { PhotoTextStore } from './photo-text-store.js';
 
 export interface CaptionQueueResult {
   model: string;
@@ -29,6 +30,7 @@ export interface CaptionServiceDeps {
   db: Db;
   store: LibraryStore;
   captions: CaptionStore;
+  photoText: PhotoTextStore;
   modelsDir: string;
   device: () => Device;
   onReport: (report: RuntimeReport) => void;
@@ -82,9 +84,31 @@ export class CaptionService {
     return { model: choice.entry.id, detail, queued, keptEdited };
   }
 
-  /** Handlers for the caption batches in the queue (queued by this process or by one that was killed). */
+  /**
+   * With the read-text setting on, queues reading the text of every readable photo not read yet
+   * (with the captioning model's OCR task). Returns how many were queued; 0 when the setting is
+   * off or the model cannot read text.
+   */
+  queueReadText(): number {
+    if (getSettingValue(this.deps.store, 'read-text') !== 'on') return 0;
+    const choice = this.choice();
+    if (!choice.entry || !choice.installed) return 0;
+    try {
+      Captioner.ocrTask(choice.entry);
+    } catch {
+      return 0;
+    }
+    const unread = `SELECT id AS photo_id FROM photos WHERE status = 'ok' AND orphaned_at IS NULL AND id NOT IN (${this.deps.photoText.readIdsQuery()})`;
+    return this.deps.store.jobs.enqueueSelected(readTextJobKind(choice.entry.id), unread);
+  }
+
+  /** Handlers for the caption and read-text batches in the queue (queued by this process or by one that was killed). */
   jobHandlers(): [JobKind, JobHandler][] {
     const handlers: [JobKind, JobHandler][] = [];
+    for (const kind of this.deps.store.jobs.openKinds('ocr:')) {
+      const modelId = parseReadTextJobKind(kind);
+      if (modelId) handlers.push([kind, readTextHandler({ store: this.deps.store, photoText: this.deps.photoText, withCaptioner: (work) => this.withCaptioner(modelId, 'batch', work) })]);
+    }
     for (const kind of this.deps.store.jobs.openKinds('caption:')) {
       const parsed = parseCaptionJobKind(kind);
       if (!parsed) continue;
@@ -125,14 +149,19 @@ export class CaptionService {
 
   /**
    * Reads the text in a photo with the captioning model's OCR task (Florence-2's `<OCR>`), streamed.
-   * Nothing is stored: a caption describes the photo, this is what is written in it. A model without
-   * an OCR task is refused before it is loaded.
+   * With the read-text setting on, what it read is stored (searchable, shown with the photo); off,
+   * nothing is kept. A model without an OCR task is refused before it is loaded.
    */
-  async readText(photoId: number, options: { model?: string; onToken?: (piece: string) => void; signal?: AbortSignal } = {}): Promise<GenerateResult & { model: string }> {
+  async readText(photoId: number, options: { model?: string; onToken?: (piece: string) => void; signal?: AbortSignal } = {}): Promise<GenerateResult & { model: string; stored: boolean }> {
     return this.withCaptionerAndPhoto(
       photoId,
       options.model,
-      async (captioner, pixels) => ({ ...(await captioner.readText(pixels, { onToken: options.onToken, signal: options.signal })), model: captioner.id }),
+      async (captioner, pixels) => {
+        const result = await captioner.readText(pixels, { onToken: options.onToken, signal: options.signal });
+        const stored = result.finish !== 'cancelled' && getSettingValue(this.deps.store, 'read-text') === 'on';
+        if (stored) this.deps.photoText.put(photoId, result.text, captioner.id);
+        return { ...result, model: captioner.id, stored };
+      },
       (entry) => Captioner.ocrTask(entry),
     );
   }

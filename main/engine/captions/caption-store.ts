@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
 import { StatementCache } from '../db/statements.js';
 import type { CaptionDetail } from '../generation/captioner.js';
+import { type FullTextMatch, fullTextSearch } from '../search/full-text.js';
 
 export interface Caption {
   photoId: number;
@@ -14,11 +15,7 @@ export interface Caption {
   updatedAt: number;
 }
 
-export interface CaptionMatch {
-  photoId: number;
-  /** Rank score, higher is better (negated bm25 for words; 0 for substring matches). */
-  score: number;
-}
+export type CaptionMatch = FullTextMatch;
 
 interface CaptionRow {
   photoId: number;
@@ -31,9 +28,6 @@ interface CaptionRow {
 }
 
 const SELECT = `SELECT photo_id AS photoId, text, model, detail, edited, created_at AS createdAt, updated_at AS updatedAt FROM captions`;
-
-/** Han, kana, hangul: scripts unicode61 does not split into words (see migration 5). */
-const UNSEGMENTED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 
 /** Captions in the library database (table captions, full-text index captions_fts). */
 export class CaptionStore {
@@ -101,47 +95,12 @@ export class CaptionStore {
     return this.statements.get(`SELECT photo_id FROM captions ORDER BY photo_id`).pluck().all() as number[];
   }
 
-  /**
-   * Captions matching `query`, best first. Words are matched by the FTS5 index (every word must
-   * appear, as a prefix, ranked by bm25); text in scripts without spaces (Chinese, Japanese, Korean)
-   * by substring, since unicode61 keeps a whole run of such characters as one token. `within`, a
-   * query selecting `photo_id` (search/filters.ts), keeps only those photos.
-   */
+  /** Captions matching `query`, best first (search/full-text.ts). `within` keeps only those photos. */
   search(query: string, limit: number, within?: { sql: string; params: readonly unknown[] }): CaptionMatch[] {
-    const trimmed = query.trim();
-    if (!trimmed) return [];
-    const restrict = within ? `AND photo_id IN (${within.sql})` : '';
-    const restrictParams = within?.params ?? [];
-    if (UNSEGMENTED.test(trimmed)) {
-      const words = trimmed.split(/\s+/);
-      const where = words.map(() => `text LIKE ? ESCAPE '\\'`).join(' AND ');
-      const rows = this.statements
-        .get(`SELECT photo_id AS photoId FROM captions WHERE ${where} ${restrict} ORDER BY updated_at DESC LIMIT ?`)
-        .all(...words.map((w) => `%${escapeLike(w)}%`), ...restrictParams, limit) as { photoId: number }[];
-      return rows.map((row) => ({ photoId: row.photoId, score: 0 }));
-    }
-    const match = ftsQuery(trimmed);
-    if (!match) return [];
-    const rows = this.statements
-      .get(`SELECT photo_id AS photoId, rank FROM (SELECT rowid AS photo_id, bm25(captions_fts) AS rank FROM captions_fts WHERE captions_fts MATCH ?) WHERE true ${restrict} ORDER BY rank LIMIT ?`)
-      .all(match, ...restrictParams, limit) as { photoId: number; rank: number }[];
-    return rows.map((row) => ({ photoId: row.photoId, score: -row.rank }));
+    return fullTextSearch(this.statements, { text: 'captions', fts: 'captions_fts' }, query, limit, within);
   }
 }
 
 function toCaption(row: CaptionRow): Caption {
   return { ...row, edited: row.edited === 1 };
-}
-
-/**
- * A user's words as an FTS5 query: each word quoted (so "AND", "-" or quotes in a query are words,
- * not syntax) and matched as a prefix ("beach*" finds "beaches").
- */
-function ftsQuery(text: string): string {
-  const words = text.match(/[\p{L}\p{N}]+/gu) ?? [];
-  return words.map((word) => `"${word}"*`).join(' ');
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -1,4 +1,5 @@
 import type { CaptionStore } from '../captions/caption-store.js';
+import type { PhotoTextStore } from '../captions/photo-text-store.js';
 import type { Db } from '../db/database.js';
 import { embedHandler } from '../jobs/embed-job.js';
 import { type JobKind, embedJobKind } from '../jobs/queue.js';
@@ -37,6 +38,7 @@ export interface ClipServiceDeps {
   store: LibraryStore;
   tags: TagStore;
   captions: CaptionStore;
+  photoText: PhotoTextStore;
   modelsDir: string;
   device: () => Device;
   onReport: (report: RuntimeReport) => void;
@@ -138,9 +140,9 @@ export class ClipService {
 
   /** `iris search`: CLIP, caption and name rankings, fused (search/text-search.ts). */
   search(text: string, options: SearchOptions = {}): Promise<FusedSearchResponse> {
-    const { db, store, captions, modelsDir } = this.deps;
+    const { db, store, captions, photoText, modelsDir } = this.deps;
     const entry = () => this.servingEntry(this.choice()) ?? this.choice().entry;
-    return searchPhotos({ db, store, captions, clip: () => this.searcher(), notice: (query) => languageNotice(query, entry(), modelsDir) }, text, options);
+    return searchPhotos({ db, store, captions, photoText, clip: () => this.searcher(), notice: (query) => languageNotice(query, entry(), modelsDir) }, text, options);
   }
 
   /**

@@ -156,17 +156,7 @@ export const migrations: readonly Migration[] = [
         -- Full-text index over captions (an external-content FTS5 table kept in step by triggers).
         -- unicode61 splits on spaces and punctuation and folds case and diacritics; it does not
         -- segment Chinese or Japanese, so search/caption-search.ts matches those by substring.
-        CREATE VIRTUAL TABLE captions_fts USING fts5(text, content = 'captions', content_rowid = 'photo_id', tokenize = 'unicode61 remove_diacritics 2');
-        CREATE TRIGGER captions_fts_insert AFTER INSERT ON captions BEGIN
-          INSERT INTO captions_fts (rowid, text) VALUES (new.photo_id, new.text);
-        END;
-        CREATE TRIGGER captions_fts_delete AFTER DELETE ON captions BEGIN
-          INSERT INTO captions_fts (captions_fts, rowid, text) VALUES ('delete', old.photo_id, old.text);
-        END;
-        CREATE TRIGGER captions_fts_update AFTER UPDATE OF text ON captions BEGIN
-          INSERT INTO captions_fts (captions_fts, rowid, text) VALUES ('delete', old.photo_id, old.text);
-          INSERT INTO captions_fts (rowid, text) VALUES (new.photo_id, new.text);
-        END;
+        ${textIndex('captions')}
 
         -- Questions and answers about a photo, kept per photo. provider: 'local' or 'endpoint'.
         CREATE TABLE conversations (
@@ -267,7 +257,44 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    name: 'text read in photos, searchable',
+    up(db) {
+      db.exec(`
+        -- The text written in a photo (signs, documents, screenshots) as an OCR model read it, one
+        -- row per photo; an empty text means it was read and has none (not read again).
+        CREATE TABLE photo_text (
+          photo_id    INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+          text        TEXT NOT NULL,
+          model       TEXT NOT NULL,
+          updated_at  INTEGER NOT NULL
+        );
+        -- Indexed like captions (migration 5): unicode61 words, Chinese and Japanese by substring.
+        ${textIndex('photo_text')}
+      `);
+    },
+  },
 ];
+
+/**
+ * An external-content FTS5 index `<table>_fts` over `<table>.text` (rowid photo_id), kept in step
+ * by triggers: the captions' (migration 5) and the text read in photos' (migration 9).
+ */
+function textIndex(table: string): string {
+  const fts = `${table}_fts`;
+  return `CREATE VIRTUAL TABLE ${fts} USING fts5(text, content = '${table}', content_rowid = 'photo_id', tokenize = 'unicode61 remove_diacritics 2');
+        CREATE TRIGGER ${fts}_insert AFTER INSERT ON ${table} BEGIN
+          INSERT INTO ${fts} (rowid, text) VALUES (new.photo_id, new.text);
+        END;
+        CREATE TRIGGER ${fts}_delete AFTER DELETE ON ${table} BEGIN
+          INSERT INTO ${fts} (${fts}, rowid, text) VALUES ('delete', old.photo_id, old.text);
+        END;
+        CREATE TRIGGER ${fts}_update AFTER UPDATE OF text ON ${table} BEGIN
+          INSERT INTO ${fts} (${fts}, rowid, text) VALUES ('delete', old.photo_id, old.text);
+          INSERT INTO ${fts} (rowid, text) VALUES (new.photo_id, new.text);
+        END;`;
+}
 
 /**
  * SQL for the part of a path after its last separator (/ or \): rtrim strips every character that is

@@ -1,4 +1,5 @@
 import type { CaptionStore } from '../captions/caption-store.js';
+import type { PhotoTextStore } from '../captions/photo-text-store.js';
 import { UsageError } from '../errors.js';
 import type { LibraryStore } from '../library-store.js';
 import type { ClipSearch, SearchHit, SearchOptions, SearchResponse } from './clip-search.js';
@@ -17,6 +18,8 @@ export interface FusedSearchResponse extends Omit<SearchResponse, 'results'> {
   caption_matches: number;
   /** How many photos' file names, folders or cameras matched the words (search/name-search.ts). */
   name_matches: number;
+  /** How many photos' text (read in them: the read-text setting) matched the words. */
+  text_matches: number;
   /** 'clip' (cosine scores), 'captions' (no CLIP model or embeddings: text matches only, captions and names) or 'rrf' (several rankings, fused). */
   ranking: 'clip' | 'captions' | 'rrf';
   /** Something the person should know about this answer (a query in a language the model does not read), else null. */
@@ -25,7 +28,7 @@ export interface FusedSearchResponse extends Omit<SearchResponse, 'results'> {
 
 /** Why a result matched: what it looks like (clip), its caption, or its file name, folder or camera (with the text that matched). */
 export interface MatchReason {
-  signal: 'clip' | 'caption' | NameField;
+  signal: 'clip' | 'caption' | 'text in photo' | NameField;
   text?: string;
 }
 
@@ -38,6 +41,7 @@ interface SearchDeps {
   db: Db;
   store: LibraryStore;
   captions: CaptionStore;
+  photoText: PhotoTextStore;
   clip: () => ClipSearch;
   notice?: (text: string) => LanguageNotice | null;
 }
@@ -55,9 +59,10 @@ export async function searchPhotos(deps: SearchDeps, text: string, options: Sear
   const depth = Math.max(FUSION_DEPTH, limit);
   const within = hasFilters(options) ? filterQuery(options) : undefined;
   const captionIds = deps.captions.search(text, depth, within).map((match) => match.photoId);
+  const readIds = deps.photoText.search(text, depth, within).map((match) => match.photoId);
   const names = searchNames(deps.db, text, depth, within);
   const nameIds = names.map((match) => match.photoId);
-  const textMatches = captionIds.length + nameIds.length;
+  const textMatches = captionIds.length + readIds.length + nameIds.length;
   let clipResponse: SearchResponse | undefined;
   try {
     clipResponse = await deps.clip().searchText(text, { ...options, limit: textMatches > 0 ? depth : limit });
@@ -67,10 +72,10 @@ export async function searchPhotos(deps: SearchDeps, text: string, options: Sear
   }
   // CLIP ranked the words: say so when it cannot read their language.
   const notice = clipResponse ? (deps.notice?.(text) ?? null) : null;
-  const reasons = new Reasons(names, captionIds, clipResponse);
-  const counts = { caption_matches: captionIds.length, name_matches: nameIds.length, notice };
+  const reasons = new Reasons(names, captionIds, readIds.map((id) => ({ id, text: deps.photoText.get(id)?.text ?? '' })), clipResponse);
+  const counts = { caption_matches: captionIds.length, name_matches: nameIds.length, text_matches: readIds.length, notice };
   if (textMatches === 0) return { ...clipResponse!, results: clipResponse!.results.map((hit, i) => ({ ...hit, why: i < clipResponse!.relevant ? [{ signal: 'clip' }] : [] })), ...counts, ranking: 'clip' };
-  const textRankings = [captionIds, nameIds].filter((ranking) => ranking.length > 0);
+  const textRankings = [captionIds, readIds, nameIds].filter((ranking) => ranking.length > 0);
   if (!clipResponse) {
     const results = hits(deps.store, reciprocalRankFusion(textRankings).slice(0, limit), reasons);
     return { model: 'captions', results, relevant: results.length, cutoff: null, timings: { encode_ms: 0, search_ms: 0 }, ...counts, ranking: 'captions' };
@@ -78,7 +83,7 @@ export async function searchPhotos(deps: SearchDeps, text: string, options: Sear
   // A photo is relevant when CLIP's cut-off keeps it or a text signal has the words; relevant ones
   // come first (each part in fused order), so a text match is never ranked below a photo CLIP cut.
   // CLIP's list goes first: on a tie in fused score, what it looks like wins over a name.
-  const matching = new Set([...clipResponse.results.slice(0, clipResponse.relevant).map((hit) => hit.id), ...captionIds, ...nameIds]);
+  const matching = new Set([...clipResponse.results.slice(0, clipResponse.relevant).map((hit) => hit.id), ...captionIds, ...readIds, ...nameIds]);
   const fused = reciprocalRankFusion([clipResponse.results.map((hit) => hit.id), ...textRankings]);
   const ranked = [...fused.filter((hit) => matching.has(hit.id)), ...fused.filter((hit) => !matching.has(hit.id))].slice(0, limit);
   const results = hits(deps.store, ranked, reasons);
@@ -89,9 +94,11 @@ export async function searchPhotos(deps: SearchDeps, text: string, options: Sear
 class Reasons {
   private readonly byPhoto = new Map<number, MatchReason[]>();
 
-  constructor(names: readonly NameMatch[], captionIds: readonly number[], clip: SearchResponse | undefined) {
+  constructor(names: readonly NameMatch[], captionIds: readonly number[], read: readonly { id: number; text: string }[], clip: SearchResponse | undefined) {
     for (const hit of clip?.results.slice(0, clip.relevant) ?? []) this.add(hit.id, { signal: 'clip' });
     for (const id of captionIds) this.add(id, { signal: 'caption' });
+    // What is written in the photo, shortened: the words matched are in it.
+    for (const { id, text } of read) this.add(id, { signal: 'text in photo', text: text.length > 80 ? `${text.slice(0, 79)}…` : text });
     for (const match of names) for (const reason of match.reasons) this.add(match.photoId, { signal: reason.field, text: reason.text });
   }
 

@@ -79,8 +79,8 @@ export function captionAskHandlers(context: HandlerContext): Pick<EngineHandlers
     'captions.readText': ({ photoId, streamId }) => {
       photoMustExist(photoId);
       return context.streams.run(streamId, async (signal, onToken) => {
-        const { text, finish, tokens, model, firstTokenMs, totalMs } = await engine.captions.readText(photoId, { signal, onToken });
-        return { text: text.trim(), generation: { finish, tokens, model, firstTokenMs, totalMs } };
+        const { text, stored, finish, tokens, model, firstTokenMs, totalMs } = await engine.captions.readText(photoId, { signal, onToken });
+        return { text: text.trim(), stored, generation: { finish, tokens, model, firstTokenMs, totalMs } };
       });
     },
     'captions.save': ({ photoId, text }) => {

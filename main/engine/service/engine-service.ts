@@ -203,7 +203,7 @@ export class EngineService implements HandlerContext {
 
   /** A new device or CLIP model: photos that lack an embedding from it are queued and worked. */
   settingChanged(key: string): void {
-    if (key === 'clip-model' || key === 'device') this.workQueueInBackground();
+    if (key === 'clip-model' || key === 'device' || key === 'read-text') this.workQueueInBackground();
   }
 
   /**

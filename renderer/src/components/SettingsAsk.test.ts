@@ -42,6 +42,14 @@ function mount(component: typeof SettingsAsk | typeof JobsCaptions, handlers: Ha
 }
 
 describe('SettingsAsk', () => {
+  it('turns reading the text in photos on (off by default)', async () => {
+    const { backend } = mount(SettingsAsk, settingsBackend({ 'ask-provider': 'local', 'read-text': 'off' }, (values) => endpointStatus(values)));
+    const select = (await screen.findByTestId('setting-read-text')) as HTMLSelectElement;
+    expect(select.value).toBe('off');
+    await fireEvent.change(select, { target: { value: 'on' } });
+    expect(backend.callsOf('settings.set')).toEqual([{ key: 'read-text', value: 'on' }]);
+  });
+
   it('switches questions to an endpoint and refuses a bad URL without losing it', async () => {
     const { backend } = mount(SettingsAsk, settingsBackend({ 'ask-provider': 'local', 'endpoint-url': '', 'endpoint-model': '' }, (values) => endpointStatus(values)));
     expect((await screen.findByTestId('ask-readiness')).textContent).toContain('smolvlm-256m-instruct is not installed');

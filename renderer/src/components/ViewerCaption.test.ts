@@ -112,11 +112,15 @@ describe('ViewerCaption', () => {
     backend.emit('stream.token', { streamId: args!.streamId, text: 'EXIT ' });
     await waitFor(() => expect(screen.getByTestId('caption-read-result').textContent).toContain('EXIT'));
     expect(screen.getByTestId('caption-read-text').dataset.state).toBe('stop');
-    answer.resolve({ text: 'EXIT 12', generation: { finish: 'stop', tokens: 3, model: 'florence-2-base-ft', firstTokenMs: 5, totalMs: 9 } });
+    answer.resolve({ text: 'EXIT 12', stored: false, generation: { finish: 'stop', tokens: 3, model: 'florence-2-base-ft', firstTokenMs: 5, totalMs: 9 } });
     await waitFor(() => expect(screen.getByTestId('caption-read-result').textContent).toContain('EXIT 12'));
     expect(screen.getByTestId('caption-read-text').dataset.state).toBe('read');
     expect(backend.callsOf('captions.save')).toEqual([]);
-    backend.handlers['captions.readText'] = () => ({ text: '', generation: { finish: 'stop', tokens: 1, model: 'florence-2-base-ft', firstTokenMs: 5, totalMs: 9 } });
+    expect(screen.queryByTestId('caption-read-stored')).toBeNull();
+    backend.handlers['captions.readText'] = () => ({ text: 'CAFE LUNA', stored: true, generation: { finish: 'stop', tokens: 2, model: 'florence-2-base-ft', firstTokenMs: 5, totalMs: 9 } });
+    await fireEvent.click(screen.getByTestId('caption-read-text'));
+    await waitFor(() => expect(screen.getByTestId('caption-read-stored').textContent).toBe('Kept with the photo: search finds it by this text.'));
+    backend.handlers['captions.readText'] = () => ({ text: '', stored: false, generation: { finish: 'stop', tokens: 1, model: 'florence-2-base-ft', firstTokenMs: 5, totalMs: 9 } });
     await fireEvent.click(screen.getByTestId('caption-read-text'));
     await waitFor(() => expect(screen.getByTestId('caption-read-result').textContent).toContain('No text found.'));
   });
