@@ -70,7 +70,7 @@ describe('models that are not downloaded', () => {
     const caption = await service.handle('captions.generate', { photoId, streamId: 'missing-1' });
     assert.ok(!caption.ok);
     assert.deepEqual([caption.error.code, caption.error.model], ['usage', 'florence2-fixture']);
-    const search = await service.handle('search.text', { query: 'red' });
+    const search = await service.handle('search.text', { query: 'a sunset' });
     assert.ok(!search.ok);
     assert.deepEqual([search.error.code, search.error.model], ['usage', 'clip-fixture']);
     const ask = await service.handle('ask.send', { photoId, question: 'what colour?', streamId: 'missing-2' });
