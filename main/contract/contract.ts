@@ -507,6 +507,12 @@ export const calls = {
     }),
   }),
   'captions.get': call({ description: "One photo's caption (null when it has none).", handledBy: 'engine', args: z.strictObject({ photoId: PhotoId }), result: CaptionSchema.nullable() }),
+  'captions.textInPhoto': call({
+    description: 'The text kept from reading this photo (the read-text setting), or null when it has not been read; text "" means it has none.',
+    handledBy: 'engine',
+    args: z.strictObject({ photoId: PhotoId }),
+    result: z.object({ text: z.string(), model: z.string(), updatedAt: z.number() }).nullable(),
+  }),
   'captions.generate': call({
     description:
       "Captions one photo now, streaming the text as stream.token events, and stores it. A person's caption is kept unless replaceEdited (the UI asks first).",

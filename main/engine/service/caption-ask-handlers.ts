@@ -9,6 +9,7 @@ import type { EngineHandlers, HandlerContext } from './handler-context.js';
 type CaptionAskCall =
   | 'captions.status'
   | 'captions.get'
+  | 'captions.textInPhoto'
   | 'captions.generate'
   | 'captions.readText'
   | 'captions.save'
@@ -64,6 +65,11 @@ export function captionAskHandlers(context: HandlerContext): Pick<EngineHandlers
     'captions.get': ({ photoId }) => {
       photoMustExist(photoId);
       return captionView(engine.captionStore.get(photoId));
+    },
+    'captions.textInPhoto': ({ photoId }) => {
+      photoMustExist(photoId);
+      const read = engine.photoText.get(photoId);
+      return read ? { text: read.text, model: read.model, updatedAt: read.updatedAt } : null;
     },
     'captions.generate': ({ photoId, streamId, detail, replaceEdited }) => {
       photoMustExist(photoId);

@@ -125,6 +125,12 @@ describe('ViewerCaption', () => {
     await waitFor(() => expect(screen.getByTestId('caption-read-result').textContent).toContain('No text found.'));
   });
 
+  it('shows the text kept from an earlier reading with the photo', async () => {
+    mount({ 'captions.textInPhoto': () => ({ text: 'CAFE LUNA', model: 'florence-2-base-ft', updatedAt: 1 }) });
+    await waitFor(() => expect(screen.getByTestId('caption-read-result').textContent).toContain('CAFE LUNA'));
+    expect(screen.getByTestId('caption-read-stored')).toBeTruthy();
+  });
+
   it('offers no text reading for a captioner without an OCR task', async () => {
     mount({ 'captions.status': () => ({ model: 'vit-gpt2-image-captioning', installed: true, reason: null, missingModel: null, detail: 'brief', readsText: false, captioned: 0, edited: 0, photos: 3 }) });
     await screen.findByTestId('caption-generate');

@@ -26,7 +26,7 @@ const UI_CALLS = [
   'app.capabilities', 'app.openExternal', 'library.status', 'library.rescan', 'folders.list', 'folders.choose', 'folders.add',
   'folders.remove', 'photos.timeline', 'photos.get', 'search.text', 'search.similar', 'tags.zeroShot', 'jobs.status', 'jobs.pause',
   'jobs.resume', 'settings.list', 'settings.set', 'settings.chooseOutputFolder', 'device.status', 'models.list', 'models.learnSizes', 'models.pause', 'models.recommended', 'models.install', 'models.verify', 'map.layout',
-  'captions.status', 'captions.get', 'captions.generate', 'captions.readText', 'captions.save', 'captions.queue', 'ask.status', 'ask.send', 'streams.cancel',
+  'captions.status', 'captions.get', 'captions.textInPhoto', 'captions.generate', 'captions.readText', 'captions.save', 'captions.queue', 'ask.status', 'ask.send', 'streams.cancel',
   'conversations.list', 'conversations.get', 'conversations.delete', 'endpoint.setKey', 'edits.options', 'edits.edges', 'edits.run', 'edits.list',
 ] as const satisfies readonly UiCallName[];
 type MissingCalls = Exclude<UiCallName, (typeof UI_CALLS)[number]>;

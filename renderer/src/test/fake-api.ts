@@ -103,6 +103,7 @@ const defaults: Handlers = {
   'map.layout': () => ({ model: 'clip-vit-b32', points: [] }),
   'captions.status': () => ({ model: 'florence-2-base-ft', installed: true, reason: null, missingModel: null, detail: 'brief', readsText: true, captioned: 0, edited: 0, photos: 0 }),
   'captions.get': () => null,
+  'captions.textInPhoto': () => null,
   'ask.status': () => ({ provider: 'local', model: 'smolvlm-256m-instruct', ready: true, reason: null, missingModel: null, endpointKey: 'none' }),
   'conversations.list': () => [],
   'streams.cancel': () => ({ cancelled: true }),
