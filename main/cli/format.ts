@@ -114,6 +114,7 @@ type ExplainedResponse = Omit<SearchResponse, 'results'> & {
   name_matches?: number;
   text_matches?: number;
   notice?: LanguageNotice | null;
+  chips?: { label: string; after: string; before: string }[];
 };
 
 /** "text in name: 'IMG_0042-paris.jpg'": why a result matched, for the search listing. */
@@ -128,6 +129,8 @@ export function formatSearch(response: ExplainedResponse, what: string): string 
   const fused = response.ranking === 'rrf' ? `, fused with ${textMatches} matches` : response.ranking === 'captions' ? `: text matches only (${textMatches})` : '';
   const timing = `(${response.model}${fused}: encode ${response.timings.encode_ms} ms, search ${response.timings.search_ms} ms)`;
   const notice = response.notice ? [formatLanguageNotice(response.notice)] : [];
+  // Date words taken as filters: say so, with the range (before is exclusive: show the last day).
+  for (const chip of response.chips ?? []) notice.push(`date: "${chip.label}" = taken ${chip.after} to ${lastDay(chip.before)} (--no-dates searches the words instead)`);
   if (response.results.length === 0) return [`no photos match ${what} ${timing}`, ...notice].join('\n');
   // Fused scores are small reciprocal-rank sums (≤ 2/61): more digits keep them apart.
   const digits = response.ranking && response.ranking !== 'clip' ? 5 : 3;
@@ -149,4 +152,11 @@ export function formatTags(results: readonly TagResult[]): string {
   return results
     .map((result) => `${result.path}\n${result.labels.map((label) => `  ${(label.probability * 100).toFixed(1).padStart(5)}%  ${label.label}`).join('\n')}`)
     .join('\n');
+}
+
+/** The day before an exclusive YYYY-MM-DD bound. */
+function lastDay(before: string): string {
+  const [year, month, day] = before.split('-').map(Number) as [number, number, number];
+  const d = new Date(Date.UTC(year, month - 1, day - 1));
+  return d.toISOString().slice(0, 10);
 }

@@ -118,6 +118,8 @@ const SearchResultSchema = z.object({
   cutoff: SearchCutoffSchema.nullable(),
   notice: SearchNoticeSchema.nullable(),
   timings: z.object({ encode_ms: z.number(), search_ms: z.number() }),
+  /** Date words taken from the query as capture-date filters ("2019", "last summer", "去年"); search.text only. */
+  chips: z.array(z.object({ label: z.string(), after: z.string(), before: z.string() })).optional(),
 });
 
 /**
@@ -378,7 +380,12 @@ export const calls = {
   'search.text': call({
     description: 'Photos that match a sentence, best first, with optional filters; says how many stand out as matches and when the query is in a language the model does not read.',
     handledBy: 'engine',
-    args: z.strictObject({ query: z.string().trim().min(1).max(1000), ...SearchFiltersSchema }),
+    args: z.strictObject({
+      query: z.string().trim().min(1).max(1000),
+      ...SearchFiltersSchema,
+      /** false: take the query's date words as words, not as a capture-date filter (a removed chip). */
+      dates: z.boolean().optional(),
+    }),
     result: SearchResultSchema,
   }),
   'search.similar': call({

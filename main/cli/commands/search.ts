@@ -11,6 +11,8 @@ interface FilterFlags {
   after?: string;
   before?: string;
   format?: string[];
+  /** commander's --no-dates: false. */
+  dates?: boolean;
 }
 
 function positiveInt(flag: string, value: string): number {
@@ -47,16 +49,16 @@ function withFilters(command: Command): Command {
 
 /** `iris search`, `similar`, `duplicates` and `tag`: what the CLIP embeddings are for. */
 export function registerSearchCommands(program: Command, context: CommandContext): void {
-  withFilters(program.command('search').description('find photos from a sentence, best first').argument('<text>')).action(
-    async (text: string, flags: FilterFlags, command: Command) => {
+  withFilters(program.command('search').description('find photos from a sentence, best first').argument('<text>'))
+    .option('--no-dates', 'take date words ("2019", "last summer", "去年") as words, not as a capture-date filter')
+    .action(async (text: string, flags: FilterFlags, command: Command) => {
       const options = globals(command);
       await withEngine(options, async (engine) => {
-        // CLIP's ranking fused with the caption full-text ranking (engine/search/text-search.ts).
-        const response = relevantOnly(await engine.clip.search(text, searchOptions(flags)), flags);
+        // CLIP's ranking fused with the text rankings, date words as filters (engine/search/text-search.ts).
+        const response = relevantOnly(await engine.clip.search(text, { ...searchOptions(flags), dates: flags.dates }), flags);
         emit(options, response, () => formatSearch(response, `"${text}"`));
       });
-    },
-  );
+    });
 
   withFilters(program.command('similar').description('photos that look like a photo (a library path or id, or any image file)').argument('<photo>')).action(
     async (photo: string, flags: FilterFlags, command: Command) => {

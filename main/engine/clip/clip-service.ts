@@ -139,7 +139,7 @@ export class ClipService {
   }
 
   /** `iris search`: CLIP, caption and name rankings, fused (search/text-search.ts). */
-  search(text: string, options: SearchOptions = {}): Promise<FusedSearchResponse> {
+  search(text: string, options: SearchOptions & { dates?: boolean } = {}): Promise<FusedSearchResponse> {
     const { db, store, captions, photoText, modelsDir } = this.deps;
     const entry = () => this.servingEntry(this.choice()) ?? this.choice().entry;
     return searchPhotos({ db, store, captions, photoText, clip: () => this.searcher(), notice: (query) => languageNotice(query, entry(), modelsDir) }, text, options);

@@ -67,7 +67,10 @@ export function engineHandlers(context: HandlerContext): EngineHandlers {
     'photos.timeline': ({ folderId, filters }) => timeline(engine.database, folderId, filters && photoFilters(context, filters)),
     'photos.get': ({ id }) => photoDetail(engine.store, engine.tags, engine.captionStore, id),
     // The same search as `iris search`: CLIP, fused with caption matches when there are any.
-    'search.text': async (args) => scoresOnly(await engine.clip.search(args.query, searchOptions(context, args))),
+    'search.text': async (args) => {
+      const answer = await engine.clip.search(args.query, { ...searchOptions(context, args), dates: args.dates });
+      return { ...scoresOnly(answer), chips: answer.chips };
+    },
     'search.similar': async (args) => scoresOnly(await engine.clip.searcher().similar(String(args.photoId), searchOptions(context, args))),
     'tags.zeroShot': async ({ photoIds, labels, save }) => {
       const tagged = await engine.clip.searcher().tag(photoIds.map(String), labels, save ?? false);
