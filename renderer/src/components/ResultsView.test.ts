@@ -133,3 +133,16 @@ describe('why a result matched', () => {
     expect(within(cells[2]!).queryByTestId('result-why')).toBeNull();
   });
 });
+
+describe('date words', () => {
+  it('shows the date words taken as a filter, and searches them as words once removed', async () => {
+    const backend = await searchFor('beach 2019', {
+      'search.text': (args) => ({ ...answer([3, 4], 2), chips: args.dates === false ? [] : [{ label: '2019', after: '2019-01-01', before: '2020-01-01' }] }),
+    });
+    expect((await screen.findByTestId('date-chip')).textContent?.trim()).toBe('Taken: 2019');
+    await fireEvent.click(screen.getByTestId('date-chips-remove'));
+    await waitFor(() => expect(screen.queryByTestId('date-chips')).toBeNull());
+    const calls = backend.callsOf('search.text');
+    expect(calls.at(-1)).toMatchObject({ query: 'beach 2019', dates: false });
+  });
+});

@@ -21,7 +21,7 @@ export interface SearchFilters {
 /** What the engine calls each format (sharp's names), in the order the filter lists them. */
 export const searchFormats = ['jpeg', 'png', 'webp', 'heif', 'tiff', 'gif'] as const;
 
-type Request = { kind: 'text'; query: string; filters: SearchFilters } | { kind: 'similar'; photoId: number; filters: SearchFilters };
+type Request = { kind: 'text'; query: string; filters: SearchFilters; dates: boolean } | { kind: 'similar'; photoId: number; filters: SearchFilters };
 
 /** How many results a search shows (the contract allows up to 500). */
 export const RESULT_LIMIT = 200;
@@ -63,6 +63,10 @@ export class SearchStore {
   filters = $state<SearchFilters>(emptyFilters());
   /** Ranked photo ids of the newest answer (the matches, then the rest); null when nothing has been answered for the current search. */
   results = $state.raw<number[] | null>(null);
+  /** Date words of the query taken as capture-date filters ("2019", "last summer"); removing them searches the words. */
+  chips = $state.raw<NonNullable<SearchResult['chips']>>([]);
+  /** False after the person removed the date chips of this query (they are searched as words). */
+  dates = $state(true);
   /** Why each result matched (file name, folder, camera, caption, or what it shows), by photo id; empty for similar photos. */
   reasons = $state.raw<ReadonlyMap<number, MatchReason[]>>(new Map());
   /** How many of `results` match (the engine's relevance cut); the rest show on demand. */
@@ -95,13 +99,14 @@ export class SearchStore {
       delayMs,
       run: (request) =>
         request.kind === 'text'
-          ? app.api.call('search.text', { query: request.query, ...filterArgs(request.filters) })
+          ? app.api.call('search.text', { query: request.query, ...filterArgs(request.filters), ...(request.dates ? {} : { dates: false }) })
           : app.api.call('search.similar', { photoId: request.photoId, ...filterArgs(request.filters) }),
       onAnswer: (request, answer) => {
         perf.lastSearchAnswerAt = now();
         this.answered = describe(request);
         this.results = answer.results.map((result) => result.id);
         this.reasons = new Map(answer.results.map((result) => [result.id, result.why ?? []]));
+        this.chips = answer.chips ?? [];
         this.relevant = Math.min(answer.relevant, answer.results.length);
         this.showingAll = false;
         this.notice = answer.notice;
@@ -128,10 +133,19 @@ export class SearchStore {
   setQuery(query: string): void {
     const changed = query.trim() !== this.query.trim() || this.similarTo !== null;
     this.query = query;
+    // A new query reads its date words again.
+    if (changed) this.dates = true;
     this.similarTo = null;
     // Results show in the library view; typing from the map or settings goes there.
     if (query.trim() !== '' && this.app.view !== 'library') this.app.view = 'library';
     if (changed) this.run('debounced');
+  }
+
+  /** The date chips' ✕: the same query, its date words searched as words. */
+  removeDates(): void {
+    this.dates = false;
+    this.chips = [];
+    this.run('now');
   }
 
   /** Enter in the search box: no need to wait for the debounce. */
@@ -189,7 +203,7 @@ export class SearchStore {
       return;
     }
     const filters = $state.snapshot(this.filters) as SearchFilters;
-    const request: Request = this.similarTo !== null ? { kind: 'similar', photoId: this.similarTo, filters } : { kind: 'text', query: this.query.trim(), filters };
+    const request: Request = this.similarTo !== null ? { kind: 'similar', photoId: this.similarTo, filters } : { kind: 'text', query: this.query.trim(), filters, dates: this.dates };
     if (mode === 'now') this.latest.now(request);
     else this.latest.schedule(request);
   }
