@@ -12,7 +12,7 @@ const en = {
   'app.loading': 'Opening your library…',
   'nav.main': 'Main',
   'nav.library': 'Library',
-  'nav.map': 'Map',
+  'nav.map': 'Similarity map',
   'nav.activity': 'Activity',
   'nav.settings': 'Settings',
 
@@ -445,7 +445,7 @@ const zhCN: Messages = {
   'app.loading': '正在打开图库…',
   'nav.main': '主导航',
   'nav.library': '图库',
-  'nav.map': '地图',
+  'nav.map': '相似度地图',
   'nav.activity': '任务',
   'nav.settings': '设置',
 
