@@ -110,7 +110,7 @@ const SearchResultSchema = z.object({
       id: z.number().int(),
       score: z.number(),
       /** Why it matched: what it looks like (clip), its caption, its file name, folder or camera (with the text). Empty past the cut; absent for similar photos. */
-      why: z.array(z.object({ signal: z.enum(['clip', 'caption', 'text in photo', 'file name', 'folder', 'camera']), text: z.string().optional() })).optional(),
+      why: z.array(z.object({ signal: z.enum(['clip', 'caption', 'text in photo', 'file name', 'folder', 'camera', 'place']), text: z.string().optional() })).optional(),
     }),
   ),
   /** The first `relevant` results match; the rest are ranked photos past the cut ("show more, less alike"). */

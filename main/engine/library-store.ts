@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Db } from './db/database.js';
+import { placeOf } from './library/places.js';
 import { StatementCache } from './db/statements.js';
 import { NotFoundError } from './errors.js';
 import { JobQueue } from './jobs/queue.js';
@@ -294,11 +295,13 @@ export class LibraryStore {
     format: string; width: number; height: number; orientation: number | null; takenAt: string | null; takenAtSource: 'exif' | 'mtime' | null;
     cameraMake: string | null; cameraModel: string | null; lens: string | null; gps: { lat: number; lon: number; alt: number | null } | null;
   }): void {
+    // The place is named offline from the GPS position (library/places.ts), for the search box.
+    const place = m.gps ? (placeOf(m.gps.lat, m.gps.lon)?.label ?? null) : null;
     this.sql(
         `UPDATE photos SET format = ?, width = ?, height = ?, orientation = ?, taken_at = ?, taken_at_source = ?,
-           camera_make = ?, camera_model = ?, lens = ?, gps_lat = ?, gps_lon = ?, gps_alt = ? WHERE id = ?`,
+           camera_make = ?, camera_model = ?, lens = ?, gps_lat = ?, gps_lon = ?, gps_alt = ?, place = ? WHERE id = ?`,
       )
-      .run(m.format, m.width, m.height, m.orientation, m.takenAt, m.takenAtSource, m.cameraMake, m.cameraModel, m.lens, m.gps?.lat ?? null, m.gps?.lon ?? null, m.gps?.alt ?? null, photoId);
+      .run(m.format, m.width, m.height, m.orientation, m.takenAt, m.takenAtSource, m.cameraMake, m.cameraModel, m.lens, m.gps?.lat ?? null, m.gps?.lon ?? null, m.gps?.alt ?? null, place, photoId);
   }
 
   setStatus(photoId: number, status: PhotoStatus, error: string | null = null): void {

@@ -1,3 +1,4 @@
+import { placeOf } from '../library/places.js';
 import type { Database } from 'better-sqlite3';
 
 /**
@@ -273,6 +274,35 @@ export const migrations: readonly Migration[] = [
         -- Indexed like captions (migration 5): unicode61 words, Chinese and Japanese by substring.
         ${textIndex('photo_text')}
       `);
+    },
+  },
+  {
+    version: 10,
+    name: 'place names from GPS, searchable',
+    up(db) {
+      db.exec(`
+        -- The place a photo's GPS position is in, named offline (library/places.ts):
+        -- "Neuilly-sur-Seine, Paris, France 法国". Null without GPS or far from any town.
+        ALTER TABLE photos ADD COLUMN place TEXT;
+        CREATE VIRTUAL TABLE photos_place_fts USING fts5(place, content = 'photos', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
+        INSERT INTO photos_place_fts (rowid, place) SELECT id, coalesce(place, '') FROM photos;
+        -- Every photo has its row (empty without a place), so a delete always names what was indexed.
+        CREATE TRIGGER photos_place_fts_insert AFTER INSERT ON photos BEGIN
+          INSERT INTO photos_place_fts (rowid, place) VALUES (new.id, coalesce(new.place, ''));
+        END;
+        CREATE TRIGGER photos_place_fts_update AFTER UPDATE OF place ON photos BEGIN
+          INSERT INTO photos_place_fts (photos_place_fts, rowid, place) VALUES ('delete', old.id, coalesce(old.place, ''));
+          INSERT INTO photos_place_fts (rowid, place) VALUES (new.id, coalesce(new.place, ''));
+        END;
+        CREATE TRIGGER photos_place_fts_delete AFTER DELETE ON photos BEGIN
+          INSERT INTO photos_place_fts (photos_place_fts, rowid, place) VALUES ('delete', old.id, coalesce(old.place, ''));
+        END;
+      `);
+      // Photos read before this version: their places from the GPS already stored.
+      const update = db.prepare(`UPDATE photos SET place = ? WHERE id = ?`);
+      for (const row of db.prepare(`SELECT id, gps_lat AS lat, gps_lon AS lon FROM photos WHERE gps_lat IS NOT NULL AND gps_lon IS NOT NULL`).all() as { id: number; lat: number; lon: number }[]) {
+        update.run(placeOf(row.lat, row.lon)?.label ?? null, row.id);
+      }
     },
   },
 ];

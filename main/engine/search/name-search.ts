@@ -13,7 +13,7 @@ import type { Db } from '../db/database.js';
  */
 
 /** Why a photo matched, for the result's "why" line. */
-export type NameField = 'file name' | 'folder' | 'camera';
+export type NameField = 'file name' | 'folder' | 'camera' | 'place';
 
 export interface NameMatch {
   photoId: number;
@@ -70,7 +70,29 @@ export function searchNames(db: Db, query: string, limit: number, within?: { sql
     matches.set(row.photoId, { photoId: row.photoId, reasons: reasonsOf(row, query) });
     if (matches.size === limit) break;
   }
+  // Then the photos whose place (named from GPS: library/places.ts) has the words.
+  for (const { photoId, place } of searchPlaces(db, query, limit, within)) {
+    const match = matches.get(photoId);
+    if (match) match.reasons.push({ field: 'place', text: place });
+    else if (matches.size < limit) matches.set(photoId, { photoId, reasons: [{ field: 'place', text: place }] });
+  }
   return [...matches.values()];
+}
+
+function searchPlaces(db: Db, query: string, limit: number, within?: { sql: string; params: readonly unknown[] }): { photoId: number; place: string }[] {
+  const restrict = within ? `AND p.id IN (${within.sql})` : '';
+  const params = within?.params ?? [];
+  if (UNSEGMENTED.test(query)) {
+    const words = query.trim().split(/\s+/).filter(Boolean);
+    return db
+      .prepare(`SELECT p.id AS photoId, p.place FROM photos p WHERE p.place IS NOT NULL AND ${words.map(() => `p.place LIKE ? ESCAPE '\\'`).join(' AND ')} ${restrict} LIMIT ?`)
+      .all(...words.map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`), ...params, limit) as { photoId: number; place: string }[];
+  }
+  const words = nameWords(query);
+  if (words.length === 0) return [];
+  return db
+    .prepare(`SELECT p.id AS photoId, p.place FROM photos_place_fts f JOIN photos p ON p.id = f.rowid WHERE photos_place_fts MATCH ? ${restrict} ORDER BY bm25(photos_place_fts) LIMIT ?`)
+    .all(words.map((word) => `"${word}"*`).join(' '), ...params, limit) as { photoId: number; place: string }[];
 }
 
 /** Which of a location's fields hold any of the query's words (prefix, case and accents aside). */
