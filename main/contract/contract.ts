@@ -41,6 +41,8 @@ const PhotoDetailSchema = z.object({
   camera: z.string().nullable(),
   lens: z.string().nullable(),
   gps: z.object({ lat: z.number(), lon: z.number(), alt: z.number().nullable() }).nullable(),
+  /** Where the GPS position is, named offline ("The Rocks, Sydney, Australia 澳大利亚"); null without one. */
+  place: z.string().nullable(),
   orientation: z.number().nullable(),
   status: PhotoStatusSchema,
   error: z.string().nullable(),

@@ -31,6 +31,8 @@ export interface PhotoRecord {
   camera: string | null;
   lens: string | null;
   gps: { lat: number; lon: number; alt: number | null } | null;
+  /** Where the GPS position is, named offline (library/places.ts); null without one. */
+  place: string | null;
   orientation: number | null;
   status: PhotoStatus;
   error: string | null;
@@ -63,7 +65,7 @@ type PhotoRow = {
   id: number; hash: string; size: number; status: PhotoStatus; error: string | null; format: string | null;
   width: number | null; height: number | null; orientation: number | null; taken_at: string | null;
   taken_at_source: 'exif' | 'mtime' | null; camera_make: string | null; camera_model: string | null; lens: string | null;
-  gps_lat: number | null; gps_lon: number | null; gps_alt: number | null; paths: string;
+  gps_lat: number | null; gps_lon: number | null; gps_alt: number | null; place: string | null; paths: string;
 };
 
 function toRecord(row: PhotoRow): PhotoRecord {
@@ -85,6 +87,7 @@ function toRecord(row: PhotoRow): PhotoRecord {
     camera: row.camera_model && row.camera_make && row.camera_model.startsWith(row.camera_make) ? row.camera_model : camera || null,
     lens: row.lens,
     gps: row.gps_lat !== null && row.gps_lon !== null ? { lat: row.gps_lat, lon: row.gps_lon, alt: row.gps_alt } : null,
+    place: row.place,
     orientation: row.orientation,
     status: row.status,
     error: row.error,

@@ -212,6 +212,7 @@ describe('viewer', () => {
     expect(meta.textContent).toContain('Apple iPhone 13');
     expect(meta.textContent).toContain('4032 × 3024');
     expect(meta.textContent).toContain('/photos/IMG_');
+    expect(meta.textContent).toContain('Neuilly-sur-Seine, Paris, France 法国');
     expect((await screen.findByTestId('caption-none')).textContent).toContain('No caption yet');
     await fireEvent.keyDown(window, { key: 'ArrowRight' });
     expect(screen.getByTestId('viewer').dataset.photoId).toBe(cells[3]!.dataset.photoId);

@@ -79,6 +79,7 @@ export function photoDetail(id: number): CallResult<'photos.get'> {
     camera: 'Apple iPhone 13',
     lens: 'iPhone 13 back camera 5.1mm f/1.6',
     gps: { lat: 48.8584, lon: 2.2945, alt: 35 },
+    place: 'Neuilly-sur-Seine, Paris, France 法国',
     orientation: 1,
     status: 'ok',
     error: null,
