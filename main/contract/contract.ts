@@ -497,6 +497,12 @@ export const calls = {
     args: NoArgs,
     result: z.object({ model: z.string().nullable(), points: z.array(z.object({ id: z.number().int(), x: z.number(), y: z.number() })) }),
   }),
+  'places.list': call({
+    description: 'Every visible photo with a GPS position: where it is and its place name, for the map of photos.',
+    handledBy: 'engine',
+    args: NoArgs,
+    result: z.array(z.object({ id: z.number().int(), lat: z.number(), lon: z.number(), place: z.string().nullable() })),
+  }),
   'captions.status': call({
     description: 'The captioning model this library uses (installed or why not), the default detail, and how many photos have captions.',
     handledBy: 'engine',

@@ -290,6 +290,13 @@ export class LibraryStore {
     return this.sql(`SELECT path, mtime_ms AS mtimeMs FROM locations WHERE photo_id = ? ORDER BY id`).all(photoId) as { path: string; mtimeMs: number }[];
   }
 
+  /** Visible, readable photos with a GPS position, for the map of photos. */
+  placedPhotos(): { id: number; lat: number; lon: number; place: string | null }[] {
+    return this.sql(
+      `SELECT id, gps_lat AS lat, gps_lon AS lon, place FROM photos WHERE gps_lat IS NOT NULL AND gps_lon IS NOT NULL AND status = 'ok' AND orphaned_at IS NULL ORDER BY taken_at DESC, id`,
+    ).all() as { id: number; lat: number; lon: number; place: string | null }[];
+  }
+
   hashOf(photoId: number): string | undefined {
     return this.sql(`SELECT hash FROM photos WHERE id = ?`).pluck().get(photoId) as string | undefined;
   }

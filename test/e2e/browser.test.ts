@@ -220,6 +220,13 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await page.waitForFunction(() => document.querySelector('[data-testid="library-count"]')?.textContent === '16 photos', undefined, { timeout: 30_000 });
   });
 
+  it('has a map of photos by place, drawn offline, which says so when no photo has a location', async () => {
+    await page.getByTestId('nav-places').click();
+    const empty = page.getByTestId('empty-state');
+    await empty.waitFor({ timeout: 30_000 });
+    assert.match(await empty.innerText(), /No photos with a location yet/);
+  });
+
   it('lays the library out on the map, photos of a colour together', async () => {
     await page.getByTestId('nav-map').click();
     const map = page.getByTestId('map');

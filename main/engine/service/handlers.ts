@@ -110,6 +110,7 @@ export function engineHandlers(context: HandlerContext): EngineHandlers {
     'models.install': ({ id }) => context.models.install(id),
     'models.verify': ({ id }) => context.models.verify(id),
     'map.layout': () => context.mapLayout(),
+    'places.list': () => engine.store.placedPhotos(),
     'media.read': (args) => readMedia(engine.store, engine.layout.thumbnails, args),
   };
 }

@@ -12,7 +12,7 @@ import { locale, t } from './prefs.svelte.js';
 import type { ConnectionState, Transport } from './transport.js';
 import type { CallArgs, Capabilities, EngineStateEvent, Folder, IrisApi, JobsStatus, LibraryStatus, MediaUrls, ProgressEvent } from './types.js';
 
-export type View = 'library' | 'map' | 'activity' | 'settings';
+export type View = 'library' | 'map' | 'places' | 'activity' | 'settings';
 
 export interface ViewerState {
   /** The list the viewer steps through with ←/→ (the grid's order, the results' ranking…). */
@@ -324,7 +324,7 @@ export class AppStore {
 
   focusSearch(): void {
     this.viewer = null;
-    if (this.view !== 'library' && this.view !== 'map') this.view = 'library';
+    if (this.view !== 'library' && this.view !== 'map' && this.view !== 'places') this.view = 'library';
     this.searchFocuser?.();
   }
 

@@ -101,6 +101,7 @@ const defaults: Handlers = {
   'models.list': () => [],
   'models.recommended': () => ({ provider: 'cpu', gpu: false, models: [] }),
   'device.status': () => ({ setting: 'auto', resolvesTo: 'cpu', providers: [], lastRuntime: null }),
+  'places.list': () => [],
   'map.layout': () => ({ model: 'clip-vit-b32', points: [] }),
   'captions.status': () => ({ model: 'florence-2-base-ft', installed: true, reason: null, missingModel: null, detail: 'brief', readsText: true, captioned: 0, edited: 0, photos: 0 }),
   'captions.get': () => null,
