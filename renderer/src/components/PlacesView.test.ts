@@ -32,6 +32,16 @@ describe('the map of photos', () => {
     await waitFor(() => expect(screen.getAllByTestId('places-cluster').map((cluster) => cluster.dataset.count)).toEqual(['2', '1']));
     await fireEvent.click(screen.getAllByTestId('places-cluster')[0]!);
     expect(app.viewer?.ids).toEqual([1, 2]);
+    // Zoomed in, dragging moves the view; at the whole world there is nothing to move to.
+    const map = screen.getByTestId('places-map');
+    const whole = map.getAttribute('viewBox');
+    await fireEvent.click(screen.getByTestId('places-zoom-in'));
+    const zoomed = map.getAttribute('viewBox');
+    expect(zoomed).not.toBe(whole);
+    await fireEvent.pointerDown(map, { clientX: 100, clientY: 100 });
+    await fireEvent.pointerMove(map, { clientX: 60, clientY: 100 });
+    await fireEvent.pointerUp(map);
+    expect(Number(map.getAttribute('viewBox')!.split(' ')[0])).toBeGreaterThan(Number(zoomed!.split(' ')[0]));
   });
 
   it('says what it shows when no photo has a location', async () => {
