@@ -107,10 +107,12 @@ export class ClipService {
     if (!choice.entry) return undefined;
     const coverage = this.coverage();
     const chosen = choice.installed ? (coverage.get(choice.entry.id) ?? 0) : -1;
-    const { catalog } = readCatalog(this.deps.modelsDir);
+    // The catalog is read only while another model covers more (a switch in progress): not on every search.
+    let catalog: ReturnType<typeof readCatalog>['catalog'] | null = null;
     let best: { entry: ModelEntry; count: number } | undefined;
     for (const [id, count] of coverage) {
       if (id === choice.entry.id || count <= chosen || (best && count <= best.count)) continue;
+      catalog ??= readCatalog(this.deps.modelsDir).catalog;
       const entry = catalog?.models.find((model) => model.id === id && model.task === 'clip');
       if (entry && isInstalled(this.deps.modelsDir, entry)) best = { entry, count };
     }
@@ -123,26 +125,32 @@ export class ClipService {
     return this.servingEntry(choice)?.id ?? choice.entry?.id ?? null;
   }
 
-  /** The model searches answer with now, loaded, or undefined with the reason. */
-  private serving(): { model?: ClipModel; unusable?: ModelChoice } {
+  /** The model searches answer with now (the previous one during a switch, else the chosen one), loaded; a UsageError says why there is none. */
+  private servingModel(): ClipModel {
     const choice = this.choice();
     const previous = this.servingEntry(choice);
-    if (previous) return { model: this.modelFor(previous, [previous.id, ...(choice.entry ? [choice.entry.id] : [])]) };
-    return this.loaded();
+    const keep = [...(choice.entry ? [choice.entry.id] : []), ...(previous ? [previous.id] : [])];
+    if (previous) return this.modelFor(previous, keep);
+    if (!choice.entry || !choice.installed) throw unusableChoice(choice, 'no CLIP model');
+    return this.modelFor(choice.entry, keep);
+  }
+
+  private searchOver(model: ClipModel): ClipSearch {
+    return new ClipSearch(this.deps.db, this.deps.store, this.deps.tags, model, this.vectorsFor(model));
   }
 
   /** Search, similar, duplicates and tags over the serving model (see servingEntry); a UsageError says why not. */
   searcher(): ClipSearch {
-    const { model, unusable } = this.serving();
-    if (!model) throw unusableChoice(unusable!, 'no CLIP model');
-    return new ClipSearch(this.deps.db, this.deps.store, this.deps.tags, model, this.vectorsFor(model));
+    return this.searchOver(this.servingModel());
   }
 
   /** `iris search`: CLIP, caption and name rankings, fused (search/text-search.ts). */
   search(text: string, options: SearchOptions & { dates?: boolean } = {}): Promise<FusedSearchResponse> {
     const { db, store, captions, photoText, modelsDir } = this.deps;
-    const entry = () => this.servingEntry(this.choice()) ?? this.choice().entry;
-    return searchPhotos({ db, store, captions, photoText, clip: () => this.searcher(), notice: (query) => languageNotice(query, entry(), modelsDir) }, text, options);
+    // The model that ranked the words, for the language notice (only asked after CLIP answered).
+    let served: ClipModel | undefined;
+    const clip = () => this.searchOver((served = this.servingModel()));
+    return searchPhotos({ db, store, captions, photoText, clip, notice: (query) => languageNotice(query, served?.entry, modelsDir) }, text, options);
   }
 
   /**
