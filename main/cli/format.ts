@@ -3,6 +3,7 @@ import type { Folder, IndexSummary, PhotoRecord } from '../engine/index.js';
 import type { HeldJobs } from '../engine/jobs/queue.js';
 import type { SearchResponse, TagResult } from '../engine/search/clip-search.js';
 import type { MatchReason } from '../engine/search/text-search.js';
+import type { QueryChip } from '../engine/search/query-chips.js';
 import type { LanguageNotice } from '../engine/search/query-language.js';
 import type { DoctorReport } from '../engine/doctor.js';
 
@@ -114,12 +115,17 @@ type ExplainedResponse = Omit<SearchResponse, 'results'> & {
   name_matches?: number;
   text_matches?: number;
   notice?: LanguageNotice | null;
-  chips?: { label: string; after: string; before: string }[];
+  chips?: QueryChip[];
 };
 
 /** "text in name: 'IMG_0042-paris.jpg'": why a result matched, for the search listing. */
 function formatWhy(why: readonly MatchReason[]): string {
   return why.map((reason) => (reason.text ? `${reason.signal}: ${JSON.stringify(reason.text)}` : reason.signal)).join(', ');
+}
+
+function formatChip(chip: QueryChip): string {
+  if (chip.kind === 'date') return `date: "${chip.label}" = taken ${chip.after} to ${lastDay(chip.before)}`;
+  return chip.kind === 'camera' ? `camera: "${chip.label}" = taken with a camera named ${chip.value}` : `place: "${chip.label}" = taken in ${chip.value}`;
 }
 
 export function formatSearch(response: ExplainedResponse, what: string): string {
@@ -129,8 +135,8 @@ export function formatSearch(response: ExplainedResponse, what: string): string 
   const fused = response.ranking === 'rrf' ? `, fused with ${textMatches} matches` : response.ranking === 'captions' ? `: text matches only (${textMatches})` : '';
   const timing = `(${response.model}${fused}: encode ${response.timings.encode_ms} ms, search ${response.timings.search_ms} ms)`;
   const notice = response.notice ? [formatLanguageNotice(response.notice)] : [];
-  // Date words taken as filters: say so, with the range (before is exclusive: show the last day).
-  for (const chip of response.chips ?? []) notice.push(`date: "${chip.label}" = taken ${chip.after} to ${lastDay(chip.before)} (--no-dates searches the words instead)`);
+  // Words taken as filters: say so (a date with its range; before is exclusive: show the last day).
+  for (const chip of response.chips ?? []) notice.push(`${formatChip(chip)} (--literal ${JSON.stringify(chip.label)} searches the words instead)`);
   if (response.results.length === 0) return [`no photos match ${what} ${timing}`, ...notice].join('\n');
   // Fused scores are small reciprocal-rank sums (≤ 2/61): more digits keep them apart.
   const digits = response.ranking && response.ranking !== 'clip' ? 5 : 3;

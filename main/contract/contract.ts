@@ -75,6 +75,10 @@ const PhotoFilterFields = {
   after: IsoDate.optional(),
   before: IsoDate.optional(),
   formats: z.array(z.string().regex(/^[a-z0-9]{2,8}$/)).max(16).optional(),
+  /** Only photos whose camera (make and model) holds these words ("iPhone", "Canon EOS R5"): a name from library.facets or a query's chip. */
+  camera: z.string().trim().min(1).max(100).optional(),
+  /** Only photos taken in this place (a town, city or country as library.facets names it: "Paris", "法国"). */
+  place: z.string().trim().min(1).max(100).optional(),
 };
 
 const SearchFiltersSchema = {
@@ -120,8 +124,16 @@ const SearchResultSchema = z.object({
   cutoff: SearchCutoffSchema.nullable(),
   notice: SearchNoticeSchema.nullable(),
   timings: z.object({ encode_ms: z.number(), search_ms: z.number() }),
-  /** Date words taken from the query as capture-date filters ("2019", "last summer", "去年"); search.text only. */
-  chips: z.array(z.object({ label: z.string(), after: z.string(), before: z.string() })).optional(),
+  /** Words taken from the query as filters (search.text only): capture dates ("2019", "last summer", "去年"), and the cameras and places the library knows ("iPhone", "in Paris"). */
+  chips: z
+    .array(
+      z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('date'), label: z.string(), after: z.string(), before: z.string() }),
+        z.object({ kind: z.literal('camera'), label: z.string(), value: z.string() }),
+        z.object({ kind: z.literal('place'), label: z.string(), value: z.string() }),
+      ]),
+    )
+    .optional(),
 });
 
 /**
@@ -385,8 +397,10 @@ export const calls = {
     args: z.strictObject({
       query: z.string().trim().min(1).max(1000),
       ...SearchFiltersSchema,
-      /** false: take the query's date words as words, not as a capture-date filter (a removed chip). */
-      dates: z.boolean().optional(),
+      /** false: no chips, every word is searched as a word. */
+      chips: z.boolean().optional(),
+      /** Labels of chips the person removed: their words are searched as words. */
+      literal: z.array(z.string().trim().min(1).max(100)).max(20).optional(),
     }),
     result: SearchResultSchema,
   }),
@@ -502,6 +516,15 @@ export const calls = {
     handledBy: 'engine',
     args: NoArgs,
     result: z.array(z.object({ id: z.number().int(), lat: z.number(), lon: z.number(), place: z.string().nullable() })),
+  }),
+  'library.facets': call({
+    description: 'The cameras and places the library\'s photos have, with how many photos each, most first: what the camera and place filters offer.',
+    handledBy: 'engine',
+    args: NoArgs,
+    result: z.object({
+      cameras: z.array(z.object({ name: z.string(), count: z.number().int() })),
+      places: z.array(z.object({ name: z.string(), count: z.number().int(), kind: z.enum(['town', 'country']) })),
+    }),
   }),
   'captions.status': call({
     description: 'The captioning model this library uses (installed or why not), the default detail, and how many photos have captions.',

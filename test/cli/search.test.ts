@@ -82,16 +82,18 @@ describe('semantic search on the fixture CLIP', () => {
     assert.deepEqual(none, []);
   });
 
-  it('takes date words in the query as a capture-date filter, says so, and --no-dates takes them as words', async () => {
+  it('takes date words in the query as a capture-date filter, says so, and --literal or --no-chips takes them as words', async () => {
     // The red photos were taken in 2020, every other one in 2023.
     const green2020 = await json<{ results: Hit[]; chips: { label: string; after: string; before: string }[] }>(['search', 'green 2020', ...lib]);
-    assert.deepEqual(green2020.chips, [{ label: '2020', after: '2020-01-01', before: '2021-01-01' }]);
+    assert.deepEqual(green2020.chips, [{ kind: 'date', label: '2020', after: '2020-01-01', before: '2021-01-01' }]);
     assert.deepEqual(green2020.results.map((hit) => colourOf(hit.path)), ['red', 'red'], 'only photos taken in 2020');
     const green2023 = await json<{ results: Hit[] }>(['search', 'green 2023', '--limit', '2', ...lib]);
     assert.deepEqual(green2023.results.map((hit) => colourOf(hit.path)), ['green', 'green']);
-    const words = await json<{ results: Hit[]; chips: unknown[] }>(['search', 'green 2020', '--no-dates', '--limit', '2', ...lib]);
-    assert.deepEqual(words.chips, []);
-    assert.deepEqual(words.results.map((hit) => colourOf(hit.path)), ['green', 'green']);
+    for (const flags of [['--no-chips'], ['--literal', '2020']]) {
+      const words = await json<{ results: Hit[]; chips: unknown[] }>(['search', 'green 2020', ...flags, '--limit', '2', ...lib]);
+      assert.deepEqual(words.chips, [], flags.join(' '));
+      assert.deepEqual(words.results.map((hit) => colourOf(hit.path)), ['green', 'green']);
+    }
     const listing = await runIrisHere(['search', 'green 2020', ...lib], { env: { IRIS_MODELS: fixtureModels } });
     assert.match(listing.stdout, /date: "2020" = taken 2020-01-01 to 2020-12-31/);
   });

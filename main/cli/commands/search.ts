@@ -11,8 +11,11 @@ interface FilterFlags {
   after?: string;
   before?: string;
   format?: string[];
-  /** commander's --no-dates: false. */
-  dates?: boolean;
+  camera?: string;
+  place?: string;
+  /** commander's --no-chips: false. */
+  chips?: boolean;
+  literal?: string[];
 }
 
 function positiveInt(flag: string, value: string): number {
@@ -28,6 +31,8 @@ function searchOptions(flags: FilterFlags): SearchOptions {
     after: flags.after,
     before: flags.before,
     formats: flags.format?.flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean),
+    cameras: flags.camera ? [[flags.camera]] : undefined,
+    places: flags.place ? [[flags.place]] : undefined,
   };
 }
 
@@ -44,18 +49,21 @@ function withFilters(command: Command): Command {
     .option('--folder <dir>', 'only photos inside this folder')
     .option('--after <date>', 'only photos taken on or after this date (YYYY-MM-DD)')
     .option('--before <date>', 'only photos taken before this date (YYYY-MM-DD)')
-    .addOption(new Option('--format <formats...>', 'only these formats (jpeg, png, heic, avif, webp, tiff, ...)'));
+    .addOption(new Option('--format <formats...>', 'only these formats (jpeg, png, heic, avif, webp, tiff, ...)'))
+    .option('--camera <name>', 'only photos from this camera (its maker, model or family: "iPhone", "Canon EOS R5")')
+    .option('--place <name>', 'only photos taken in this place (a town, city or country: "Paris", "法国")');
 }
 
 /** `iris search`, `similar`, `duplicates` and `tag`: what the CLIP embeddings are for. */
 export function registerSearchCommands(program: Command, context: CommandContext): void {
   withFilters(program.command('search').description('find photos from a sentence, best first').argument('<text>'))
-    .option('--no-dates', 'take date words ("2019", "last summer", "去年") as words, not as a capture-date filter')
+    .option('--no-chips', 'search every word as a word: no date, camera or place filters taken from the query')
+    .addOption(new Option('--literal <words...>', 'these words stay words, not a filter chip (a chip the listing named)'))
     .action(async (text: string, flags: FilterFlags, command: Command) => {
       const options = globals(command);
       await withEngine(options, async (engine) => {
         // CLIP's ranking fused with the text rankings, date words as filters (engine/search/text-search.ts).
-        const response = relevantOnly(await engine.clip.search(text, { ...searchOptions(flags), dates: flags.dates }), flags);
+        const response = relevantOnly(await engine.clip.search(text, { ...searchOptions(flags), chips: flags.chips, literal: flags.literal }), flags);
         emit(options, response, () => formatSearch(response, `"${text}"`));
       });
     });

@@ -14,6 +14,7 @@ import type { RuntimeReport } from '../runtime/session.js';
 import { ClipSearch, type SearchOptions } from '../search/clip-search.js';
 import { languageNotice } from '../search/query-language.js';
 import { type FusedSearchResponse, searchPhotos } from '../search/text-search.js';
+import type { ChipOptions } from '../search/query-chips.js';
 import { VectorStore } from '../search/vector-store.js';
 import { CLIP_MODEL_SETTING, chooseClipModel } from './active-model.js';
 import { ClipModel } from './clip-model.js';
@@ -145,7 +146,7 @@ export class ClipService {
   }
 
   /** `iris search`: CLIP, caption and name rankings, fused (search/text-search.ts). */
-  search(text: string, options: SearchOptions & { dates?: boolean } = {}): Promise<FusedSearchResponse> {
+  search(text: string, options: SearchOptions & ChipOptions = {}): Promise<FusedSearchResponse> {
     const { db, store, captions, photoText, modelsDir } = this.deps;
     // The model that ranked the words, for the language notice (only asked after CLIP answered).
     let served: ClipModel | undefined;

@@ -3,7 +3,7 @@
  * "last year", "this month", "yesterday", and their Chinese forms ("2019年", "2019年6月", "去年",
  * "今年", "上个月", "去年夏天", "昨天"). Each becomes a capture-date range [after, before) and is
  * taken out of the words that CLIP and the text signals search; the person sees it as a chip and
- * can remove it (the search then runs without it: `dates: false`).
+ * can remove it (search/query-chips.ts then keeps its words as words).
  *
  * Seasons are the northern hemisphere's meteorological ones (summer: June to August; winter:
  * December to February, named by the year its December is in). Relative words count from `now`

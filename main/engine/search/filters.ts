@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { escapeLike } from './full-text.js';
 
 /** What a search may be narrowed to. All given conditions must hold. */
 export interface SearchFilters {
@@ -10,6 +11,14 @@ export interface SearchFilters {
   before?: string;
   /** Only these formats (as Iris records them: jpeg, png, webp, heic, avif, tiff, gif...). */
   formats?: string[];
+  /**
+   * Only photos whose camera (make and model) holds, as whole words with case aside, one name of
+   * each group: [["iphone"]] is a camera filter, [["iphone", "pixel"]] the query's camera chips
+   * ("iPhone or Pixel"), and both together must hold.
+   */
+  cameras?: string[][];
+  /** Only photos whose place (named from GPS: library/places.ts) holds one phrase of each group ("paris", "new york", "法国"), grouped as `cameras`. */
+  places?: string[][];
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
@@ -22,7 +31,7 @@ function checkDate(flag: string, value: string): string {
 }
 
 export function hasFilters(filters: SearchFilters): boolean {
-  return !!(filters.folder || filters.after || filters.before || filters.formats?.length);
+  return !!(filters.folder || filters.after || filters.before || filters.formats?.length || filters.cameras?.length || filters.places?.length);
 }
 
 /**
@@ -52,6 +61,19 @@ export function filterQuery(filters: SearchFilters): { sql: string; params: unkn
   if (filters.formats?.length) {
     where.push(`p.format IN (${filters.formats.map(() => '?').join(',')})`);
     params.push(...filters.formats.map((format) => (format.toLowerCase() === 'jpg' ? 'jpeg' : format.toLowerCase())));
+  }
+  for (const group of filters.cameras ?? []) {
+    if (group.length === 0) continue;
+    // Padded with spaces so that a name matches whole words: "pixel 7" is not "Pixel 7a".
+    const camera = `(' ' || lower(trim(coalesce(p.camera_make, '') || ' ' || coalesce(p.camera_model, ''))) || ' ')`;
+    where.push(`(${group.map(() => `${camera} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
+    params.push(...group.map((name) => `% ${escapeLike(name.trim().toLowerCase().replace(/\s+/g, ' '))} %`));
+  }
+  for (const group of filters.places ?? []) {
+    if (group.length === 0) continue;
+    // Phrases in the place's own full-text index: whole words, accents and case aside ("sao paulo" is São Paulo).
+    where.push(`p.id IN (SELECT rowid FROM photos_place_fts WHERE photos_place_fts MATCH ?)`);
+    params.push(group.map((name) => `"${name.trim().replace(/"/g, '""')}"`).join(' OR '));
   }
   return { sql: `SELECT p.id AS photo_id FROM photos p WHERE ${where.join(' AND ')}`, params };
 }

@@ -13,8 +13,8 @@ export interface FullTextMatch {
   score: number;
 }
 
-/** Han, kana, hangul: scripts unicode61 does not split into words (see migration 5). */
-const UNSEGMENTED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+/** Han, kana, hangul, Thai: scripts written without spaces, which unicode61 does not split into words (see migration 5). */
+export const UNSEGMENTED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
 
 export function fullTextSearch(
   statements: StatementCache,
@@ -52,6 +52,6 @@ function ftsQuery(text: string): string {
   return words.map((word) => `"${word}"*`).join(' ');
 }
 
-function escapeLike(text: string): string {
+export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { UNSEGMENTED, escapeLike } from './full-text.js';
 
 /**
  * The search box's name signals: a photo whose file name, folder (below its library folder) or
@@ -32,7 +33,10 @@ const STOP_WORDS = new Set(
   'a an and are as at be by for from i in is it its me my of on or our photo photos picture pictures image images shot shots taken that the their this those to was we were with'.split(' '),
 );
 
-const UNSEGMENTED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
+
+export function isStopWord(word: string): boolean {
+  return STOP_WORDS.has(word);
+}
 
 /** The query's words worth matching against names ([] when none are). */
 function nameWords(query: string): string[] {
@@ -53,7 +57,7 @@ export function searchNames(db: Db, query: string, limit: number, within?: { sql
     const where = words.map(() => `(file || ' ' || folder || ' ' || camera) LIKE ? ESCAPE '\\'`).join(' AND ');
     rows = db
       .prepare(`SELECT photo_id AS photoId, file, folder, camera FROM search_names WHERE ${where} ${restrict} LIMIT ?`)
-      .all(...words.map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`), ...params, limit * 4) as typeof rows;
+      .all(...words.map((w) => `%${escapeLike(w)}%`), ...params, limit * 4) as typeof rows;
   } else {
     const words = nameWords(query);
     if (words.length === 0) return [];
@@ -86,7 +90,7 @@ function searchPlaces(db: Db, query: string, limit: number, within?: { sql: stri
     const words = query.trim().split(/\s+/).filter(Boolean);
     return db
       .prepare(`SELECT p.id AS photoId, p.place FROM photos p WHERE p.place IS NOT NULL AND ${words.map(() => `p.place LIKE ? ESCAPE '\\'`).join(' AND ')} ${restrict} LIMIT ?`)
-      .all(...words.map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`), ...params, limit) as { photoId: number; place: string }[];
+      .all(...words.map((w) => `%${escapeLike(w)}%`), ...params, limit) as { photoId: number; place: string }[];
   }
   const words = nameWords(query);
   if (words.length === 0) return [];

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import type { LibraryStore } from '../library-store.js';
 import type { ClipSearch, SearchHit, SearchOptions, SearchResponse } from './clip-search.js';
 import { filterQuery, hasFilters } from './filters.js';
-import { type DateChip, chipRange, extractDates } from './date-words.js';
+import { type ChipOptions, type QueryChip, readChips, withChipFilters } from './query-chips.js';
 import { reciprocalRankFusion } from './fusion.js';
 import { type NameField, type NameMatch, searchNames } from './name-search.js';
 import type { Db } from '../db/database.js';
@@ -25,8 +25,8 @@ export interface FusedSearchResponse extends Omit<SearchResponse, 'results'> {
   ranking: 'clip' | 'captions' | 'rrf';
   /** Something the person should know about this answer (a query in a language the model does not read), else null. */
   notice: LanguageNotice | null;
-  /** Date words taken from the query as capture-date filters ("2019", "last summer", "去年"); [] when none (or `dates: false`). */
-  chips: DateChip[];
+  /** Words taken from the query as filters: dates ("2019", "last summer", "去年"), cameras and places the library knows; [] when none (or `chips: false`). */
+  chips: QueryChip[];
 }
 
 /** Why a result matched: what it looks like (clip), its caption, or its file name, folder or camera (with the text that matched). */
@@ -56,13 +56,11 @@ interface SearchDeps {
  * embeddings yet), the text rankings alone; with neither, CLIP's error. Each result says why it
  * matched.
  */
-export async function searchPhotos(deps: SearchDeps, query: string, options: SearchOptions & { dates?: boolean } = {}): Promise<FusedSearchResponse> {
+export async function searchPhotos(deps: SearchDeps, query: string, options: SearchOptions & ChipOptions = {}): Promise<FusedSearchResponse> {
   if (!query.trim()) throw new UsageError('give something to search for, e.g. `iris search "a dog on the beach"`');
-  // Date words become capture-date filters (search/date-words.ts), narrowed by any given ones.
-  const { text, chips } = options.dates === false ? { text: query, chips: [] } : extractDates(query);
-  const range = chipRange(chips);
-  if (range) options = { ...options, after: [options.after, range.after].filter(Boolean).sort().at(-1), before: [options.before, range.before].filter(Boolean).sort()[0] };
-  const answer = await fusedSearch(deps, text, options);
+  // Date words, cameras and places become filters (search/query-chips.ts), on top of any given.
+  const { text, chips } = readChips(deps.db, query, options);
+  const answer = await fusedSearch(deps, text, withChipFilters(options, chips));
   return { ...answer, chips };
 }
 

@@ -6,6 +6,7 @@ import type { SearchOptions, SearchResponse } from '../search/clip-search.js';
 import type { MatchReason } from '../search/text-search.js';
 import type { SearchFilters } from '../search/filters.js';
 import { irisVersion } from '../../version.js';
+import { libraryFacets } from '../search/library-words.js';
 import { jobKindCounts, photoDetail, recentFailures, timeline } from './library-views.js';
 import { readMedia } from './media.js';
 import { captionAskHandlers } from './caption-ask-handlers.js';
@@ -18,7 +19,7 @@ type PhotoFilterArgs = NonNullable<ParsedArgs<'photos.timeline'>['filters']>;
 /** Filters as the engine takes them: the folder by path, looked up from its id. */
 function photoFilters(context: HandlerContext, args: PhotoFilterArgs): SearchFilters {
   const folder = args.folderId === undefined ? undefined : context.engine.store.requireFolder(args.folderId);
-  return { folder: folder?.path, after: args.after, before: args.before, formats: args.formats };
+  return { folder: folder?.path, after: args.after, before: args.before, formats: args.formats, cameras: args.camera ? [[args.camera]] : undefined, places: args.place ? [[args.place]] : undefined };
 }
 
 function searchOptions(context: HandlerContext, args: ParsedArgs<'search.text'> | ParsedArgs<'search.similar'>): SearchOptions {
@@ -68,7 +69,7 @@ export function engineHandlers(context: HandlerContext): EngineHandlers {
     'photos.get': ({ id }) => photoDetail(engine.store, engine.tags, engine.captionStore, id),
     // The same search as `iris search`: CLIP, fused with caption matches when there are any.
     'search.text': async (args) => {
-      const answer = await engine.clip.search(args.query, { ...searchOptions(context, args), dates: args.dates });
+      const answer = await engine.clip.search(args.query, { ...searchOptions(context, args), chips: args.chips, literal: args.literal });
       return { ...scoresOnly(answer), chips: answer.chips };
     },
     'search.similar': async (args) => scoresOnly(await engine.clip.searcher().similar(String(args.photoId), searchOptions(context, args))),
@@ -111,6 +112,7 @@ export function engineHandlers(context: HandlerContext): EngineHandlers {
     'models.verify': ({ id }) => context.models.verify(id),
     'map.layout': () => context.mapLayout(),
     'places.list': () => engine.store.placedPhotos(),
+    'library.facets': () => libraryFacets(engine.database),
     'media.read': (args) => readMedia(engine.store, engine.layout.thumbnails, args),
   };
 }

@@ -102,6 +102,7 @@ const defaults: Handlers = {
   'models.recommended': () => ({ provider: 'cpu', gpu: false, models: [] }),
   'device.status': () => ({ setting: 'auto', resolvesTo: 'cpu', providers: [], lastRuntime: null }),
   'places.list': () => [],
+  'library.facets': () => ({ cameras: [], places: [] }),
   'map.layout': () => ({ model: 'clip-vit-b32', points: [] }),
   'captions.status': () => ({ model: 'florence-2-base-ft', installed: true, reason: null, missingModel: null, detail: 'brief', readsText: true, captioned: 0, edited: 0, photos: 0 }),
   'captions.get': () => null,
