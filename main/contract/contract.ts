@@ -129,8 +129,9 @@ const SearchResultSchema = z.object({
     .array(
       z.discriminatedUnion('kind', [
         z.object({ kind: z.literal('date'), label: z.string(), after: z.string(), before: z.string() }),
-        z.object({ kind: z.literal('camera'), label: z.string(), value: z.string() }),
-        z.object({ kind: z.literal('place'), label: z.string(), value: z.string() }),
+        // words: what was taken out of the query ("in Paris"), for moving the chip into the filters.
+        z.object({ kind: z.literal('camera'), label: z.string(), value: z.string(), words: z.string() }),
+        z.object({ kind: z.literal('place'), label: z.string(), value: z.string(), words: z.string() }),
       ]),
     )
     .optional(),

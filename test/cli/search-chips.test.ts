@@ -19,6 +19,7 @@ interface Chip {
   kind: string;
   label: string;
   value?: string;
+  words?: string;
 }
 
 interface Answer {
@@ -87,21 +88,21 @@ describe('cameras and places in the query as filter chips (iris search)', () => 
 
   it('"red in Paris": the place is a chip, and only photos taken there answer', async () => {
     const answer = await search('red in Paris');
-    assert.deepEqual(answer.chips, [{ kind: 'place', label: 'Paris', value: 'Paris' }]);
+    assert.deepEqual(answer.chips, [{ kind: 'place', label: 'Paris', value: 'Paris', words: 'in Paris' }]);
     assert.deepEqual(names(answer), ['paris-red.jpg'], 'the red photo in Paris; the red ones elsewhere are filtered out');
     // A cue word makes a lowercase name a place; so does a country, in Chinese too.
-    assert.deepEqual((await search('red photos in nice')).chips, [{ kind: 'place', label: 'nice', value: 'Nice' }]);
+    assert.deepEqual((await search('red photos in nice')).chips, [{ kind: 'place', label: 'nice', value: 'Nice', words: 'in nice' }]);
     assert.deepEqual(names(await search('red photos in nice')), ['nice-red.jpg']);
     const france = await search('red 法国');
-    assert.deepEqual(france.chips, [{ kind: 'place', label: '法国', value: '法国' }]);
+    assert.deepEqual(france.chips, [{ kind: 'place', label: '法国', value: '法国', words: '法国' }]);
     assert.deepEqual(names(france).sort(), ['nice-red.jpg', 'paris-red.jpg']);
-    assert.deepEqual((await search('red in new york')).chips, [{ kind: 'place', label: 'new york', value: 'New York' }]);
+    assert.deepEqual((await search('red in new york')).chips, [{ kind: 'place', label: 'new york', value: 'New York', words: 'in new york' }]);
     assert.deepEqual(names(await search('red in new york')), ['nikon-red.jpg']);
   });
 
   it('"red iPhone": the camera is a chip; maker, model and family all name it', async () => {
     const iphone = await search('red iphone');
-    assert.deepEqual(iphone.chips, [{ kind: 'camera', label: 'iphone', value: 'iPhone' }]);
+    assert.deepEqual(iphone.chips, [{ kind: 'camera', label: 'iphone', value: 'iPhone', words: 'iphone' }]);
     assert.deepEqual(names(iphone).sort(), ['nice-red.jpg', 'paris-red.jpg']);
     assert.deepEqual(names(await search('red Nikon')), ['nikon-red.jpg']);
     assert.deepEqual(names(await search('red pixel 7')), ['pixel-red.jpg']);
@@ -123,7 +124,7 @@ describe('cameras and places in the query as filter chips (iris search)', () => 
     assert.deepEqual(paris.chips, []);
     assert.deepEqual(names(paris).sort(), ['paris-blue.jpg', 'paris-red.jpg'], 'found by their place');
     const iphoneInParis = await search('iPhone in Paris');
-    assert.deepEqual(iphoneInParis.chips, [{ kind: 'place', label: 'Paris', value: 'Paris' }]);
+    assert.deepEqual(iphoneInParis.chips, [{ kind: 'place', label: 'Paris', value: 'Paris', words: 'in Paris' }]);
     assert.equal(names(iphoneInParis)[0], 'paris-red.jpg');
   });
 

@@ -23,6 +23,8 @@ export interface LibraryChip {
   label: string;
   /** The name as the library knows it ("iPhone", "Paris", "法国"): what the filter matches. */
   value: string;
+  /** What was taken out of the query: the label and the word that said it is a name ("in Paris"). */
+  words: string;
 }
 
 interface KnownName {
@@ -131,7 +133,7 @@ export function extractLibraryWords(db: Db, query: string): { text: string; chip
     if (known.words.length === 0) {
       const at = query.indexOf(known.name);
       if (at >= 0 && !overlaps(at, at + known.name.length)) {
-        found.push({ chip: { kind: known.kind, label: known.name, value: known.name }, start: at, end: at + known.name.length });
+        found.push({ chip: { kind: known.kind, label: known.name, value: known.name, words: known.name }, start: at, end: at + known.name.length });
       }
       continue;
     }
@@ -142,7 +144,9 @@ export function extractLibraryWords(db: Db, query: string): { text: string; chip
       const cue = i > 0 && CUES[known.kind].has(tokens[i - 1]!.folded) && !taken[i - 1];
       if (!(known.distinctive || cue || /^\p{Lu}/u.test(label))) continue;
       taken.fill(true, cue ? i - 1 : i, i + n);
-      found.push({ chip: { kind: known.kind, label, value: known.name }, start: cue ? tokens[i - 1]!.start : tokens[i]!.start, end: tokens[i + n - 1]!.end });
+      const start = cue ? tokens[i - 1]!.start : tokens[i]!.start;
+      const end = tokens[i + n - 1]!.end;
+      found.push({ chip: { kind: known.kind, label, value: known.name, words: query.slice(start, end) }, start, end });
       break;
     }
   }

@@ -26,7 +26,7 @@ export function readChips(db: Db, query: string, options: ChipOptions = {}): { t
   const dates = extractDates(held.text, options.now);
   const names = extractLibraryWords(db, dates.text);
   const chips: QueryChip[] = [...dates.chips.map((chip) => ({ kind: 'date' as const, ...chip })), ...names.chips];
-  return { text: held.restore(names.text), chips: chips.map((chip) => ({ ...chip, label: held.restore(chip.label) })) };
+  return { text: held.restore(names.text), chips: chips.map((chip) => ({ ...chip, label: held.restore(chip.label), ...(chip.kind === 'date' ? {} : { words: held.restore(chip.words) }) })) };
 }
 
 /** The filters with the chips' added: dates narrow the range; cameras (any of the query's) and places (any of them) must hold besides any given. */

@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { describe, expect, it } from 'vitest';
 import App from '../App.svelte';
 import { setLanguage } from '../lib/prefs.svelte.js';
-import type { CallResult } from '../lib/types.js';
+import type { CallArgs, CallResult } from '../lib/types.js';
 import { fakeBackend, folder, libraryStatus, timeline, type Handlers } from '../test/fake-api.js';
 
 /**
@@ -134,15 +134,51 @@ describe('why a result matched', () => {
   });
 });
 
-describe('date words', () => {
-  it('shows the date words taken as a filter, and searches them as words once removed', async () => {
-    const backend = await searchFor('beach 2019', {
-      'search.text': (args) => ({ ...answer([3, 4], 2), chips: args.dates === false ? [] : [{ label: '2019', after: '2019-01-01', before: '2020-01-01' }] }),
+describe('filter chips taken from the query', () => {
+  type Args = CallArgs<'search.text'>;
+  type Chip = NonNullable<CallResult<'search.text'>['chips']>[number];
+  const year: Chip = { kind: 'date', label: '2019', after: '2019-01-01', before: '2020-01-01' };
+  const paris: Chip = { kind: 'place', label: 'Paris', value: 'Paris', words: 'in Paris' };
+  /** The engine's chips for a query: the words not kept literal and not already a filter. */
+  const chipsFor = (args: Args): Chip[] =>
+    [year, paris].filter((chip) => args.query.includes(chip.label) && !args.literal?.includes(chip.label));
+
+  it('shows each chip; its ✕ searches its words as words, and the others stay', async () => {
+    const backend = await searchFor('beach in Paris 2019', { 'search.text': (args) => ({ ...answer([3, 4], 2), chips: chipsFor(args) }) });
+    await waitFor(() => expect(screen.getAllByTestId('query-chip')).toHaveLength(2));
+    expect(screen.getAllByTestId('query-chip-edit').map((chip) => chip.textContent?.trim())).toEqual(['Taken: 2019', 'Place: Paris']);
+    await fireEvent.click(screen.getAllByTestId('query-chip-remove')[0]!);
+    await waitFor(() => expect(screen.getAllByTestId('query-chip')).toHaveLength(1));
+    expect(backend.callsOf('search.text').at(-1)).toMatchObject({ query: 'beach in Paris 2019', literal: ['2019'] });
+    expect(screen.getByTestId('query-chip').dataset.kind).toBe('place');
+    // A new query reads its chips again.
+    await fireEvent.input(screen.getByTestId('search-input'), { target: { value: 'dunes in Paris 2019' } });
+    await waitFor(() => expect(screen.getAllByTestId('query-chip')).toHaveLength(2));
+    expect(backend.callsOf('search.text').at(-1)).not.toHaveProperty('literal');
+  });
+
+  it('a chip clicked moves into the filters, where it can be edited: its words leave the query', async () => {
+    const backend = await searchFor('beach in Paris 2019', {
+      'search.text': (args) => ({ ...answer([3, 4], 2), chips: chipsFor(args) }),
+      'library.facets': () => ({ cameras: [{ name: 'Apple iPhone 12 Pro', count: 3 }], places: [{ name: 'France', count: 5, kind: 'country' }, { name: 'Paris', count: 2, kind: 'town' }] }),
     });
-    expect((await screen.findByTestId('date-chip')).textContent?.trim()).toBe('Taken: 2019');
-    await fireEvent.click(screen.getByTestId('date-chips-remove'));
-    await waitFor(() => expect(screen.queryByTestId('date-chips')).toBeNull());
-    const calls = backend.callsOf('search.text');
-    expect(calls.at(-1)).toMatchObject({ query: 'beach 2019', dates: false });
+    await waitFor(() => expect(screen.getAllByTestId('query-chip')).toHaveLength(2));
+    await fireEvent.click(screen.getAllByTestId('query-chip-edit')[1]!);
+    await waitFor(() => expect(backend.callsOf('search.text').at(-1)).toMatchObject({ query: 'beach 2019', place: 'Paris' }));
+    expect((screen.getByTestId('search-input') as HTMLInputElement).value).toBe('beach 2019');
+    await fireEvent.click(screen.getAllByTestId('query-chip-edit')[0]!);
+    await waitFor(() => expect(backend.callsOf('search.text').at(-1)).toMatchObject({ query: 'beach', place: 'Paris', after: '2019-01-01', before: '2020-01-01' }));
+    expect(screen.queryAllByTestId('query-chip')).toHaveLength(0);
+    // The filter bar shows them, and a place can be changed there.
+    await fireEvent.click(screen.getByTestId('filters-toggle'));
+    const place = screen.getByTestId('filter-place') as HTMLSelectElement;
+    await waitFor(() => expect([...place.options].map((option) => option.textContent)).toEqual(['Anywhere', 'France (5)', 'Paris (2)']));
+    expect(place.value).toBe('Paris');
+    expect((screen.getByTestId('filter-after') as HTMLInputElement).value).toBe('2019-01-01');
+    await fireEvent.change(place, { target: { value: 'France' } });
+    await waitFor(() => expect(backend.callsOf('search.text').at(-1)).toMatchObject({ query: 'beach', place: 'France' }));
+    const camera = screen.getByTestId('filter-camera') as HTMLSelectElement;
+    await fireEvent.change(camera, { target: { value: 'Apple iPhone 12 Pro' } });
+    await waitFor(() => expect(backend.callsOf('search.text').at(-1)).toMatchObject({ camera: 'Apple iPhone 12 Pro', place: 'France' }));
   });
 });

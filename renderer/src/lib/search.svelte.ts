@@ -16,19 +16,26 @@ export interface SearchFilters {
   after: string;
   before: string;
   formats: string[];
+  /** A camera name (library.facets, or a query's chip moved here) or ''. */
+  camera: string;
+  /** A town, city or country (library.facets, or a query's chip) or ''. */
+  place: string;
 }
 
 /** What the engine calls each format (sharp's names), in the order the filter lists them. */
 export const searchFormats = ['jpeg', 'png', 'webp', 'heif', 'tiff', 'gif'] as const;
 
-type Request = { kind: 'text'; query: string; filters: SearchFilters; dates: boolean } | { kind: 'similar'; photoId: number; filters: SearchFilters };
+type Request = { kind: 'text'; query: string; filters: SearchFilters; literal: string[] } | { kind: 'similar'; photoId: number; filters: SearchFilters };
+
+/** A word of the query the engine took as a filter: a date, a camera or a place. */
+export type QueryChip = NonNullable<SearchResult['chips']>[number];
 
 /** How many results a search shows (the contract allows up to 500). */
 export const RESULT_LIMIT = 200;
 export const SEARCH_DEBOUNCE_MS = 200;
 
 export function emptyFilters(): SearchFilters {
-  return { folderId: null, after: '', before: '', formats: [] };
+  return { folderId: null, after: '', before: '', formats: [], camera: '', place: '' };
 }
 
 type FilterFields = NonNullable<CallArgs<'photos.timeline'>['filters']>;
@@ -40,6 +47,8 @@ function filterFields(filters: SearchFilters): FilterFields {
   if (filters.after) fields.after = filters.after;
   if (filters.before) fields.before = filters.before;
   if (filters.formats.length > 0) fields.formats = [...filters.formats];
+  if (filters.camera) fields.camera = filters.camera;
+  if (filters.place) fields.place = filters.place;
   return fields;
 }
 
@@ -63,10 +72,10 @@ export class SearchStore {
   filters = $state<SearchFilters>(emptyFilters());
   /** Ranked photo ids of the newest answer (the matches, then the rest); null when nothing has been answered for the current search. */
   results = $state.raw<number[] | null>(null);
-  /** Date words of the query taken as capture-date filters ("2019", "last summer"); removing them searches the words. */
-  chips = $state.raw<NonNullable<SearchResult['chips']>>([]);
-  /** False after the person removed the date chips of this query (they are searched as words). */
-  dates = $state(true);
+  /** Words of the query taken as filters (a date, a camera, a place): each can be removed (its words are searched as words) or moved into the filters to edit. */
+  chips = $state.raw<QueryChip[]>([]);
+  /** Labels of the chips the person removed from this query: the engine searches them as words. */
+  literal = $state.raw<string[]>([]);
   /** Why each result matched (file name, folder, camera, caption, or what it shows), by photo id; empty for similar photos. */
   reasons = $state.raw<ReadonlyMap<number, MatchReason[]>>(new Map());
   /** How many of `results` match (the engine's relevance cut); the rest show on demand. */
@@ -87,7 +96,9 @@ export class SearchStore {
   readonly shown = $derived(this.results === null ? null : this.showingAll ? this.results : this.results.slice(0, this.relevant));
   /** Ranked photos past the cut, not shown yet. */
   readonly hidden = $derived(this.results === null || this.showingAll ? 0 : this.results.length - this.relevant);
-  readonly filtering = $derived(this.filters.folderId !== null || this.filters.after !== '' || this.filters.before !== '' || this.filters.formats.length > 0);
+  readonly filtering = $derived(
+    this.filters.folderId !== null || this.filters.after !== '' || this.filters.before !== '' || this.filters.formats.length > 0 || this.filters.camera !== '' || this.filters.place !== '',
+  );
 
   private readonly latest: LatestOnly<Request, SearchResult>;
 
@@ -99,7 +110,7 @@ export class SearchStore {
       delayMs,
       run: (request) =>
         request.kind === 'text'
-          ? app.api.call('search.text', { query: request.query, ...filterArgs(request.filters), ...(request.dates ? {} : { dates: false }) })
+          ? app.api.call('search.text', { query: request.query, ...filterArgs(request.filters), ...(request.literal.length > 0 ? { literal: request.literal } : {}) })
           : app.api.call('search.similar', { photoId: request.photoId, ...filterArgs(request.filters) }),
       onAnswer: (request, answer) => {
         perf.lastSearchAnswerAt = now();
@@ -133,19 +144,33 @@ export class SearchStore {
   setQuery(query: string): void {
     const changed = query.trim() !== this.query.trim() || this.similarTo !== null;
     this.query = query;
-    // A new query reads its date words again.
-    if (changed) this.dates = true;
+    // A new query reads its chips again.
+    if (changed) this.literal = [];
     this.similarTo = null;
     // Results show in the library view; typing from the map or settings goes there.
     if (query.trim() !== '' && this.app.view !== 'library') this.app.view = 'library';
     if (changed) this.run('debounced');
   }
 
-  /** The date chips' ✕: the same query, its date words searched as words. */
-  removeDates(): void {
-    this.dates = false;
-    this.chips = [];
+  /** A chip's ✕: the same query, that chip's words searched as words. */
+  removeChip(chip: QueryChip): void {
+    this.literal = [...this.literal, chip.label];
+    this.chips = this.chips.filter((other) => other !== chip);
     this.run('now');
+  }
+
+  /**
+   * A chip moved into the filters, where it can be edited: its words leave the query and the
+   * filter it stood for is set ("2019" becomes From 2019-01-01 Until 2020-01-01; "in Paris" the
+   * place Paris). Until is exclusive in both.
+   */
+  editChip(chip: QueryChip): void {
+    const change: Partial<SearchFilters> = chip.kind === 'date' ? { after: chip.after, before: chip.before } : chip.kind === 'camera' ? { camera: chip.value } : { place: chip.value };
+    const words = chip.kind === 'date' ? chip.label : chip.words;
+    const at = this.query.toLowerCase().indexOf(words.toLowerCase());
+    if (at >= 0) this.query = `${this.query.slice(0, at)} ${this.query.slice(at + words.length)}`.replace(/\s+/g, ' ').trim();
+    this.chips = this.chips.filter((other) => other !== chip);
+    this.setFilters(change);
   }
 
   /** Enter in the search box: no need to wait for the debounce. */
@@ -203,7 +228,7 @@ export class SearchStore {
       return;
     }
     const filters = $state.snapshot(this.filters) as SearchFilters;
-    const request: Request = this.similarTo !== null ? { kind: 'similar', photoId: this.similarTo, filters } : { kind: 'text', query: this.query.trim(), filters, dates: this.dates };
+    const request: Request = this.similarTo !== null ? { kind: 'similar', photoId: this.similarTo, filters } : { kind: 'text', query: this.query.trim(), filters, literal: this.literal };
     if (mode === 'now') this.latest.now(request);
     else this.latest.schedule(request);
   }
