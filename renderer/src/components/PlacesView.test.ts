@@ -24,14 +24,23 @@ describe('the map of photos', () => {
     expect(clusterPhotos(PARIS, 6 / 64).length).toBe(2);
   });
 
-  it('shows a marker per place with its count, and opens its photos in the viewer', async () => {
+  it('shows a marker per place with its count, lists its photos on a click, and opens one in the viewer', async () => {
     const backend = fakeBackend({ 'places.list': () => [...PARIS, SYDNEY] });
     const app = new AppStore(backend.transport);
     await app.reload();
     render(Harness, { props: { app, component: PlacesView, props: {} } });
     await waitFor(() => expect(screen.getAllByTestId('places-cluster').map((cluster) => cluster.dataset.count)).toEqual(['2', '1']));
     await fireEvent.click(screen.getAllByTestId('places-cluster')[0]!);
+    const listed = await screen.findByTestId('places-photos');
+    expect(listed.querySelector('h2')?.textContent).toBe('Neuilly-sur-Seine, Paris, France 法国');
+    expect(screen.getAllByTestId('places-photo').map((photo) => Number(photo.dataset.photoId))).toEqual([1, 2]);
+    expect(app.viewer).toBeNull();
+    await fireEvent.click(screen.getAllByTestId('places-photo')[1]!);
     expect(app.viewer?.ids).toEqual([1, 2]);
+    expect(app.viewer?.index).toBe(1);
+    app.viewer = null;
+    await fireEvent.click(screen.getByTestId('places-photos-close'));
+    expect(screen.queryByTestId('places-photos')).toBeNull();
     // Zoomed in, dragging moves the view; at the whole world there is nothing to move to.
     const map = screen.getByTestId('places-map');
     const whole = map.getAttribute('viewBox');
@@ -42,6 +51,13 @@ describe('the map of photos', () => {
     await fireEvent.pointerMove(map, { clientX: 60, clientY: 100 });
     await fireEvent.pointerUp(map);
     expect(Number(map.getAttribute('viewBox')!.split(' ')[0])).toBeGreaterThan(Number(zoomed!.split(' ')[0]));
+    // The wheel zooms too: in narrows the view, out to the whole world again.
+    const width = (box: string | null) => Number(box!.split(' ')[2]);
+    const before = map.getAttribute('viewBox');
+    await fireEvent.wheel(map, { deltaY: -100 });
+    expect(width(map.getAttribute('viewBox'))).toBeCloseTo(width(before) / 1.5, 3);
+    for (let i = 0; i < 5; i++) await fireEvent.wheel(map, { deltaY: 100 });
+    expect(map.getAttribute('viewBox')).toBe(whole);
   });
 
   it('says what it shows when no photo has a location', async () => {
