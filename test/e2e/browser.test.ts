@@ -9,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { colourPhotos, fixtureModels } from '../helpers/colour-photos.js';
-import { cliPath, repoRoot, runIris, tempDir } from '../helpers/fixtures.js';
-import { florenceBriefCaption } from '../fixtures/vlm/florence2-fixture.js';
+import { cliPath, makePhoto, repoRoot, runIris, tempDir } from '../helpers/fixtures.js';
+import { florenceBriefCaption, florenceOcrText } from '../fixtures/vlm/florence2-fixture.js';
 import { smolvlmAnswer } from '../fixtures/vlm/smolvlm-fixture.js';
 
 /**
@@ -377,6 +377,82 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await edges.waitFor({ timeout: 30_000 });
     assert.match((await edges.getAttribute('src')) ?? '', /^data:image\/png;base64,/);
     assert.equal(await page.getByTestId('viewer').getAttribute('data-photo-id'), photoId);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('viewer').waitFor({ state: 'detached' });
+  });
+
+  /** Types a query and waits for its answer; returns the result cells. */
+  async function searchAndWait(query: string): Promise<Locator> {
+    await page.getByTestId('nav-library').click();
+    await page.getByTestId('search-input').fill(query);
+    await page.waitForFunction((q) => document.querySelector('[data-testid="results"]')?.getAttribute('data-answered') === q, query, { timeout: 30_000 });
+    return page.getByTestId('result-cell');
+  }
+
+  it('finds photos by place, camera and the text in them, says why, and takes "in Paris" as a filter chip', async () => {
+    // Text reading on, as a user would in Settings › Captions: every photo's text is read in the background.
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('setting-read-text').selectOption('on');
+    // Two travel photos with GPS (the Eiffel Tower, the Sydney Opera House) and cameras.
+    const travels = tempDir('iris-e2e-travels-');
+    await makePhoto(path.join(travels, 'DSC_2001.jpg'), { color: [250, 10, 10], seed: 11, exif: { IFD0: { Make: 'Apple', Model: 'iPhone 12 Pro' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 3024/100', GPSLongitudeRef: 'E', GPSLongitude: '2/1 17/1 4020/100' } } });
+    await makePhoto(path.join(travels, 'DSC_2002.jpg'), { color: [10, 10, 250], seed: 12, exif: { IFD0: { Make: 'Canon', Model: 'Canon EOS R5' }, IFD3: { GPSLatitudeRef: 'S', GPSLatitude: '33/1 51/1 2540/100', GPSLongitudeRef: 'E', GPSLongitude: '151/1 12/1 5410/100' } } });
+    await page.getByTestId('nav-library').click();
+    await page.getByTestId('folder-path-input').fill(travels);
+    await page.getByTestId('folder-add').click();
+    await page.locator(`[data-testid="folder-item"][data-path="${travels}"]`).waitFor({ timeout: 30_000 });
+
+    // A place: the photo's only link to "sydney" is where it was taken (polled: the folder is still being read).
+    let first = (await searchAndWait('sydney')).first();
+    for (let i = 0; i < 60 && !/place:/.test((await first.getByTestId('result-why').allInnerTexts()).join('')); i++) {
+      await page.waitForTimeout(500);
+      await page.getByTestId('search-input').fill('');
+      first = (await searchAndWait('sydney')).first();
+    }
+    assert.equal(await first.getByTestId('result-why').innerText(), 'place: The Rocks, Sydney, Australia 澳大利亚');
+    // A camera.
+    first = (await searchAndWait('canon')).first();
+    assert.match(await first.getByTestId('result-why').innerText(), /^camera: Canon/);
+    // "red in Paris": the place becomes a chip, and only the red photo taken there answers.
+    const results = await searchAndWait('red in Paris');
+    assert.equal(await page.getByTestId('query-chip-edit').innerText(), 'Place: Paris');
+    assert.equal(await results.count(), 1);
+    assert.ok(isRed(await meanColour(results.first().locator('img'))));
+    await page.screenshot({ path: path.join(shots, '12-place-chip.png') });
+    // Its ✕ searches the words as words: the red photos from the first folder answer again.
+    await page.getByTestId('query-chip-remove').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="result-cell"]').length >= 3, undefined, { timeout: 30_000 });
+    assert.equal(await page.getByTestId('query-chip').count(), 0);
+
+    // Text in a photo: the fixture OCR reads each photo's colour name in capitals; wait until the magenta ones are read.
+    const written = florenceOcrText('magenta');
+    let why = '';
+    for (let i = 0; i < 120 && !why.includes('text in photo'); i++) {
+      await page.getByTestId('search-input').fill('');
+      first = (await searchAndWait(written)).first();
+      why = (await first.getByTestId('result-why').allInnerTexts()).join('');
+      if (!why.includes('text in photo')) await page.waitForTimeout(500);
+    }
+    // (Its file name and the caption written earlier say magenta too; the why line names every link.)
+    assert.match(why, new RegExp(`(^| · )text in photo: ${written}( · |$)`));
+    await page.screenshot({ path: path.join(shots, '13-text-in-photo.png') });
+  });
+
+  it('shows the photos with a place on the map of photos; a marker lists its photos, one opens in the viewer', async () => {
+    await page.getByTestId('search-clear').click();
+    await page.getByTestId('nav-places').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="places-cluster"]').length === 2, undefined, { timeout: 30_000 });
+    const paris = page.locator('[data-testid="places-cluster"][aria-label*="Paris"]');
+    await paris.click();
+    const listed = page.getByTestId('places-photos');
+    await listed.waitFor();
+    assert.match(await listed.locator('h2').innerText(), /Paris, France/);
+    assert.equal(await page.getByTestId('places-photo').count(), 1);
+    assert.ok(isRed(await meanColour(page.getByTestId('places-photo').first().locator('img'))));
+    await page.screenshot({ path: path.join(shots, '14-places-map.png') });
+    await page.getByTestId('places-photo').first().click();
+    await page.getByTestId('viewer').waitFor();
+    await page.getByTestId('viewer-meta').getByText('DSC_2001.jpg').first().waitFor();
     await page.keyboard.press('Escape');
     await page.getByTestId('viewer').waitFor({ state: 'detached' });
   });

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import { AppStore } from '../lib/app.svelte.js';
 import { defaultGridOptions, layoutGrid, visibleRange } from '../lib/grid-layout.js';
@@ -98,5 +98,21 @@ describe('PhotoGrid', () => {
     await app.loadTimeline();
     await frame();
     expect(image('3')?.getAttribute('src')).toContain('/media/thumb/3');
+  });
+
+  it('learns that a photo being read has its thumbnail while later jobs (embeddings, text) still run', async () => {
+    const reading = timeline(3);
+    let pending = [3];
+    const backend = fakeBackend({ 'photos.timeline': () => ({ ...reading, pending }) });
+    const app = new AppStore(backend.transport);
+    await app.start();
+    render(Harness, { props: { app, component: PhotoGrid, props: { timeline: app.timeline!, onOpen: vi.fn() } } });
+    await frame();
+    const image = () => screen.getAllByTestId('grid-cell').find((cell) => cell.dataset.photoId === '3')!.querySelector('img');
+    expect(image()).toBeNull();
+    pending = [];
+    backend.emit('progress', { phase: 'jobs', kind: 'thumbnail', done: 3, failed: 0, total: 3, rate: 10, etaSeconds: 0, current: '/photos/3.jpg' });
+    await waitFor(() => expect(image()?.getAttribute('src')).toContain('/media/thumb/3'), { timeout: 3000 });
+    app.stop();
   });
 });

@@ -351,8 +351,12 @@ export class AppStore {
       this.refreshStatusSoon();
     } else {
       this.progress = { ...current, jobs: { ...current.jobs, [event.kind]: event } };
-      if (event.kind === 'thumbnail') this.bumpThumbsSoon();
-      else this.refreshStatusSoon();
+      if (event.kind === 'thumbnail') {
+        this.bumpThumbsSoon();
+        // Photos listed as still being read get their thumbnails now; the timeline says which are
+        // done (otherwise they would wait for every later job, embeddings and text reading included).
+        if (this.pending.size > 0) this.refreshTimelineSoon();
+      } else this.refreshStatusSoon();
       this.refreshJobsSoon();
     }
   }
