@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { florenceOcrText } from '../fixtures/vlm/florence2-fixture.js';
@@ -45,6 +46,21 @@ describe('text read in photos, stored and searchable (iris settings set read-tex
     const again = await iris('index', photos, '--json');
     assert.equal(again.code, 0, again.stderr);
     assert.equal((await search(florenceOcrText('magenta'))).text_matches, 1);
+  });
+
+  it('exports the text read in photos to XMP sidecars on request (export-xmp --text), never by default', async () => {
+    const plain = await iris('export-xmp', '--all', '--json');
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.deepEqual(JSON.parse(plain.stdout), [], 'no captions or tags: nothing to write without --text');
+    const run = await iris('export-xmp', '--all', '--text', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const written = JSON.parse(run.stdout) as { path: string; sidecar: string; outcome: string }[];
+    assert.equal(written.length, 8, 'every photo had its colour read');
+    const magenta = written.find((result) => colourOf(result.path) === 'magenta')!;
+    assert.equal(magenta.outcome, 'created');
+    assert.equal(magenta.sidecar, `${magenta.path}.xmp`);
+    assert.match(fs.readFileSync(magenta.sidecar, 'utf8'), /<iris:TextInPhoto>MAGENTA<\/iris:TextInPhoto>/);
+    assert.deepEqual((JSON.parse((await iris('export-xmp', '--all', '--text', '--json')).stdout) as { outcome: string }[]).map((r) => r.outcome), new Array(8).fill('unchanged'));
   });
 
   it('refuses a setting value it does not know, naming the ones it does', async () => {

@@ -135,6 +135,24 @@ describe('mergeXmp', () => {
     assert.equal(mergeXmp(source, { description: '   ', subjects: [] }), source, 'an empty caption deletes nothing');
   });
 
+  it('writes the text read in a photo as iris:TextInPhoto, keeps the caption apart, and rewrites only when it changed', () => {
+    const text = 'CAFÉ LUNA\nOpen 7–23 <daily> & "late"';
+    const once = mergeXmp(fixture('digikam.jpg.xmp'), { ...DATA, textInPhoto: text });
+    const read = readBack(once);
+    const property = read.doc.getElementsByTagNameNS(XMP_NS.iris, 'TextInPhoto');
+    assert.equal(property.length, 1);
+    assert.equal(property.item(0)!.textContent, text);
+    assert.equal(read.caption, DATA.description, 'the caption stays the caption');
+    assert.equal(mergeXmp(once, { subjects: [], textInPhoto: text }), once, 'the same text: nothing to write');
+    assert.equal(mergeXmp(once, { subjects: [] }), once, 'no text given: what is there stays');
+    // A new reading replaces the old one, written as an attribute by another tool too.
+    const attribute = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="${XMP_NS.rdf}"><rdf:Description rdf:about="" xmlns:i="${XMP_NS.iris}" i:TextInPhoto="OLD"/></rdf:RDF></x:xmpmeta>`;
+    const replaced = readBack(mergeXmp(attribute, { subjects: [], textInPhoto: 'NEW' })).doc;
+    const values = Array.from(replaced.getElementsByTagNameNS(XMP_NS.iris, 'TextInPhoto')).map((element) => element.textContent);
+    assert.deepEqual(values, ['NEW']);
+    assert.equal(replaced.getElementsByTagNameNS(XMP_NS.rdf, 'Description').item(0)!.hasAttributeNS(XMP_NS.iris, 'TextInPhoto'), false, 'the attribute copy is gone');
+  });
+
   it('reads and rewrites dc properties written as attributes, in other rdf:Descriptions, or under another prefix', () => {
     const source =
       `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="${XMP_NS.rdf}">` +

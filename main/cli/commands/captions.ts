@@ -137,20 +137,22 @@ export function registerCaptionCommands(program: Command, context: CommandContex
 
   program
     .command('export-xmp')
-    .description('write captions and tags to XMP sidecars (photo.jpg.xmp, or an existing photo.xmp) for digiKam, Lightroom and others; never touches the photos')
+    .description('write captions and tags (and with --text, the text read in photos) to XMP sidecars (photo.jpg.xmp, or an existing photo.xmp) for digiKam, Lightroom and others; never touches the photos')
     .argument('[photos...]', 'library paths or photo ids')
-    .option('--all', 'every photo with a caption or tags')
+    .option('--all', 'every photo with a caption or tags (with --text, or text read in it)')
+    .option('--text', 'also write the text read in each photo (read-text, "Read text"), as iris:TextInPhoto')
     .option('--style <style>', 'auto (an existing sidecar wins, else photo.jpg.xmp), append (photo.jpg.xmp) or replace (photo.xmp)', 'auto')
     .option('--dry-run', 'say what would be written, write nothing')
-    .action(async (photos: string[], flags: { all?: boolean; style: string; dryRun?: boolean }, command: Command) => {
+    .action(async (photos: string[], flags: { all?: boolean; style: string; dryRun?: boolean; text?: boolean }, command: Command) => {
       const options = globals(command);
       if (!['auto', 'append', 'replace'].includes(flags.style)) throw new UsageError(`--style wants auto, append or replace, not "${flags.style}"`);
       await withEngine(options, async (engine) => {
         const ids = photoIds(engine, photos, flags.all);
-        const targets = ids === 'all' ? photosWithWords(engine.captionStore, engine.tags) : ids;
+        const stores = { captions: engine.captionStore, tags: engine.tags, ...(flags.text ? { photoText: engine.photoText } : {}) };
+        const targets = ids === 'all' ? photosWithWords(stores) : ids;
         const results: { id: number; path: string; sidecar?: string; outcome: string; error?: string }[] = [];
         for (const id of targets) {
-          const words = sidecarWords(engine.captionStore, engine.tags, id);
+          const words = sidecarWords(stores, id);
           for (const location of engine.store.locationsOf(id)) {
             try {
               const written = await writeSidecar(location.path, words, { style: flags.style as 'auto' | 'append' | 'replace', dryRun: flags.dryRun });

@@ -29,6 +29,11 @@ export class PhotoTextStore {
       .run(photoId, text.trim(), model, Date.now());
   }
 
+  /** Photos in which some text was read (not those read and found to hold none). */
+  photoIdsWithText(): number[] {
+    return (this.statements.get(`SELECT photo_id FROM photo_text WHERE text != '' ORDER BY photo_id`).raw().all() as [number][]).map(([id]) => id);
+  }
+
   /** Photos whose text has been read, as a query selecting photo_id (a batch skips them). */
   readIdsQuery(): string {
     return `SELECT photo_id FROM photo_text`;

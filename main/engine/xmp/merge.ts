@@ -30,6 +30,13 @@ export const XMP_NS = {
   digiKam: 'http://www.digikam.org/ns/1.0/',
   lr: 'http://ns.adobe.com/lightroom/1.0/',
   microsoftPhoto: 'http://ns.microsoft.com/photo/1.0/',
+  /**
+   * Iris's own namespace, for what no standard property holds: the text read in a photo. Dublin
+   * Core, IPTC Core and Extension and EXIF have no field for it, and dc:description is the caption
+   * (people ask other managers for this export too: immich-app/immich discussion #24879). Tools
+   * keep properties they do not know, and exiftool reads it as XMP-iris:TextInPhoto.
+   */
+  iris: 'http://ns.iris-photos.app/xmp/1.0/',
 } as const;
 
 export interface XmpData {
@@ -37,6 +44,8 @@ export interface XmpData {
   description?: string;
   /** Tags, added to dc:subject (never removed: the result is the union with what is there). */
   subjects: readonly string[];
+  /** The text read in the photo, written as iris:TextInPhoto (a simple text property). Empty or absent: left as it is. */
+  textInPhoto?: string;
 }
 
 /** The existing text is not an XMP packet Iris can safely rewrite. */
@@ -81,6 +90,7 @@ const TAG_PATH_LISTS: readonly { ns: readonly string[]; name: string; separator:
 export function mergeXmp(existing: string | undefined, data: XmpData): string {
   const description = cleanDescription(data.description);
   const subjects = cleanSubjects(data.subjects);
+  const textInPhoto = cleanDescription(data.textInPhoto);
   // An empty file (a tool that crashed while saving) holds nothing to keep: start a new packet.
   const fresh = existing === undefined || existing.trim() === '';
   const source = fresh ? EMPTY_PACKET : existing;
@@ -91,6 +101,7 @@ export function mergeXmp(existing: string | undefined, data: XmpData): string {
   if (description !== undefined && setDescription(packet, description)) changed = true;
   if (subjects.length > 0 && addSubjects(packet, subjects)) changed = true;
   if (subjects.length > 0 && addToTagPathLists(packet, subjects)) changed = true;
+  if (textInPhoto !== undefined && setSimpleText(packet, XMP_NS.iris, 'TextInPhoto', 'iris', textInPhoto)) changed = true;
   if (!changed && existing !== undefined) return existing;
   // xmldom drops whitespace after the last node; keep the file's final newline (or its absence).
   const serialized = new XMLSerializer().serializeToString(packet.doc);
@@ -99,7 +110,7 @@ export function mergeXmp(existing: string | undefined, data: XmpData): string {
 
 /** True when `data` has anything to write (an empty sidecar is never created). */
 export function hasXmpContent(data: XmpData): boolean {
-  return cleanDescription(data.description) !== undefined || cleanSubjects(data.subjects).length > 0;
+  return cleanDescription(data.description) !== undefined || cleanSubjects(data.subjects).length > 0 || cleanDescription(data.textInPhoto) !== undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,6 +286,20 @@ function textItem(packet: Packet, context: Element, text: string): Element {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Simple text properties (iris:TextInPhoto): one element with the text, wherever the property was.
+
+function setSimpleText(packet: Packet, ns: string, name: string, prefix: string, text: string): boolean {
+  const hits = findProperty(packet, [ns], name);
+  if (hits.length === 1 && simpleValue(hits[0]!) === text) return false;
+  const host = hits[0]?.description ?? dublinCoreHost(packet);
+  // Always prefixed (declared on the host when the file has none): exiv2 wants properties qualified.
+  const property = packet.doc.createElementNS(ns, `${attributePrefix(host, ns, prefix)}:${name}`);
+  property.appendChild(packet.doc.createTextNode(text));
+  putInPlaceOf(packet, hits, host, property);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Finding properties, in any rdf:Description and in either serialisation (§7).
 
 interface PropertyHit {
@@ -353,6 +378,14 @@ function holdsDublinCore(description: Element): boolean {
  */
 function replaceProperty(packet: Packet, hits: readonly PropertyHit[], host: Element, ns: string, name: string, kind: 'Bag' | 'Alt'): Element {
   const property = createElement(packet, host, ns, name, 'dc');
+  putInPlaceOf(packet, hits, host, property);
+  const array = createElement(packet, property, XMP_NS.rdf, kind, 'rdf');
+  appendIndented(packet, property, array);
+  return array;
+}
+
+/** `property` where the first element copy of a property was in `host` (else at its end), every copy removed. */
+function putInPlaceOf(packet: Packet, hits: readonly PropertyHit[], host: Element, property: Element): void {
   const firstElement = hits.find((hit) => hit.element && hit.description === host)?.element;
   if (firstElement) host.replaceChild(property, firstElement);
   else appendIndented(packet, host, property);
@@ -360,9 +393,6 @@ function replaceProperty(packet: Packet, hits: readonly PropertyHit[], host: Ele
     if (hit.attribute) hit.description.removeAttributeNode(hit.attribute);
     else if (hit.element && hit.element !== firstElement) removeWithIndent(hit.element);
   }
-  const array = createElement(packet, property, XMP_NS.rdf, kind, 'rdf');
-  appendIndented(packet, property, array);
-  return array;
 }
 
 // ---------------------------------------------------------------------------------------------
