@@ -82,7 +82,8 @@ async function fusedSearch(deps: SearchDeps, text: string, options: SearchOption
   }
   // CLIP ranked the words: say so when it cannot read their language.
   const notice = clipResponse ? (deps.notice?.(text) ?? null) : null;
-  const reasons = new Reasons(names, captionIds, readIds.map((id) => ({ id, text: deps.photoText.get(id)?.text ?? '' })), clipResponse);
+  const readTexts = deps.photoText.textsOf(readIds);
+  const reasons = new Reasons(names, captionIds, readIds.map((id) => ({ id, text: readTexts.get(id) ?? '' })), clipResponse);
   const counts = { caption_matches: captionIds.length, name_matches: nameIds.length, text_matches: readIds.length, notice };
   if (textMatches === 0) return { ...clipResponse!, results: clipResponse!.results.map((hit, i) => ({ ...hit, why: i < clipResponse!.relevant ? [{ signal: 'clip' }] : [] })), ...counts, ranking: 'clip' };
   const textRankings = [captionIds, readIds, nameIds].filter((ranking) => ranking.length > 0);
