@@ -524,7 +524,8 @@ export const calls = {
     args: NoArgs,
     result: z.object({
       cameras: z.array(z.object({ name: z.string(), count: z.number().int() })),
-      places: z.array(z.object({ name: z.string(), count: z.number().int(), kind: z.enum(['town', 'country']) })),
+      /** kind: 'country', or 'area' for a town, the city around it or the region (state, province) it is in. */
+      places: z.array(z.object({ name: z.string(), count: z.number().int(), kind: z.enum(['area', 'country']) })),
     }),
   }),
   'captions.status': call({

@@ -75,11 +75,13 @@ describe('cameras and places in the query as filter chips (iris search)', () => 
       { name: 'Google Pixel 7', count: 1 },
       { name: 'Nikon D750', count: 1 },
     ]);
-    assert.deepEqual(facets.places.slice(0, 2), [
+    assert.deepEqual(facets.places.slice(0, 4), [
       { name: 'France', count: 3, kind: 'country' },
-      { name: 'Neuilly-sur-Seine', count: 2, kind: 'town' },
+      { name: 'Île-de-France', count: 2, kind: 'area' },
+      { name: 'Neuilly-sur-Seine', count: 2, kind: 'area' },
+      { name: 'Paris', count: 2, kind: 'area' },
     ]);
-    assert.deepEqual(facets.places.map((place) => place.name).slice(2).sort(), ['New York City', 'Nice', 'Paris', 'United States']);
+    assert.deepEqual(facets.places.map((place) => place.name).slice(4).sort(), ['New York', 'New York City', 'Nice', "Provence-Alpes-Côte d'Azur", 'United States']);
     for (const camera of facets.cameras) {
       assert.equal((await search('red', '--camera', camera.name, '--no-chips')).results.length + (await search('blue', '--camera', camera.name)).results.length, camera.count, camera.name);
     }

@@ -29,9 +29,11 @@ describe('places from GPS, offline, searchable (iris search)', () => {
     assert.equal(run.code, 0, run.stderr);
   });
 
-  it('names a position by its town, the city around it and its country, in English and Chinese', () => {
-    assert.equal(placeOf(-33.8571, 151.215)?.label, 'The Rocks, Sydney, Australia 澳大利亚');
+  it('names a position by its town, the city around it, its region and its country, in English and Chinese', () => {
+    assert.equal(placeOf(-33.8571, 151.215)?.label, 'The Rocks, Sydney, New South Wales, Australia 澳大利亚');
     assert.equal(placeOf(39.9042, 116.4074)?.label, 'Beijing, China 中国');
+    assert.equal(placeOf(40.7128, -74.006)?.label, 'New York City, New York, United States 美国');
+    assert.equal(placeOf(43.7036, 7.2661)?.region, "Provence-Alpes-Côte d'Azur");
     assert.equal(placeOf(0, -150), null, 'the middle of the Pacific has no place');
     assert.equal(placeOf(91, 0), null);
   });
@@ -39,9 +41,10 @@ describe('places from GPS, offline, searchable (iris search)', () => {
   it('finds a photo by its city, its country, and its country in Chinese', async () => {
     const sydney = (await search('sydney')).results[0]!;
     assert.equal(path.basename(sydney.path), 'DSC_1001.jpg');
-    assert.deepEqual(sydney.why.find((reason) => reason.signal === 'place'), { signal: 'place', text: 'The Rocks, Sydney, Australia 澳大利亚' });
+    assert.deepEqual(sydney.why.find((reason) => reason.signal === 'place'), { signal: 'place', text: 'The Rocks, Sydney, New South Wales, Australia 澳大利亚' });
     assert.equal(path.basename((await search('beijing')).results[0]!.path), 'DSC_1002.jpg');
     assert.equal(path.basename((await search('australia')).results[0]!.path), 'DSC_1001.jpg');
+    assert.equal(path.basename((await search('new south wales')).results[0]!.path), 'DSC_1001.jpg', 'by its region');
     assert.equal(path.basename((await search('中国')).results[0]!.path), 'DSC_1002.jpg');
   });
 });

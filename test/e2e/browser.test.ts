@@ -409,7 +409,7 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
       await page.getByTestId('search-input').fill('');
       first = (await searchAndWait('sydney')).first();
     }
-    assert.equal(await first.getByTestId('result-why').innerText(), 'place: The Rocks, Sydney, Australia 澳大利亚');
+    assert.equal(await first.getByTestId('result-why').innerText(), 'place: The Rocks, Sydney, New South Wales, Australia 澳大利亚');
     // A camera.
     first = (await searchAndWait('canon')).first();
     assert.match(await first.getByTestId('result-why').innerText(), /^camera: Canon/);

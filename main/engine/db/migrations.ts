@@ -317,6 +317,17 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 12,
+    name: 'places name their region',
+    up(db) {
+      // Places named before regions were (migration 10) are named again from their GPS.
+      const update = db.prepare(`UPDATE photos SET place = ? WHERE id = ?`);
+      for (const row of db.prepare(`SELECT id, gps_lat AS lat, gps_lon AS lon FROM photos WHERE place IS NOT NULL`).all() as { id: number; lat: number; lon: number }[]) {
+        update.run(placeOf(row.lat, row.lon)?.label ?? null, row.id);
+      }
+    },
+  },
 ];
 
 /**

