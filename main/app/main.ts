@@ -150,7 +150,8 @@ function runApp(): void {
     }
     denyAllPermissions(session.defaultSession);
     protocol.handle(APP_SCHEME, (request) => appResponse(request.url, builtFiles.renderer));
-    const readMedia: ReadMedia = (request) => engine.call('media.read', request) as ReturnType<ReadMedia>;
+    const readMedia: ReadMedia = (request) =>
+      (request.kind === 'tile' ? engine.call('map.tile', { z: request.z, x: request.x, y: request.y }) : engine.call('media.read', request)) as ReturnType<ReadMedia>;
     protocol.handle(MEDIA_SCHEME, (request) => mediaResponse(request.method, request.url, readMedia));
     Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({ platform: process.platform, devTools })));
 

@@ -661,6 +661,15 @@ export const calls = {
     args: z.strictObject({ kind: z.enum(['thumb', 'preview', 'photo']), id: PhotoId }),
     result: z.object({ mime: z.string(), bytes: z.custom<Uint8Array>((value) => value instanceof Uint8Array, { error: 'expected bytes' }) }),
   }),
+  'map.tile': call({
+    description: 'The bytes behind iris://tile/<z>/<x>/<y>: a map tile fetched by the engine (only with the map-tiles setting on) and kept in the library.',
+    handledBy: 'engine',
+    internal: true,
+    args: z
+      .strictObject({ z: z.number().int().min(0).max(19), x: z.number().int().min(0), y: z.number().int().min(0) })
+      .refine((tile) => tile.x < 2 ** tile.z && tile.y < 2 ** tile.z, { error: 'no such tile at that zoom' }),
+    result: z.object({ mime: z.string(), bytes: z.custom<Uint8Array>((value) => value instanceof Uint8Array, { error: 'expected bytes' }) }),
+  }),
 } as const;
 
 export type CallName = keyof typeof calls;

@@ -28,6 +28,8 @@ export function libraryLayout(libraryDir: string) {
     dir: libraryDir,
     database: path.join(libraryDir, 'iris.db'),
     thumbnails: path.join(libraryDir, 'thumbnails'),
+    /** Online map tiles seen (only with the map-tiles setting on: library/map-tiles.ts). */
+    mapTiles: path.join(libraryDir, 'map-tiles'),
   };
 }
 

@@ -56,6 +56,15 @@ const SETTINGS = {
       .pipe(z.enum(['on', 'off'], { error: 'expected on or off' })),
     default: 'off',
   }),
+  'map-tiles': defineSetting({
+    description: "draw the map of photos over online map tiles: off (the world outline that comes with Iris; nothing is fetched) or openstreetmap (tiles from tile.openstreetmap.org, fetched by Iris and kept in the library; that server learns which areas you look at)",
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['off', 'openstreetmap'], { error: 'expected off or openstreetmap' })),
+    default: 'off',
+  }),
   'caption-detail': defineSetting({
     description: 'how much a batch caption says: brief (one sentence) or detailed (a few)',
     schema: z

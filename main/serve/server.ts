@@ -138,26 +138,30 @@ export async function startServer(options: ServeOptions): Promise<IrisServer> {
     }
     const url = new URL(request.url ?? '/', `http://${HOST}:${port}`);
     const media = /^\/media\/(thumb|preview|photo)\/(\d{1,15})$/.exec(url.pathname);
-    if (media) {
+    const tile = /^\/media\/tile\/(\d{1,2})\/(\d{1,6})\/(\d{1,6})$/.exec(url.pathname);
+    if (media || tile) {
       if (!sameToken(url.searchParams.get('token'), token)) {
         response.writeHead(403, { 'content-type': 'text/plain' }).end('token required');
         return;
       }
-      const outcome = await options.service.handle('media.read', { kind: media[1], id: Number(media[2]) });
+      // The contract checks the numbers (a tile inside its zoom's grid); the engine fetches tiles only with the setting on.
+      const outcome = media
+        ? await options.service.handle('media.read', { kind: media[1], id: Number(media[2]) })
+        : await options.service.handle('map.tile', { z: Number(tile![1]), x: Number(tile![2]), y: Number(tile![3]) });
       if (!outcome.ok) {
-        const status = outcome.error.code === 'not-found' ? 404 : outcome.error.code === 'invalid-args' ? 400 : 500;
+        const status = outcome.error.code === 'not-found' ? 404 : outcome.error.code === 'invalid-args' ? 400 : outcome.error.code === 'usage' ? 422 : outcome.error.code === 'unavailable' ? 503 : 500;
         response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(outcome.error.message);
         return;
       }
       const { mime, bytes } = outcome.value as { mime: string; bytes: Uint8Array };
       // Thumbnails are named by content hash on disk, but the URL is by id: a changed file keeps
       // its id, so only a short cache.
-      response.writeHead(200, { 'content-type': mime, 'content-length': bytes.byteLength, 'cache-control': 'private, max-age=60', 'x-content-type-options': 'nosniff' });
+      response.writeHead(200, { 'content-type': mime, 'content-length': bytes.byteLength, 'cache-control': tile ? 'private, max-age=86400' : 'private, max-age=60', 'x-content-type-options': 'nosniff' });
       response.end(request.method === 'HEAD' ? undefined : bytes);
       return;
     }
     if (url.pathname.startsWith('/media/')) {
-      response.writeHead(400, { 'content-type': 'text/plain' }).end('media URLs are /media/<thumb|preview|photo>/<id>');
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('media URLs are /media/<thumb|preview|photo>/<id> and /media/tile/<z>/<x>/<y>');
       return;
     }
     await serveStatic(url.pathname, request, response);

@@ -14,6 +14,14 @@ describe('iris:// URLs', () => {
     assert.deepEqual(parseMediaUrl('iris://thumb/7?r=3'), { kind: 'thumb', id: 7 }, 'a retry counter is allowed and dropped');
   });
 
+  it('name a map tile by zoom, column and row inside its grid, and nothing else', () => {
+    assert.deepEqual(parseMediaUrl('iris://tile/0/0/0'), { kind: 'tile', z: 0, x: 0, y: 0 });
+    assert.deepEqual(parseMediaUrl('iris://tile/19/524287/1'), { kind: 'tile', z: 19, x: 524287, y: 1 });
+    for (const url of ['iris://tile/1/2/0', 'iris://tile/20/0/0', 'iris://tile/1/0', 'iris://tile/1/0/0/0', 'iris://tile/01/0/0', 'iris://tile/1/-1/0', 'iris://tile/1/0/0?r=1', 'iris://tile/1/../0', 'iris://tile/a/b/c']) {
+      assert.equal(parseMediaUrl(url), null, url);
+    }
+  });
+
   it('refuse paths, dots, extra segments, other kinds and ids that are not positive integers', () => {
     for (const url of [
       'iris://photo//etc/passwd',

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
+import sharp from 'sharp';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
@@ -54,6 +56,7 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
   const library = tempDir('iris-e2e-lib-');
   const outputs = tempDir('iris-e2e-edits-');
   let serve: ChildProcessWithoutNullStreams;
+  let tileServer: http.Server;
   let url: string;
   let browser: Browser;
   let page: Page;
@@ -77,7 +80,12 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     // Edits are saved in the output folder (default ~/Pictures/Iris): a temporary one, set as a user would with the CLI.
     const setting = runIris(['settings', 'set', 'output-folder', outputs, '--library', library]);
     assert.equal(setting.code, 0, setting.stderr);
-    serve = spawn(process.execPath, [cliPath, 'serve', '--library', library, '--models', fixtureModels, '--json'], { stdio: 'pipe' });
+    // Online map tiles come from a tile server of our own (a pale blue PNG for every tile).
+    const tilePng = await sharp({ create: { width: 256, height: 256, channels: 3, background: { r: 170, g: 211, b: 223 } } }).png().toBuffer();
+    tileServer = http.createServer((_request, response) => response.writeHead(200, { 'content-type': 'image/png' }).end(tilePng));
+    await new Promise<void>((resolve) => tileServer.listen(0, '127.0.0.1', resolve));
+    const tileUrl = `http://127.0.0.1:${(tileServer.address() as { port: number }).port}/{z}/{x}/{y}.png`;
+    serve = spawn(process.execPath, [cliPath, 'serve', '--library', library, '--models', fixtureModels, '--json'], { stdio: 'pipe', env: { ...process.env, IRIS_MAP_TILES_URL: tileUrl } });
     url = await new Promise<string>((resolve, reject) => {
       let stdout = '';
       let stderr = '';
@@ -98,6 +106,7 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
   });
 
   after(async () => {
+    tileServer?.close();
     await browser?.close();
     if (serve && serve.exitCode === null) {
       const exited = new Promise((resolve) => serve.once('exit', resolve));
@@ -446,10 +455,22 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await paris.click();
     const listed = page.getByTestId('places-photos');
     await listed.waitFor();
-    assert.match(await listed.locator('h2').innerText(), /Paris, France/);
+    assert.match(await listed.locator('h2').innerText(), /Paris, Île-de-France, France/);
     assert.equal(await page.getByTestId('places-photo').count(), 1);
     assert.ok(isRed(await meanColour(page.getByTestId('places-photo').first().locator('img'))));
     await page.screenshot({ path: path.join(shots, '14-places-map.png') });
+    // Online tiles, turned on from the map: fetched by the engine (from the test's tile server) and drawn under the markers.
+    const tileAnswers: number[] = [];
+    page.on('response', (response) => {
+      if (response.url().includes('/media/tile/')) tileAnswers.push(response.status());
+    });
+    await page.getByTestId('places-base-map').selectOption('openstreetmap');
+    await page.getByTestId('places-attribution').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="places-tile"]').length > 0);
+    await page.waitForTimeout(500);
+    assert.ok(tileAnswers.length > 0 && tileAnswers.every((status) => status === 200), `tiles served: ${JSON.stringify(tileAnswers)}`);
+    await page.screenshot({ path: path.join(shots, '14b-places-tiles.png') });
+    await page.getByTestId('places-base-map').selectOption('off');
     await page.getByTestId('places-photo').first().click();
     await page.getByTestId('viewer').waitFor();
     await page.getByTestId('viewer-meta').getByText('DSC_2001.jpg').first().waitFor();

@@ -61,6 +61,7 @@ describe('iris serve', () => {
   let service: EngineService;
   let server: IrisServer;
   let base: string;
+  let tileServer: http.Server;
 
   before(async () => {
     fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Iris</title>');
@@ -68,6 +69,10 @@ describe('iris serve', () => {
     fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
     fs.writeFileSync(path.join(path.dirname(rendererDir), 'secret.txt'), 'not for the browser');
     await colourPhotos(photos, 1);
+    // A tile server of our own for the map-tiles route (the engine reads the template when it starts).
+    tileServer = http.createServer((request, response) => response.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...Buffer.from(request.url ?? '')])));
+    await new Promise<void>((resolve) => tileServer.listen(0, '127.0.0.1', resolve));
+    process.env.IRIS_MAP_TILES_URL = `http://127.0.0.1:${(tileServer.address() as { port: number }).port}/{z}/{x}/{y}.png`;
     service = EngineService.open({ libraryDir: tempDir(), modelsDir: fixtureModels }, { watch: false });
     service.engine.library.addFolders([photos]);
     service.start();
@@ -79,6 +84,8 @@ describe('iris serve', () => {
   after(async () => {
     await server.close();
     await service.close();
+    tileServer.close();
+    delete process.env.IRIS_MAP_TILES_URL;
   });
 
   it('binds to 127.0.0.1 and prints a URL that carries a long random token', () => {
@@ -108,6 +115,21 @@ describe('iris serve', () => {
     assert.equal(thumb.headers['content-type'], 'image/webp');
     assert.equal((await get(`${base}/media/thumb/999999?token=${server.token}`)).status, 404);
     assert.equal((await get(`${base}/media/photo/..%2F..%2Fetc%2Fpasswd?token=${server.token}`)).status, 400);
+  });
+
+  it('serves map tiles only with the token and only with online tiles turned on', async () => {
+    assert.equal((await get(`${base}/media/tile/0/0/0`)).status, 403);
+    const off = await get(`${base}/media/tile/0/0/0?token=${server.token}`);
+    assert.equal(off.status, 422, 'the map-tiles setting is off by default: nothing is fetched');
+    assert.match(String(off.body), /online map tiles are off/);
+    assert.equal((await get(`${base}/media/tile/1/2/0?token=${server.token}`)).status, 400, 'outside the zoom\'s grid');
+    assert.equal((await get(`${base}/media/tile/1/0?token=${server.token}`)).status, 400);
+    assert.equal((await service.handle('settings.set', { key: 'map-tiles', value: 'openstreetmap' })).ok, true);
+    const on = await get(`${base}/media/tile/2/3/1?token=${server.token}`);
+    assert.equal(on.status, 200);
+    assert.equal(on.headers['content-type'], 'image/png');
+    assert.equal(String(on.body.subarray(8)), '/2/3/1.png', 'the tile the page asked for, from the tile server');
+    await service.handle('settings.set', { key: 'map-tiles', value: null });
   });
 
   it('opens the contract socket only with the token, the right Origin and the right path', async () => {

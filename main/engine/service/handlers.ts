@@ -1,6 +1,8 @@
 import type { CallResult, ParsedArgs } from '../../contract/contract.js';
 import { probeDevice } from '../doctor.js';
-import { clearSetting, describeSetting, listSettings, parseSettingKey, writeSetting } from '../settings.js';
+import { clearSetting, describeSetting, getSettingValue, listSettings, parseSettingKey, writeSetting } from '../settings.js';
+import { UsageError } from '../errors.js';
+import { MapTiles } from '../library/map-tiles.js';
 import { loadRuntimeReport } from '../runtime/session.js';
 import type { SearchOptions, SearchResponse } from '../search/clip-search.js';
 import type { MatchReason } from '../search/text-search.js';
@@ -40,6 +42,7 @@ function scoresOnly(response: Omit<SearchResponse, 'results'> & { results: (Sear
 
 export function engineHandlers(context: HandlerContext): EngineHandlers {
   const engine = context.engine;
+  const tiles = new MapTiles(engine.layout.mapTiles);
   return {
     ...captionAskHandlers(context),
     ...editHandlers(context),
@@ -114,5 +117,9 @@ export function engineHandlers(context: HandlerContext): EngineHandlers {
     'places.list': () => engine.store.placedPhotos(),
     'library.facets': () => libraryFacets(engine.database),
     'media.read': (args) => readMedia(engine.store, engine.layout.thumbnails, args),
+    'map.tile': ({ z, x, y }) => {
+      if (getSettingValue(engine.store, 'map-tiles') === 'off') throw new UsageError('online map tiles are off: Settings › Map, or `iris settings set map-tiles openstreetmap`');
+      return tiles.tile(z, x, y);
+    },
   };
 }

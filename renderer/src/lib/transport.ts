@@ -64,6 +64,7 @@ export function desktopMedia(): MediaUrls {
     thumb: (id, retry) => `iris://thumb/${id}${retry ? `?r=${retry}` : ''}`,
     preview: (id) => `iris://preview/${id}`,
     photo: (id) => `iris://photo/${id}`,
+    tile: (z, x, y) => `iris://tile/${z}/${x}/${y}`,
   };
 }
 
@@ -73,6 +74,7 @@ export function browserMedia(token: string): MediaUrls {
     thumb: (id, retry) => `/media/thumb/${id}${q}${retry ? `&r=${retry}` : ''}`,
     preview: (id) => `/media/preview/${id}${q}`,
     photo: (id) => `/media/photo/${id}${q}`,
+    tile: (z, x, y) => `/media/tile/${z}/${x}/${y}${q}`,
   };
 }
 

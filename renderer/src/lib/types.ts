@@ -33,4 +33,6 @@ export interface MediaUrls {
   thumb(id: number, retry?: number): string;
   preview(id: number): string;
   photo(id: number): string;
+  /** A map tile (z/x/y, Web Mercator), fetched and kept by the engine; only with online tiles on. */
+  tile(z: number, x: number, y: number): string;
 }

@@ -142,6 +142,7 @@ export function fakeBackend(handlers: Handlers = {}, mode: 'desktop' | 'browser'
       thumb: (id, retry) => `/media/thumb/${id}?token=t${retry ? `&r=${retry}` : ''}`,
       preview: (id) => `/media/preview/${id}?token=t`,
       photo: (id) => `/media/photo/${id}?token=t`,
+      tile: (z, x, y) => `/media/tile/${z}/${x}/${y}?token=t`,
     },
     connection: () => connection,
     onConnection(listener) {
