@@ -51,6 +51,7 @@ describe('iris settings', () => {
       ['clip-model', '', 'default', ''],
       ['caption-model', '', 'default', ''],
       ['read-text', 'off', 'default', 'off'],
+      ['map-tiles', 'off', 'default', 'off'],
       ['caption-detail', 'brief', 'default', 'brief'],
       ['ask-provider', 'local', 'default', 'local'],
       ['ask-model', '', 'default', ''],
