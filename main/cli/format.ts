@@ -125,6 +125,7 @@ function formatWhy(why: readonly MatchReason[]): string {
 
 function formatChip(chip: QueryChip): string {
   if (chip.kind === 'date') return `date: "${chip.label}" = taken ${chip.after} to ${lastDay(chip.before)}`;
+  if (chip.kind === 'person') return `person: "${chip.label}" = photos of ${chip.value}`;
   return chip.kind === 'camera' ? `camera: "${chip.label}" = taken with a camera named ${chip.value}` : `place: "${chip.label}" = taken in ${chip.value}`;
 }
 

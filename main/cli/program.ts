@@ -14,6 +14,7 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerCaptionCommands } from './commands/captions.js';
 import { registerAskCommands } from './commands/ask.js';
 import { registerEditCommands } from './commands/edits.js';
+import { registerPeopleCommands } from './commands/people.js';
 import { type CliStreams, withStreams, writeErr, writeOut } from './streams.js';
 
 function describeEvent(event: PhotoEvent): string {
@@ -28,7 +29,7 @@ function describeEvent(event: PhotoEvent): string {
 }
 
 /** Command groups that live in their own files (main/cli/commands). */
-const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerCaptionCommands, registerAskCommands, registerEditCommands, registerSettingsCommands, registerLibraryCommands, registerModelsCommands, registerServeCommand];
+const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerCaptionCommands, registerAskCommands, registerEditCommands, registerPeopleCommands, registerSettingsCommands, registerLibraryCommands, registerModelsCommands, registerServeCommand];
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command()

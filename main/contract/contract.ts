@@ -79,6 +79,8 @@ const PhotoFilterFields = {
   camera: z.string().trim().min(1).max(100).optional(),
   /** Only photos taken in this place (a town, city or country as library.facets names it: "Paris", "法国"). */
   place: z.string().trim().min(1).max(100).optional(),
+  /** Only photos with a face of the person of this name (library.facets lists them). */
+  person: z.string().trim().min(1).max(100).optional(),
 };
 
 const SearchFiltersSchema = {
@@ -116,7 +118,7 @@ const SearchResultSchema = z.object({
       id: z.number().int(),
       score: z.number(),
       /** Why it matched: what it looks like (clip), its caption, its file name, folder or camera (with the text). Empty past the cut; absent for similar photos. */
-      why: z.array(z.object({ signal: z.enum(['clip', 'caption', 'text in photo', 'file name', 'folder', 'camera', 'place']), text: z.string().optional() })).optional(),
+      why: z.array(z.object({ signal: z.enum(['clip', 'caption', 'text in photo', 'file name', 'folder', 'camera', 'place', 'person']), text: z.string().optional() })).optional(),
     }),
   ),
   /** The first `relevant` results match; the rest are ranked photos past the cut ("show more, less alike"). */
@@ -132,6 +134,7 @@ const SearchResultSchema = z.object({
         // words: what was taken out of the query ("in Paris"), for moving the chip into the filters.
         z.object({ kind: z.literal('camera'), label: z.string(), value: z.string(), words: z.string() }),
         z.object({ kind: z.literal('place'), label: z.string(), value: z.string(), words: z.string() }),
+        z.object({ kind: z.literal('person'), label: z.string(), value: z.string(), words: z.string() }),
       ]),
     )
     .optional(),
@@ -180,6 +183,8 @@ const ModelInfoSchema = z.object({
   installing: z.boolean(),
   /** CLIP models: languages, speed class and published figures, for choosing one; else null. */
   about: ModelAboutSchema.nullable(),
+  /** Face models: whether their licence allows any use ("permissive") or only non-commercial use; else null. */
+  use: z.enum(['permissive', 'non-commercial', 'unstated']).nullable(),
 });
 
 const ProgressEventSchema = z.union([
@@ -519,13 +524,15 @@ export const calls = {
     result: z.array(z.object({ id: z.number().int(), lat: z.number(), lon: z.number(), place: z.string().nullable() })),
   }),
   'library.facets': call({
-    description: 'The cameras and places the library\'s photos have, with how many photos each, most first: what the camera and place filters offer.',
+    description: 'The cameras, places and named people of the library\'s photos, with how many photos each, most first: what the camera, place and person filters offer.',
     handledBy: 'engine',
     args: NoArgs,
     result: z.object({
       cameras: z.array(z.object({ name: z.string(), count: z.number().int() })),
       /** kind: 'country', or 'area' for a town, the city around it or the region (state, province) it is in. */
       places: z.array(z.object({ name: z.string(), count: z.number().int(), kind: z.enum(['area', 'country']) })),
+      /** Named people, with how many photos each. */
+      people: z.array(z.object({ name: z.string(), count: z.number().int() })),
     }),
   }),
   'captions.status': call({

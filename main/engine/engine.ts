@@ -1,3 +1,4 @@
+import { FaceService } from './faces/face-service.js';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -93,6 +94,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly captionStore: CaptionStore;
   /** Text read in photos (the read-text setting, or "Read text" in the viewer with it on). */
   readonly photoText: PhotoTextStore;
+  /** Faces found in photos and the people they are grouped into. */
+  readonly faces: FaceService;
   /** Questions about photos (local model or endpoint) and their conversations. */
   readonly ask: AskService;
   /** Edits and generations (Stable Diffusion): the service that makes them and the table that keeps them. */
@@ -136,6 +139,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.clip = new ClipService({ db, store: this.store, tags: this.tags, captions: this.captionStore, photoText: this.photoText, modelsDir: this.modelsDir, device, onReport });
     this.captions = new CaptionService({ db, store: this.store, captions: this.captionStore, photoText: this.photoText, modelsDir: this.modelsDir, device, onReport, onCaption: (event) => this.emit('caption', event) });
     this.ask = new AskService({ db, store: this.store, modelsDir: this.modelsDir, device, onReport });
+    this.faces = new FaceService({ db, store: this.store, modelsDir: this.modelsDir, device, onReport });
     this.editStore = new EditStore(db);
     this.edits = new EditService({
       store: this.store,
@@ -200,6 +204,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const embed = this.clip.jobHandler(concurrency);
     if (embed) handlers.set(...embed);
     for (const [kind, handler] of this.captions.jobHandlers()) handlers.set(kind, handler);
+    const faces = this.faces.jobHandler();
+    if (faces) handlers.set(...faces);
     return handlers;
   }
 
@@ -211,8 +217,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.jobsPaused) return;
     this.clip.queueEmbeddings();
     await this.runner.drain(this.runnerHooks());
-    // Photos that decoded: their embeddings, and with the read-text setting on, their text.
-    if (this.clip.queueEmbeddings() + this.captions.queueReadText() > 0) await this.runner.drain(this.runnerHooks());
+    // Photos that decoded: their embeddings, their faces, and with the read-text setting on, their text.
+    if (this.clip.queueEmbeddings() + this.faces.queueFaces() + this.captions.queueReadText() > 0) await this.runner.drain(this.runnerHooks());
+    this.placeFaces();
+  }
+
+  /** New faces into people (faces/people-clustering.ts); a failure is reported, the faces wait for the next run. */
+  private placeFaces(): void {
+    if (this.db.readonly) return;
+    try {
+      this.faces.clusterPending();
+    } catch (error) {
+      this.reportProblem({ scope: 'model', path: null, message: `grouping faces into people: ${errorMessage(error)}` });
+    }
   }
 
   /** runJobs without waiting for it; a failure is reported as a problem (at `path`, when a file's event started it). */
@@ -334,6 +351,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.dailyBackup;
     await this.clip.release();
     await this.captions.release();
+    await this.faces.release();
     await this.ask.close();
     await this.edits.release();
     this.library.flushMoves();

@@ -65,6 +65,20 @@ const SETTINGS = {
       .pipe(z.enum(['off', 'openstreetmap'], { error: 'expected off or openstreetmap' })),
     default: 'off',
   }),
+  faces: defineSetting({
+    description: 'find faces and group them into people, in the background, on this machine only: on or off (off finds no new faces; `iris people forget` deletes those found)',
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['on', 'off'], { error: 'expected on or off' })),
+    default: 'on',
+  }),
+  'face-model': defineSetting({
+    description: "the face model (detector and recognizer: an id from `iris models list`, task faces; default: the catalog's default)",
+    schema: modelId('yunet-sface'),
+    default: '',
+  }),
   'caption-detail': defineSetting({
     description: 'how much a batch caption says: brief (one sentence) or detailed (a few)',
     schema: z

@@ -299,7 +299,7 @@ describe('settings, map and language', () => {
       ...libraryWithPhotos,
       'settings.set': ({ key, value }) => ({ key, value, default: 'auto', source: 'setting', description: '' }),
       'device.status': () => ({ setting: 'auto', resolvesTo: 'cpu', providers: [{ name: 'cuda', available: false, reason: 'not bundled' }], lastRuntime: null }),
-      'models.list': () => [{ id: 'clip-vit-b32-q8', task: 'clip', description: 'small', license: 'MIT', bytes: 1000, installed: false, active: false, installing: false, about: null }],
+      'models.list': () => [{ id: 'clip-vit-b32-q8', task: 'clip', description: 'small', license: 'MIT', bytes: 1000, installed: false, active: false, installing: false, about: null, use: null }],
       'models.install': () => install.promise,
     });
     await screen.findAllByTestId('grid-cell');

@@ -13,6 +13,7 @@ interface FilterFlags {
   format?: string[];
   camera?: string;
   place?: string;
+  person?: string;
   /** commander's --no-chips: false. */
   chips?: boolean;
   literal?: string[];
@@ -33,6 +34,7 @@ function searchOptions(flags: FilterFlags): SearchOptions {
     formats: flags.format?.flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean),
     cameras: flags.camera ? [[flags.camera]] : undefined,
     places: flags.place ? [[flags.place]] : undefined,
+    people: flags.person ? [[flags.person]] : undefined,
   };
 }
 
@@ -51,7 +53,8 @@ function withFilters(command: Command): Command {
     .option('--before <date>', 'only photos taken before this date (YYYY-MM-DD)')
     .addOption(new Option('--format <formats...>', 'only these formats (jpeg, png, heic, avif, webp, tiff, ...)'))
     .option('--camera <name>', 'only photos from this camera (its maker, model or family: "iPhone", "Canon EOS R5")')
-    .option('--place <name>', 'only photos taken in this place (a town, city or country: "Paris", "法国")');
+    .option('--place <name>', 'only photos taken in this place (a town, city or country: "Paris", "法国")')
+    .option('--person <name>', 'only photos of this person (a name given with `iris people name`)');
 }
 
 /** `iris search`, `similar`, `duplicates` and `tag`: what the CLIP embeddings are for. */

@@ -328,6 +328,54 @@ export const migrations: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 13,
+    name: 'faces and people',
+    up(db) {
+      db.exec(`
+        -- People: what the person named, merged and chose (faces/people-store.ts). Never rewritten by clustering.
+        CREATE TABLE people (
+          id            INTEGER PRIMARY KEY,
+          name          TEXT,
+          hidden        INTEGER NOT NULL DEFAULT 0,
+          cover_face_id INTEGER,
+          created_at    INTEGER NOT NULL,
+          updated_at    INTEGER NOT NULL
+        );
+        -- Faces found in a photo by a face model (or drawn by hand: model 'manual'), in fractions of
+        -- the upright photo. assigned_by: 'auto' (clustering may set person_id) or 'user' (the
+        -- person chose, clustering never touches it: a face moved, or taken out of a person).
+        CREATE TABLE faces (
+          id           INTEGER PRIMARY KEY,
+          photo_id     INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+          model        TEXT NOT NULL,
+          x            REAL NOT NULL,
+          y            REAL NOT NULL,
+          w            REAL NOT NULL,
+          h            REAL NOT NULL,
+          keypoints    TEXT,
+          score        REAL NOT NULL,
+          embedding    BLOB,
+          person_id    INTEGER REFERENCES people(id) ON DELETE SET NULL,
+          assigned_by  TEXT NOT NULL DEFAULT 'auto' CHECK (assigned_by IN ('auto', 'user')),
+          not_face     INTEGER NOT NULL DEFAULT 0,
+          created_at   INTEGER NOT NULL
+        );
+        CREATE INDEX faces_photo ON faces (photo_id);
+        CREATE INDEX faces_person ON faces (person_id) WHERE person_id IS NOT NULL;
+        -- Photos a face model has looked at (found faces or none): what the face job skips.
+        CREATE TABLE face_scans (
+          photo_id   INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+          model      TEXT NOT NULL,
+          faces      INTEGER NOT NULL,
+          scanned_at INTEGER NOT NULL,
+          PRIMARY KEY (photo_id, model)
+        );
+        -- (A file whose bytes change becomes another photo, with its own id: it is scanned anew, and
+        -- a moved file keeps its photo id, so its faces stay.)
+      `);
+    },
+  },
 ];
 
 /**

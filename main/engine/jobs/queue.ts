@@ -7,7 +7,7 @@ import { StatementCache } from '../db/statements.js';
  * Kinds of work a photo can need: its thumbnails and metadata, and one embedding per model
  * (`embed:<model id>`), so switching models neither loses nor mixes work; captions (`caption:<model id>:<detail>`, captions/caption-jobs.ts).
  */
-export type JobKind = 'thumbnail' | `embed:${string}` | `caption:${string}` | `ocr:${string}`;
+export type JobKind = 'thumbnail' | `embed:${string}` | `caption:${string}` | `ocr:${string}` | `faces:${string}`;
 
 export function embedJobKind(modelId: string): JobKind {
   return `embed:${modelId}`;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { irisRoot } from '../../version.js';
 import { ControlNetCatalogPreprocessingSchema, DiffusionCatalogPreprocessingSchema } from './diffusion-catalog.js';
+import { FacesCatalogPreprocessingSchema } from './face-catalog.js';
 import { errorMessage } from '../errors.js';
 
 /**
@@ -191,7 +192,7 @@ export function sessionFile(session: string, dtype: SessionDtype): string {
 export const ModelEntrySchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'ids are lowercase letters, digits, dots and dashes'),
-    task: z.enum(['clip', 'caption', 'vqa', 'diffusion', 'controlnet']),
+    task: z.enum(['clip', 'caption', 'vqa', 'diffusion', 'controlnet', 'faces']),
     title: z.string().min(1),
     licence: z.string().min(1),
     source: z.object({
@@ -268,6 +269,15 @@ export const ModelEntrySchema = z
       for (const issue of prep.success ? [] : prep.error.issues) ctx.addIssue({ code: 'custom', path: ['preprocessing', ...issue.path.map(String)], message: issue.message });
       const sessions = prep.success ? ('sessions' in prep.data ? Object.values(prep.data.sessions) : [prep.data.session]) : [];
       for (const file of sessions) if (!paths.has(file)) ctx.addIssue({ code: 'custom', path: ['preprocessing'], message: `names ${file}, which is not in files` });
+    }
+    if (model.task === 'faces') {
+      const prep = FacesCatalogPreprocessingSchema.safeParse(model.preprocessing);
+      for (const issue of prep.success ? [] : prep.error.issues) ctx.addIssue({ code: 'custom', path: ['preprocessing', ...issue.path.map(String)], message: issue.message });
+      if (prep.success) {
+        for (const part of ['detector', 'recognizer'] as const) {
+          if (!paths.has(prep.data[part].file)) ctx.addIssue({ code: 'custom', path: ['preprocessing', part, 'file'], message: `names ${prep.data[part].file}, which is not in files` });
+        }
+      }
     }
     if (model.task === 'clip' && Object.keys(model.preprocessing).length > 0) {
       const prep = ClipCatalogPreprocessingSchema.safeParse(model.preprocessing);

@@ -24,7 +24,7 @@ export function readCatalog(modelsDir: string): { catalog?: Catalog; error?: str
   }
 }
 
-const TASK_NAMES: Record<ModelEntry['task'], string> = { clip: 'CLIP', caption: 'captioning', vqa: 'question-answering', diffusion: 'diffusion', controlnet: 'ControlNet' };
+const TASK_NAMES: Record<ModelEntry['task'], string> = { clip: 'CLIP', caption: 'captioning', vqa: 'question-answering', diffusion: 'diffusion', controlnet: 'ControlNet', faces: 'face' };
 
 /** The model of `task` this library uses (the chosen id, else the catalog's default for the task), and whether it is installed. Never throws. */
 export function chooseModel(modelsDir: string, task: ModelEntry['task'], chosenId: string | undefined): ModelChoice {

@@ -19,6 +19,8 @@ export interface SearchFilters {
   cameras?: string[][];
   /** Only photos whose place (named from GPS: library/places.ts) holds one phrase of each group ("paris", "new york", "法国"), grouped as `cameras`. */
   places?: string[][];
+  /** Only photos with a face of a person named one name of each group (case aside), grouped as `cameras`. */
+  people?: string[][];
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
@@ -31,7 +33,7 @@ function checkDate(flag: string, value: string): string {
 }
 
 export function hasFilters(filters: SearchFilters): boolean {
-  return !!(filters.folder || filters.after || filters.before || filters.formats?.length || filters.cameras?.length || filters.places?.length);
+  return !!(filters.folder || filters.after || filters.before || filters.formats?.length || filters.cameras?.length || filters.places?.length || filters.people?.length);
 }
 
 /**
@@ -74,6 +76,11 @@ export function filterQuery(filters: SearchFilters): { sql: string; params: unkn
     // Phrases in the place's own full-text index: whole words, accents and case aside ("sao paulo" is São Paulo).
     where.push(`p.id IN (SELECT rowid FROM photos_place_fts WHERE photos_place_fts MATCH ?)`);
     params.push(group.map((name) => `"${name.trim().replace(/"/g, '""')}"`).join(' OR '));
+  }
+  for (const group of filters.people ?? []) {
+    if (group.length === 0) continue;
+    where.push(`p.id IN (SELECT f.photo_id FROM faces f JOIN people pe ON pe.id = f.person_id WHERE f.not_face = 0 AND pe.hidden = 0 AND lower(pe.name) IN (${group.map(() => 'lower(?)').join(', ')}))`);
+    params.push(...group.map((name) => name.trim()));
   }
   return { sql: `SELECT p.id AS photo_id FROM photos p WHERE ${where.join(' AND ')}`, params };
 }

@@ -3,8 +3,9 @@ import { UNSEGMENTED } from './full-text.js';
 import { isStopWord } from './name-search.js';
 
 /**
- * Cameras and places in a search query, as filter chips: the names this library knows (its
- * photos' cameras and their places, named from GPS: library/places.ts) found in the words.
+ * Cameras, places and people in a search query, as filter chips: the names this library knows (its
+ * photos' cameras, their places, named from GPS: library/places.ts, and the people the person
+ * named: faces/face-store.ts) found in the words.
  * "sunset in Paris" searches "sunset" among the photos taken in Paris; "iPhone photos of the
  * kids" searches "kids" among the iPhone's. Like date words (search/date-words.ts), each is shown
  * as a chip the person can remove, and then the words are searched as words.
@@ -18,7 +19,7 @@ import { isStopWord } from './name-search.js';
  */
 
 export interface LibraryChip {
-  kind: 'camera' | 'place';
+  kind: 'camera' | 'place' | 'person';
   /** The words as the person typed them. */
   label: string;
   /** The name as the library knows it ("iPhone", "Paris", "法国"): what the filter matches. */
@@ -30,6 +31,8 @@ export interface LibraryChip {
 interface KnownName {
   kind: LibraryChip['kind'];
   name: string;
+  /** What the chip filters by: the name itself, or a person's full name for one of its words ("Obama" of "Barack Obama"). */
+  value: string;
   /** Its words, folded (lowercase, no accents); [] for a name in a script without spaces. */
   words: string[];
   /** It cannot be an ordinary word, so it needs no capital or cue to be taken as a name. */
@@ -40,6 +43,7 @@ interface KnownName {
 const CUES: Record<LibraryChip['kind'], ReadonlySet<string>> = {
   place: new Set(['in', 'at', 'from', 'near', 'around', 'visiting', 'inside', 'outside']),
   camera: new Set(['with', 'on', 'by', 'using', 'from']),
+  person: new Set(['with', 'of', 'and']),
 };
 
 /** A word: letters and digits, with inner hyphens and apostrophes ("Neuilly-sur-Seine", "ILCE-7M3"). */
@@ -89,12 +93,18 @@ export function cameraNames(make: string | null, model: string | null): string[]
 /** Every camera and place name the library's photos have, longest first (so "New York" is found before "York"). */
 function knownNames(db: Db): KnownName[] {
   const byKey = new Map<string, KnownName>();
-  const add = (kind: LibraryChip['kind'], name: string) => {
+  const add = (kind: LibraryChip['kind'], name: string, value = name) => {
     const words = UNSEGMENTED.test(name) ? [] : (fold(name).match(WORD) ?? []);
     if (words.length === 0 && !UNSEGMENTED.test(name)) return;
     const key = `${kind}:${UNSEGMENTED.test(name) ? name : words.join(' ')}`;
-    if (!byKey.has(key)) byKey.set(key, { kind, name, words, distinctive: distinctive(name) });
+    // A person's name was given by the person: it is meant as a name, lower case or not ("obama at the beach").
+    if (!byKey.has(key)) byKey.set(key, { kind, name, value, words, distinctive: kind === 'person' || distinctive(name) });
   };
+  for (const { name } of db.prepare(`SELECT DISTINCT name FROM people WHERE name IS NOT NULL AND hidden = 0`).all() as { name: string }[]) {
+    add('person', name);
+    // People are called by one of their names too: "obama", "anna". (Two people sharing a first name: the first named wins the word.)
+    for (const word of name.split(/\s+/).filter((part) => part.length > 1 && part !== name)) add('person', word, name);
+  }
   for (const { place } of db.prepare(`SELECT DISTINCT place FROM photos WHERE place IS NOT NULL`).all() as { place: string }[]) {
     for (const name of placeNames(place)) add('place', name);
   }
@@ -133,7 +143,7 @@ export function extractLibraryWords(db: Db, query: string): { text: string; chip
     if (known.words.length === 0) {
       const at = query.indexOf(known.name);
       if (at >= 0 && !overlaps(at, at + known.name.length)) {
-        found.push({ chip: { kind: known.kind, label: known.name, value: known.name, words: known.name }, start: at, end: at + known.name.length });
+        found.push({ chip: { kind: known.kind, label: known.name, value: known.value, words: known.name }, start: at, end: at + known.name.length });
       }
       continue;
     }
@@ -146,7 +156,7 @@ export function extractLibraryWords(db: Db, query: string): { text: string; chip
       taken.fill(true, cue ? i - 1 : i, i + n);
       const start = cue ? tokens[i - 1]!.start : tokens[i]!.start;
       const end = tokens[i + n - 1]!.end;
-      found.push({ chip: { kind: known.kind, label, value: known.name, words: query.slice(start, end) }, start, end });
+      found.push({ chip: { kind: known.kind, label, value: known.value, words: query.slice(start, end) }, start, end });
       break;
     }
   }
@@ -174,11 +184,11 @@ function withoutRanges(query: string, ranges: readonly { start: number; end: num
 const FACET_LIMIT = 300;
 
 /**
- * The cameras (maker and model: "Apple iPhone 12 Pro") and places (towns and cities, and
- * countries) of the library's visible photos, with how many photos each, most first: what the
+ * The cameras (maker and model: "Apple iPhone 12 Pro"), places (towns and cities, and
+ * countries) and named people of the library's visible photos, with how many photos each, most first: what the
  * filter bar offers. Each name, given back as a filter, selects exactly those photos.
  */
-export function libraryFacets(db: Db): { cameras: { name: string; count: number }[]; places: { name: string; count: number; kind: 'area' | 'country' }[] } {
+export function libraryFacets(db: Db): { cameras: { name: string; count: number }[]; places: { name: string; count: number; kind: 'area' | 'country' }[]; people: { name: string; count: number }[] } {
   const cameras = new Map<string, number>();
   const cameraRows = db
     .prepare(`SELECT camera_make AS make, camera_model AS model, count(*) AS n FROM photos WHERE (camera_model IS NOT NULL OR camera_make IS NOT NULL) AND orphaned_at IS NULL GROUP BY 1, 2`)
@@ -197,7 +207,14 @@ export function libraryFacets(db: Db): { cameras: { name: string; count: number 
     for (const [name, kind] of named) places.set(name, { count: (places.get(name)?.count ?? 0) + n, kind });
   }
   const mostFirst = <T extends { name: string; count: number }>(list: T[]) => list.sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)).slice(0, FACET_LIMIT);
+  const people = db
+    .prepare(
+      `SELECT pe.name, count(DISTINCT f.photo_id) AS count FROM people pe JOIN faces f ON f.person_id = pe.id AND f.not_face = 0
+       JOIN photos p ON p.id = f.photo_id AND p.orphaned_at IS NULL WHERE pe.name IS NOT NULL AND pe.hidden = 0 GROUP BY lower(pe.name)`,
+    )
+    .all() as { name: string; count: number }[];
   return {
+    people: mostFirst(people),
     cameras: mostFirst([...cameras].map(([name, count]) => ({ name, count }))),
     places: mostFirst([...places].map(([name, { count, kind }]) => ({ name, count, kind }))),
   };

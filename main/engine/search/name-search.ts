@@ -14,7 +14,7 @@ import { UNSEGMENTED, escapeLike } from './full-text.js';
  */
 
 /** Why a photo matched, for the result's "why" line. */
-export type NameField = 'file name' | 'folder' | 'camera' | 'place';
+export type NameField = 'file name' | 'folder' | 'camera' | 'place' | 'person';
 
 export interface NameMatch {
   photoId: number;
@@ -80,7 +80,33 @@ export function searchNames(db: Db, query: string, limit: number, within?: { sql
     if (match) match.reasons.push({ field: 'place', text: place });
     else if (matches.size < limit) matches.set(photoId, { photoId, reasons: [{ field: 'place', text: place }] });
   }
+  // And the photos of the people whose names have the words ("obama": faces/face-store.ts).
+  for (const { photoId, name } of searchPeople(db, query, limit, within)) {
+    const match = matches.get(photoId);
+    if (match) match.reasons.push({ field: 'person', text: name });
+    else if (matches.size < limit) matches.set(photoId, { photoId, reasons: [{ field: 'person', text: name }] });
+  }
   return [...matches.values()];
+}
+
+/** Photos of the named people whose every name word is matched by a query word (as a prefix, case and accents aside). */
+function searchPeople(db: Db, query: string, limit: number, within?: { sql: string; params: readonly unknown[] }): { photoId: number; name: string }[] {
+  const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+  const words = UNSEGMENTED.test(query) ? [query.trim()] : nameWords(fold(query));
+  if (words.length === 0) return [];
+  const people = (db.prepare(`SELECT id, name FROM people WHERE name IS NOT NULL AND hidden = 0`).all() as { id: number; name: string }[]).filter(({ name }) => {
+    const folded = fold(name);
+    const tokens = folded.match(/[\p{L}\p{N}]+/gu) ?? [];
+    return words.every((word) => (UNSEGMENTED.test(word) ? folded.includes(word) : tokens.some((token) => token.startsWith(word))));
+  });
+  if (people.length === 0) return [];
+  const restrict = within ? `AND f.photo_id IN (${within.sql})` : '';
+  return db
+    .prepare(
+      `SELECT DISTINCT f.photo_id AS photoId, pe.name FROM faces f JOIN people pe ON pe.id = f.person_id JOIN photos p ON p.id = f.photo_id AND p.orphaned_at IS NULL
+       WHERE f.not_face = 0 AND f.person_id IN (SELECT value FROM json_each(?)) ${restrict} ORDER BY f.score DESC LIMIT ?`,
+    )
+    .all(JSON.stringify(people.map((person) => person.id)), ...(within?.params ?? []), limit) as { photoId: number; name: string }[];
 }
 
 function searchPlaces(db: Db, query: string, limit: number, within?: { sql: string; params: readonly unknown[] }): { photoId: number; place: string }[] {

@@ -29,17 +29,20 @@ export function readChips(db: Db, query: string, options: ChipOptions = {}): { t
   return { text: held.restore(names.text), chips: chips.map((chip) => ({ ...chip, label: held.restore(chip.label), ...(chip.kind === 'date' ? {} : { words: held.restore(chip.words) }) })) };
 }
 
-/** The filters with the chips' added: dates narrow the range; cameras (any of the query's) and places (any of them) must hold besides any given. */
+/** The filters with the chips' added: dates narrow the range; cameras and places (any of the query's of each kind) and every person named must hold besides any given. */
 export function withChipFilters<T extends SearchFilters>(filters: T, chips: readonly QueryChip[]): T {
   const range = chipRange(chips.flatMap((chip) => (chip.kind === 'date' ? [chip] : [])));
   const named = (kind: LibraryChip['kind']) => chips.flatMap((chip) => (chip.kind === kind ? [chip.value] : []));
   const cameras = named('camera');
   const places = named('place');
+  const people = named('person');
   return {
     ...filters,
     ...(range ? { after: [filters.after, range.after].filter(Boolean).sort().at(-1), before: [filters.before, range.before].filter(Boolean).sort()[0] } : {}),
     ...(cameras.length > 0 ? { cameras: [...(filters.cameras ?? []), cameras] } : {}),
     ...(places.length > 0 ? { places: [...(filters.places ?? []), places] } : {}),
+    // Each person must be in the photo ("Anna and Ben": photos of both), unlike places and cameras (any of them).
+    ...(people.length > 0 ? { people: [...(filters.people ?? []), ...people.map((person) => [person])] } : {}),
   };
 }
 

@@ -21,7 +21,7 @@ type PhotoFilterArgs = NonNullable<ParsedArgs<'photos.timeline'>['filters']>;
 /** Filters as the engine takes them: the folder by path, looked up from its id. */
 function photoFilters(context: HandlerContext, args: PhotoFilterArgs): SearchFilters {
   const folder = args.folderId === undefined ? undefined : context.engine.store.requireFolder(args.folderId);
-  return { folder: folder?.path, after: args.after, before: args.before, formats: args.formats, cameras: args.camera ? [[args.camera]] : undefined, places: args.place ? [[args.place]] : undefined };
+  return { folder: folder?.path, after: args.after, before: args.before, formats: args.formats, cameras: args.camera ? [[args.camera]] : undefined, places: args.place ? [[args.place]] : undefined, people: args.person ? [[args.person]] : undefined };
 }
 
 function searchOptions(context: HandlerContext, args: ParsedArgs<'search.text'> | ParsedArgs<'search.similar'>): SearchOptions {

@@ -1,3 +1,4 @@
+import { FacesCatalogPreprocessingSchema } from '../models/face-catalog.js';
 import type { CallResult } from '../../contract/contract.js';
 import { CLIP_MODEL_SETTING } from '../clip/active-model.js';
 import { UsageError } from '../errors.js';
@@ -57,6 +58,7 @@ export class ModelsService {
       installed: modelState(this.modelsDir, model) === 'installed',
       active: model.id === active,
       installing: this.installs.has(model.id),
+      use: model.task === 'faces' ? (FacesCatalogPreprocessingSchema.safeParse(model.preprocessing).data?.use ?? null) : null,
       about: model.about ? { languages: model.about.languages, speed: model.about.speed, imagenetZeroShot: model.about.imagenet_zero_shot, retrieval: model.about.retrieval, summary: model.about.summary, figuresSource: model.about.figures_source } : null,
     }));
   }

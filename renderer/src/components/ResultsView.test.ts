@@ -160,7 +160,7 @@ describe('filter chips taken from the query', () => {
   it('a chip clicked moves into the filters, where it can be edited: its words leave the query', async () => {
     const backend = await searchFor('beach in Paris 2019', {
       'search.text': (args) => ({ ...answer([3, 4], 2), chips: chipsFor(args) }),
-      'library.facets': () => ({ cameras: [{ name: 'Apple iPhone 12 Pro', count: 3 }], places: [{ name: 'France', count: 5, kind: 'country' }, { name: 'Paris', count: 2, kind: 'area' }] }),
+      'library.facets': () => ({ cameras: [{ name: 'Apple iPhone 12 Pro', count: 3 }], places: [{ name: 'France', count: 5, kind: 'country' }, { name: 'Paris', count: 2, kind: 'area' }], people: [] }),
     });
     await waitFor(() => expect(screen.getAllByTestId('query-chip')).toHaveLength(2));
     await fireEvent.click(screen.getAllByTestId('query-chip-edit')[1]!);

@@ -23,8 +23,8 @@ function settingsBackend(initial: Record<string, string>, askStatus: (values: Re
     },
     'ask.status': () => askStatus(values),
     'models.list': () => [
-      { id: 'florence-2-base-ft', task: 'caption', description: null, license: null, bytes: 1, installed: true, active: false, installing: false, about: null },
-      { id: 'smolvlm-256m-instruct', task: 'vqa', description: null, license: null, bytes: 1, installed: false, active: false, installing: false, about: null },
+      { id: 'florence-2-base-ft', task: 'caption', description: null, license: null, bytes: 1, installed: true, active: false, installing: false, about: null, use: null },
+      { id: 'smolvlm-256m-instruct', task: 'vqa', description: null, license: null, bytes: 1, installed: false, active: false, installing: false, about: null, use: null },
     ],
   };
 }

@@ -16,10 +16,28 @@ const model = (id: string, task: string, title: string, overrides: Partial<Model
   active: false,
   installing: false,
   about: null,
+  use: null,
   ...overrides,
 });
 
 describe('SettingsModels', () => {
+  it('says which face models may be used commercially and which may not, before anyone downloads one', async () => {
+    const backend = fakeBackend({
+      'models.list': () => [
+        model('yunet-sface', 'faces', 'YuNet + SFace', { use: 'permissive' }),
+        model('buffalo-l', 'faces', 'InsightFace buffalo_l', { use: 'non-commercial', license: 'InsightFace: non-commercial research use only' }),
+        model('clip-vit-b32', 'clip', 'CLIP'),
+      ],
+    });
+    const app = new AppStore(backend.transport);
+    render(Harness, { props: { app, component: SettingsModels, props: {} } });
+    const item = async (id: string) => (await screen.findAllByTestId('model-item')).find((element) => element.dataset.modelId === id)!;
+    expect(within(await item('yunet-sface')).getByTestId('model-use').textContent).toContain('Free for any use');
+    expect(within(await item('buffalo-l')).getByTestId('model-use').textContent).toContain('Non-commercial use only');
+    expect(within(await item('buffalo-l')).getByText('People (faces)')).toBeTruthy();
+    expect(within(await item('clip-vit-b32')).queryByTestId('model-use')).toBeNull();
+  });
+
   it('says why one would choose a search model: who it is for, its languages and speed, the published figures; their source one click away', async () => {
     const about = {
       languages: 'en' as const,

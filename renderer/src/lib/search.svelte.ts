@@ -20,6 +20,8 @@ export interface SearchFilters {
   camera: string;
   /** A town, city or country (library.facets, or a query's chip) or ''. */
   place: string;
+  /** A person's name (library.facets, or a query's chip) or ''. */
+  person: string;
 }
 
 /** What the engine calls each format (sharp's names), in the order the filter lists them. */
@@ -35,7 +37,7 @@ export const RESULT_LIMIT = 200;
 export const SEARCH_DEBOUNCE_MS = 200;
 
 export function emptyFilters(): SearchFilters {
-  return { folderId: null, after: '', before: '', formats: [], camera: '', place: '' };
+  return { folderId: null, after: '', before: '', formats: [], camera: '', place: '', person: '' };
 }
 
 type FilterFields = NonNullable<CallArgs<'photos.timeline'>['filters']>;
@@ -49,6 +51,7 @@ function filterFields(filters: SearchFilters): FilterFields {
   if (filters.formats.length > 0) fields.formats = [...filters.formats];
   if (filters.camera) fields.camera = filters.camera;
   if (filters.place) fields.place = filters.place;
+  if (filters.person) fields.person = filters.person;
   return fields;
 }
 
@@ -97,7 +100,7 @@ export class SearchStore {
   /** Ranked photos past the cut, not shown yet. */
   readonly hidden = $derived(this.results === null || this.showingAll ? 0 : this.results.length - this.relevant);
   readonly filtering = $derived(
-    this.filters.folderId !== null || this.filters.after !== '' || this.filters.before !== '' || this.filters.formats.length > 0 || this.filters.camera !== '' || this.filters.place !== '',
+    this.filters.folderId !== null || this.filters.after !== '' || this.filters.before !== '' || this.filters.formats.length > 0 || this.filters.camera !== '' || this.filters.place !== '' || this.filters.person !== '',
   );
 
   private readonly latest: LatestOnly<Request, SearchResult>;
@@ -165,7 +168,8 @@ export class SearchStore {
    * place Paris). Until is exclusive in both.
    */
   editChip(chip: QueryChip): void {
-    const change: Partial<SearchFilters> = chip.kind === 'date' ? { after: chip.after, before: chip.before } : chip.kind === 'camera' ? { camera: chip.value } : { place: chip.value };
+    const change: Partial<SearchFilters> =
+      chip.kind === 'date' ? { after: chip.after, before: chip.before } : chip.kind === 'camera' ? { camera: chip.value } : chip.kind === 'place' ? { place: chip.value } : { person: chip.value };
     const words = chip.kind === 'date' ? chip.label : chip.words;
     const at = this.query.toLowerCase().indexOf(words.toLowerCase());
     if (at >= 0) this.query = `${this.query.slice(0, at)} ${this.query.slice(at + words.length)}`.replace(/\s+/g, ' ').trim();

@@ -1,0 +1,118 @@
+import { errorMessage } from '../errors.js';
+import type { Db } from '../db/database.js';
+import { currentFile } from '../library/current-file.js';
+import type { LibraryStore } from '../library-store.js';
+import { type ModelChoice, chooseModel } from '../models/choose-model.js';
+import type { Device } from '../runtime/devices.js';
+import type { RuntimeReport } from '../runtime/session.js';
+import { getSettingValue } from '../settings.js';
+import { HandlerUnavailableError, type JobHandler } from '../jobs/runner.js';
+import type { JobKind } from '../jobs/queue.js';
+import { FaceModel } from './face-model.js';
+import { FaceStore } from './face-store.js';
+import { clusterFaces } from './people-clustering.js';
+
+/**
+ * Faces and people for a library: which face model it uses (the `face-model` setting, else the
+ * catalog's default; none while the `faces` setting is off), the face job (find, align, embed and
+ * keep every face of a photo), and placing new faces into people after each batch of jobs.
+ */
+
+/** Faces alike before they make a new person. See people-clustering.ts. */
+const MIN_FACES_FOR_PERSON = 2;
+
+interface FaceServiceDeps {
+  db: Db;
+  store: LibraryStore;
+  modelsDir: string;
+  device: () => Device;
+  onReport: (report: RuntimeReport) => void;
+}
+
+function faceJobKind(modelId: string): JobKind {
+  return `faces:${modelId}`;
+}
+
+export class FaceService {
+  readonly faces: FaceStore;
+  private model: FaceModel | undefined;
+
+  constructor(private readonly deps: FaceServiceDeps) {
+    this.faces = new FaceStore(deps.db);
+  }
+
+  get enabled(): boolean {
+    return getSettingValue(this.deps.store, 'faces') === 'on';
+  }
+
+  /** The face model this library would use, and whether it is installed. */
+  choice(): ModelChoice {
+    return chooseModel(this.deps.modelsDir, 'faces', getSettingValue(this.deps.store, 'face-model') || undefined);
+  }
+
+  /** The model to run, when faces are on and one is installed. */
+  private loaded(): FaceModel | undefined {
+    if (!this.enabled) return undefined;
+    const choice = this.choice();
+    if (!choice.entry || !choice.installed) return undefined;
+    if (this.model?.id !== choice.entry.id) {
+      void this.model?.release();
+      this.model = new FaceModel(this.deps.modelsDir, choice.entry, { device: this.deps.device(), onSession: (session) => this.deps.onReport(session.report()) });
+    }
+    return this.model;
+  }
+
+  /** Queues every readable photo the model has not looked at; returns how many were queued. */
+  queueFaces(): number {
+    const model = this.loaded();
+    if (!model) return 0;
+    const { sql, params } = this.faces.unscannedQuery(model.id);
+    return this.deps.store.jobs.enqueueSelected(faceJobKind(model.id), sql, params);
+  }
+
+  /**
+   * The face job: one photo at a time (decoded upright, faces found, aligned and embedded, kept).
+   * A photo that cannot be decoded fails alone; a model that cannot run blames no photo.
+   */
+  jobHandler(): [JobKind, JobHandler] | null {
+    const model = this.loaded();
+    if (!model) return null;
+    return [
+      faceJobKind(model.id),
+      {
+        batchSize: 1,
+        failsPhoto: false,
+        run: async ([photoId]) => {
+          try {
+            await model.ready();
+          } catch (error) {
+            throw new HandlerUnavailableError(`cannot find faces with ${model.id}: ${errorMessage(error)}`);
+          }
+          try {
+            const image = await FaceModel.decode(await currentFile(this.deps.store, photoId!));
+            this.faces.putScan(photoId!, model.id, await model.analyse(image));
+            return [undefined];
+          } catch (error) {
+            return [error instanceof Error ? error : new Error(String(error))];
+          }
+        },
+      },
+    ];
+  }
+
+  /** Places the faces found since the last run into people (people-clustering.ts); returns how many faces were placed. */
+  clusterPending(): { placed: number; newPeople: number } {
+    const model = this.loaded();
+    if (!model) return { placed: 0, newPeople: 0 };
+    const pending = this.faces.unplaced(model.id);
+    if (pending.length === 0) return { placed: 0, newPeople: 0 };
+    const result = clusterFaces({ people: this.faces.peopleFaces(model.id), pending, threshold: model.matchThreshold, minFaces: MIN_FACES_FOR_PERSON });
+    const created = this.faces.applyClustering(result.joins, result.groups);
+    return { placed: result.joins.length + result.groups.reduce((sum, group) => sum + group.length, 0), newPeople: created.length };
+  }
+
+  async release(): Promise<void> {
+    await this.model?.release();
+    this.model = undefined;
+  }
+}

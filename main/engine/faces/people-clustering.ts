@@ -1,0 +1,91 @@
+/**
+ * Faces into people, incrementally (the way Immich and Ente do it, not a batch re-clustering that
+ * would redraw everyone each time): a face not yet placed joins the person whose faces it is most
+ * like, when the cosine to that person's mean face reaches the recognizer's match threshold
+ * (catalog: `recognizer.match_threshold`, set from measured same/different distributions). A face
+ * like no person waits; once `minFaces` waiting faces are like each other, they become a new
+ * person. People, their names and the person's choices are never redrawn: only faces with no
+ * person and never touched by the person are placed (face-store.ts).
+ *
+ * The waiting faces are compared with each other as they come, so the cost per face is the number
+ * of people plus the number of faces still waiting (strangers in the background mostly), not the
+ * whole library.
+ */
+
+export interface ClusterInput {
+  /** Existing people with their faces' embeddings (L2-normalised). */
+  people: ReadonlyMap<number, readonly Float32Array[]>;
+  /** Faces to place, in the order they came (L2-normalised). */
+  pending: readonly { id: number; embedding: Float32Array }[];
+  threshold: number;
+  /** Faces alike before a new person is made (2: a pair is already far above chance: see face-fixtures.ts). */
+  minFaces: number;
+}
+
+export interface ClusterResult {
+  joins: { faceId: number; personId: number }[];
+  /** New people, each as the ids of its faces. */
+  groups: number[][];
+}
+
+interface Centroid {
+  personId: number | null;
+  /** Sum of the faces' embeddings; its direction is the mean face's. */
+  sum: Float32Array;
+  norm: number;
+  faces: number[];
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}
+
+function add(centroid: Centroid, embedding: Float32Array): void {
+  for (let i = 0; i < embedding.length; i++) centroid.sum[i]! += embedding[i]!;
+  centroid.norm = Math.sqrt(dot(centroid.sum, centroid.sum)) || 1;
+}
+
+export function clusterFaces(input: ClusterInput): ClusterResult {
+  const centroids: Centroid[] = [];
+  for (const [personId, faces] of input.people) {
+    if (faces.length === 0) continue;
+    const centroid: Centroid = { personId, sum: new Float32Array(faces[0]!.length), norm: 1, faces: [] };
+    for (const face of faces) add(centroid, face);
+    centroids.push(centroid);
+  }
+  const joins: ClusterResult['joins'] = [];
+  const groups: ClusterResult['groups'] = [];
+  // New people made in this run keep their centroid here too (personId null until stored).
+  const waiting: { id: number; embedding: Float32Array }[] = [];
+  for (const face of input.pending) {
+    let best: Centroid | undefined;
+    let bestCosine = -Infinity;
+    for (const centroid of centroids) {
+      const cosine = dot(centroid.sum, face.embedding) / centroid.norm;
+      if (cosine > bestCosine) {
+        bestCosine = cosine;
+        best = centroid;
+      }
+    }
+    if (best && bestCosine >= input.threshold) {
+      add(best, face.embedding);
+      if (best.personId !== null) joins.push({ faceId: face.id, personId: best.personId });
+      else best.faces.push(face.id);
+      continue;
+    }
+    const alike = waiting.filter((other) => dot(other.embedding, face.embedding) >= input.threshold);
+    if (alike.length + 1 >= input.minFaces) {
+      const members = [...alike, face];
+      const centroid: Centroid = { personId: null, sum: new Float32Array(face.embedding.length), norm: 1, faces: members.map((member) => member.id) };
+      for (const member of members) add(centroid, member.embedding);
+      centroids.push(centroid);
+      for (const member of alike) waiting.splice(waiting.indexOf(member), 1);
+      continue;
+    }
+    waiting.push(face);
+  }
+  for (const centroid of centroids) if (centroid.personId === null) groups.push(centroid.faces);
+  return { joins, groups };
+}
