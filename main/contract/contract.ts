@@ -14,6 +14,17 @@ import { z } from 'zod';
 // ---- shared shapes ----
 
 const PhotoId = z.number().int().positive();
+const PersonId = z.number().int().positive();
+const FaceId = z.number().int().positive();
+const PersonSchema = z.object({
+  id: z.number().int(),
+  name: z.string().nullable(),
+  hidden: z.boolean(),
+  faces: z.number().int(),
+  photoIds: z.array(z.number().int()),
+  /** The face that shows the person: its photo and box (fractions of the upright photo). */
+  cover: z.object({ faceId: z.number().int(), photoId: z.number().int(), box: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }), aspect: z.number() }).nullable(),
+});
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/, { error: 'expected a date like 2024-07-31' });
 const NoArgs = z.strictObject({});
 
@@ -534,6 +545,60 @@ export const calls = {
       /** Named people, with how many photos each. */
       people: z.array(z.object({ name: z.string(), count: z.number().int() })),
     }),
+  }),
+  'people.list': call({
+    description: 'The people faces were grouped into: name, how many faces, their photos (ids, newest first), the face that shows them; named first, then by photo count.',
+    handledBy: 'engine',
+    args: z.strictObject({ hidden: z.boolean().optional() }),
+    result: z.array(PersonSchema),
+  }),
+  'people.update': call({
+    description: 'Names a person (null takes the name away), hides or shows them, or chooses the face that shows them.',
+    handledBy: 'engine',
+    args: z.strictObject({ id: PersonId, name: z.string().trim().max(100).nullable().optional(), hidden: z.boolean().optional(), coverFaceId: FaceId.optional() }),
+    result: z.object({ id: z.number().int() }),
+  }),
+  'people.merge': call({
+    description: 'One person from several: the faces of the others join the first, which keeps its name (or takes theirs).',
+    handledBy: 'engine',
+    args: z.strictObject({ into: PersonId, others: z.array(PersonId).min(1).max(100) }),
+    result: z.object({ id: z.number().int() }),
+  }),
+  'people.split': call({
+    description: 'Takes faces out of a person into a new person (clustering leaves them where the person put them).',
+    handledBy: 'engine',
+    args: z.strictObject({ id: PersonId, faceIds: z.array(FaceId).min(1).max(1000), name: z.string().trim().min(1).max(100).optional() }),
+    result: z.object({ id: z.number().int() }),
+  }),
+  'faces.ofPhoto': call({
+    description: 'The faces in a photo: where (fractions of the upright photo), whose, and whether drawn by hand.',
+    handledBy: 'engine',
+    args: z.strictObject({ photoId: PhotoId }),
+    result: z.array(z.object({ id: z.number().int(), box: z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1), w: z.number().min(0).max(1), h: z.number().min(0).max(1) }), score: z.number(), personId: z.number().int().nullable(), personName: z.string().nullable(), manual: z.boolean() })),
+  }),
+  'faces.assign': call({
+    description: 'Moves a face to a person, to a new person (newPerson), or to nobody (null); or marks it "not a face". The person\'s choice: clustering never changes it.',
+    handledBy: 'engine',
+    args: z.strictObject({ faceId: FaceId, personId: PersonId.nullable().optional(), newPerson: z.boolean().optional(), notFace: z.boolean().optional() }),
+    result: z.object({ personId: z.number().int().nullable() }),
+  }),
+  'faces.draw': call({
+    description: 'A face box drawn by hand where the detector missed one (fractions of the upright photo), given to a person or nobody; recognised says whether it could be embedded.',
+    handledBy: 'engine',
+    args: z.strictObject({ photoId: PhotoId, box: z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1), w: z.number().min(0).max(1), h: z.number().min(0).max(1) }).refine((box) => box.w > 0 && box.h > 0 && box.x + box.w <= 1.0001 && box.y + box.h <= 1.0001, { error: 'the box must lie inside the photo' }), personId: PersonId.nullable() }),
+    result: z.object({ id: z.number().int(), recognised: z.boolean() }),
+  }),
+  'faces.status': call({
+    description: 'Face recognition here: on or off, the face model (installed or why not, its licence class), how many faces and people.',
+    handledBy: 'engine',
+    args: NoArgs,
+    result: z.object({ enabled: z.boolean(), model: z.string().nullable(), installed: z.boolean(), reason: z.string().nullable(), use: z.enum(['permissive', 'non-commercial', 'unstated']).nullable(), faces: z.number().int(), people: z.number().int() }),
+  }),
+  'faces.forget': call({
+    description: 'Deletes every face and person found (names too): "Forget all faces". Faces are found again while face recognition is on.',
+    handledBy: 'engine',
+    args: NoArgs,
+    result: z.object({ faces: z.number().int(), people: z.number().int() }),
   }),
   'captions.status': call({
     description: 'The captioning model this library uses (installed or why not), the default detail, and how many photos have captions.',

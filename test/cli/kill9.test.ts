@@ -5,10 +5,13 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { makePhoto, repoRoot, runIris, runIrisAsync, tempDir, waitFor } from '../helpers/fixtures.js';
+import { FACES_FIXTURE_ID } from '../fixtures/face-fixtures.js';
 
 const PHOTOS = 300;
 /** The fixture CLIP is installed, so an index makes thumbnails and then embeddings. */
 const models = ['--models', path.join(repoRoot, 'test', 'fixtures', 'models')];
+
+const hasFaceModel = fs.existsSync(path.join(repoRoot, 'test', 'fixtures', 'models', FACES_FIXTURE_ID, 'detection', 'model.onnx'));
 
 function countDone(database: string, kindLike: string): number | undefined {
   try {
@@ -64,8 +67,11 @@ async function killAndResume(kindLike: string, minDone: number): Promise<void> {
   const jobs = db.prepare(`SELECT kind, state, count(*) AS n FROM jobs GROUP BY kind, state ORDER BY kind`).all() as { kind: string; state: string; n: number }[];
   assert.deepEqual(jobs, [
     { kind: 'embed:clip-fixture', state: 'done', n: PHOTOS },
+    // The fixture catalog's face model (real SCRFD) looks at every photo once too, when it is there.
+    ...(hasFaceModel ? [{ kind: `faces:${FACES_FIXTURE_ID}`, state: 'done', n: PHOTOS }] : []),
     { kind: 'thumbnail', state: 'done', n: PHOTOS },
   ]);
+  assert.equal(db.prepare(`SELECT count(*) FROM face_scans`).pluck().get(), hasFaceModel ? PHOTOS : 0, 'every photo scanned for faces exactly once');
   db.close();
 
   const list = JSON.parse(runIris(['list', '--json', '--library', library]).stdout) as { path: string; hash: string; status: string }[];

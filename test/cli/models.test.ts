@@ -495,12 +495,14 @@ describe('the bundled model catalog (models/catalog.json)', () => {
     return model.io[file]!;
   };
 
-  it('parses, with one default per task (clip-vit-b32, florence-2-base-ft, smolvlm-256m-instruct, sd15-onnx) and CLIP\'s fp16 and q8 variants in one family', async () => {
+  it('parses, with one default per task (clip-vit-b32, florence-2-base-ft, smolvlm-256m-instruct, sd15-onnx, yunet-sface) and CLIP\'s fp16 and q8 variants in one family', async () => {
     assert.deepEqual(catalog.models.filter((m) => m.default).map((m) => [m.task, m.id]), [
       ['clip', 'clip-vit-b32'],
       ['caption', 'florence-2-base-ft'],
       ['vqa', 'smolvlm-256m-instruct'],
       ['diffusion', 'sd15-onnx'],
+      // The permissive face pair is the default: InsightFace's packs may not be used commercially.
+      ['faces', 'yunet-sface'],
     ]);
     const family = catalog.models.filter((m) => m.family === 'clip-vit-b32');
     assert.deepEqual(family.map((m) => [m.id, m.dtype]), [['clip-vit-b32', 'fp32'], ['clip-vit-b32-fp16', 'fp16'], ['clip-vit-b32-q8', 'q8']]);

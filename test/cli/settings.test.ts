@@ -52,6 +52,8 @@ describe('iris settings', () => {
       ['caption-model', '', 'default', ''],
       ['read-text', 'off', 'default', 'off'],
       ['map-tiles', 'off', 'default', 'off'],
+      ['faces', 'on', 'default', 'on'],
+      ['face-model', '', 'default', ''],
       ['caption-detail', 'brief', 'default', 'brief'],
       ['ask-provider', 'local', 'default', 'local'],
       ['ask-model', '', 'default', ''],

@@ -146,6 +146,29 @@ export class FaceModel {
     return normalise(raw);
   }
 
+  /** The embedding of the face the detector finds inside `box` (fractions of the image, with a margin), or null when it finds none. */
+  async embedInBox(image: RgbImage, box: FoundFace['box']): Promise<Float32Array | null> {
+    const margin = 0.25;
+    const left = Math.max(0, Math.floor((box.x - box.w * margin) * image.width));
+    const top = Math.max(0, Math.floor((box.y - box.h * margin) * image.height));
+    const right = Math.min(image.width, Math.ceil((box.x + box.w * (1 + margin)) * image.width));
+    const bottom = Math.min(image.height, Math.ceil((box.y + box.h * (1 + margin)) * image.height));
+    if (right - left < 8 || bottom - top < 8) return null;
+    // The region enlarged to the detector's input, so a small face is seen at the size it knows.
+    const side = this.prep.detector.input_size;
+    const scale = side / Math.max(right - left, bottom - top);
+    const width = Math.max(1, Math.round((right - left) * scale));
+    const height = Math.max(1, Math.round((bottom - top) * scale));
+    const region = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+      .extract({ left, top, width: right - left, height: bottom - top })
+      .resize(width, height, { fit: 'fill' })
+      .raw()
+      .toBuffer();
+    const crop = { data: new Uint8Array(region.buffer, region.byteOffset, region.byteLength), width, height };
+    const [face] = await this.detect(crop);
+    return face ? this.embed(crop, face.keypoints) : null;
+  }
+
   async release(): Promise<void> {
     for (const session of [this.detector, this.recognizer]) await (await session?.catch(() => undefined))?.release();
     this.detector = undefined;

@@ -111,6 +111,27 @@ export class FaceService {
     return { placed: result.joins.length + result.groups.reduce((sum, group) => sum + group.length, 0), newPeople: created.length };
   }
 
+  /**
+   * A face the person drew (box in fractions of the upright photo). To be recognised later it needs
+   * an embedding: the detector looks again inside the box (with a margin, at the detector's full
+   * input size, so a face too small for it in the whole photo is large enough there); when it finds
+   * one, its keypoints align the face as usual. Otherwise the face is kept without one: it belongs
+   * to the person it was given to, and clustering leaves it alone.
+   */
+  async drawFace(photoId: number, box: { x: number; y: number; w: number; h: number }, personId: number | null): Promise<{ id: number; recognised: boolean }> {
+    let embedding: Float32Array | null = null;
+    const model = this.loaded();
+    if (model) {
+      try {
+        const image = await FaceModel.decode(await currentFile(this.deps.store, photoId));
+        embedding = await model.embedInBox(image, box);
+      } catch {
+        // Kept without an embedding: the photo or the model could not be read now.
+      }
+    }
+    return { id: this.faces.addDrawn(photoId, box, embedding, personId), recognised: embedding !== null };
+  }
+
   async release(): Promise<void> {
     await this.model?.release();
     this.model = undefined;

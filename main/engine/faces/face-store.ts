@@ -118,8 +118,11 @@ export class FaceStore {
     ).all(personId) as { id: number; photoId: number; path: string | null; score: number }[];
   }
 
-  facesOf(photoId: number): StoredFace[] {
-    const rows = this.sql(`SELECT id, photo_id AS photoId, model, x, y, w, h, score, person_id AS personId, assigned_by AS assignedBy FROM faces WHERE photo_id = ? AND not_face = 0 ORDER BY x`).all(photoId) as (Omit<StoredFace, 'box'> & { x: number; y: number; w: number; h: number })[];
+  facesOf(photoId: number): (StoredFace & { personName: string | null })[] {
+    const rows = this.sql(
+      `SELECT f.id, f.photo_id AS photoId, f.model, f.x, f.y, f.w, f.h, f.score, f.person_id AS personId, f.assigned_by AS assignedBy, pe.name AS personName
+       FROM faces f LEFT JOIN people pe ON pe.id = f.person_id WHERE f.photo_id = ? AND f.not_face = 0 ORDER BY f.x`,
+    ).all(photoId) as (Omit<StoredFace, 'box'> & { x: number; y: number; w: number; h: number; personName: string | null })[];
     return rows.map(({ x, y, w, h, ...face }) => ({ ...face, box: { x, y, w, h } }));
   }
 
@@ -200,6 +203,61 @@ export class FaceStore {
     if (personId !== null) this.requirePerson(personId);
     const changed = this.sql(`UPDATE faces SET person_id = ?, assigned_by = 'user' WHERE id = ?`).run(personId, faceId).changes;
     if (changed === 0) throw new NotFoundError(`no face with id ${faceId}`);
+  }
+
+  /** A face on its own in a new person (the person's choice). */
+  newPersonFor(faceId: number): number {
+    return this.db.transaction(() => {
+      if (!this.sql(`SELECT 1 FROM faces WHERE id = ?`).get(faceId)) throw new NotFoundError(`no face with id ${faceId}`);
+      const created = this.newPerson(null);
+      this.sql(`UPDATE faces SET person_id = ?, assigned_by = 'user', not_face = 0 WHERE id = ?`).run(created, faceId);
+      return created;
+    })();
+  }
+
+  /** How many live faces and people with a face there are. */
+  counts(): { faces: number; people: number } {
+    const faces = this.sql(`SELECT count(*) FROM faces f WHERE ${LIVE}`).pluck().get() as number;
+    const people = this.sql(`SELECT count(DISTINCT f.person_id) FROM faces f WHERE f.person_id IS NOT NULL AND ${LIVE}`).pluck().get() as number;
+    return { faces, people };
+  }
+
+  /** Takes a face out of everything: it is not a face (the detector was wrong). */
+  markNotFace(faceId: number): void {
+    const changed = this.sql(`UPDATE faces SET not_face = 1, person_id = NULL, assigned_by = 'user' WHERE id = ?`).run(faceId).changes;
+    if (changed === 0) throw new NotFoundError(`no face with id ${faceId}`);
+  }
+
+  /** A face the person drew where the detector found none (model 'manual'); its embedding when one could be made. */
+  addDrawn(photoId: number, box: StoredFace['box'], embedding: Float32Array | null, personId: number | null): number {
+    if (personId !== null) this.requirePerson(personId);
+    return Number(
+      this.sql(`INSERT INTO faces (photo_id, model, x, y, w, h, score, embedding, person_id, assigned_by, created_at) VALUES (?, 'manual', ?, ?, ?, ?, 1, ?, ?, 'user', ?)`).run(
+        photoId,
+        box.x,
+        box.y,
+        box.w,
+        box.h,
+        embedding ? toBlob(embedding) : null,
+        personId,
+        Date.now(),
+      ).lastInsertRowid,
+    );
+  }
+
+  /** The face shown for a person: the one chosen, else its most confident face. */
+  cover(personId: number): { faceId: number; photoId: number; box: StoredFace['box']; aspect: number } | null {
+    const row = this.sql(
+      `SELECT f.id AS faceId, f.photo_id AS photoId, f.x, f.y, f.w, f.h, coalesce(p.width * 1.0 / nullif(p.height, 0), 1) AS aspect FROM faces f JOIN photos p ON p.id = f.photo_id
+       WHERE f.person_id = ? AND ${LIVE} ORDER BY f.id = (SELECT cover_face_id FROM people WHERE id = ?) DESC, f.score DESC, f.id LIMIT 1`,
+    ).get(personId, personId) as { faceId: number; photoId: number; x: number; y: number; w: number; h: number; aspect: number } | undefined;
+    return row ? { faceId: row.faceId, photoId: row.photoId, box: { x: row.x, y: row.y, w: row.w, h: row.h }, aspect: row.aspect } : null;
+  }
+
+  setCover(personId: number, faceId: number): void {
+    const owned = this.sql(`SELECT 1 FROM faces WHERE id = ? AND person_id = ?`).get(faceId, personId);
+    if (!owned) throw new UsageError(`face ${faceId} is not person ${personId}'s`);
+    this.sql(`UPDATE people SET cover_face_id = ?, updated_at = ? WHERE id = ?`).run(faceId, Date.now(), personId);
   }
 
   /** Photo ids of any of these people's faces (for a person filter), as a query selecting photo_id. */

@@ -12,6 +12,7 @@ import { libraryFacets } from '../search/library-words.js';
 import { jobKindCounts, photoDetail, recentFailures, timeline } from './library-views.js';
 import { readMedia } from './media.js';
 import { captionAskHandlers } from './caption-ask-handlers.js';
+import { peopleHandlers } from './people-handlers.js';
 import { editHandlers } from './edit-handlers.js';
 import type { EngineHandlers, HandlerContext } from './handler-context.js';
 
@@ -45,6 +46,7 @@ export function engineHandlers(context: HandlerContext): EngineHandlers {
   const tiles = new MapTiles(engine.layout.mapTiles);
   return {
     ...captionAskHandlers(context),
+    ...peopleHandlers(context),
     ...editHandlers(context),
     'library.status': () => {
       const counts = engine.store.counts();

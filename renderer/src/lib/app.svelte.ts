@@ -12,7 +12,7 @@ import { locale, t } from './prefs.svelte.js';
 import type { ConnectionState, Transport } from './transport.js';
 import type { CallArgs, Capabilities, EngineStateEvent, Folder, IrisApi, JobsStatus, LibraryStatus, MediaUrls, ProgressEvent } from './types.js';
 
-export type View = 'library' | 'map' | 'places' | 'activity' | 'settings';
+export type View = 'library' | 'people' | 'map' | 'places' | 'activity' | 'settings';
 
 export interface ViewerState {
   /** The list the viewer steps through with ←/→ (the grid's order, the results' ranking…). */
