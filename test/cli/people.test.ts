@@ -4,6 +4,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { openDatabase } from '../../main/engine/db/database.js';
+import { readFaceRegions } from '../../main/engine/xmp/merge.js';
 import { FACES_FIXTURE_ID } from '../fixtures/face-fixtures.js';
 import { FACE_PHOTOS_DIR } from '../reference/measure-faces.js';
 import { runIrisHere } from '../helpers/cli-in-process.js';
@@ -129,5 +130,49 @@ describe('people from real faces (iris index, iris people)', { skip: missing ?? 
     assert.match((await iris('people', 'forget', '--yes')).stdout, /deleted \d+ faces and \d+ people/);
     assert.equal((await iris('index', FACE_PHOTOS_DIR)).code, 0);
     assert.deepEqual(await people(), [], 'faces off: none found again');
+  });
+});
+
+describe('people in XMP sidecars: MWG face regions read and written (iris index, iris export-xmp --faces)', { skip: missing ?? false }, () => {
+  const photos = tempDir('iris-people-xmp-');
+  const library = tempDir('iris-people-xmp-lib-');
+  const iris = (...args: string[]) => runIrisHere([...args, '--library', library], { env: { IRIS_MODELS: fixtureModels } });
+
+  before(async () => {
+    for (const file of ['biden-1.jpg', 'biden-2.jpg', 'obama-1.jpg', 'obama-2.jpg']) fs.copyFileSync(path.join(FACE_PHOTOS_DIR, file), path.join(photos, file));
+    // digiKam named Biden in one photo (a region around his face, as digiKam writes it).
+    fs.writeFileSync(
+      path.join(photos, 'biden-1.jpg.xmp'),
+      `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+ <rdf:Description rdf:about="" xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/" xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#" xmlns:stDim="http://ns.adobe.com/xap/1.0/sType/Dimensions#">
+  <mwg-rs:Regions rdf:parseType="Resource"><mwg-rs:RegionList><rdf:Bag>
+   <rdf:li><rdf:Description mwg-rs:Name="Joe Biden" mwg-rs:Type="Face"><mwg-rs:Area stArea:x="0.58" stArea:y="0.17" stArea:w="0.28" stArea:h="0.2" stArea:unit="normalized"/></rdf:Description></rdf:li>
+  </rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions>
+ </rdf:Description></rdf:RDF></x:xmpmeta>
+<?xpacket end="w"?>`,
+    );
+    assert.equal((await iris('index', photos)).code, 0);
+  });
+
+  it('takes a person named in an existing sidecar, and their other photos join them', async () => {
+    const people = JSON.parse((await iris('people', '--json')).stdout) as Person[];
+    const biden = people.find((person) => person.name === 'Joe Biden');
+    assert.ok(biden, JSON.stringify(people.map((person) => person.name)));
+    assert.deepEqual(biden.photos.map((photo) => path.basename(photo.path)).sort(), ['biden-1.jpg', 'biden-2.jpg']);
+  });
+
+  it("writes named people's faces as regions where their faces are, and the other app's regions stay", async () => {
+    const obama = (JSON.parse((await iris('people', '--json')).stdout) as Person[]).find((person) => person.photos.some((photo) => personOf(photo.path) === 'obama'))!;
+    assert.equal((await iris('people', 'name', String(obama.id), 'Barack Obama')).code, 0);
+    const run = await iris('export-xmp', '--all', '--faces', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const obamaSidecar = fs.readFileSync(path.join(photos, 'obama-1.jpg.xmp'), 'utf8');
+    const [region] = readFaceRegions(obamaSidecar);
+    assert.equal(region?.name, 'Barack Obama');
+    // Where the face is: the detector's box, which a person checks by eye on obama-1.jpg (face in the upper middle).
+    assert.ok(region!.box.x > 0.2 && region!.box.x + region!.box.w < 0.8 && region!.box.y < 0.5, JSON.stringify(region));
+    assert.deepEqual(readFaceRegions(fs.readFileSync(path.join(photos, 'biden-1.jpg.xmp'), 'utf8')).map((r) => r.name), ['Joe Biden'], "digiKam's region kept, not doubled");
+    assert.deepEqual(readFaceRegions(fs.readFileSync(path.join(photos, 'biden-2.jpg.xmp'), 'utf8')).map((r) => r.name), ['Joe Biden']);
   });
 });

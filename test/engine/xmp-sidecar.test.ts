@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DOMParser, type Element } from '@xmldom/xmldom';
-import { mergeXmp, XMP_NS, XmpFormatError } from '../../main/engine/xmp/merge.js';
+import { mergeXmp, readFaceRegions, XMP_NS, XmpFormatError } from '../../main/engine/xmp/merge.js';
 import { chooseSidecarName, SidecarError, sidecarPathFor, writeSidecar } from '../../main/engine/xmp/sidecar.js';
 import { makePhoto, repoRoot, sha256, tempDir as makeTempDir } from '../helpers/fixtures.js';
 
@@ -151,6 +151,29 @@ describe('mergeXmp', () => {
     const values = Array.from(replaced.getElementsByTagNameNS(XMP_NS.iris, 'TextInPhoto')).map((element) => element.textContent);
     assert.deepEqual(values, ['NEW']);
     assert.equal(replaced.getElementsByTagNameNS(XMP_NS.rdf, 'Description').item(0)!.hasAttributeNS(XMP_NS.iris, 'TextInPhoto'), false, 'the attribute copy is gone');
+  });
+
+  it('writes named faces as MWG regions (centre, size, normalised; the photo size applied to), reads them back in either form, and adds only what is missing', () => {
+    const faces = [{ name: 'Anna', box: { x: 0.1, y: 0.2, w: 0.2, h: 0.3 } }];
+    const once = mergeXmp(fixture('digikam.jpg.xmp'), { subjects: [], faces, dimensions: { width: 4000, height: 3000 } });
+    assert.deepEqual(readFaceRegions(once), [{ name: 'Anna', box: { x: 0.1, y: 0.2, w: 0.2, h: 0.3 } }]);
+    assert.match(once, /stArea:x="0.2"/, 'x is the centre');
+    assert.match(once, /stDim:w="4000"/);
+    assert.deepEqual(readBack(once).list(XMP_NS.digiKam, 'TagsList'), ['Animals/Dog', 'Places/Beach'], "digiKam's tags are kept");
+    assert.equal(mergeXmp(once, { subjects: [], faces }), once, 'the same face: nothing to write');
+    const two = mergeXmp(once, { subjects: [], faces: [...faces, { name: 'Ben', box: { x: 0.6, y: 0.2, w: 0.2, h: 0.3 } }] });
+    assert.deepEqual(readFaceRegions(two).map((region) => region.name), ['Anna', 'Ben']);
+    // Lightroom and digiKam also write struct fields as elements, and non-face regions: read the faces, keep the rest.
+    const elements =
+      `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="${XMP_NS.rdf}"><rdf:Description rdf:about="" xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/" xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#">` +
+      `<mwg-rs:Regions rdf:parseType="Resource"><mwg-rs:RegionList><rdf:Bag>` +
+      `<rdf:li rdf:parseType="Resource"><mwg-rs:Name>Cleo</mwg-rs:Name><mwg-rs:Type>Face</mwg-rs:Type><mwg-rs:Area rdf:parseType="Resource"><stArea:x>0.5</stArea:x><stArea:y>0.5</stArea:y><stArea:w>0.2</stArea:w><stArea:h>0.4</stArea:h><stArea:unit>normalized</stArea:unit></mwg-rs:Area></rdf:li>` +
+      `<rdf:li><rdf:Description mwg-rs:Name="A dog" mwg-rs:Type="Pet"><mwg-rs:Area stArea:x="0.2" stArea:y="0.2" stArea:w="0.1" stArea:h="0.1" stArea:unit="normalized"/></rdf:Description></rdf:li>` +
+      `</rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions></rdf:Description></rdf:RDF></x:xmpmeta>`;
+    assert.deepEqual(readFaceRegions(elements), [{ name: 'Cleo', box: { x: 0.4, y: 0.3, w: 0.2, h: 0.4 } }]);
+    const merged = mergeXmp(elements, { subjects: [], faces });
+    assert.deepEqual(readFaceRegions(merged).map((region) => region.name), ['Cleo', 'Anna']);
+    assert.match(merged, /A dog/, 'the pet region stays');
   });
 
   it('reads and rewrites dc properties written as attributes, in other rdf:Descriptions, or under another prefix', () => {

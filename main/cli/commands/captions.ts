@@ -141,14 +141,20 @@ export function registerCaptionCommands(program: Command, context: CommandContex
     .argument('[photos...]', 'library paths or photo ids')
     .option('--all', 'every photo with a caption or tags (with --text, or text read in it)')
     .option('--text', 'also write the text read in each photo (read-text, "Read text"), as iris:TextInPhoto')
+    .option('--faces', "also write the named people's faces as MWG face regions (mwg-rs:Regions), as digiKam and Lightroom do")
     .option('--style <style>', 'auto (an existing sidecar wins, else photo.jpg.xmp), append (photo.jpg.xmp) or replace (photo.xmp)', 'auto')
     .option('--dry-run', 'say what would be written, write nothing')
-    .action(async (photos: string[], flags: { all?: boolean; style: string; dryRun?: boolean; text?: boolean }, command: Command) => {
+    .action(async (photos: string[], flags: { all?: boolean; style: string; dryRun?: boolean; text?: boolean; faces?: boolean }, command: Command) => {
       const options = globals(command);
       if (!['auto', 'append', 'replace'].includes(flags.style)) throw new UsageError(`--style wants auto, append or replace, not "${flags.style}"`);
       await withEngine(options, async (engine) => {
         const ids = photoIds(engine, photos, flags.all);
-        const stores = { captions: engine.captionStore, tags: engine.tags, ...(flags.text ? { photoText: engine.photoText } : {}) };
+        const stores = {
+          captions: engine.captionStore,
+          tags: engine.tags,
+          ...(flags.text ? { photoText: engine.photoText } : {}),
+          ...(flags.faces ? { faces: { store: engine.faces.faces, library: engine.store } } : {}),
+        };
         const targets = ids === 'all' ? photosWithWords(stores) : ids;
         const results: { id: number; path: string; sidecar?: string; outcome: string; error?: string }[] = [];
         for (const id of targets) {

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import { errorMessage } from '../errors.js';
 import type { Db } from '../db/database.js';
 import { currentFile } from '../library/current-file.js';
@@ -11,12 +12,17 @@ import type { JobKind } from '../jobs/queue.js';
 import { FaceModel } from './face-model.js';
 import { FaceStore } from './face-store.js';
 import { clusterFaces } from './people-clustering.js';
+import { readFaceRegions } from '../xmp/merge.js';
+import { sidecarPathFor } from '../xmp/sidecar.js';
 
 /**
  * Faces and people for a library: which face model it uses (the `face-model` setting, else the
  * catalog's default; none while the `faces` setting is off), the face job (find, align, embed and
  * keep every face of a photo), and placing new faces into people after each batch of jobs.
  */
+
+/** A sidecar larger than this is not a sidecar (real ones are a few kilobytes). */
+const MAX_SIDECAR_BYTES = 4 << 20;
 
 /** Faces alike before they make a new person. See people-clustering.ts. */
 const MIN_FACES_FOR_PERSON = 2;
@@ -89,8 +95,10 @@ export class FaceService {
             throw new HandlerUnavailableError(`cannot find faces with ${model.id}: ${errorMessage(error)}`);
           }
           try {
-            const image = await FaceModel.decode(await currentFile(this.deps.store, photoId!));
+            const file = await currentFile(this.deps.store, photoId!);
+            const image = await FaceModel.decode(file);
             this.faces.putScan(photoId!, model.id, await model.analyse(image));
+            await this.importSidecarNames(photoId!, file);
             return [undefined];
           } catch (error) {
             return [error instanceof Error ? error : new Error(String(error))];
@@ -98,6 +106,30 @@ export class FaceService {
         },
       },
     ];
+  }
+
+  /**
+   * People named in the photo's XMP sidecar by another app (digiKam, Lightroom: MWG face regions)
+   * join Iris's people of those names (face-store.ts importNamed). A sidecar that cannot be read is
+   * passed over: it is the other app's file, and Iris only reads it.
+   */
+  private async importSidecarNames(photoId: number, file: string): Promise<void> {
+    let text: string;
+    try {
+      const sidecar = sidecarPathFor(file, 'auto');
+      const stat = await fs.stat(sidecar);
+      if (stat.size > MAX_SIDECAR_BYTES) return;
+      text = await fs.readFile(sidecar, 'utf8');
+    } catch {
+      return;
+    }
+    let regions: ReturnType<typeof readFaceRegions>;
+    try {
+      regions = readFaceRegions(text);
+    } catch {
+      return;
+    }
+    for (const region of regions) this.faces.importNamed(photoId, region);
   }
 
   /** Places the faces found since the last run into people (people-clustering.ts); returns how many faces were placed. */

@@ -265,6 +265,36 @@ export class FaceStore {
     return `SELECT photo_id FROM faces WHERE not_face = 0 AND person_id IN (${new Array(count).fill('?').join(',')})`;
   }
 
+  /** Photos with a face of a named person (what `iris export-xmp --all --faces` writes). */
+  photosWithNamedFaces(): number[] {
+    return this.sql(`SELECT DISTINCT f.photo_id FROM faces f JOIN people pe ON pe.id = f.person_id WHERE pe.name IS NOT NULL AND ${LIVE} ORDER BY f.photo_id`).pluck().all() as number[];
+  }
+
+  /**
+   * A person named in another app's sidecar: the face found here that the region covers joins the
+   * person of that name (made if there is none), as the person's choice; a region over no face found
+   * here is kept as a face drawn by hand. Faces the person already placed are left alone.
+   */
+  importNamed(photoId: number, region: { name: string; box: StoredFace['box'] }): void {
+    this.db.transaction(() => {
+      const existing = this.sql(`SELECT id FROM people WHERE lower(name) = lower(?) ORDER BY id LIMIT 1`).pluck().get(region.name) as number | undefined;
+      const personId = existing ?? this.newPerson(region.name);
+      const faces = this.facesOf(photoId);
+      const overlap = (box: StoredFace['box']) => {
+        const w = Math.max(0, Math.min(box.x + box.w, region.box.x + region.box.w) - Math.max(box.x, region.box.x));
+        const h = Math.max(0, Math.min(box.y + box.h, region.box.y + region.box.h) - Math.max(box.y, region.box.y));
+        const inter = w * h;
+        return inter / (box.w * box.h + region.box.w * region.box.h - inter);
+      };
+      const match = faces.filter((face) => overlap(face.box) > 0.3).sort((a, b) => overlap(b.box) - overlap(a.box))[0];
+      if (match) {
+        if (match.assignedBy === 'auto') this.sql(`UPDATE faces SET person_id = ?, assigned_by = 'user' WHERE id = ?`).run(personId, match.id);
+        return;
+      }
+      this.addDrawn(photoId, region.box, null, personId);
+    })();
+  }
+
   /** Named, visible people by name (for the search box). */
   namedPeople(): { id: number; name: string }[] {
     return this.sql(`SELECT id, name FROM people WHERE name IS NOT NULL AND hidden = 0`).all() as { id: number; name: string }[];
