@@ -105,7 +105,11 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
+      // A failed load is reported below with its address, which says more than the console does.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
+    });
+    page.on('response', (response) => {
+      if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url().replace(/token=[^&]+/, 'token=…')}`);
     });
   });
 
@@ -399,7 +403,8 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await page.getByTestId('nav-library').click();
     await page.getByTestId('search-input').fill(query);
     // A minute: the first searches run while the new folder is still being read (thumbnails, faces, text).
-    await page.waitForFunction((q) => document.querySelector('[data-testid="results"]')?.getAttribute('data-answered') === q, query, { timeout: 60_000 });
+    // The answer may be no photos (the folder still being read): the view says which query it answers either way.
+    await page.waitForFunction((q) => document.querySelector('[data-testid="results-view"]')?.getAttribute('data-answered') === q, query, { timeout: 60_000 });
     return page.getByTestId('result-cell');
   }
 
@@ -466,13 +471,18 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await page.screenshot({ path: path.join(shots, '14-places-map.png') });
     // Online tiles, turned on from the map: fetched by the engine (from the test's tile server) and drawn under the markers.
     const tileAnswers: number[] = [];
+    let tileRequests = 0;
+    page.on('request', (request) => {
+      if (request.url().includes('/media/tile/')) tileRequests++;
+    });
     page.on('response', (response) => {
       if (response.url().includes('/media/tile/')) tileAnswers.push(response.status());
     });
     await page.getByTestId('places-base-map').selectOption('openstreetmap');
     await page.getByTestId('places-attribution').waitFor();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="places-tile"]').length > 0);
-    await page.waitForTimeout(500);
+    // Every tile asked for has its answer before the tiles are turned off again.
+    for (let i = 0; i < 100 && (tileAnswers.length === 0 || tileAnswers.length < tileRequests); i++) await page.waitForTimeout(100);
     assert.ok(tileAnswers.length > 0 && tileAnswers.every((status) => status === 200), `tiles served: ${JSON.stringify(tileAnswers)}`);
     await page.screenshot({ path: path.join(shots, '14b-places-tiles.png') });
     await page.getByTestId('places-base-map').selectOption('off');

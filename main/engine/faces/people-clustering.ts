@@ -58,7 +58,7 @@ export function clusterFaces(input: ClusterInput): ClusterResult {
   const joins: ClusterResult['joins'] = [];
   const groups: ClusterResult['groups'] = [];
   // New people made in this run keep their centroid here too (personId null until stored).
-  const waiting: { id: number; embedding: Float32Array }[] = [];
+  const waiting = new WaitingFaces(input.pending[0]?.embedding.length ?? 0);
   for (const face of input.pending) {
     let best: Centroid | undefined;
     let bestCosine = -Infinity;
@@ -75,17 +75,79 @@ export function clusterFaces(input: ClusterInput): ClusterResult {
       else best.faces.push(face.id);
       continue;
     }
-    const alike = waiting.filter((other) => dot(other.embedding, face.embedding) >= input.threshold);
+    const alike = waiting.alike(face.embedding, input.threshold);
     if (alike.length + 1 >= input.minFaces) {
-      const members = [...alike, face];
+      const members = [...alike.map((slot) => waiting.take(slot)), face];
       const centroid: Centroid = { personId: null, sum: new Float32Array(face.embedding.length), norm: 1, faces: members.map((member) => member.id) };
       for (const member of members) add(centroid, member.embedding);
       centroids.push(centroid);
-      for (const member of alike) waiting.splice(waiting.indexOf(member), 1);
       continue;
     }
-    waiting.push(face);
+    waiting.add(face);
   }
   for (const centroid of centroids) if (centroid.personId === null) groups.push(centroid.faces);
   return { joins, groups };
+}
+
+/**
+ * The faces waiting for a second face like them, in one flat array: in a library of strangers they
+ * are most faces, and every new face is compared with all of them, so the scan is the clustering's
+ * cost. A flat Float32Array with a 4-way unrolled dot product scans several times faster than an
+ * array of vectors (measured: BENCHMARKS.md, faces). A face taken out leaves a hole that the next
+ * one fills.
+ */
+class WaitingFaces {
+  private vectors = new Float32Array(0);
+  private ids: (number | undefined)[] = [];
+  private readonly holes: number[] = [];
+
+  constructor(private readonly dim: number) {}
+
+  add(face: { id: number; embedding: Float32Array }): void {
+    let slot = this.holes.pop();
+    if (slot === undefined) {
+      slot = this.ids.length;
+      this.ids.push(undefined);
+      if ((slot + 1) * this.dim > this.vectors.length) {
+        const grown = new Float32Array(Math.max(this.dim * 64, this.vectors.length * 2));
+        grown.set(this.vectors);
+        this.vectors = grown;
+      }
+    }
+    this.ids[slot] = face.id;
+    this.vectors.set(face.embedding, slot * this.dim);
+  }
+
+  /** Slots of the waiting faces at or above `threshold` from `embedding`. */
+  alike(embedding: Float32Array, threshold: number): number[] {
+    const found: number[] = [];
+    const { dim, vectors, ids } = this;
+    for (let slot = 0; slot < ids.length; slot++) {
+      if (ids[slot] === undefined) continue;
+      const base = slot * dim;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let i = 0;
+      for (; i + 3 < dim; i += 4) {
+        s0 += vectors[base + i]! * embedding[i]!;
+        s1 += vectors[base + i + 1]! * embedding[i + 1]!;
+        s2 += vectors[base + i + 2]! * embedding[i + 2]!;
+        s3 += vectors[base + i + 3]! * embedding[i + 3]!;
+      }
+      for (; i < dim; i++) s0 += vectors[base + i]! * embedding[i]!;
+      if (s0 + s1 + s2 + s3 >= threshold) found.push(slot);
+    }
+    return found;
+  }
+
+  /** Takes the face out of the slot. */
+  take(slot: number): { id: number; embedding: Float32Array } {
+    const id = this.ids[slot]!;
+    const embedding = this.vectors.slice(slot * this.dim, (slot + 1) * this.dim);
+    this.ids[slot] = undefined;
+    this.holes.push(slot);
+    return { id, embedding };
+  }
 }
