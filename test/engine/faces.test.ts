@@ -8,6 +8,7 @@ import { nonMaximumSuppression } from '../../main/engine/faces/detect.js';
 import { FaceModel } from '../../main/engine/faces/face-model.js';
 import { clusterFaces } from '../../main/engine/faces/people-clustering.js';
 import { loadCatalog } from '../../main/engine/models/catalog.js';
+import { EngineService } from '../../main/engine/service/engine-service.js';
 import { FACES_FIXTURE_ID, FACES_YUNET_FIXTURE_ID } from '../fixtures/face-fixtures.js';
 import { FACE_PHOTOS_DIR, cosine } from '../reference/measure-faces.js';
 import { fixtureModels } from '../helpers/colour-photos.js';
@@ -87,6 +88,51 @@ describe('faces on the real models: corner cases', { skip: missing ?? false }, (
         assert.ok(cosine(twin.embedding, face.embedding) > 0.7, `${file}: ${cosine(twin.embedding, face.embedding)}`);
         assert.ok(Math.abs(twin.box.x + twin.box.w / 2 - (face.box.x + face.box.w / 2)) < 0.05, `${file}: same centre`);
       }
+    }
+  });
+});
+
+describe('a face drawn by hand where the detector missed it (faces.draw)', { skip: missing ?? false }, () => {
+  it('is looked for again inside the box, so a face too small for the whole photo is embedded, placed with the person, and recognised after', async () => {
+    const photos = tempDir('iris-draw-');
+    // The same face twice, each about 1/60 of a 4000-pixel photo: too small for the detector at 640 over the whole photo.
+    const face = await sharp(path.join(FACE_PHOTOS_DIR, 'obama-1.jpg')).extract({ left: 180, top: 0, width: 380, height: 420 }).resize(66).toBuffer();
+    // Two photos (two backgrounds: the same bytes would be one photo).
+    for (const [name, green] of [['a.jpg', 120], ['b.jpg', 140]] as const) {
+      await sharp({ create: { width: 4000, height: 3000, channels: 3, background: { r: 90, g: green, b: 90 } } }).composite([{ input: face, left: 1800, top: 1400 }]).jpeg({ quality: 92 }).toFile(path.join(photos, name));
+    }
+    const service = EngineService.open({ libraryDir: tempDir('iris-draw-lib-'), modelsDir: fixtureModels }, { watch: false });
+    try {
+      await service.engine.index([photos]);
+      const [a, b] = service.engine.listPhotos().sort((x, y) => x.paths[0]!.localeCompare(y.paths[0]!));
+      const call = async <T>(name: string, args: unknown): Promise<T> => {
+        const outcome = await service.handle(name as never, args as never);
+        assert.ok(outcome.ok, JSON.stringify(outcome));
+        return (outcome as { value: T }).value;
+      };
+      assert.deepEqual(await call('faces.ofPhoto', { photoId: a!.id }), [], 'the detector missed it');
+      const box = { x: 1790 / 4000, y: 1390 / 3000, w: 86 / 4000, h: 96 / 3000 };
+      const drawn = await call<{ id: number; recognised: boolean }>('faces.draw', { photoId: a!.id, box, personId: null });
+      assert.equal(drawn.recognised, true, 'found and embedded inside the box');
+      const { personId } = await call<{ personId: number }>('faces.assign', { faceId: drawn.id, newPerson: true });
+      await call('people.update', { id: personId, name: 'Barack Obama' });
+      const second = await call<{ id: number; recognised: boolean }>('faces.draw', { photoId: b!.id, box, personId: null });
+      assert.ok(second.recognised);
+      // The drawn faces are embedded like found ones: the two are the same face.
+      const db = service.engine.database;
+      const embeddings = (db.prepare(`SELECT embedding FROM faces WHERE id IN (?, ?) ORDER BY id`).all(drawn.id, second.id) as { embedding: Buffer }[]).map((row) => new Float32Array(new Uint8Array(row.embedding).buffer));
+      assert.ok(cosine(embeddings[0]!, embeddings[1]!) > 0.9);
+      const faces = await call<{ personName: string | null; manual: boolean }[]>('faces.ofPhoto', { photoId: a!.id });
+      assert.deepEqual(faces.map((f) => [f.personName, f.manual]), [['Barack Obama', true]]);
+      // A box over nothing is kept, not recognised; "not a face" takes a face out.
+      const empty = await call<{ id: number; recognised: boolean }>('faces.draw', { photoId: a!.id, box: { x: 0.05, y: 0.05, w: 0.05, h: 0.05 }, personId });
+      assert.equal(empty.recognised, false);
+      await call('faces.assign', { faceId: empty.id, notFace: true });
+      assert.equal((await call<unknown[]>('faces.ofPhoto', { photoId: a!.id })).length, 1);
+      const refused = await service.handle('faces.draw', { photoId: a!.id, box: { x: 0.9, y: 0.9, w: 0.5, h: 0.5 }, personId: null });
+      assert.equal(refused.ok, false, 'a box outside the photo is refused by the schema');
+    } finally {
+      await service.close();
     }
   });
 });
