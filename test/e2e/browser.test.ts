@@ -523,6 +523,17 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await box.waitFor();
     assert.match((await page.getByTestId('viewer-faces').innerHTML()), /Barack Obama/);
     await page.screenshot({ path: path.join(shots, '16-viewer-faces.png') });
+    // Draw a face by hand: a box dragged over the photo becomes one more face, listed under People.
+    const before = await page.getByTestId('viewer-face').count();
+    await page.getByTestId('viewer-draw-face').click();
+    const area = (await page.getByTestId('viewer-faces').boundingBox())!;
+    // Inside the photo, which is letterboxed in the middle of the area.
+    await page.mouse.move(area.x + area.width * 0.45, area.y + area.height * 0.7);
+    await page.mouse.down();
+    await page.mouse.move(area.x + area.width * 0.55, area.y + area.height * 0.85, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction((count) => document.querySelectorAll('[data-testid="viewer-face"]').length === count + 1, before, { timeout: 30_000 });
+    await page.waitForFunction((count) => document.querySelectorAll('[data-testid="viewer-person"]').length === count + 1, before, { timeout: 30_000 });
     await page.getByTestId('viewer-faces-toggle').click();
     assert.equal(await page.getByTestId('viewer-faces').count(), 0, 'the toggle hides the boxes');
     await page.keyboard.press('Escape');

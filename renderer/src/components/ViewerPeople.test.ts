@@ -18,6 +18,7 @@ describe("the viewer's people", () => {
         { id: 1, name: 'Anna', hidden: false, faces: 3, photoIds: [42, 43, 44], cover: null },
         { id: 2, name: null, hidden: false, faces: 2, photoIds: [45, 46], cover: null },
       ],
+      'people.update': ({ id }) => ({ id }),
       'faces.assign': (args) => {
         if (args.notFace) faces = faces.filter((face) => face.id !== args.faceId);
         return { personId: args.personId ?? null };
@@ -37,6 +38,8 @@ describe("the viewer's people", () => {
     await fireEvent.change(selects[1]!, { target: { value: 'not-face' } });
     await waitFor(() => expect(screen.getAllByTestId('viewer-person')).toHaveLength(1));
     expect(backend.callsOf('faces.assign').at(-1)).toEqual({ faceId: 6, notFace: true });
+    await fireEvent.click(screen.getByTestId('viewer-person-cover'));
+    await waitFor(() => expect(backend.callsOf('people.update').at(-1)).toEqual({ id: 1, coverFaceId: 5 }));
     await fireEvent.click(screen.getByTestId('viewer-person-search'));
     expect(search.filters.person).toBe('Anna');
     expect(app.viewer).toBeNull();
