@@ -178,6 +178,17 @@ describe('face arithmetic', () => {
     assert.deepEqual(result.groups, [[3, 4]]);
   });
 
+  it('makes a new person only from faces alike at the stricter new-person threshold, while a face still joins a person at the match threshold', () => {
+    // Unit vectors at a chosen cosine from axis 0.
+    const at = (cosine: number, other: number) => Float32Array.from({ length: 16 }, (_, k) => (k === 0 ? cosine : k === other ? Math.sqrt(1 - cosine * cosine) : 0));
+    const input = (people: Map<number, Float32Array[]>, pending: Float32Array[]) => ({ people, pending: pending.map((embedding, i) => ({ id: i + 1, embedding })), threshold: 0.38, newPersonThreshold: 0.5, minFaces: 2 });
+    // Two strangers at cosine 0.45 of each other: alike at the match threshold, not at the new-person one.
+    assert.deepEqual(clusterFaces(input(new Map(), [axis(0), at(0.45, 1)])).groups, []);
+    assert.deepEqual(clusterFaces(input(new Map(), [axis(0), at(0.6, 1)])).groups, [[1, 2]]);
+    // A face at 0.45 from a person's mean face joins them.
+    assert.deepEqual(clusterFaces(input(new Map([[3, [axis(0)]]]), [at(0.45, 1)])).joins, [{ faceId: 1, personId: 3 }]);
+  });
+
   it('does not chain two people together through a face between them', () => {
     // a and b are 90° apart; m is 45° from both (cosine 0.71): with a threshold of 0.8, m belongs to neither.
     const a = axis(0);

@@ -57,6 +57,11 @@ export class FaceModel {
     return this.prep.recognizer.match_threshold;
   }
 
+  /** Cosine at or above which waiting faces make a new person (catalog; default the match threshold). */
+  get newPersonThreshold(): number {
+    return this.prep.recognizer.new_person_threshold ?? this.prep.recognizer.match_threshold;
+  }
+
   get dim(): number {
     return this.prep.recognizer.embedding_dim;
   }

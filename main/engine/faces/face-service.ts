@@ -138,7 +138,7 @@ export class FaceService {
     if (!model) return { placed: 0, newPeople: 0 };
     const pending = this.faces.unplaced(model.id);
     if (pending.length === 0) return { placed: 0, newPeople: 0 };
-    const result = clusterFaces({ people: this.faces.peopleFaces(model.id), pending, threshold: model.matchThreshold, minFaces: MIN_FACES_FOR_PERSON });
+    const result = clusterFaces({ people: this.faces.peopleFaces(model.id), pending, threshold: model.matchThreshold, newPersonThreshold: model.newPersonThreshold, minFaces: MIN_FACES_FOR_PERSON });
     const created = this.faces.applyClustering(result.joins, result.groups);
     return { placed: result.joins.length + result.groups.reduce((sum, group) => sum + group.length, 0), newPeople: created.length };
   }

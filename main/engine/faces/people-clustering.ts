@@ -3,8 +3,9 @@
  * would redraw everyone each time): a face not yet placed joins the person whose faces it is most
  * like, when the cosine to that person's mean face reaches the recognizer's match threshold
  * (catalog: `recognizer.match_threshold`, set from measured same/different distributions). A face
- * like no person waits; once `minFaces` waiting faces are like each other, they become a new
- * person. People, their names and the person's choices are never redrawn: only faces with no
+ * like no person waits; once `minFaces` waiting faces are alike at the stricter new-person
+ * threshold (`new_person_threshold`: strangers are many, and chance pairs among them are not
+ * people), they become a new person. People, their names and the person's choices are never redrawn: only faces with no
  * person and never touched by the person are placed (face-store.ts).
  *
  * The waiting faces are compared with each other as they come, so the cost per face is the number
@@ -18,7 +19,9 @@ export interface ClusterInput {
   /** Faces to place, in the order they came (L2-normalised). */
   pending: readonly { id: number; embedding: Float32Array }[];
   threshold: number;
-  /** Faces alike before a new person is made (2: a pair is already far above chance: see face-fixtures.ts). */
+  /** Cosine at or above which waiting faces are alike enough to make a new person (default: threshold). */
+  newPersonThreshold?: number;
+  /** Faces alike before a new person is made. */
   minFaces: number;
 }
 
@@ -75,7 +78,7 @@ export function clusterFaces(input: ClusterInput): ClusterResult {
       else best.faces.push(face.id);
       continue;
     }
-    const alike = waiting.alike(face.embedding, input.threshold);
+    const alike = waiting.alike(face.embedding, input.newPersonThreshold ?? input.threshold);
     if (alike.length + 1 >= input.minFaces) {
       const members = [...alike.map((slot) => waiting.take(slot)), face];
       const centroid: Centroid = { personId: null, sum: new Float32Array(face.embedding.length), norm: 1, faces: members.map((member) => member.id) };

@@ -45,6 +45,14 @@ const Recognizer = z.strictObject({
    * which): the clustering (faces/people-clustering.ts) reads it, never a constant of its own.
    */
   match_threshold: z.number().min(-1).max(1),
+  /**
+   * Cosine at or above which faces waiting with no person are alike enough to become a new person
+   * (default: match_threshold). Higher than the match threshold: a library holds many strangers
+   * seen once, and among tens of thousands of them some pairs reach the match threshold by chance
+   * (BENCHMARKS.md, faces), while a face joining an existing person is compared with that person's
+   * mean face, which is steadier than one other face.
+   */
+  new_person_threshold: z.number().min(-1).max(1).optional(),
 });
 
 export const FacesCatalogPreprocessingSchema = z.strictObject({
