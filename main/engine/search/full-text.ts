@@ -52,6 +52,11 @@ function ftsQuery(text: string): string {
   return words.map((word) => `"${word}"*`).join(' ');
 }
 
+/** Text as the search compares it: accents off, lower case ("São Paulo" is "sao paulo"). */
+export function foldText(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

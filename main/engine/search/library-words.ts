@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { UNSEGMENTED } from './full-text.js';
+import { UNSEGMENTED, foldText } from './full-text.js';
 import { isStopWord } from './name-search.js';
 
 /**
@@ -55,21 +55,28 @@ const COMPANY = /\b(corporation|corp|inc|co|ltd|company|imaging|optical|electron
 /** Marks words held aside from the readers (search/query-chips.ts). */
 export const HELD = '\uE000';
 
-const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-
 function distinctive(name: string): boolean {
   return UNSEGMENTED.test(name) || /\s/u.test(name.trim()) || /\p{N}/u.test(name) || /\p{Lu}/u.test(name.slice(1));
 }
 
+/**
+ * The parts of a place label (library/places.ts): "Neuilly-sur-Seine, Paris, Île-de-France, France 法国"
+ * is the areas (town, city, region) and the country in English and, when ICU names it, Chinese.
+ */
+function parsePlaceLabel(label: string): { areas: string[]; country: string | null; countryChinese: string | null } {
+  const parts = label.split(',').map((part) => part.trim()).filter(Boolean);
+  const last = parts.pop();
+  if (!last) return { areas: [], country: null, countryChinese: null };
+  const bilingual = /^(.*?)\s+([\p{Script=Han}]+)$/u.exec(last);
+  return { areas: parts, country: bilingual ? bilingual[1]! : last, countryChinese: bilingual ? bilingual[2]! : null };
+}
+
 /** The names a place label holds: "Neuilly-sur-Seine, Paris, France 法国" is the town, the city, and the country in both languages. */
 export function placeNames(label: string): string[] {
-  const parts = label.split(',').map((part) => part.trim()).filter(Boolean);
-  const country = parts.pop();
-  if (!country) return [];
-  const bilingual = /^(.*?)\s+([\p{Script=Han}]+)$/u.exec(country);
+  const { areas, country, countryChinese } = parsePlaceLabel(label);
   // GeoNames says "New York City", "Mexico City", "Quebec City": people also leave out the "City".
-  const towns = parts.flatMap((town) => (/\S\s+City$/u.test(town) ? [town, town.replace(/\s+City$/u, '')] : [town]));
-  return [...towns, ...(bilingual ? [bilingual[1]!, bilingual[2]!] : [country])];
+  const towns = areas.flatMap((town) => (/\S\s+City$/u.test(town) ? [town, town.replace(/\s+City$/u, '')] : [town]));
+  return [...towns, ...[country, countryChinese].filter((name): name is string => name !== null)];
 }
 
 /** What people call a camera: its maker ("Nikon", not "NIKON CORPORATION"), its model, and the model's family ("iPhone" of "iPhone 12 Pro"). */
@@ -83,7 +90,7 @@ export function cameraNames(make: string | null, model: string | null): string[]
   const bare = (model ?? '').trim().replace(new RegExp(`^${maker.replace(/[^\p{L}\p{N}]/gu, '')}\\s+`, 'iu'), '');
   if (bare) {
     names.push(bare);
-    if (maker && fold(bare) !== fold(maker)) names.push(`${maker} ${bare}`);
+    if (maker && foldText(bare) !== foldText(maker)) names.push(`${maker} ${bare}`);
     const family = bare.split(/\s+/);
     if (family.length > 1 && /^\p{L}{3,}$/u.test(family[0]!)) names.push(family[0]!);
   }
@@ -94,7 +101,7 @@ export function cameraNames(make: string | null, model: string | null): string[]
 function knownNames(db: Db): KnownName[] {
   const byKey = new Map<string, KnownName>();
   const add = (kind: LibraryChip['kind'], name: string, value = name) => {
-    const words = UNSEGMENTED.test(name) ? [] : (fold(name).match(WORD) ?? []);
+    const words = UNSEGMENTED.test(name) ? [] : (foldText(name).match(WORD) ?? []);
     if (words.length === 0 && !UNSEGMENTED.test(name)) return;
     const key = `${kind}:${UNSEGMENTED.test(name) ? name : words.join(' ')}`;
     // A person's name was given by the person: it is meant as a name, lower case or not ("obama at the beach").
@@ -125,7 +132,7 @@ function hasContent(text: string): boolean {
   if (text.includes(HELD)) return true;
   const han = text.replace(/[在于的和与照片相片图片]/gu, '');
   if (UNSEGMENTED.test(han)) return true;
-  return (fold(text).match(WORD) ?? []).some((word) => !isStopWord(word) && !CUES.place.has(word) && !CUES.camera.has(word));
+  return (foldText(text).match(WORD) ?? []).some((word) => !isStopWord(word) && !CUES.place.has(word) && !CUES.camera.has(word));
 }
 
 /**
@@ -135,7 +142,7 @@ function hasContent(text: string): boolean {
 export function extractLibraryWords(db: Db, query: string): { text: string; chips: LibraryChip[] } {
   const names = knownNames(db);
   if (names.length === 0) return { text: query, chips: [] };
-  const tokens: Token[] = [...query.matchAll(WORD)].map((match) => ({ folded: fold(match[0]), start: match.index, end: match.index + match[0].length }));
+  const tokens: Token[] = [...query.matchAll(WORD)].map((match) => ({ folded: foldText(match[0]), start: match.index, end: match.index + match[0].length }));
   const taken = new Array<boolean>(tokens.length).fill(false);
   const found: { chip: LibraryChip; start: number; end: number }[] = [];
   const overlaps = (start: number, end: number) => found.some((f) => start < f.end && f.start < end);
@@ -201,9 +208,8 @@ export function libraryFacets(db: Db): { cameras: { name: string; count: number 
   const places = new Map<string, { count: number; kind: 'area' | 'country' }>();
   const placeRows = db.prepare(`SELECT place, count(*) AS n FROM photos WHERE place IS NOT NULL AND orphaned_at IS NULL GROUP BY 1`).all() as { place: string; n: number }[];
   for (const { place, n } of placeRows) {
-    const parts = place.split(',').map((part) => part.trim());
-    const country = /^(.*?)(?:\s+\p{Script=Han}+)?$/u.exec(parts.at(-1) ?? '')?.[1];
-    const named = [...parts.slice(0, -1).map((name) => [name, 'area'] as const), ...(country ? [[country, 'country'] as const] : [])];
+    const { areas, country } = parsePlaceLabel(place);
+    const named = [...areas.map((name) => [name, 'area'] as const), ...(country ? [[country, 'country'] as const] : [])];
     for (const [name, kind] of named) places.set(name, { count: (places.get(name)?.count ?? 0) + n, kind });
   }
   const mostFirst = <T extends { name: string; count: number }>(list: T[]) => list.sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)).slice(0, FACET_LIMIT);

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { UNSEGMENTED, escapeLike } from './full-text.js';
+import { UNSEGMENTED, escapeLike, foldText } from './full-text.js';
 
 /**
  * The search box's name signals: a photo whose file name, folder (below its library folder) or
@@ -91,11 +91,10 @@ export function searchNames(db: Db, query: string, limit: number, within?: { sql
 
 /** Photos of the named people whose every name word is matched by a query word (as a prefix, case and accents aside). */
 function searchPeople(db: Db, query: string, limit: number, within?: { sql: string; params: readonly unknown[] }): { photoId: number; name: string }[] {
-  const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-  const words = UNSEGMENTED.test(query) ? [query.trim()] : nameWords(fold(query));
+  const words = UNSEGMENTED.test(query) ? [query.trim()] : nameWords(foldText(query));
   if (words.length === 0) return [];
   const people = (db.prepare(`SELECT id, name FROM people WHERE name IS NOT NULL AND hidden = 0`).all() as { id: number; name: string }[]).filter(({ name }) => {
-    const folded = fold(name);
+    const folded = foldText(name);
     const tokens = folded.match(/[\p{L}\p{N}]+/gu) ?? [];
     return words.every((word) => (UNSEGMENTED.test(word) ? folded.includes(word) : tokens.some((token) => token.startsWith(word))));
   });
@@ -128,15 +127,14 @@ function searchPlaces(db: Db, query: string, limit: number, within?: { sql: stri
 /** Which of a location's fields hold any of the query's words (prefix, case and accents aside). */
 function reasonsOf(row: { file: string; folder: string; camera: string }, query: string): NameMatch['reasons'] {
   const words = UNSEGMENTED.test(query) ? query.trim().split(/\s+/) : nameWords(query);
-  const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
   const stem = (word: string) => word.replace(/(ies|es|s)$/u, '');
   const reasons: NameMatch['reasons'] = [];
   for (const [field, column] of FIELDS) {
     const text = row[column];
     if (!text) continue;
-    const folded = fold(text);
+    const folded = foldText(text);
     const tokens = folded.match(/[\p{L}\p{N}]+/gu) ?? [];
-    const hit = words.some((word) => (UNSEGMENTED.test(word) ? folded.includes(fold(word)) : tokens.some((token) => token.startsWith(stem(fold(word))))));
+    const hit = words.some((word) => (UNSEGMENTED.test(word) ? folded.includes(foldText(word)) : tokens.some((token) => token.startsWith(stem(foldText(word))))));
     if (hit) reasons.push({ field, text: column === 'folder' ? text.replace(/[\\/]+$/, '') : text });
   }
   return reasons;
