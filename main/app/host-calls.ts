@@ -11,8 +11,10 @@ export interface EngineCaller {
 
 /** What only the desktop host can do, as plain functions so the calls can be tested without Electron. */
 export interface DesktopAbilities {
-  /** The native folder dialog; null when the user cancels. */
-  chooseDirectory(): Promise<string | null>;
+  /** The native folder dialog (titled for what the folder is for); null when the user cancels. */
+  chooseDirectory(purpose?: 'photos' | 'output' | 'export'): Promise<string | null>;
+  /** Shows a file selected in the system's file manager (Electron's shell.showItemInFolder). */
+  showItemInFolder(file: string): void;
   /** Hands an already checked https URL to the system browser. */
   openInBrowser(url: string): Promise<void>;
   /** The endpoint API key, encrypted by the OS keychain. */
@@ -52,9 +54,24 @@ export function desktopHostCalls(abilities: DesktopAbilities, engine: EngineCall
 
     // The same for where edits are written: the page can only ask for the dialog.
     'settings.chooseOutputFolder': async () => {
-      const chosen = await abilities.chooseDirectory();
+      const chosen = await abilities.chooseDirectory('output');
       if (chosen === null) return null;
       return (await engine.call('settings.set', { key: 'output-folder', value: chosen })) as CallResult<'settings.chooseOutputFolder'>;
+    },
+
+    // The page names a photo; main asks the engine where its file is, so no path comes from the page.
+    'photos.showInFolder': async ({ id }) => {
+      const photo = (await engine.call('photos.get', { id })) as CallResult<'photos.get'>;
+      if (!photo.path) return { shown: false };
+      abilities.showItemInFolder(photo.path);
+      return { shown: true };
+    },
+
+    // Export goes where the person chose in the dialog; the engine never writes over a file.
+    'photos.export': async ({ photoIds, as, maxEdge, quality }) => {
+      const chosen = await abilities.chooseDirectory('export');
+      if (chosen === null) return null;
+      return (await engine.call('photos.exportTo', { photoIds, folder: chosen, as, maxEdge, quality })) as CallResult<'photos.export'>;
     },
 
     // Kept encrypted by the host (the engine never writes it anywhere), then handed to the engine in memory.

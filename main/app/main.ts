@@ -116,12 +116,14 @@ function runApp(): void {
   const handleRendererCall = rendererCallHandler(
     desktopHostCalls(
       {
-        chooseDirectory: async () => {
-          const options = { title: 'Add a photo folder', properties: ['openDirectory' as const] };
+        chooseDirectory: async (purpose) => {
+          const title = purpose === 'export' ? 'Export the photos to…' : purpose === 'output' ? 'Save edits in…' : 'Add a photo folder';
+          const options = { title, properties: ['openDirectory' as const, 'createDirectory' as const] };
           const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
           return result.canceled ? null : (result.filePaths[0] ?? null);
         },
         openInBrowser: (url) => shell.openExternal(url),
+        showItemInFolder: (file) => shell.showItemInFolder(file),
         endpointKey,
         storesSecrets: () => keychain.unavailableReason() === null,
       },

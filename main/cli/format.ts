@@ -1,3 +1,4 @@
+import type { DuplicateGroup } from '../engine/organise/duplicates-review.js';
 import os from 'node:os';
 import type { Folder, IndexSummary, PhotoRecord } from '../engine/index.js';
 import type { HeldJobs } from '../engine/jobs/queue.js';
@@ -19,7 +20,7 @@ export function describeHeld(held: readonly HeldJobs[], what = 'jobs'): string[]
 }
 
 export function formatIndexSummary(summary: IndexSummary): string {
-  const lines = [`found ${summary.found} photos: ${summary.indexed} read, ${summary.unchanged} unchanged, ${summary.removed} gone, ${summary.failed.length} failed`];
+  const lines = [`found ${summary.found} photos: ${summary.read} read, ${summary.unchanged} unchanged, ${summary.removed} gone, ${summary.failed.length} failed`];
   for (const failure of summary.failed) lines.push(`  failed  ${failure.path}\n          ${failure.error}`);
   const e = summary.embeddings;
   if (e.skipped) lines.push(`embeddings: ${e.embedded} photos searchable; ${e.missing} not embedded: ${e.skipped}`);
@@ -110,7 +111,7 @@ function formatLanguageNotice(notice: LanguageNotice): string {
 
 type ExplainedResponse = Omit<SearchResponse, 'results'> & {
   results: (SearchResponse['results'][number] & { why?: MatchReason[] })[];
-  ranking?: 'clip' | 'captions' | 'rrf';
+  ranking?: 'clip' | 'captions' | 'rrf' | 'filters';
   caption_matches?: number;
   name_matches?: number;
   text_matches?: number;
@@ -126,6 +127,8 @@ function formatWhy(why: readonly MatchReason[]): string {
 function formatChip(chip: QueryChip): string {
   if (chip.kind === 'date') return `date: "${chip.label}" = taken ${chip.after} to ${lastDay(chip.before)}`;
   if (chip.kind === 'person') return `person: "${chip.label}" = photos of ${chip.value}`;
+  if (chip.kind === 'favourite') return `favourites: "${chip.label}" = only photos with a heart`;
+  if (chip.kind === 'rating') return `stars: "${chip.label}" = ${chip.min === 5 ? '5 stars' : `${chip.min} stars or more`}`;
   return chip.kind === 'camera' ? `camera: "${chip.label}" = taken with a camera named ${chip.value}` : `place: "${chip.label}" = taken in ${chip.value}`;
 }
 
@@ -147,6 +150,22 @@ export function formatSearch(response: ExplainedResponse, what: string): string 
   const cut = !cutoff ? '' : cutoff.threshold === null ? `-- nothing stands out from the library for ${what}: the closest ones, less alike --` : `-- ${relevant} ${relevant === 1 ? 'match' : 'matches'}; less alike below (threshold ${cutoff.threshold}) --`;
   if (cut && relevant < rows.length) rows.splice(relevant, 0, cut);
   return [`${'score'.padEnd(5)}  ${'id'.padStart(6)}  path`, ...rows, timing, ...notice].join('\n');
+}
+
+/** `iris duplicates --review`: each copy's size, resolution, date, sharpness and metadata, and what each rule keeps. */
+export function formatDuplicateReview(review: { threshold: number; groups: readonly DuplicateGroup[] }): string {
+  if (review.groups.length === 0) return `no near-duplicates (cosine ≥ ${review.threshold})`;
+  const blocks = review.groups.map((group, i) => {
+    const rules = (id: number) => (['largest', 'sharpest', 'metadata'] as const).filter((rule) => group.keep[rule] === id);
+    const lines = group.photos.map((copy) => {
+      const kept = rules(copy.id);
+      const size = `${(copy.size / 2 ** 20).toFixed(1)} MB`;
+      const dims = copy.width && copy.height ? `${copy.width}×${copy.height}` : '?';
+      return `  ${String(copy.id).padStart(6)}  ${dims.padEnd(11)} ${size.padStart(8)}  ${(copy.takenAt ?? '').slice(0, 10).padEnd(10)}  sharpness ${copy.sharpness ?? '?'}  metadata ${copy.metadata}${copy.hidden ? '  [hidden]' : ''}${kept.length ? `  ← keep (${kept.join(', ')})` : ''}\n          ${copy.path}`;
+    });
+    return [`group ${i + 1} (${group.photos.length} copies)`, ...lines].join('\n');
+  });
+  return [...blocks, `${review.groups.length} groups of near-duplicates (cosine ≥ ${review.threshold}); \`iris hide <ids>\` hides copies (files are never touched)`].join('\n');
 }
 
 export function formatDuplicates(result: { threshold: number; groups: { photos: { id: number; path: string; score: number }[] }[] }): string {

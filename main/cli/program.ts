@@ -15,6 +15,7 @@ import { registerCaptionCommands } from './commands/captions.js';
 import { registerAskCommands } from './commands/ask.js';
 import { registerEditCommands } from './commands/edits.js';
 import { registerPeopleCommands } from './commands/people.js';
+import { registerOrganiseCommands } from './commands/organise.js';
 import { type CliStreams, withStreams, writeErr, writeOut } from './streams.js';
 
 function describeEvent(event: PhotoEvent): string {
@@ -29,7 +30,7 @@ function describeEvent(event: PhotoEvent): string {
 }
 
 /** Command groups that live in their own files (main/cli/commands). */
-const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerCaptionCommands, registerAskCommands, registerEditCommands, registerPeopleCommands, registerSettingsCommands, registerLibraryCommands, registerModelsCommands, registerServeCommand];
+const commandGroups: ((program: Command, context: CommandContext) => void)[] = [registerSearchCommands, registerCaptionCommands, registerAskCommands, registerEditCommands, registerPeopleCommands, registerOrganiseCommands, registerSettingsCommands, registerLibraryCommands, registerModelsCommands, registerServeCommand];
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command()
@@ -100,8 +101,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       await withEngine(options, async (engine) => {
         const detach = attachProgressBar(engine);
         const summary = await engine.index(folders).finally(detach);
-        const { found, indexed, unchanged, removed, failed, embeddings, heldElsewhere } = summary;
-        emit(options, { found, indexed, unchanged, removed, failed, embeddings, heldElsewhere }, () =>
+        const { found, indexed, read, unchanged, removed, failed, embeddings, heldElsewhere } = summary;
+        emit(options, { found, indexed, read, unchanged, removed, failed, embeddings, heldElsewhere }, () =>
           formatIndexSummary(summary),
         );
         if (summary.failed.length > 0) setExitCode(EXIT.someFailed);

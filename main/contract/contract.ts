@@ -25,6 +25,38 @@ const PersonSchema = z.object({
   /** The face that shows the person: its photo and box (fractions of the upright photo). */
   cover: z.object({ faceId: z.number().int(), photoId: z.number().int(), box: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }), aspect: z.number() }).nullable(),
 });
+/** Iris's colour labels (Lightroom's and digiKam's five; xmp:Label other names are not kept). */
+const ColourLabelSchema = z.enum(['red', 'yellow', 'green', 'blue', 'purple']);
+/** What a person said about a photo (organise/organise-store.ts). */
+const MarksSchema = z.object({ favourite: z.boolean(), rating: z.number().int().min(0).max(5), rejected: z.boolean(), label: ColourLabelSchema.nullable(), hidden: z.boolean() });
+/** Many photos at once: a selection (select all in a big library is large, hence the bound). */
+const PhotoIds = z.array(PhotoId).min(1).max(100_000);
+const KeywordText = z.string().trim().min(1).max(200);
+const AlbumSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  sort: z.enum(['date', 'manual']),
+  coverPhotoId: z.number().int().nullable(),
+  count: z.number().int(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+const DuplicateCopySchema = z.object({
+  id: z.number().int(),
+  path: z.string(),
+  size: z.number(),
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  format: z.string().nullable(),
+  takenAt: z.string().nullable(),
+  /** Variance of the Laplacian of the 256 px thumbnail, in grey levels²: higher is sharper (null: no thumbnail yet). */
+  sharpness: z.number().nullable(),
+  /** How much a person or camera said about it: EXIF fields, caption, keywords, stars, albums, named faces. */
+  metadata: z.number().int(),
+  hidden: z.boolean(),
+  /** Cosine of its CLIP embedding to the group's first photo. */
+  similarity: z.number(),
+});
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/, { error: 'expected a date like 2024-07-31' });
 const NoArgs = z.strictObject({});
 
@@ -61,6 +93,10 @@ const PhotoDetailSchema = z.object({
   tags: z.array(z.object({ label: z.string(), score: z.number() })),
   /** The caption's text (captions.get has who wrote it), null when it has none. */
   caption: z.string().nullable(),
+  marks: MarksSchema,
+  /** Keywords (a person's, or read from the photo's XMP), with Lightroom's hierarchy when there is one. */
+  keywords: z.array(z.object({ keyword: z.string(), hierarchy: z.string().nullable() })),
+  albums: z.array(z.object({ id: z.number().int(), name: z.string() })),
 });
 
 /**
@@ -78,6 +114,11 @@ const TimelineSchema = z.object({
    * of asking for one (and asks when a later timeline no longer lists them).
    */
   pending: z.array(z.number().int()),
+  /**
+   * The photos among `ids` with a heart, stars, reject or a colour label (only those), for the
+   * grid's badges; absent from an older engine.
+   */
+  marks: z.array(z.object({ id: z.number().int(), favourite: z.boolean(), rating: z.number().int().min(0).max(5), rejected: z.boolean(), label: ColourLabelSchema.nullable() })).optional(),
 });
 
 /** What photos may be narrowed to (search filters, and the grid while browsing). All given conditions must hold. */
@@ -91,7 +132,20 @@ const PhotoFilterFields = {
   /** Only photos taken in this place (a town, city or country as library.facets names it: "Paris", "法国"). */
   place: z.string().trim().min(1).max(100).optional(),
   /** Only photos with a face of the person of this name (library.facets lists them). */
-  person: z.string().trim().min(1).max(100).optional(),
+  person: z.string().trim().min(1).max(100).optional(),  /** Only favourites (a heart). */
+  favourite: z.boolean().optional(),
+  /** Only photos with at least this many stars. */
+  minRating: z.number().int().min(1).max(5).optional(),
+  /** Only photos with this colour label. */
+  label: ColourLabelSchema.optional(),
+  /** true: only rejected photos; false: leave them out. */
+  rejected: z.boolean().optional(),
+  /** Only the photos of this album. */
+  albumId: z.number().int().positive().optional(),
+  /** Only photos with this keyword (library.facets lists them). */
+  keyword: z.string().trim().min(1).max(200).optional(),
+  /** true: only the photos hidden from the library (duplicates not kept). Otherwise hidden photos are left out. */
+  hidden: z.boolean().optional(),
 };
 
 const SearchFiltersSchema = {
@@ -129,7 +183,7 @@ const SearchResultSchema = z.object({
       id: z.number().int(),
       score: z.number(),
       /** Why it matched: what it looks like (clip), its caption, its file name, folder or camera (with the text). Empty past the cut; absent for similar photos. */
-      why: z.array(z.object({ signal: z.enum(['clip', 'caption', 'text in photo', 'file name', 'folder', 'camera', 'place', 'person']), text: z.string().optional() })).optional(),
+      why: z.array(z.object({ signal: z.enum(['clip', 'caption', 'text in photo', 'file name', 'folder', 'camera', 'place', 'person', 'keyword']), text: z.string().optional() })).optional(),
     }),
   ),
   /** The first `relevant` results match; the rest are ranked photos past the cut ("show more, less alike"). */
@@ -146,6 +200,8 @@ const SearchResultSchema = z.object({
         z.object({ kind: z.literal('camera'), label: z.string(), value: z.string(), words: z.string() }),
         z.object({ kind: z.literal('place'), label: z.string(), value: z.string(), words: z.string() }),
         z.object({ kind: z.literal('person'), label: z.string(), value: z.string(), words: z.string() }),
+        z.object({ kind: z.literal('favourite'), label: z.string(), words: z.string() }),
+        z.object({ kind: z.literal('rating'), label: z.string(), words: z.string(), min: z.number().int() }),
       ]),
     )
     .optional(),
@@ -544,6 +600,98 @@ export const calls = {
       places: z.array(z.object({ name: z.string(), count: z.number().int(), kind: z.enum(['area', 'country']) })),
       /** Named people, with how many photos each. */
       people: z.array(z.object({ name: z.string(), count: z.number().int() })),
+      /** Keywords, with how many photos each. */
+      keywords: z.array(z.object({ name: z.string(), count: z.number().int() })),
+    }),
+  }),
+  'photos.mark': call({
+    description: 'Sets a heart, stars (0–5), reject or a colour label (null: none) on photos; the rest of their marks stay.',
+    handledBy: 'engine',
+    args: z.strictObject({ photoIds: PhotoIds, favourite: z.boolean().optional(), rating: z.number().int().min(0).max(5).optional(), rejected: z.boolean().optional(), label: ColourLabelSchema.nullable().optional() }),
+    result: z.object({ changed: z.number().int() }),
+  }),
+  'photos.hide': call({
+    description: 'Hides photos from the library and search (duplicates not kept), or shows them again. Files are never touched.',
+    handledBy: 'engine',
+    args: z.strictObject({ photoIds: PhotoIds, hidden: z.boolean() }),
+    result: z.object({ changed: z.number().int() }),
+  }),
+  'photos.keywords': call({
+    description: 'Adds and removes keywords on photos.',
+    handledBy: 'engine',
+    args: z.strictObject({ photoIds: PhotoIds, add: z.array(KeywordText).max(100).optional(), remove: z.array(KeywordText).max(100).optional() }),
+    result: z.object({ changed: z.number().int() }),
+  }),
+  'photos.writeSidecars': call({
+    description: "Writes photos' stars, reject, colour label and keywords to their XMP sidecars, merged without loss (everything else in a sidecar is kept).",
+    handledBy: 'engine',
+    args: z.strictObject({ photoIds: PhotoIds }),
+    result: z.object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), failed: z.array(z.object({ photoId: z.number().int(), error: z.string() })) }),
+  }),
+  'photos.showInFolder': call({
+    description: "Desktop: shows the photo's file selected in the system file manager (the page names the photo, never a path).",
+    handledBy: 'host',
+    args: z.strictObject({ id: PhotoId }),
+    result: z.object({ shown: z.boolean() }),
+  }),
+  'photos.export': call({
+    description: 'Desktop: the native folder dialog, then copies the photos there (originals, or JPEG at most maxEdge px); null when cancelled.',
+    handledBy: 'host',
+    args: z.strictObject({ photoIds: PhotoIds, as: z.enum(['original', 'jpeg']), maxEdge: z.number().int().min(64).max(20_000).optional(), quality: z.number().int().min(50).max(100).optional() }),
+    result: z.object({ folder: z.string(), written: z.array(z.string()), failed: z.array(z.object({ photoId: z.number().int(), error: z.string() })) }).nullable(),
+  }),
+  'photos.exportTo': call({
+    description: 'Browser mode: copies the photos into a typed folder (originals, or JPEG at most maxEdge px); never over an existing file.',
+    handledBy: 'engine',
+    takesPath: true,
+    args: z.strictObject({ photoIds: PhotoIds, folder: z.string().min(1).max(4096), as: z.enum(['original', 'jpeg']), maxEdge: z.number().int().min(64).max(20_000).optional(), quality: z.number().int().min(50).max(100).optional() }),
+    result: z.object({ folder: z.string(), written: z.array(z.string()), failed: z.array(z.object({ photoId: z.number().int(), error: z.string() })) }),
+  }),
+  'albums.list': call({ description: 'The albums, by name, with their photo counts and covers.', handledBy: 'engine', args: NoArgs, result: z.array(AlbumSchema) }),
+  'albums.create': call({
+    description: 'A new album, with these photos in it if given.',
+    handledBy: 'engine',
+    args: z.strictObject({ name: z.string().trim().min(1).max(200), photoIds: z.array(PhotoId).max(100_000).optional() }),
+    result: AlbumSchema,
+  }),
+  'albums.update': call({
+    description: "Renames an album, sorts it by date or by hand, or chooses its cover (null: its first photo).",
+    handledBy: 'engine',
+    args: z.strictObject({ id: z.number().int().positive(), name: z.string().trim().min(1).max(200).optional(), sort: z.enum(['date', 'manual']).optional(), coverPhotoId: PhotoId.nullable().optional() }),
+    result: AlbumSchema,
+  }),
+  'albums.delete': call({ description: 'Deletes an album; its photos stay in the library.', handledBy: 'engine', args: z.strictObject({ id: z.number().int().positive() }), result: z.object({ deleted: z.boolean() }) }),
+  'albums.add': call({
+    description: 'Adds photos to an album (at the end; those already in it stay).',
+    handledBy: 'engine',
+    args: z.strictObject({ id: z.number().int().positive(), photoIds: PhotoIds }),
+    result: z.object({ added: z.number().int() }),
+  }),
+  'albums.remove': call({
+    description: 'Takes photos out of an album (they stay in the library).',
+    handledBy: 'engine',
+    args: z.strictObject({ id: z.number().int().positive(), photoIds: PhotoIds }),
+    result: z.object({ removed: z.number().int() }),
+  }),
+  'albums.move': call({
+    description: 'Moves photos to stand before another photo of the album (null: at the end); the album is then sorted by hand.',
+    handledBy: 'engine',
+    args: z.strictObject({ id: z.number().int().positive(), photoIds: z.array(PhotoId).min(1).max(10_000), beforeId: PhotoId.nullable() }),
+    result: z.object({ moved: z.boolean() }),
+  }),
+  'albums.photos': call({
+    description: "An album's photos for the grid, in the album's order.",
+    handledBy: 'engine',
+    args: z.strictObject({ id: z.number().int().positive() }),
+    result: TimelineSchema,
+  }),
+  'duplicates.groups': call({
+    description: 'Near-duplicate groups (CLIP cosine ≥ threshold) with what tells the copies apart, and which copy each rule would keep: the largest, the sharpest, the one with the most metadata.',
+    handledBy: 'engine',
+    args: z.strictObject({ threshold: z.number().min(0.8).max(1).optional(), includeHidden: z.boolean().optional() }),
+    result: z.object({
+      threshold: z.number(),
+      groups: z.array(z.object({ photos: z.array(DuplicateCopySchema), keep: z.object({ largest: z.number().int(), sharpest: z.number().int(), metadata: z.number().int() }) })),
     }),
   }),
   'people.list': call({

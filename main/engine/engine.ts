@@ -1,4 +1,5 @@
 import { FaceService } from './faces/face-service.js';
+import { OrganiseService } from './organise/organise-service.js';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -55,7 +56,10 @@ export interface EngineOptions {
 
 export interface IndexSummary {
   found: number;
+  /** Files read from disk because they were new or had changed (readable photos or not). */
   indexed: number;
+  /** Of `indexed`, the files that turned out to be readable photos (the others are in `failed`). */
+  read: number;
   unchanged: number;
   removed: number;
   failed: { path: string; error: string }[];
@@ -96,6 +100,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly photoText: PhotoTextStore;
   /** Faces found in photos and the people they are grouped into. */
   readonly faces: FaceService;
+  /** Marks, keywords, albums, hidden duplicates, XMP from other apps, the duplicates review, export. */
+  readonly organise: OrganiseService;
   /** Questions about photos (local model or endpoint) and their conversations. */
   readonly ask: AskService;
   /** Edits and generations (Stable Diffusion): the service that makes them and the table that keeps them. */
@@ -135,6 +141,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       onRecorded: (file) => this.runJobsInBackground(file),
       stopping: () => this.stopRequested,
       moveWindowMs: options.moveWindowMs ?? 1500,
+      // A read-only library takes nothing in.
+      sidecarSeen: options.readOnly ? undefined : (file) => this.organise.sidecarChanged(file),
     });
     this.clip = new ClipService({ db, store: this.store, tags: this.tags, captions: this.captionStore, photoText: this.photoText, modelsDir: this.modelsDir, device, onReport });
     this.captions = new CaptionService({ db, store: this.store, captions: this.captionStore, photoText: this.photoText, modelsDir: this.modelsDir, device, onReport, onCaption: (event) => this.emit('caption', event) });
@@ -149,8 +157,18 @@ export class Engine extends EventEmitter<EngineEvents> {
       onReport,
       addToLibrary: (file, outputFolder) => this.library.addWrittenFile(file, outputFolder),
     });
+    this.organise = new OrganiseService({
+      db,
+      layout,
+      store: this.store,
+      captions: this.captionStore,
+      edits: this.editStore,
+      clip: () => this.clip.searcher(),
+      onProblem: (problem) => this.reportProblem(problem),
+    });
     const concurrency = options.concurrency ?? Math.max(1, os.availableParallelism());
-    const thumbnails = singlePhotoHandler((photoId) => runThumbnailJob(this.store, layout.thumbnails, photoId), true);
+    const readXmp = async (photoId: number, file: string, embedded: Buffer | undefined) => void (await this.organise.importXmp(photoId, file, embedded));
+    const thumbnails = singlePhotoHandler((photoId) => runThumbnailJob(this.store, layout.thumbnails, photoId, readXmp), true);
     this.runner = new JobRunner(this.store, () => this.jobHandlers(thumbnails, concurrency), concurrency);
     // Leases (jobs/queue.ts): ours stay ours while this process lives, and a long-running `watch`,
     // `serve` or app takes up the jobs of a sibling that was killed. Unref'd: never keeps a CLI alive.
@@ -314,6 +332,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     return {
       found: scan.found,
       indexed: scan.indexed,
+      // A file that was hashed but could not be decoded was not "read" in any sense a person means.
+      read: scan.indexed - failed.filter((failure) => scan.indexedPaths.has(failure.path)).length,
       unchanged: scan.unchanged,
       removed: scan.removed,
       failed,

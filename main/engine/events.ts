@@ -14,7 +14,7 @@ export type ProgressEvent =
   | ({ phase: 'jobs' } & JobProgress);
 
 export interface Problem {
-  scope: 'watcher' | 'scan' | 'read' | 'model';
+  scope: 'watcher' | 'scan' | 'read' | 'model' | 'xmp';
   path: string | null;
   message: string;
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Db } from './db/database.js';
 import { placeOf } from './library/places.js';
+import { carryOrganisation } from './organise/organise-store.js';
 import { StatementCache } from './db/statements.js';
 import { NotFoundError } from './errors.js';
 import { JobQueue } from './jobs/queue.js';
@@ -219,6 +220,8 @@ export class LibraryStore {
       if (current) {
         this.sql(`UPDATE locations SET photo_id = ?, size = ?, mtime_ms = ?, folder_id = ? WHERE id = ?`).run(photoId, facts.size, facts.mtimeMs, facts.folderId, current.id);
         this.orphanIfLonely(current.photoId, now);
+        // Edited in another app: the new bytes keep the stars, keywords and albums the old ones had.
+        carryOrganisation(this.db, current.photoId, photoId);
         return { kind: 'changed', photoId, newPhoto: !existing, previousPhotoId: current.photoId };
       }
       this.sql(`INSERT INTO locations (photo_id, folder_id, path, size, mtime_ms, added_at) VALUES (?, ?, ?, ?, ?, ?)`)

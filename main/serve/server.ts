@@ -94,6 +94,12 @@ const browserHost: HostCalls = {
   'endpoint.setKey': async () => {
     throw new IrisCallError('forbidden', 'browser mode keeps no keys: set IRIS_ENDPOINT_API_KEY in the environment of `iris serve`');
   },
+  'photos.showInFolder': async () => {
+    throw new IrisCallError('forbidden', 'browser mode cannot open the file manager: the photo\'s path is in its Info');
+  },
+  'photos.export': async () => {
+    throw new IrisCallError('forbidden', 'there is no native folder dialog in browser mode: export to a typed folder (photos.exportTo)');
+  },
 };
 
 /** The contract's gate in browser mode (contract/gate.ts); host calls answered here, the rest left to the engine. */

@@ -34,6 +34,9 @@ function setup(overrides: Partial<DesktopAbilities> = {}, engineAnswer: (name: C
     openInBrowser: async (url) => {
       opened.push(url);
     },
+    showItemInFolder: (file) => {
+      opened.push(`folder:${file}`);
+    },
     endpointKey: new EndpointKeyStore(path.join(tempDir('iris-key-'), 'endpoint-key.bin'), fakeKeychain()),
     storesSecrets: () => true,
     ...overrides,
@@ -134,6 +137,22 @@ describe('renderer calls in the desktop app', () => {
     const direct = await handle('ask.useKey', { key: 'sk-injected' });
     assert.equal(!direct.ok && direct.error.code, 'forbidden');
     assert.deepEqual(engineCalls, []);
+  });
+
+  it('show a photo in its folder by id (the path comes from the engine), and export only to the folder the dialog gave', async () => {
+    const { handle, engineCalls, opened } = setup({}, async (name) => (name === 'photos.get' ? { path: '/photos/2024/a.jpg' } : { folder: '/photos/2024', written: [], failed: [] }));
+    assert.deepEqual(await handle('photos.showInFolder', { id: 3 }), { ok: true, value: { shown: true } });
+    assert.deepEqual(opened, ['folder:/photos/2024/a.jpg']);
+    assert.deepEqual(await handle('photos.export', { photoIds: [3, 4], as: 'jpeg', maxEdge: 2048 }), { ok: true, value: { folder: '/photos/2024', written: [], failed: [] } });
+    assert.deepEqual(engineCalls.at(-1), { name: 'photos.exportTo', args: { photoIds: [3, 4], folder: '/photos/2024', as: 'jpeg', maxEdge: 2048, quality: undefined } });
+    // The page cannot name the folder itself, nor a path to show.
+    const direct = await handle('photos.exportTo', { photoIds: [3], folder: '/etc', as: 'original' });
+    assert.equal(!direct.ok && direct.error.code, 'forbidden');
+    const withPath = await handle('photos.showInFolder', { id: 3, path: '/etc/passwd' });
+    assert.equal(!withPath.ok && withPath.error.code, 'invalid-args');
+    const cancelled = setup({ chooseDirectory: async () => null });
+    assert.deepEqual(await cancelled.handle('photos.export', { photoIds: [3], as: 'original' }), { ok: true, value: null });
+    assert.deepEqual(cancelled.engineCalls, []);
   });
 
   it('forget a key the keychain can no longer open', () => {

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { UsageError } from '../../engine/index.js';
 import type { SearchOptions, SearchResponse } from '../../engine/search/clip-search.js';
 import { type CommandContext, emit, globals, withEngine } from '../context.js';
-import { formatDuplicates, formatSearch, formatTags } from '../format.js';
+import { formatDuplicateReview, formatDuplicates, formatSearch, formatTags } from '../format.js';
 
 interface FilterFlags {
   limit: string;
@@ -14,6 +14,13 @@ interface FilterFlags {
   camera?: string;
   place?: string;
   person?: string;
+  favourites?: boolean;
+  minRating?: string;
+  label?: string;
+  rejected?: boolean;
+  album?: string;
+  keyword?: string;
+  hidden?: boolean;
   /** commander's --no-chips: false. */
   chips?: boolean;
   literal?: string[];
@@ -35,7 +42,20 @@ function searchOptions(flags: FilterFlags): SearchOptions {
     cameras: flags.camera ? [[flags.camera]] : undefined,
     places: flags.place ? [[flags.place]] : undefined,
     people: flags.person ? [[flags.person]] : undefined,
+    favourite: flags.favourites,
+    minRating: flags.minRating === undefined ? undefined : stars(flags.minRating),
+    label: flags.label,
+    rejected: flags.rejected,
+    albumId: flags.album === undefined ? undefined : positiveInt('--album', flags.album),
+    keyword: flags.keyword,
+    hidden: flags.hidden,
   };
+}
+
+function stars(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 5) throw new UsageError(`--min-rating wants 1 to 5 stars, not "${value}"`);
+  return n;
 }
 
 /** With --relevant, the answer keeps only the photos the relevance cut kept. */
@@ -54,7 +74,14 @@ function withFilters(command: Command): Command {
     .addOption(new Option('--format <formats...>', 'only these formats (jpeg, png, heic, avif, webp, tiff, ...)'))
     .option('--camera <name>', 'only photos from this camera (its maker, model or family: "iPhone", "Canon EOS R5")')
     .option('--place <name>', 'only photos taken in this place (a town, city or country: "Paris", "法国")')
-    .option('--person <name>', 'only photos of this person (a name given with `iris people name`)');
+    .option('--person <name>', 'only photos of this person (a name given with `iris people name`)')
+    .option('--favourites', 'only favourites (a heart: `iris mark --favourite`)')
+    .option('--min-rating <stars>', 'only photos with at least this many stars (1-5)')
+    .addOption(new Option('--label <colour>', 'only photos with this colour label').choices(['red', 'yellow', 'green', 'blue', 'purple']))
+    .option('--rejected', 'only rejected photos')
+    .option('--album <id>', 'only photos in this album (`iris albums`)')
+    .option('--keyword <keyword>', 'only photos with this keyword')
+    .option('--hidden', 'only the photos hidden from the library (duplicates not kept)');
 }
 
 /** `iris search`, `similar`, `duplicates` and `tag`: what the CLIP embeddings are for. */
@@ -85,11 +112,17 @@ export function registerSearchCommands(program: Command, context: CommandContext
     .command('duplicates')
     .description('groups of near-duplicate photos (CLIP cosine at or above the threshold)')
     .option('--threshold <cosine>', 'how alike two photos must be, 0-1')
-    .action(async (flags: { threshold?: string }, command: Command) => {
+    .option('--review', 'with size, resolution, date, sharpness and metadata of each copy, hidden ones too, and which copy each rule would keep')
+    .action(async (flags: { threshold?: string; review?: boolean }, command: Command) => {
       const options = globals(command);
       const threshold = flags.threshold === undefined ? undefined : Number(flags.threshold);
       if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) throw new UsageError(`--threshold wants a cosine between 0 and 1, not "${flags.threshold}"`);
       await withEngine(options, async (engine) => {
+        if (flags.review) {
+          const review = await engine.organise.duplicates({ threshold, includeHidden: true });
+          emit(options, review, () => formatDuplicateReview(review));
+          return;
+        }
         const result = engine.clip.searcher().duplicates(threshold);
         emit(options, result, () => formatDuplicates(result));
       });

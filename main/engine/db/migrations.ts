@@ -376,6 +376,70 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 14,
+    name: 'organise: marks, keywords, albums',
+    up(db) {
+      db.exec(`
+        -- What the person says about a photo (library/organise-store.ts): a heart, 0-5 stars, reject,
+        -- a colour label, and "hidden" (a duplicate they chose not to keep: out of the grid and
+        -- search, never deleted). source: who set them last, 'user' (in Iris) or 'xmp' (read from
+        -- the photo's XMP: another app). One row per photo that has any.
+        CREATE TABLE photo_marks (
+          photo_id   INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+          favourite  INTEGER NOT NULL DEFAULT 0,
+          rating     INTEGER NOT NULL DEFAULT 0 CHECK (rating BETWEEN 0 AND 5),
+          rejected   INTEGER NOT NULL DEFAULT 0,
+          label      TEXT CHECK (label IN ('red', 'yellow', 'green', 'blue', 'purple')),
+          hidden_at  INTEGER,
+          source     TEXT NOT NULL DEFAULT 'user',
+          updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX photo_marks_rating ON photo_marks (rating) WHERE rating > 0;
+        CREATE INDEX photo_marks_hidden ON photo_marks (photo_id) WHERE hidden_at IS NOT NULL;
+        -- Keywords (dc:subject), with the hierarchy Lightroom keeps (lr:hierarchicalSubject
+        -- "Places|France|Paris") when there is one. source 'user' or 'xmp'.
+        CREATE TABLE photo_keywords (
+          photo_id  INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+          keyword   TEXT NOT NULL COLLATE NOCASE,
+          hierarchy TEXT,
+          source    TEXT NOT NULL,
+          PRIMARY KEY (photo_id, keyword)
+        ) WITHOUT ROWID;
+        CREATE INDEX photo_keywords_keyword ON photo_keywords (keyword);
+        -- The keywords' words for the search box, one row per photo (rowid photo_id), kept by the store.
+        CREATE VIRTUAL TABLE photo_keywords_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+        CREATE TRIGGER photo_keywords_fts_photo AFTER DELETE ON photos BEGIN
+          DELETE FROM photo_keywords_fts WHERE rowid = old.id;
+        END;
+        -- What was last read from a photo's XMP (sidecar or embedded), so a sidecar changed on disk
+        -- is read again and one that did not is not.
+        CREATE TABLE xmp_reads (
+          photo_id   INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+          signature  TEXT NOT NULL,
+          read_at    INTEGER NOT NULL
+        );
+        -- Albums: Iris data only, they never change the files. sort 'date' (capture time, newest
+        -- first) or 'manual' (album_photos.position).
+        CREATE TABLE albums (
+          id             INTEGER PRIMARY KEY,
+          name           TEXT NOT NULL,
+          sort           TEXT NOT NULL DEFAULT 'date' CHECK (sort IN ('date', 'manual')),
+          cover_photo_id INTEGER REFERENCES photos(id) ON DELETE SET NULL,
+          created_at     INTEGER NOT NULL,
+          updated_at     INTEGER NOT NULL
+        );
+        CREATE TABLE album_photos (
+          album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+          photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+          position REAL NOT NULL,
+          added_at INTEGER NOT NULL,
+          PRIMARY KEY (album_id, photo_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX album_photos_photo ON album_photos (photo_id);
+      `);
+    },
+  },
 ];
 
 /**

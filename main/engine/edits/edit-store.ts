@@ -51,6 +51,12 @@ export class EditStore {
     return (this.statements.get(`${SELECT} WHERE source_photo_id = ? ORDER BY created_at DESC, id DESC`).all(photoId) as EditRow[]).map(toEdit);
   }
 
+  /** The edit that made this photo (an edit's output file, once read), if any. */
+  madePhoto(photoId: number): Edit | undefined {
+    const row = this.statements.get(`${SELECT} WHERE output_photo_id = ? ORDER BY id DESC LIMIT 1`).get(photoId) as EditRow | undefined;
+    return row && toEdit(row);
+  }
+
   /** The latest edits, newest first. */
   latest(limit: number): Edit[] {
     return (this.statements.get(`${SELECT} ORDER BY created_at DESC, id DESC LIMIT ?`).all(limit) as EditRow[]).map(toEdit);

@@ -13,12 +13,18 @@ const MAX_FILE_BYTES = 1024 * 1024 * 1024;
  * the header, then decodes it once for the thumbnails. On success the photo is `ok`; a photo that
  * cannot be decoded throws PhotoReadError (not worth retrying) and the runner marks it failed.
  */
-export async function runThumbnailJob(store: LibraryStore, thumbnailDir: string, photoId: number): Promise<void> {
+export async function runThumbnailJob(
+  store: LibraryStore,
+  thumbnailDir: string,
+  photoId: number,
+  /** Takes in what other apps wrote in the photo's XMP (organise/xmp-import.ts); the embedded packet is passed on. */
+  readXmp?: (photoId: number, photoPath: string, embedded: Buffer | undefined) => Promise<void>,
+): Promise<void> {
   const hash = store.hashOf(photoId);
   if (!hash) return; // the photo left the library while the job waited
   const locations = store.locationsOf(photoId);
   if (locations.length === 0) return; // hidden photo: nothing to read until it comes back
-  let source: { bytes: Buffer; mtimeMs: number } | undefined;
+  let source: { bytes: Buffer; mtimeMs: number; path: string } | undefined;
   for (const location of locations) {
     const stat = await fs.stat(location.path).catch(() => undefined);
     if (!stat) continue;
@@ -28,7 +34,7 @@ export async function runThumbnailJob(store: LibraryStore, thumbnailDir: string,
     const bytes = await fs.readFile(location.path);
     // The file may have changed since it was hashed; then the rescan or watcher records its new bytes.
     if (hashBuffer(bytes) === hash) {
-      source = { bytes, mtimeMs: location.mtimeMs };
+      source = { bytes, mtimeMs: location.mtimeMs, path: location.path };
       break;
     }
   }
@@ -41,5 +47,6 @@ export async function runThumbnailJob(store: LibraryStore, thumbnailDir: string,
     takenAtSource: metadata.takenAt ? 'exif' : 'mtime',
   });
   await makeThumbnails(source.bytes, hash, thumbnailDir);
+  await readXmp?.(photoId, source.path, metadata.xmp);
   store.setStatus(photoId, 'ok');
 }

@@ -15,6 +15,8 @@ export interface ScanSummary {
   found: number;
   /** Files read (hashed and recorded) because they were new or had changed. */
   indexed: number;
+  /** The paths counted in `indexed`: engine.index tells from them which of its failures were read this time. */
+  indexedPaths: Set<string>;
   /** Files skipped because size and mtime matched what the library knows. */
   unchanged: number;
   /** Files the library knew that are no longer there. */
@@ -35,6 +37,8 @@ export interface LibraryScannerDeps {
   stopping: () => boolean;
   /** How long the two halves of a move wait for each other, in ms. */
   moveWindowMs: number;
+  /** A scan saw this XMP sidecar: the photos it belongs to read it again if it changed. */
+  sidecarSeen?: (file: string) => Promise<unknown>;
 }
 
 /** Files hashed at once while scanning: enough to keep the disk busy, few enough to bound memory. */
@@ -139,13 +143,15 @@ export class LibraryScanner {
    */
   async scan(folders: readonly Folder[] = this.listFolders()): Promise<ScanSummary> {
     const { store, stopping } = this.deps;
-    const summary: ScanSummary = { found: 0, indexed: 0, unchanged: 0, removed: 0, unreadable: [] };
+    const summary: ScanSummary = { found: 0, indexed: 0, indexedPaths: new Set(), unchanged: 0, removed: 0, unreadable: [] };
     for (const folder of folders) {
       const known = store.knownFiles(folder.id);
       const toRead: FoundFile[] = [];
+      const sidecars: string[] = [];
       let folderError: string | null = null;
       for await (const batch of walkPhotos(folder.path, {
         exclude: [this.deps.layout.dir],
+        onSidecar: this.deps.sidecarSeen ? (file) => sidecars.push(file) : undefined,
         onError: (where, error) => {
           if (where === folder.path) folderError = errorMessage(error);
           this.deps.onProblem({ scope: 'scan', path: where, message: errorMessage(error) });
@@ -167,6 +173,11 @@ export class LibraryScanner {
         for (const gone of known.keys()) if (store.removeFile(gone)) summary.removed++;
       }
       await this.readFiles(folder, toRead, summary);
+      // Sidecars edited while Iris was not watching (a cheap stat each when unchanged).
+      for (const sidecar of sidecars) {
+        if (stopping()) break;
+        await this.deps.sidecarSeen?.(sidecar).catch((error: unknown) => this.deps.onProblem({ scope: 'xmp', path: sidecar, message: errorMessage(error) }));
+      }
       store.markScanned(folder.id, folderError);
     }
     return summary;
@@ -181,6 +192,7 @@ export class LibraryScanner {
         const hash = await hashFile(file.path);
         this.deps.store.recordFile({ ...file, folderId: folder.id, hash });
         summary.indexed++;
+        summary.indexedPaths.add(file.path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
           summary.unreadable.push({ path: file.path, error: `cannot read file: ${errorMessage(error)}` });

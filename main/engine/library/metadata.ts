@@ -23,6 +23,8 @@ export interface PhotoMetadata {
   cameraModel: string | null;
   lens: string | null;
   gps: { lat: number; lon: number; alt: number | null } | null;
+  /** The XMP packet embedded in the file (stars, keywords other apps wrote: organise/xmp-import.ts), as sharp read it. */
+  xmp?: Buffer;
 }
 
 interface ExifFields {
@@ -127,5 +129,6 @@ export async function readMetadata(bytes: Buffer): Promise<PhotoMetadata> {
     cameraModel: exif?.model ?? null,
     lens: exif?.lens ?? null,
     gps: exif?.gps ?? null,
+    xmp: header.xmp,
   };
 }

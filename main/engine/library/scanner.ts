@@ -15,6 +15,8 @@ export interface WalkOptions {
   /** Folders never entered (the library's own folder when it sits inside a photo folder). */
   exclude?: readonly string[];
   onError?: (dir: string, error: Error) => void;
+  /** Called with each XMP sidecar found on the way (another app's stars and keywords: organise/xmp-import.ts). */
+  onSidecar?: (file: string) => void;
 }
 
 /**
@@ -69,6 +71,8 @@ export async function* walkPhotos(root: string, options: WalkOptions = {}): Asyn
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         if (!exclude.some((excluded) => isWithin(excluded, full))) stack.push(full);
+      } else if (options.onSidecar && entry.isFile() && /\.xmp$/i.test(entry.name)) {
+        options.onSidecar(full);
       } else if (isPhotoEntry(entry.name, entry)) {
         try {
           const stat = fs.statSync(full);

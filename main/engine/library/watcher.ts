@@ -7,6 +7,11 @@ import { isIgnoredName, isPhotoFile } from '../formats.js';
 import type { Folder } from '../library-store.js';
 import { isWithin } from '../paths.js';
 
+/** An XMP sidecar (`photo.jpg.xmp`, `photo.xmp`). */
+function isSidecar(file: string): boolean {
+  return /\.xmp$/i.test(file);
+}
+
 export interface WatchOptions {
   /** How long a file's size must stay still before it is read (a copy or download in progress). */
   writeSettleMs?: number;
@@ -41,8 +46,9 @@ export class LibraryWatcher {
       if (isIgnoredName(path.basename(file))) return true;
       // Links are never followed or read (the scan's rule; Engine.fileAppeared checks again).
       if (stats?.isSymbolicLink()) return true;
-      // Only files can be judged by extension; folder names may contain dots.
-      return stats?.isFile() === true && !isPhotoFile(file);
+      // Only files can be judged by extension; folder names may contain dots. Sidecars are followed
+      // too: another app's new stars and keywords are read again (organise/xmp-import.ts).
+      return stats?.isFile() === true && !isPhotoFile(file) && !isSidecar(file);
     };
     const settle = this.options.writeSettleMs ?? 500;
     this.watcher = chokidar.watch(this.folders.map((folder) => folder.path), {
@@ -54,10 +60,11 @@ export class LibraryWatcher {
       usePolling: this.options.usePolling ?? false,
       ignored,
     });
+    const sidecar = (file: string) => this.serialise(file, async () => void (await this.engine.organise.sidecarChanged(file)));
     this.watcher
-      .on('add', (file) => this.serialise(file, () => this.engine.library.fileAppeared(file)))
-      .on('change', (file) => this.serialise(file, () => this.engine.library.fileAppeared(file)))
-      .on('unlink', (file) => this.serialise(file, async () => this.engine.library.fileRemoved(file)))
+      .on('add', (file) => (isSidecar(file) ? sidecar(file) : this.serialise(file, () => this.engine.library.fileAppeared(file))))
+      .on('change', (file) => (isSidecar(file) ? sidecar(file) : this.serialise(file, () => this.engine.library.fileAppeared(file))))
+      .on('unlink', (file) => (isSidecar(file) ? sidecar(file) : this.serialise(file, async () => this.engine.library.fileRemoved(file))))
       .on('unlinkDir', (dir) => this.serialise(dir, async () => this.engine.library.fileRemoved(dir, true)))
       .on('error', (error) => {
         this.engine.reportProblem({ scope: 'watcher', path: null, message: errorMessage(error) });

@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js';
 import { UsageError } from '../errors.js';
 import type { LibraryStore } from '../library-store.js';
 import type { TagStore } from '../library/tag-store.js';
-import { type SearchFilters, filterQuery, hasFilters } from './filters.js';
+import { HIDDEN_PHOTOS, type SearchFilters, filterQuery, hasFilters } from './filters.js';
 import { type Cutoff, cutRanked, queryBackground } from './relevance.js';
 import type { VectorStore } from './vector-store.js';
 
@@ -97,7 +97,8 @@ export class ClipSearch {
   private nearest(query: Float32Array, options: SearchOptions, exclude: number[] = []): { photoId: number; score: number }[] {
     const candidateIds = this.candidates(options);
     if (candidateIds && candidateIds.length === 0) return [];
-    return this.vectors.search(query, options.limit ?? 20, { candidateIds, exclude });
+    // Asked for hidden photos (filters.hidden): the candidates are exactly those, so the index must not drop them.
+    return this.vectors.search(query, options.limit ?? 20, { candidateIds, exclude, includeHidden: options.hidden === true });
   }
 
   async searchText(text: string, options: SearchOptions = {}): Promise<SearchResponse> {
@@ -152,14 +153,20 @@ export class ClipSearch {
     return this.answer(vector, options, photoId === undefined ? [] : [photoId], encode_ms, searchStart);
   }
 
+  /** A photo's embedding (unit length), undefined when it has none. */
+  vectorOf(photoId: number): Float32Array | undefined {
+    return this.vectors.get(photoId);
+  }
+
   /**
    * Groups of near-duplicates: photos linked when their cosine is at least `threshold`, grouped
    * transitively (union-find), each group best-connected first. Uses each photo's nearest
    * neighbours, so its cost is one k-NN search per photo.
    */
-  duplicates(threshold = DUPLICATE_THRESHOLD, neighbours = 16): { threshold: number; groups: { photos: SearchHit[] }[] } {
+  duplicates(threshold = DUPLICATE_THRESHOLD, neighbours = 16, includeHidden = false): { threshold: number; groups: { photos: SearchHit[] }[] } {
     this.requireEmbeddings();
-    const ids = this.vectors.photoIds();
+    const hidden = new Set(includeHidden ? [] : (this.db.prepare(HIDDEN_PHOTOS).pluck().all() as number[]));
+    const ids = this.vectors.photoIds().filter((id) => !hidden.has(id));
     const parent = new Map<number, number>(ids.map((id) => [id, id]));
     const root = (id: number): number => {
       let r = id;
@@ -170,7 +177,8 @@ export class ClipSearch {
     const best = new Map<number, number>();
     for (const id of ids) {
       const vector = this.vectors.get(id)!;
-      for (const { photoId, score } of this.vectors.search(vector, neighbours, { exclude: [id] })) {
+      // With includeHidden, the copies a review hid are found too (and photos gone from disk, which hits() drops).
+      for (const { photoId, score } of this.vectors.search(vector, neighbours, { exclude: [id], includeHidden })) {
         if (score < threshold) break;
         parent.set(root(photoId), root(id));
         best.set(id, Math.max(best.get(id) ?? 0, score));

@@ -21,7 +21,24 @@ export interface SearchFilters {
   places?: string[][];
   /** Only photos with a face of a person named one name of each group (case aside), grouped as `cameras`. */
   people?: string[][];
+  /** Only favourites (a heart). */
+  favourite?: boolean;
+  /** Only photos with at least this many stars (1–5). */
+  minRating?: number;
+  /** Only photos with this colour label. */
+  label?: string;
+  /** true: only rejected photos; false: none of them. */
+  rejected?: boolean;
+  /** Only photos in this album. */
+  albumId?: number;
+  /** Only photos with this keyword (case aside). */
+  keyword?: string;
+  /** true: only the photos hidden from the library (duplicates not kept); otherwise they are left out. */
+  hidden?: boolean;
 }
+
+/** Photos a person hid (duplicates review): out of the grid and of every search unless asked for. */
+export const HIDDEN_PHOTOS = `SELECT photo_id FROM photo_marks WHERE hidden_at IS NOT NULL`;
 
 const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
 
@@ -33,7 +50,22 @@ function checkDate(flag: string, value: string): string {
 }
 
 export function hasFilters(filters: SearchFilters): boolean {
-  return !!(filters.folder || filters.after || filters.before || filters.formats?.length || filters.cameras?.length || filters.places?.length || filters.people?.length);
+  return !!(
+    filters.folder ||
+    filters.after ||
+    filters.before ||
+    filters.formats?.length ||
+    filters.cameras?.length ||
+    filters.places?.length ||
+    filters.people?.length ||
+    filters.favourite ||
+    filters.minRating ||
+    filters.label ||
+    filters.rejected !== undefined ||
+    filters.albumId !== undefined ||
+    filters.keyword ||
+    filters.hidden
+  );
 }
 
 /**
@@ -42,7 +74,7 @@ export function hasFilters(filters: SearchFilters): boolean {
  * `--before 2024-08-01` means before that day begins.
  */
 export function filterQuery(filters: SearchFilters): { sql: string; params: unknown[] } {
-  const where = ['p.orphaned_at IS NULL'];
+  const where = ['p.orphaned_at IS NULL', filters.hidden ? `p.id IN (${HIDDEN_PHOTOS})` : `p.id NOT IN (${HIDDEN_PHOTOS})`];
   const params: unknown[] = [];
   if (filters.folder) {
     // Paths below a folder are those between "<folder>/" and "<folder>0" ('0' follows '/'): a
@@ -82,5 +114,31 @@ export function filterQuery(filters: SearchFilters): { sql: string; params: unkn
     where.push(`p.id IN (SELECT f.photo_id FROM faces f JOIN people pe ON pe.id = f.person_id WHERE f.not_face = 0 AND pe.hidden = 0 AND lower(pe.name) IN (${group.map(() => 'lower(?)').join(', ')}))`);
     params.push(...group.map((name) => name.trim()));
   }
+  markFilters(filters, where, params);
   return { sql: `SELECT p.id AS photo_id FROM photos p WHERE ${where.join(' AND ')}`, params };
+}
+
+/** Favourites, stars, colour labels, rejects, albums and keywords (organise/organise-store.ts). */
+function markFilters(filters: SearchFilters, where: string[], params: unknown[]): void {
+  const marks: string[] = [];
+  if (filters.favourite) marks.push('favourite = 1');
+  if (filters.minRating) {
+    marks.push('rating >= ?');
+    params.push(filters.minRating);
+  }
+  if (filters.label) {
+    marks.push('label = ?');
+    params.push(filters.label.toLowerCase());
+  }
+  if (filters.rejected) marks.push('rejected = 1');
+  if (marks.length > 0) where.push(`p.id IN (SELECT photo_id FROM photo_marks WHERE ${marks.join(' AND ')})`);
+  if (filters.rejected === false) where.push(`p.id NOT IN (SELECT photo_id FROM photo_marks WHERE rejected = 1)`);
+  if (filters.albumId !== undefined) {
+    where.push('p.id IN (SELECT photo_id FROM album_photos WHERE album_id = ?)');
+    params.push(filters.albumId);
+  }
+  if (filters.keyword) {
+    where.push('p.id IN (SELECT photo_id FROM photo_keywords WHERE keyword = ?)');
+    params.push(filters.keyword.trim());
+  }
 }

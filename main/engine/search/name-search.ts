@@ -14,7 +14,7 @@ import { UNSEGMENTED, escapeLike, foldText } from './full-text.js';
  */
 
 /** Why a photo matched, for the result's "why" line. */
-export type NameField = 'file name' | 'folder' | 'camera' | 'place' | 'person';
+export type NameField = 'file name' | 'folder' | 'camera' | 'place' | 'person' | 'keyword';
 
 export interface NameMatch {
   photoId: number;
@@ -87,6 +87,31 @@ export function searchNames(db: Db, query: string, limit: number, within?: { sql
     else if (matches.size < limit) matches.set(photoId, { photoId, reasons: [{ field: 'person', text: name }] });
   }
   return [...matches.values()];
+}
+
+/**
+ * Photos whose keywords (a person's, or another app's through XMP: organise/organise-store.ts) hold
+ * every meaningful word of the query, as prefixes, case and accents aside; the keywords are the why.
+ */
+export function searchKeywords(db: Db, query: string, limit: number, within?: { sql: string; params: readonly unknown[] }): NameMatch[] {
+  const restrict = within ? `AND f.rowid IN (${within.sql})` : '';
+  const params = within?.params ?? [];
+  let rows: { photoId: number; text: string }[];
+  if (UNSEGMENTED.test(query)) {
+    const words = query.trim().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return [];
+    rows = db
+      .prepare(`SELECT f.rowid AS photoId, f.text FROM photo_keywords_fts f WHERE ${words.map(() => `f.text LIKE ? ESCAPE '\\'`).join(' AND ')} ${restrict} LIMIT ?`)
+      .all(...words.map((w) => `%${escapeLike(w)}%`), ...params, limit) as typeof rows;
+  } else {
+    const words = nameWords(query);
+    if (words.length === 0) return [];
+    rows = db
+      .prepare(`SELECT f.rowid AS photoId, f.text FROM photo_keywords_fts f WHERE photo_keywords_fts MATCH ? ${restrict} ORDER BY bm25(photo_keywords_fts) LIMIT ?`)
+      .all(words.map((word) => `"${word}"*`).join(' '), ...params, limit) as typeof rows;
+  }
+  const keywordsOf = db.prepare(`SELECT keyword FROM photo_keywords WHERE photo_id = ? ORDER BY keyword COLLATE NOCASE`).pluck();
+  return rows.map(({ photoId }) => ({ photoId, reasons: [{ field: 'keyword' as const, text: (keywordsOf.all(photoId) as string[]).join(', ') }] }));
 }
 
 /** Photos of the named people whose every name word is matched by a query word (as a prefix, case and accents aside). */

@@ -2,6 +2,7 @@ import type { Db } from '../db/database.js';
 import { type DateChip, chipRange, extractDates } from './date-words.js';
 import type { SearchFilters } from './filters.js';
 import { HELD, type LibraryChip, extractLibraryWords } from './library-words.js';
+import { type MarkChip, extractMarks } from './mark-words.js';
 
 /**
  * The filter chips of a search query: date words (search/date-words.ts), then the cameras and
@@ -9,7 +10,7 @@ import { HELD, type LibraryChip, extractLibraryWords } from './library-words.js'
  * becomes a filter; the person sees the chips and may remove one, which searches again with its
  * label in `literal` (its words are then searched as words), or all of them (`chips: false`).
  */
-export type QueryChip = ({ kind: 'date' } & DateChip) | LibraryChip;
+export type QueryChip = ({ kind: 'date' } & DateChip) | LibraryChip | MarkChip;
 
 export interface ChipOptions {
   /** false: no chips, the query is searched as typed. */
@@ -23,9 +24,10 @@ export interface ChipOptions {
 export function readChips(db: Db, query: string, options: ChipOptions = {}): { text: string; chips: QueryChip[] } {
   if (options.chips === false) return { text: query, chips: [] };
   const held = holdAside(query, options.literal ?? []);
-  const dates = extractDates(held.text, options.now);
+  const marks = extractMarks(held.text);
+  const dates = extractDates(marks.text, options.now);
   const names = extractLibraryWords(db, dates.text);
-  const chips: QueryChip[] = [...dates.chips.map((chip) => ({ kind: 'date' as const, ...chip })), ...names.chips];
+  const chips: QueryChip[] = [...marks.chips, ...dates.chips.map((chip) => ({ kind: 'date' as const, ...chip })), ...names.chips];
   return { text: held.restore(names.text), chips: chips.map((chip) => ({ ...chip, label: held.restore(chip.label), ...(chip.kind === 'date' ? {} : { words: held.restore(chip.words) }) })) };
 }
 
@@ -33,6 +35,7 @@ export function readChips(db: Db, query: string, options: ChipOptions = {}): { t
 export function withChipFilters<T extends SearchFilters>(filters: T, chips: readonly QueryChip[]): T {
   const range = chipRange(chips.flatMap((chip) => (chip.kind === 'date' ? [chip] : [])));
   const named = (kind: LibraryChip['kind']) => chips.flatMap((chip) => (chip.kind === kind ? [chip.value] : []));
+  const rating = Math.max(0, ...chips.map((chip) => (chip.kind === 'rating' ? chip.min : 0)));
   const cameras = named('camera');
   const places = named('place');
   const people = named('person');
@@ -41,6 +44,8 @@ export function withChipFilters<T extends SearchFilters>(filters: T, chips: read
     ...(range ? { after: [filters.after, range.after].filter(Boolean).sort().at(-1), before: [filters.before, range.before].filter(Boolean).sort()[0] } : {}),
     ...(cameras.length > 0 ? { cameras: [...(filters.cameras ?? []), cameras] } : {}),
     ...(places.length > 0 ? { places: [...(filters.places ?? []), places] } : {}),
+    ...(chips.some((chip) => chip.kind === 'favourite') ? { favourite: true } : {}),
+    ...(rating > 0 ? { minRating: Math.max(rating, filters.minRating ?? 0) } : {}),
     // Each person must be in the photo ("Anna and Ben": photos of both), unlike places and cameras (any of them).
     ...(people.length > 0 ? { people: [...(filters.people ?? []), ...people.map((person) => [person])] } : {}),
   };

@@ -3,10 +3,10 @@ import type { PhotoTextStore } from '../captions/photo-text-store.js';
 import { UsageError } from '../errors.js';
 import type { LibraryStore } from '../library-store.js';
 import type { ClipSearch, SearchHit, SearchOptions, SearchResponse } from './clip-search.js';
-import { filterQuery, hasFilters } from './filters.js';
+import { HIDDEN_PHOTOS, filterQuery, hasFilters } from './filters.js';
 import { type ChipOptions, type QueryChip, readChips, withChipFilters } from './query-chips.js';
 import { reciprocalRankFusion } from './fusion.js';
-import { type NameField, type NameMatch, searchNames } from './name-search.js';
+import { type NameField, type NameMatch, searchKeywords, searchNames } from './name-search.js';
 import type { Db } from '../db/database.js';
 import type { LanguageNotice } from './query-language.js';
 
@@ -21,8 +21,8 @@ export interface FusedSearchResponse extends Omit<SearchResponse, 'results'> {
   name_matches: number;
   /** How many photos' text (read in them: the read-text setting) matched the words. */
   text_matches: number;
-  /** 'clip' (cosine scores), 'captions' (no CLIP model or embeddings: text matches only, captions and names) or 'rrf' (several rankings, fused). */
-  ranking: 'clip' | 'captions' | 'rrf';
+  /** 'clip' (cosine scores), 'captions' (no CLIP model or embeddings: text matches only, captions and names), 'rrf' (several rankings, fused) or 'filters' (the query was only chips such as "favourites": newest first). */
+  ranking: 'clip' | 'captions' | 'rrf' | 'filters';
   /** Something the person should know about this answer (a query in a language the model does not read), else null. */
   notice: LanguageNotice | null;
   /** Words taken from the query as filters: dates ("2019", "last summer", "去年"), cameras and places the library knows; [] when none (or `chips: false`). */
@@ -60,18 +60,32 @@ export async function searchPhotos(deps: SearchDeps, query: string, options: Sea
   if (!query.trim()) throw new UsageError('give something to search for, e.g. `iris search "a dog on the beach"`');
   // Date words, cameras and places become filters (search/query-chips.ts), on top of any given.
   const { text, chips } = readChips(deps.db, query, options);
+  // "my favourites", "5 stars": nothing left to rank, so the photos the chips allow, newest first.
+  if (!text.trim() && chips.some((chip) => chip.kind === 'favourite' || chip.kind === 'rating')) return { ...filteredOnly(deps, withChipFilters(options, chips)), chips };
   const answer = await fusedSearch(deps, text, withChipFilters(options, chips));
   return { ...answer, chips };
+}
+
+function filteredOnly(deps: SearchDeps, options: SearchOptions): Omit<FusedSearchResponse, 'chips'> {
+  const started = process.hrtime.bigint();
+  const { sql, params } = filterQuery(options);
+  const ids = deps.db.prepare(`SELECT p.id FROM photos p WHERE p.id IN (${sql}) AND p.status = 'ok' ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.id DESC LIMIT ?`).pluck().all(...params, options.limit ?? 20) as number[];
+  const results = hits(deps.store, ids.map((id) => ({ id, score: 1 })), new Reasons([], [], [], undefined));
+  const search_ms = Number(process.hrtime.bigint() - started) / 1e6;
+  return { model: 'filters', results, relevant: results.length, cutoff: null, notice: null, timings: { encode_ms: 0, search_ms }, caption_matches: 0, name_matches: 0, text_matches: 0, ranking: 'filters' };
 }
 
 async function fusedSearch(deps: SearchDeps, text: string, options: SearchOptions): Promise<Omit<FusedSearchResponse, 'chips'>> {
   const limit = options.limit ?? 20;
   const depth = Math.max(FUSION_DEPTH, limit);
   const within = hasFilters(options) ? filterQuery(options) : undefined;
-  const captionIds = deps.captions.search(text, depth, within).map((match) => match.photoId);
-  const readIds = deps.photoText.search(text, depth, within).map((match) => match.photoId);
-  const names = searchNames(deps.db, text, depth, within);
-  const nameIds = names.map((match) => match.photoId);
+  // Filters leave hidden photos out (filters.ts); without them, they are left out here (few: a set).
+  const hidden = within ? new Set<number>() : new Set(deps.db.prepare(HIDDEN_PHOTOS).pluck().all() as number[]);
+  const shown = (id: number) => !hidden.has(id);
+  const captionIds = deps.captions.search(text, depth, within).map((match) => match.photoId).filter(shown);
+  const readIds = deps.photoText.search(text, depth, within).map((match) => match.photoId).filter(shown);
+  const names = [...searchNames(deps.db, text, depth, within), ...searchKeywords(deps.db, text, depth, within)].filter((match) => shown(match.photoId));
+  const nameIds = [...new Set(names.map((match) => match.photoId))];
   const textMatches = captionIds.length + readIds.length + nameIds.length;
   let clipResponse: SearchResponse | undefined;
   try {

@@ -1,3 +1,4 @@
+import { HIDDEN_PHOTOS } from './filters.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -620,7 +621,8 @@ export class VectorStore {
     if (k === 0) return [];
     const exclude = new Set(options.exclude ?? []);
     if (!options.includeHidden) {
-      for (const id of this.sql(`SELECT id FROM photos WHERE orphaned_at IS NOT NULL`).pluck().iterate() as IterableIterator<number>) exclude.add(id);
+      // Photos gone from disk, and those the person hid (a duplicate not kept: filters.ts).
+      for (const id of this.sql(`SELECT id FROM photos WHERE orphaned_at IS NOT NULL UNION ALL ${HIDDEN_PHOTOS}`).pluck().iterate() as IterableIterator<number>) exclude.add(id);
     }
     const candidateIds = options.candidateIds;
     if (candidateIds && candidateIds.length === 0) return [];

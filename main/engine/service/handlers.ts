@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { CallResult, ParsedArgs } from '../../contract/contract.js';
 import { probeDevice } from '../doctor.js';
 import { clearSetting, describeSetting, getSettingValue, listSettings, parseSettingKey, writeSetting } from '../settings.js';
@@ -13,6 +14,7 @@ import { jobKindCounts, photoDetail, recentFailures, timeline } from './library-
 import { readMedia } from './media.js';
 import { captionAskHandlers } from './caption-ask-handlers.js';
 import { peopleHandlers } from './people-handlers.js';
+import { organiseHandlers } from './organise-handlers.js';
 import { editHandlers } from './edit-handlers.js';
 import type { EngineHandlers, HandlerContext } from './handler-context.js';
 
@@ -22,18 +24,44 @@ type PhotoFilterArgs = NonNullable<ParsedArgs<'photos.timeline'>['filters']>;
 /** Filters as the engine takes them: the folder by path, looked up from its id. */
 function photoFilters(context: HandlerContext, args: PhotoFilterArgs): SearchFilters {
   const folder = args.folderId === undefined ? undefined : context.engine.store.requireFolder(args.folderId);
-  return { folder: folder?.path, after: args.after, before: args.before, formats: args.formats, cameras: args.camera ? [[args.camera]] : undefined, places: args.place ? [[args.place]] : undefined, people: args.person ? [[args.person]] : undefined };
+  return {
+    folder: folder?.path,
+    after: args.after,
+    before: args.before,
+    formats: args.formats,
+    cameras: args.camera ? [[args.camera]] : undefined,
+    places: args.place ? [[args.place]] : undefined,
+    people: args.person ? [[args.person]] : undefined,
+    favourite: args.favourite,
+    minRating: args.minRating,
+    label: args.label,
+    rejected: args.rejected,
+    albumId: args.albumId,
+    keyword: args.keyword,
+    hidden: args.hidden,
+  };
 }
 
 function searchOptions(context: HandlerContext, args: ParsedArgs<'search.text'> | ParsedArgs<'search.similar'>): SearchOptions {
   return { ...photoFilters(context, args), limit: args.limit ?? 100, cutoff: args.cutoff };
 }
 
-/** The UI gets ids and scores; paths stay in the engine (the viewer asks photos.get). */
-function scoresOnly(response: Omit<SearchResponse, 'results'> & { results: (SearchResponse['results'][number] & { why?: MatchReason[] })[]; notice?: CallResult<'search.text'>['notice'] }): CallResult<'search.text'> {
+/**
+ * The UI gets ids and scores; paths stay in the engine (the viewer asks photos.get). Each result
+ * also says what a screen reader should call it: its file name, and its caption when it has one
+ * (`name`, `caption`: not in the contract's schema yet, so the UI reads them as optional).
+ */
+function scoresOnly(
+  response: Omit<SearchResponse, 'results'> & { results: (SearchResponse['results'][number] & { why?: MatchReason[] })[]; notice?: CallResult<'search.text'>['notice'] },
+  captionOf: (photoId: number) => string | undefined,
+): CallResult<'search.text'> {
   return {
     model: response.model,
-    results: response.results.map(({ id, score, why }) => (why ? { id, score, why } : { id, score })),
+    results: response.results.map(({ id, path: file, score, why }) => {
+      const caption = captionOf(id);
+      const label = { name: path.basename(file), ...(caption ? { caption } : {}) };
+      return why ? { id, score, why, ...label } : { id, score, ...label };
+    }),
     relevant: response.relevant,
     cutoff: response.cutoff,
     notice: response.notice ?? null,
@@ -44,9 +72,11 @@ function scoresOnly(response: Omit<SearchResponse, 'results'> & { results: (Sear
 export function engineHandlers(context: HandlerContext): EngineHandlers {
   const engine = context.engine;
   const tiles = new MapTiles(engine.layout.mapTiles);
+  const captionOf = (photoId: number) => engine.captionStore.get(photoId)?.text;
   return {
     ...captionAskHandlers(context),
     ...peopleHandlers(context),
+    ...organiseHandlers(context),
     ...editHandlers(context),
     'library.status': () => {
       const counts = engine.store.counts();
@@ -71,13 +101,13 @@ export function engineHandlers(context: HandlerContext): EngineHandlers {
     'folders.add': ({ path }) => context.addFolder(path),
     'folders.remove': ({ folderId }) => context.removeFolder(folderId),
     'photos.timeline': ({ folderId, filters }) => timeline(engine.database, folderId, filters && photoFilters(context, filters)),
-    'photos.get': ({ id }) => photoDetail(engine.store, engine.tags, engine.captionStore, id),
+    'photos.get': ({ id }) => photoDetail(engine, id),
     // The same search as `iris search`: CLIP, fused with caption matches when there are any.
     'search.text': async (args) => {
       const answer = await engine.clip.search(args.query, { ...searchOptions(context, args), chips: args.chips, literal: args.literal });
-      return { ...scoresOnly(answer), chips: answer.chips };
+      return { ...scoresOnly(answer, captionOf), chips: answer.chips };
     },
-    'search.similar': async (args) => scoresOnly(await engine.clip.searcher().similar(String(args.photoId), searchOptions(context, args))),
+    'search.similar': async (args) => scoresOnly(await engine.clip.searcher().similar(String(args.photoId), searchOptions(context, args)), captionOf),
     'tags.zeroShot': async ({ photoIds, labels, save }) => {
       const tagged = await engine.clip.searcher().tag(photoIds.map(String), labels, save ?? false);
       return tagged.map((result) => ({ photoId: result.id, labels: result.labels }));
@@ -117,7 +147,7 @@ export function engineHandlers(context: HandlerContext): EngineHandlers {
     'models.verify': ({ id }) => context.models.verify(id),
     'map.layout': () => context.mapLayout(),
     'places.list': () => engine.store.placedPhotos(),
-    'library.facets': () => libraryFacets(engine.database),
+    'library.facets': () => ({ ...libraryFacets(engine.database), keywords: engine.organise.marks.keywordCounts() }),
     'media.read': (args) => readMedia(engine.store, engine.layout.thumbnails, args),
     'map.tile': ({ z, x, y }) => {
       if (getSettingValue(engine.store, 'map-tiles') === 'off') throw new UsageError('online map tiles are off: Settings › Map, or `iris settings set map-tiles openstreetmap`');

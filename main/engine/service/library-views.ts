@@ -1,9 +1,8 @@
+import path from 'node:path';
 import type { CallResult } from '../../contract/contract.js';
-import type { CaptionStore } from '../captions/caption-store.js';
 import type { Db } from '../db/database.js';
-import type { LibraryStore } from '../library-store.js';
-import type { TagStore } from '../library/tag-store.js';
-import { type SearchFilters, filterQuery, hasFilters } from '../search/filters.js';
+import type { Engine } from '../engine.js';
+import { HIDDEN_PHOTOS, type SearchFilters, filterQuery, hasFilters } from '../search/filters.js';
 
 /**
  * The read models the UI asks for, shaped for it: the grid's timeline in columns, a photo with its
@@ -21,8 +20,11 @@ function wallClockMs(takenAt: string | null): number | null {
 /**
  * Every visible photo that is readable or still being read, newest first (no date last). Failed
  * photos are not in the grid: the Jobs panel lists them with their errors.
+ *
+ * `names` (not in the contract's schema yet, so optional for the UI): each photo's file name, the
+ * grid's accessible label for a cell; the path itself stays in the engine.
  */
-export function timeline(db: Db, folderId?: number, filters: SearchFilters = {}): CallResult<'photos.timeline'> {
+export function timeline(db: Db, folderId?: number, filters: SearchFilters = {}): CallResult<'photos.timeline'> & { names: string[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (folderId !== undefined) {
@@ -30,35 +32,51 @@ export function timeline(db: Db, folderId?: number, filters: SearchFilters = {})
     params.push(folderId);
   }
   // Browsing with filters (no query): only the photos a search with them could return.
-  if (hasFilters(filters)) {
+  if (!hasFilters(filters)) where.push(`AND p.id NOT IN (${HIDDEN_PHOTOS})`);
+  else {
     const filtered = filterQuery(filters);
     where.push(`AND p.id IN (${filtered.sql})`);
     params.push(...filtered.params);
   }
   const rows = db
     .prepare(
-      `SELECT p.id, p.taken_at, p.width, p.height, p.status = 'pending' FROM photos p
+      `SELECT p.id, p.taken_at, p.width, p.height, p.status = 'pending', (SELECT path FROM locations WHERE photo_id = p.id ORDER BY id LIMIT 1) FROM photos p
        WHERE p.orphaned_at IS NULL AND p.status != 'failed' ${where.join(' ')}
        ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.id DESC`,
     )
     .raw()
-    .all(...params) as [number, string | null, number | null, number | null, 0 | 1][];
+    .all(...params) as [number, string | null, number | null, number | null, 0 | 1, string | null][];
   const ids = new Array<number>(rows.length);
   const takenAt = new Array<number | null>(rows.length);
   const aspect = new Array<number>(rows.length);
+  const names = new Array<string>(rows.length);
   const pending: number[] = [];
-  rows.forEach(([id, taken, width, height, isPending], i) => {
+  rows.forEach(([id, taken, width, height, isPending, file], i) => {
     if (isPending) pending.push(id);
     ids[i] = id;
     takenAt[i] = wallClockMs(taken);
     aspect[i] = width && height ? Math.round((width / height) * 1000) / 1000 : 1;
+    names[i] = file ? path.basename(file) : '';
   });
-  return { ids, takenAt, aspect, pending };
+  return { ids, takenAt, aspect, pending, names, marks: timelineMarks(db, ids) };
 }
 
-export function photoDetail(store: LibraryStore, tags: TagStore, captions: CaptionStore, id: number): CallResult<'photos.get'> {
-  const photo = store.requirePhoto(id);
-  return { ...photo, tags: tags.of(id), caption: captions.get(id)?.text ?? null };
+/** The grid's badges: the marks of the photos shown that have any (sparse: most photos have none). */
+function timelineMarks(db: Db, ids: readonly number[]): NonNullable<CallResult<'photos.timeline'>['marks']> {
+  const shown = new Set(ids);
+  const rows = db
+    .prepare(`SELECT photo_id, favourite, rating, rejected, label FROM photo_marks WHERE favourite = 1 OR rating > 0 OR rejected = 1 OR label IS NOT NULL`)
+    .raw()
+    .all() as [number, 0 | 1, number, 0 | 1, string | null][];
+  return rows
+    .filter(([id]) => shown.has(id))
+    .map(([id, favourite, rating, rejected, label]) => ({ id, favourite: favourite === 1, rating, rejected: rejected === 1, label: label as 'red' | 'yellow' | 'green' | 'blue' | 'purple' | null }));
+}
+
+export function photoDetail(engine: Engine, id: number): CallResult<'photos.get'> {
+  const photo = engine.store.requirePhoto(id);
+  const { marks, albums } = engine.organise;
+  return { ...photo, tags: engine.tags.of(id), caption: engine.captionStore.get(id)?.text ?? null, marks: marks.marksOf(id), keywords: marks.keywordsOf(id), albums: albums.albumsOf(id) };
 }
 
 /** The queue per kind, plus the latest failures (photo decoding and model jobs) with their errors. */

@@ -69,7 +69,7 @@ const EMPTY_PACKET =
  * already exist (so digiKam sees our tags); Iris never creates them. Our tags go in as top-level
  * names; one already present as the leaf of a path (`Animals/Dog` for `dog`) is not added again.
  */
-const TAG_PATH_LISTS: readonly { ns: readonly string[]; name: string; separator: string }[] = [
+export const TAG_PATH_LISTS: readonly { ns: readonly string[]; name: string; separator: string }[] = [
   { ns: [XMP_NS.digiKam], name: 'TagsList', separator: '/' },
   // Both spellings of the Microsoft namespace occur in the wild.
   { ns: [XMP_NS.microsoftPhoto, XMP_NS.microsoftPhoto.slice(0, -1)], name: 'LastKeywordXMP', separator: '/' },
@@ -87,19 +87,31 @@ export function mergeXmp(existing: string | undefined, data: XmpData): string {
   const description = cleanDescription(data.description);
   const subjects = cleanSubjects(data.subjects);
   const textInPhoto = cleanDescription(data.textInPhoto);
+  return editPacket(existing, (packet) => {
+    let changed = false;
+    if (description !== undefined && setDescription(packet, description)) changed = true;
+    if (subjects.length > 0 && addSubjects(packet, subjects)) changed = true;
+    if (subjects.length > 0 && addToTagPathLists(packet, subjects)) changed = true;
+    if (textInPhoto !== undefined && setSimpleText(packet, XMP_NS.iris, 'TextInPhoto', 'iris', textInPhoto)) changed = true;
+    if (data.faces?.length && addFaceRegions(packet, data.faces, data.dimensions)) changed = true;
+    return changed;
+  });
+}
+
+/**
+ * Opens `existing` (a new minimal packet when it is undefined or empty), lets `edit` change it and
+ * serialises the result. When `edit` reports no change, `existing` itself is returned, byte for
+ * byte. Shared by every writer (captions and tags here, ratings and labels in organise.ts), so all
+ * keep a file's BOM and final newline the same way. Throws XmpFormatError.
+ */
+export function editPacket(existing: string | undefined, edit: (packet: Packet) => boolean): string {
   // An empty file (a tool that crashed while saving) holds nothing to keep: start a new packet.
   const fresh = existing === undefined || existing.trim() === '';
   const source = fresh ? EMPTY_PACKET : existing;
   const bom = source.startsWith('\uFEFF') ? '\uFEFF' : '';
   const packet = openPacket(source.slice(bom.length));
-
-  let changed = fresh;
-  if (description !== undefined && setDescription(packet, description)) changed = true;
-  if (subjects.length > 0 && addSubjects(packet, subjects)) changed = true;
-  if (subjects.length > 0 && addToTagPathLists(packet, subjects)) changed = true;
-  if (textInPhoto !== undefined && setSimpleText(packet, XMP_NS.iris, 'TextInPhoto', 'iris', textInPhoto)) changed = true;
-  if (data.faces?.length && addFaceRegions(packet, data.faces, data.dimensions)) changed = true;
-  if (!changed && existing !== undefined) return existing;
+  const changed = edit(packet);
+  if (!changed && !fresh && existing !== undefined) return existing;
   // xmldom drops whitespace after the last node; keep the file's final newline (or its absence).
   const serialized = new XMLSerializer().serializeToString(packet.doc);
   return bom + serialized.trimEnd() + source.slice(source.trimEnd().length);
@@ -116,7 +128,7 @@ export function hasXmpContent(data: XmpData): boolean {
 /** Anything outside the XML 1.0 `Char` production (control characters, lone surrogates). */
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
-function cleanText(text: string): string {
+export function cleanText(text: string): string {
   // XML parsers turn CRLF and CR into LF (XML 1.0 §2.11), so store LF in the first place.
   return text.replace(/\r\n?/g, '\n').replace(NOT_XML_CHAR, '');
 }
@@ -130,11 +142,11 @@ function cleanDescription(description: string | undefined): string | undefined {
  * Tags compare case-insensitively after NFC normalisation, so `Dog` already there is not joined by
  * a model's `dog` (the user's spelling wins).
  */
-function tagKey(tag: string): string {
+export function tagKey(tag: string): string {
   return tag.normalize('NFC').toLowerCase();
 }
 
-function cleanSubjects(subjects: readonly string[]): string[] {
+export function cleanSubjects(subjects: readonly string[]): string[] {
   const seen = new Set<string>();
   const result: string[] = [];
   for (const subject of subjects) {
@@ -178,7 +190,7 @@ function setDescription(packet: Packet, text: string): boolean {
   return true;
 }
 
-function isDefaultLanguage(item: Element): boolean {
+export function isDefaultLanguage(item: Element): boolean {
   return item.getAttributeNS(XMP_NS.xml, 'lang')?.toLowerCase() === 'x-default';
 }
 
@@ -192,7 +204,7 @@ function languageItem(packet: Packet, context: Element, text: string): Element {
 // ---------------------------------------------------------------------------------------------
 // dc:subject (Bag, union of what is there and ours).
 
-function addSubjects(packet: Packet, subjects: readonly string[]): boolean {
+export function addSubjects(packet: Packet, subjects: readonly string[]): boolean {
   const hits = findProperty(packet, [XMP_NS.dc], 'subject');
   const existing = hits.flatMap(valuesOf);
   const known = new Set(existing.map(tagKey));
@@ -211,29 +223,46 @@ function addSubjects(packet: Packet, subjects: readonly string[]): boolean {
   return true;
 }
 
-function addToTagPathLists(packet: Packet, subjects: readonly string[]): boolean {
+export function addToTagPathLists(packet: Packet, subjects: readonly string[]): boolean {
   let changed = false;
   for (const list of TAG_PATH_LISTS) {
-    const array = findProperty(packet, list.ns, list.name)
-      .map((hit) => (hit.element ? (arrayOf(hit.element, 'Seq') ?? arrayOf(hit.element, 'Bag')) : undefined))
-      .find((found) => found !== undefined);
-    if (!array) continue;
-    const known = new Set<string>();
-    for (const item of listItems(array)) {
-      const path = item.textContent ?? '';
-      known.add(tagKey(path));
-      known.add(tagKey(path.split(list.separator).pop() ?? path));
-    }
-    for (const subject of subjects) {
-      if (known.has(tagKey(subject))) continue;
-      appendIndented(packet, array, textItem(packet, array, subject));
-      changed = true;
-    }
+    const array = tagPathArray(packet, list);
+    if (array && addToTagPathList(packet, array, list.separator, subjects)) changed = true;
   }
   return changed;
 }
 
-function textItem(packet: Packet, context: Element, text: string): Element {
+/** The rdf:Seq or rdf:Bag of one of the TAG_PATH_LISTS, when the packet has that list. */
+export function tagPathArray(packet: Packet, list: (typeof TAG_PATH_LISTS)[number]): Element | undefined {
+  return findProperty(packet, list.ns, list.name)
+    .map((hit) => (hit.element ? (arrayOf(hit.element, 'Seq') ?? arrayOf(hit.element, 'Bag')) : undefined))
+    .find((found) => found !== undefined);
+}
+
+/**
+ * Appends each subject (a name, or a path already joined with `separator`) to one list unless the
+ * list has it as a whole path or, for a name, as any step of a path: Lightroom writes a keyword's
+ * parents to dc:subject too, and adding `France` beside `Places|France|Paris` would make it a new
+ * top-level keyword in Lightroom's keyword list.
+ */
+export function addToTagPathList(packet: Packet, array: Element, separator: string, subjects: readonly string[]): boolean {
+  const known = new Set<string>();
+  for (const item of listItems(array)) {
+    const path = item.textContent ?? '';
+    known.add(tagKey(path));
+    for (const step of path.split(separator)) known.add(tagKey(step.trim()));
+  }
+  let changed = false;
+  for (const subject of subjects) {
+    if (known.has(tagKey(subject))) continue;
+    appendIndented(packet, array, textItem(packet, array, subject));
+    known.add(tagKey(subject));
+    changed = true;
+  }
+  return changed;
+}
+
+export function textItem(packet: Packet, context: Element, text: string): Element {
   const item = createElement(packet, context, XMP_NS.rdf, 'li', 'rdf');
   item.appendChild(packet.doc.createTextNode(text));
   return item;
@@ -242,7 +271,7 @@ function textItem(packet: Packet, context: Element, text: string): Element {
 // ---------------------------------------------------------------------------------------------
 // Simple text properties (iris:TextInPhoto): one element with the text, wherever the property was.
 
-function setSimpleText(packet: Packet, ns: string, name: string, prefix: string, text: string): boolean {
+export function setSimpleText(packet: Packet, ns: string, name: string, prefix: string, text: string): boolean {
   const hits = findProperty(packet, [ns], name);
   if (hits.length === 1 && simpleValue(hits[0]!) === text) return false;
   const host = hits[0]?.description ?? dublinCoreHost(packet);

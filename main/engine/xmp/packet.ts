@@ -13,6 +13,9 @@ export const XMP_NS = {
   x: 'adobe:ns:meta/',
   rdf: 'http://www.w3.org/1999/02/22-rdf-syntax-ns#',
   dc: 'http://purl.org/dc/elements/1.1/',
+  /** The XMP basic namespace (XMP Specification Part 2): xmp:Rating, xmp:Label. */
+  xmp: 'http://ns.adobe.com/xap/1.0/',
+  darktable: 'http://darktable.sf.net/',
   xml: 'http://www.w3.org/XML/1998/namespace',
   xmlns: 'http://www.w3.org/2000/xmlns/',
   digiKam: 'http://www.digikam.org/ns/1.0/',
@@ -197,7 +200,9 @@ export function childElements(parent: Element): Element[] {
 export function createElement(packet: Packet, context: Element, ns: string, name: string, preferredPrefix: string): Element {
   const prefix = context.lookupPrefix(ns);
   if (prefix !== null) return packet.doc.createElementNS(ns, `${prefix}:${name}`);
-  if (context.isDefaultNamespace(ns)) return packet.doc.createElementNS(ns, name);
+  // Not isDefaultNamespace(): xmldom (0.9) answers true for every namespace without a prefix, which
+  // wrote `<hierarchicalSubject xmlns="...">` instead of declaring `lr`. '' is the default namespace.
+  if (context.lookupNamespaceURI('') === ns) return packet.doc.createElementNS(ns, name);
   return packet.doc.createElementNS(ns, `${declarePrefix(context, ns, preferredPrefix)}:${name}`);
 }
 
@@ -262,7 +267,8 @@ export function insertFirst(packet: Packet, parent: Element, child: Node): void 
   if (indent !== undefined) parent.insertBefore(packet.doc.createTextNode(indent), first);
 }
 
-function removeWithIndent(element: Element): void {
+/** Removes `element` and the line break and indentation before it. */
+export function removeWithIndent(element: Element): void {
   const parent = element.parentNode;
   if (!parent) return;
   const before = element.previousSibling;

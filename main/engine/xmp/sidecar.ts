@@ -3,10 +3,12 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { hasXmpContent, mergeXmp, XmpFormatError, type XmpData } from './merge.js';
+import { combineOrganise, decodeXmpBytes, readOrganiseXmp, type OrganiseXmp } from './organise.js';
 import { UserFacingError } from '../errors.js';
 
 /**
- * XMP sidecars: where they live and how they are written. Iris writes a sidecar only when the user
+ * XMP sidecars: where they live, how they are written, and what other apps left in them (stars,
+ * labels, keywords: readSidecarsFor). Iris writes a sidecar only when the user
  * asks for an export, and never opens the photo itself for writing (originals are read-only, see
  * DESIGN.md): the photo is only ever `stat`ed here.
  */
@@ -197,6 +199,93 @@ async function syncFolder(folder: string): Promise<void> {
 function sameFile(a: fs.Stats | undefined, b: fs.Stats | undefined): boolean {
   if (!a || !b) return a === b;
   return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading what other apps wrote (stars, labels, keywords) from a photo's sidecars.
+
+/** Real sidecars are a few KiB (Lightroom's with a long develop history, tens): more is not a sidecar. */
+export const MAX_SIDECAR_BYTES = 1024 * 1024;
+
+export interface SidecarFile {
+  path: string;
+  mtimeMs: number;
+  size: number;
+  /** Why it was not read (too large, not XMP, unreadable); its values are then not in `organise`. */
+  error?: string;
+}
+
+export interface PhotoSidecars {
+  /** The readable sidecars' values, `photo.jpg.xmp` over `photo.xmp` field by field; null when none was read. */
+  organise: OrganiseXmp | null;
+  /** Every sidecar found, `photo.jpg.xmp` first, with the size and time that tell when one changed. */
+  sidecars: SidecarFile[];
+}
+
+/** The existing sidecars of `photoName` in a folder listing (any case), `photo.jpg.xmp` first. Pure. */
+export function sidecarNamesFor(photoName: string, folderNames: readonly string[]): string[] {
+  const names = [findName(folderNames, photoName + SIDECAR_EXTENSION), findName(folderNames, stemOf(photoName) + SIDECAR_EXTENSION)];
+  return [...new Set(names.filter((name): name is string => name !== undefined && name.toLowerCase() !== photoName.toLowerCase()))];
+}
+
+/**
+ * Reads the photo's sidecars (`folderNames`: the folder's listing, when the caller already has it).
+ * Never throws for a sidecar: a problem is that sidecar's `error`, and the other one still counts.
+ */
+export async function readSidecarsFor(photoPath: string, folderNames?: readonly string[]): Promise<PhotoSidecars> {
+  const photo = path.resolve(photoPath);
+  const folder = path.dirname(photo);
+  const names = sidecarNamesFor(path.basename(photo), folderNames ?? (await fsp.readdir(folder).catch(() => [])));
+  const sidecars: SidecarFile[] = [];
+  let organise: OrganiseXmp | null = null;
+  for (const name of names) {
+    const read = await readOrganiseSidecar(path.join(folder, name));
+    if (!read) continue;
+    sidecars.push(read.file);
+    // `photo.jpg.xmp` (read first) wins field by field: it names this one photo, while Adobe's
+    // `photo.xmp` belongs to every `photo.*` (the raw beside this JPEG, say); and it is where Iris
+    // and digiKam write when both exist (chooseSidecarName), so it holds the newer edits.
+    if (read.organise) organise = combineOrganise(read.organise, organise);
+  }
+  return { organise, sidecars };
+}
+
+/** One sidecar's values; undefined when it is gone since the folder was listed. */
+async function readOrganiseSidecar(file: string): Promise<{ file: SidecarFile; organise?: OrganiseXmp } | undefined> {
+  const name = path.basename(file);
+  let entry: SidecarFile = { path: file, mtimeMs: 0, size: 0 };
+  try {
+    // stat before open: opening a FIFO that happens to carry the name would wait for a writer.
+    const stat = await fsp.stat(file);
+    entry = { path: file, mtimeMs: stat.mtimeMs, size: stat.size };
+    if (!stat.isFile()) return { file: { ...entry, error: `${name} is not a regular file` } };
+    if (stat.size > MAX_SIDECAR_BYTES) return { file: { ...entry, error: `${name} is ${(stat.size / 1024 / 1024).toFixed(1)} MiB; Iris reads XMP sidecars of up to 1 MiB` } };
+    const bytes = await readPrefix(file, MAX_SIDECAR_BYTES + 1);
+    // It may have grown since the stat.
+    if (bytes.length > MAX_SIDECAR_BYTES) return { file: { ...entry, error: `${name} is over 1 MiB; Iris reads XMP sidecars of up to 1 MiB` } };
+    return { file: entry, organise: readOrganiseXmp(decodeXmpBytes(bytes)) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const reason = error instanceof XmpFormatError ? `it is not valid XMP (${error.message})` : reasonOf(error);
+    return { file: { ...entry, error: `${name}: ${reason}` } };
+  }
+}
+
+/** At most `limit` bytes from the start of `file`. */
+async function readPrefix(file: string, limit: number): Promise<Buffer> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(limit);
+    let length = 0;
+    while (length < limit) {
+      const { bytesRead } = await handle.read(buffer, length, limit - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
 }
 
 async function lstatIfExists(file: string): Promise<fs.Stats | undefined> {
