@@ -4,6 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { before, describe, it } from 'node:test';
 import { Engine } from '../../main/engine/engine.js';
+import { readOrganiseXmp } from '../../main/engine/xmp/organise.js';
 import { runIrisHere } from '../helpers/cli-in-process.js';
 import { colourPhotos, fixtureModels } from '../helpers/colour-photos.js';
 import { makePhoto, sha256, tempDir } from '../helpers/fixtures.js';
@@ -232,6 +233,22 @@ describe('organising photos (iris mark, keywords, albums, hide, duplicates --rev
     assert.deepEqual([reread.marks.rating, reread.marks.label], [5, 'green']);
     assert.deepEqual(reread.keywords.map((k) => k.keyword), ['Lisbon', 'night', 'tram']);
     assert.deepEqual((await run('search', 'night', '--relevant')).stdout.includes('lightroom.jpg'), true);
+    // Written back on request, merged: Lightroom's other properties stay, a keyword removed in Iris goes.
+    fs.writeFileSync(sidecar, fs.readFileSync(sidecar, 'utf8').replace('xmp:Rating=', 'crs:Exposure2012="+0.35" xmlns:crs="http://ns.adobe.com/camera-raw-settings/1.0/" xmp:Rating='));
+    fs.utimesSync(sidecar, new Date(), new Date(Date.now() + 10000));
+    assert.equal((await run('index', dir)).code, 0);
+    assert.equal((await run('mark', String(fromSidecar.id), '--rating', '3', '--label', 'blue', '--favourite')).code, 0);
+    assert.equal((await run('keywords', String(fromSidecar.id), '--remove', 'night', '--add', 'Alfama')).code, 0);
+    const exported = await run('export-xmp', String(fromSidecar.id), '--marks');
+    assert.equal(exported.code, 0, exported.stderr);
+    const written = readOrganiseXmp(fs.readFileSync(sidecar, 'utf8'));
+    assert.deepEqual([written.rating, written.rejected, written.label], [3, false, 'Blue']);
+    assert.deepEqual([...written.keywords].sort(), ['Alfama', 'Lisbon', 'tram']);
+    assert.match(fs.readFileSync(sidecar, 'utf8'), /crs:Exposure2012="\+0\.35"/);
+    // Iris's own write is not news: indexing again leaves Iris's values as they are.
+    assert.equal((await run('index', dir)).code, 0);
+    const after = await engineDetail(lib, fromSidecar.id);
+    assert.deepEqual([after.marks.rating, after.marks.favourite, after.keywords.map((k) => k.keyword)], [3, true, ['Alfama', 'Lisbon', 'tram']]);
   });
 
   it('never changed a photo file', () => {

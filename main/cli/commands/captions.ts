@@ -142,9 +142,10 @@ export function registerCaptionCommands(program: Command, context: CommandContex
     .option('--all', 'every photo with a caption or tags (with --text, or text read in it)')
     .option('--text', 'also write the text read in each photo (read-text, "Read text"), as iris:TextInPhoto')
     .option('--faces', "also write the named people's faces as MWG face regions (mwg-rs:Regions), as digiKam and Lightroom do")
+    .option('--marks', 'also write stars, reject, colour label and keywords (xmp:Rating, xmp:Label, dc:subject, lr:hierarchicalSubject); a keyword removed in Iris leaves the sidecar')
     .option('--style <style>', 'auto (an existing sidecar wins, else photo.jpg.xmp), append (photo.jpg.xmp) or replace (photo.xmp)', 'auto')
     .option('--dry-run', 'say what would be written, write nothing')
-    .action(async (photos: string[], flags: { all?: boolean; style: string; dryRun?: boolean; text?: boolean; faces?: boolean }, command: Command) => {
+    .action(async (photos: string[], flags: { all?: boolean; style: string; dryRun?: boolean; text?: boolean; faces?: boolean; marks?: boolean }, command: Command) => {
       const options = globals(command);
       if (!['auto', 'append', 'replace'].includes(flags.style)) throw new UsageError(`--style wants auto, append or replace, not "${flags.style}"`);
       await withEngine(options, async (engine) => {
@@ -167,6 +168,16 @@ export function registerCaptionCommands(program: Command, context: CommandContex
               results.push({ id, path: location.path, outcome: 'failed', error: errorMessage(error) });
             }
           }
+        }
+        if (flags.marks) {
+          // Stars, label and keywords: merged into the same sidecars, after the words (organise/sidecar-marks.ts).
+          const marked = await engine.organise.writeSidecars(ids === 'all' ? engine.organise.marks.photosWithMarks() : ids, { dryRun: flags.dryRun, style: flags.style as 'auto' | 'append' | 'replace' });
+          for (const written of marked.written) {
+            const same = results.find((r) => r.id === written.photoId && r.sidecar === written.path);
+            if (!same) results.push({ id: written.photoId, path: engine.store.getPhoto(written.photoId)?.path ?? '', sidecar: written.path, outcome: written.outcome });
+            else if (written.outcome !== 'unchanged' && same.outcome === 'unchanged') same.outcome = 'updated';
+          }
+          for (const failure of marked.failed) results.push({ id: failure.photoId, path: failure.path ?? '', outcome: 'failed', error: failure.error });
         }
         const count = (outcome: string) => results.filter((r) => r.outcome === outcome).length;
         emit(options, results, () =>

@@ -86,7 +86,7 @@ export class OrganiseService {
   }
 
   /** Stars, reject, colour label and keywords into the photos' XMP sidecars, merged without loss. */
-  writeSidecars(photoIds: readonly number[], options: { dryRun?: boolean } = {}): Promise<SidecarMarksResult> {
-    return writeMarksToSidecars({ store: this.deps.store, marks: this.marks }, photoIds, options);
+  writeSidecars(photoIds: readonly number[], options: { dryRun?: boolean; style?: 'auto' | 'append' | 'replace' } = {}): Promise<SidecarMarksResult> {
+    return writeMarksToSidecars({ store: this.deps.store, marks: this.marks, afterWrite: (photoId, photoPath) => this.importXmp(photoId, photoPath, 'unchanged') }, photoIds, options);
   }
 }

@@ -101,6 +101,13 @@ export class OrganiseStore {
     return this.db.transaction(() => photoIds.reduce((n, id) => n + (hidden ? hide.run(now, now, id) : show.run(now, id)).changes, 0)).immediate();
   }
 
+  /** Photos with stars, a reject, a colour label or keywords (what `iris export-xmp --all --marks` writes), in id order. */
+  photosWithMarks(): number[] {
+    return this.sql(
+      `SELECT photo_id FROM photo_marks WHERE rating > 0 OR rejected = 1 OR label IS NOT NULL UNION SELECT photo_id FROM photo_keywords ORDER BY 1`,
+    ).pluck().all() as number[];
+  }
+
   hiddenIds(): number[] {
     return this.sql(`SELECT photo_id FROM photo_marks WHERE hidden_at IS NOT NULL ORDER BY photo_id`).pluck().all() as number[];
   }

@@ -18,6 +18,7 @@ import {
   valuesOf,
 } from './packet.js';
 import { type FaceRegion, addFaceRegions, faceRegionsOf } from './regions.js';
+import type { OrganiseData } from './organise.js';
 
 /**
  * The pure half of XMP sidecar export: merge a caption and tags into an XMP packet, as text in and
@@ -51,6 +52,8 @@ export interface XmpData {
   /** Named faces, written as MWG face regions (regions.ts), with the upright photo's size in pixels. */
   faces?: readonly FaceRegion[];
   dimensions?: { width: number; height: number };
+  /** Stars, reject, colour label and keywords (organise.ts merges them: `iris export-xmp --marks`, photos.writeSidecars). */
+  organise?: OrganiseData;
 }
 
 
@@ -119,7 +122,9 @@ export function editPacket(existing: string | undefined, edit: (packet: Packet) 
 
 /** True when `data` has anything to write (an empty sidecar is never created). */
 export function hasXmpContent(data: XmpData): boolean {
-  return cleanDescription(data.description) !== undefined || cleanSubjects(data.subjects).length > 0 || cleanDescription(data.textInPhoto) !== undefined || (data.faces?.length ?? 0) > 0;
+  const organise = data.organise;
+  const marks = !!organise && ((organise.rating ?? 0) > 0 || organise.rejected || !!organise.label || organise.keywords.length > 0);
+  return marks || cleanDescription(data.description) !== undefined || cleanSubjects(data.subjects).length > 0 || cleanDescription(data.textInPhoto) !== undefined || (data.faces?.length ?? 0) > 0;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,14 +3,14 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { hasXmpContent, mergeXmp, XmpFormatError, type XmpData } from './merge.js';
-import { combineOrganise, decodeXmpBytes, readOrganiseXmp, type OrganiseXmp } from './organise.js';
+import { combineOrganise, decodeXmpBytes, mergeOrganiseXmp, readOrganiseXmp, type OrganiseXmp } from './organise.js';
 import { UserFacingError } from '../errors.js';
 
 /**
  * XMP sidecars: where they live, how they are written, and what other apps left in them (stars,
- * labels, keywords: readSidecarsFor). Iris writes a sidecar only when the user
- * asks for an export, and never opens the photo itself for writing (originals are read-only, see
- * DESIGN.md): the photo is only ever `stat`ed here.
+ * labels, keywords: readSidecarsFor). Iris writes a sidecar only when the user asks for an export,
+ * and never opens the photo itself for writing (originals are read-only, see DESIGN.md): the photo
+ * is only ever `stat`ed here.
  */
 
 
@@ -120,6 +120,8 @@ async function mergeIntoSidecar(photo: string, sidecar: string, data: XmpData, d
   let merged: string;
   try {
     merged = mergeXmp(existing, data);
+    // Stars, label and keywords on top (organise.ts); both return their input when nothing changes.
+    if (data.organise) merged = mergeOrganiseXmp(merged === existing ? existing : merged, data.organise);
   } catch (error) {
     // Never overwrite what could not be understood: it may hold the user's work from another tool.
     if (error instanceof XmpFormatError) throw new SidecarError(sidecar, `it is not valid XMP, left as it is (${error.message})`, { cause: error });
