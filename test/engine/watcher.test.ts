@@ -37,6 +37,31 @@ describe('LibraryWatcher', () => {
     }
   });
 
+  it("reads a photo's XMP sidecar again when another app changes it while Iris watches", async () => {
+    const folder = tempDir('iris-watched-xmp-');
+    await makePhoto(path.join(folder, 'a.jpg'), { seed: 1 });
+    const sidecar = path.join(folder, 'a.jpg.xmp');
+    const packet = (rating: number, keyword: string) =>
+      `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmp:Rating="${rating}"><dc:subject><rdf:Bag><rdf:li>${keyword}</rdf:li></rdf:Bag></dc:subject></rdf:Description></rdf:RDF></x:xmpmeta>`;
+    fs.writeFileSync(sidecar, packet(2, 'first'));
+    const engine = Engine.open({ libraryDir: tempDir('iris-lib-') });
+    const [registered] = engine.library.addFolders([folder]);
+    const watcher = new LibraryWatcher(engine, [registered!], { writeSettleMs: 100 });
+    try {
+      await watcher.start();
+      const id = engine.listPhotos()[0]!.id;
+      await waitFor(() => (engine.organise.marks.marksOf(id).rating === 2 ? true : undefined), 5000, 'the sidecar read with the photo');
+      // digiKam (say) gives it five stars and a new keyword.
+      fs.writeFileSync(sidecar, packet(5, 'second'));
+      await waitFor(() => (engine.organise.marks.marksOf(id).rating === 5 ? true : undefined), 5000, 'the changed sidecar read again');
+      assert.deepEqual(engine.organise.marks.keywordsOf(id).map((k) => k.keyword), ['first', 'second']);
+      assert.equal(engine.listPhotos().length, 1, 'a sidecar is not a photo');
+    } finally {
+      await watcher.close();
+      await engine.close();
+    }
+  });
+
   it('applies the scan’s rules: a symlinked photo or folder is never read, whatever it points at', async () => {
     const folder = tempDir('iris-watched-links-');
     const outside = tempDir('iris-outside-');
