@@ -18,7 +18,7 @@ describe('library identity', () => {
     const { photos, engine } = await libraryWith({ 'a.jpg': { seed: 1 }, 'sub/b.png': { seed: 2, format: 'png', width: 80, height: 40 } });
     try {
       const first = await engine.index([photos]);
-      assert.deepEqual({ ...first, failed: first.failed.length, embeddings: undefined }, { found: 2, indexed: 2, unchanged: 0, removed: 0, failed: 0, embeddings: undefined, heldElsewhere: [] });
+      assert.deepEqual({ ...first, failed: first.failed.length, embeddings: undefined }, { found: 2, indexed: 2, read: 2, unchanged: 0, removed: 0, failed: 0, embeddings: undefined, heldElsewhere: [] });
       const list = engine.listPhotos();
       assert.equal(list.length, 2);
       const b = list.find((p) => p.path.endsWith('b.png'))!;
@@ -26,7 +26,7 @@ describe('library identity', () => {
       assert.equal(b.hash, sha256(path.join(photos, 'sub/b.png')));
       for (const size of [256, 1024] as const) assert.ok(fs.existsSync(thumbnailPath(engine.layout.thumbnails, b.hash, size)));
       const again = await engine.index([photos]);
-      assert.deepEqual({ ...again, failed: again.failed.length, embeddings: undefined }, { found: 2, indexed: 0, unchanged: 2, removed: 0, failed: 0, embeddings: undefined, heldElsewhere: [] });
+      assert.deepEqual({ ...again, failed: again.failed.length, embeddings: undefined }, { found: 2, indexed: 0, read: 0, unchanged: 2, removed: 0, failed: 0, embeddings: undefined, heldElsewhere: [] });
     } finally {
       await engine.close();
     }
