@@ -114,6 +114,8 @@ const TimelineSchema = z.object({
    * of asking for one (and asks when a later timeline no longer lists them).
    */
   pending: z.array(z.number().int()),
+  /** Each photo's file name ('' when it has none), for screen readers: a cell is named by it. */
+  names: z.array(z.string()).optional(),
   /**
    * The photos among `ids` with a heart, stars, reject or a colour label (only those), for the
    * grid's badges; absent from an older engine.
@@ -182,6 +184,9 @@ const SearchResultSchema = z.object({
     z.object({
       id: z.number().int(),
       score: z.number(),
+      /** The file name and caption, for a screen reader's name of the result (paths stay in the engine). */
+      name: z.string().optional(),
+      caption: z.string().optional(),
       /** Why it matched: what it looks like (clip), its caption, its file name, folder or camera (with the text). Empty past the cut; absent for similar photos. */
       why: z.array(z.object({ signal: z.enum(['clip', 'caption', 'text in photo', 'file name', 'folder', 'camera', 'place', 'person', 'keyword']), text: z.string().optional() })).optional(),
     }),

@@ -48,7 +48,7 @@ describe('iris CLI', () => {
     const run = await runIrisHere(['index', photos, '--library', library, '--json']);
     assert.equal(run.code, 0, run.stderr);
     const { embeddings, ...result } = JSON.parse(run.stdout) as Record<string, unknown>;
-    assert.deepEqual(result, { found: 3, indexed: 3, unchanged: 0, removed: 0, failed: [], heldElsewhere: [] });
+    assert.deepEqual(result, { found: 3, indexed: 3, read: 3, unchanged: 0, removed: 0, failed: [], heldElsewhere: [] });
     // The bundled catalog's default CLIP model is not installed in a fresh checkout: said, not fatal.
     assert.deepEqual(Object.keys(embeddings as object).sort(), ['embedded', 'missing', 'model', 'serving', 'skipped']);
     const again = JSON.parse((await runIrisHere(['index', '--library', library, '--json'])).stdout) as Record<string, unknown>;
@@ -68,6 +68,20 @@ describe('iris CLI', () => {
     const list = JSON.parse((await runIrisHere(['list', '--library', library, '--json'])).stdout) as { path: string; status: string; error: string | null }[];
     assert.deepEqual(list.map((p) => p.status).sort(), ['failed', 'ok', 'ok']);
     assert.equal(list.find((p) => p.status === 'failed')!.error, result.failed[0]!.error);
+  });
+
+  it('counts only the photos it could read as "read" in its summary; the broken one is "failed"', async () => {
+    const photos = await folderWithPhotos(2, true);
+    const library = tempDir();
+    const run = await runIrisHere(['index', photos, '--library', library]);
+    assert.equal(run.code, 1);
+    // broken.jpg is hashed like the others but cannot be decoded: 2 read, not 3.
+    assert.match(run.stdout, /^found 3 photos: 2 read, 0 unchanged, 0 gone, 1 failed$/m);
+    // Indexed again, nothing changed: nothing read this time, and the old failure is still listed.
+    const again = await runIrisHere(['index', '--library', library]);
+    assert.match(again.stdout, /^found 3 photos: 0 read, 3 unchanged, 0 gone, 1 failed$/m);
+    const json = JSON.parse((await runIrisHere(['index', photos, '--library', tempDir(), '--json'])).stdout) as { indexed: number; read: number };
+    assert.deepEqual([json.indexed, json.read], [3, 2]);
   });
 
   it('list --json gives id, hash, path, size, format, takenAt, status and error for every photo', async () => {

@@ -175,6 +175,29 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await page.screenshot({ path: path.join(shots, '03-search-red.png') });
   });
 
+  it('moves between the results with the arrow keys, and Enter opens the one in focus', async () => {
+    const focusedRank = () => page.evaluate(() => document.activeElement?.getAttribute('data-rank') ?? null);
+    const results = page.getByTestId('result-cell');
+    await results.first().focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await focusedRank(), '2', 'the second result has the focus');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await focusedRank(), '1');
+    // Down: the row below ("less alike" starts its own row after the two red photos).
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await focusedRank(), '3');
+    await page.keyboard.press('End');
+    assert.equal(await focusedRank(), String(await results.count()));
+    await page.keyboard.press('Home');
+    assert.equal(await focusedRank(), '1');
+    await page.keyboard.press('Enter');
+    const viewer = page.getByTestId('viewer');
+    await viewer.waitFor();
+    assert.equal(await viewer.getAttribute('data-photo-id'), await results.first().getAttribute('data-photo-id'));
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
+  });
+
   it('finds a photo by its file name and says so on the result', async () => {
     await page.getByTestId('search-input').fill('yellow-1');
     await page.waitForFunction(() => document.querySelector('[data-testid="results"]')?.getAttribute('data-answered') === 'yellow-1', undefined, { timeout: 30_000 });
@@ -235,6 +258,64 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await page.screenshot({ path: path.join(shots, '05c-filtered-grid.png') });
     await page.getByTestId('library-filtered').getByRole('button').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="library-count"]')?.textContent === '16 photos', undefined, { timeout: 30_000 });
+  });
+
+  it('selects photos with Ctrl- and Shift-click, gives them 5 stars from the selection bar, finds them with "5 stars", and favourites one from its context menu', async () => {
+    await page.getByTestId('nav-library').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="library-count"]')?.textContent === '16 photos', undefined, { timeout: 30_000 });
+    const cells = page.getByTestId('grid-cell');
+    await cells.nth(0).click({ modifiers: ['ControlOrMeta'] });
+    await cells.nth(2).click({ modifiers: ['ControlOrMeta'] });
+    // Shift: the range from the last photo clicked (the third cell) to the fourth.
+    await cells.nth(3).click({ modifiers: ['Shift'] });
+    const bar = page.getByTestId('selection-bar');
+    assert.equal(await bar.getByTestId('selection-count').innerText(), '3 selected');
+    const picked = await page.locator('[data-testid="grid-cell"][aria-selected="true"]').evaluateAll((elements) => elements.map((element) => Number((element as HTMLElement).dataset.photoId)).sort((a, b) => a - b));
+    const expected = await Promise.all([0, 2, 3].map(async (i) => Number(await cells.nth(i).getAttribute('data-photo-id'))));
+    assert.deepEqual(picked, expected.sort((a, b) => a - b));
+    await bar.getByTestId('selection-stars-5').click();
+    // The grid is read again: the engine's timeline now carries their stars.
+    await page.waitForFunction((ids) => ids.every((id) => document.querySelector(`[data-testid="grid-cell"][data-photo-id="${id}"] [data-testid="cell-badges"]`)?.getAttribute('data-rating') === '5'), picked, { timeout: 30_000 });
+    await page.screenshot({ path: path.join(shots, '05d-selection.png') });
+    await bar.getByTestId('selection-done').click();
+    await bar.waitFor({ state: 'detached' });
+
+    // "5 stars" in the search box: exactly those photos.
+    await page.getByTestId('search-input').fill('5 stars');
+    await page.waitForFunction(() => document.querySelector('[data-testid="results-view"]')?.getAttribute('data-answered') === '5 stars', undefined, { timeout: 30_000 });
+    const found = await page.getByTestId('result-cell').evaluateAll((elements) => elements.map((element) => Number((element as HTMLElement).dataset.photoId)).sort((a, b) => a - b));
+    assert.deepEqual(found, picked);
+    assert.equal(await page.getByTestId('query-chip').getAttribute('data-kind'), 'rating');
+
+    // Right-click one of them: its menu, Favourite.
+    const first = page.getByTestId('result-cell').first();
+    const favouriteId = Number(await first.getAttribute('data-photo-id'));
+    await first.click({ button: 'right' });
+    const menu = page.getByTestId('photo-menu');
+    await menu.waitFor();
+    assert.equal(await menu.getAttribute('role'), 'menu');
+    await page.screenshot({ path: path.join(shots, '05e-context-menu.png') });
+    await menu.getByTestId('menu-favourite').click();
+    await menu.waitFor({ state: 'detached' });
+    await page.locator(`[data-testid="result-cell"][data-photo-id="${favouriteId}"] [data-testid="cell-badges"][data-favourite="true"]`).waitFor({ timeout: 30_000 });
+    // Stored in the library: "favourites" finds it alone.
+    await page.getByTestId('search-input').fill('favourites');
+    await page.waitForFunction(() => document.querySelector('[data-testid="results-view"]')?.getAttribute('data-answered') === 'favourites', undefined, { timeout: 30_000 });
+    const favourites = await page.getByTestId('result-cell').evaluateAll((elements) => elements.map((element) => Number((element as HTMLElement).dataset.photoId)));
+    assert.deepEqual(favourites, [favouriteId]);
+    // The viewer's Info tab shows its heart and stars.
+    await page.getByTestId('result-cell').first().click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="viewer-stars"]')?.getAttribute('data-rating') === '5', undefined, { timeout: 30_000 });
+    assert.equal(await page.getByTestId('viewer-favourite').getAttribute('aria-pressed'), 'true');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(shots, '05f-viewer-marks.png') });
+    await page.keyboard.press('Escape');
+    await page.getByTestId('viewer').waitFor({ state: 'detached' });
+    await page.getByTestId('filters-toggle').click();
+    await page.getByTestId('filter-stars').waitFor();
+    await page.screenshot({ path: path.join(shots, '05g-filters-marks.png') });
+    await page.getByTestId('filters-toggle').click();
+    await page.getByTestId('search-clear').click();
   });
 
   it('has a map of photos by place, drawn offline, which says so when no photo has a location', async () => {
@@ -308,6 +389,13 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await page.waitForFunction(() => document.querySelector('[data-testid="caption-meta"]')?.getAttribute('data-edited') === 'true');
     assert.equal(await page.getByTestId('caption-text').innerText(), 'Red kite over the dunes');
     await page.screenshot({ path: path.join(shots, '08-caption.png') });
+    // Writing over the user's caption asks first; Esc answers "keep mine" and leaves the viewer open.
+    await page.getByTestId('caption-generate').click();
+    await page.getByTestId('caption-replace-confirm').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('caption-replace-confirm').waitFor({ state: 'detached' });
+    assert.equal(await page.getByTestId('viewer').count(), 1, 'Esc dismissed the question, not the viewer');
+    assert.equal(await page.getByTestId('caption-text').innerText(), 'Red kite over the dunes');
     await page.keyboard.press('Escape');
     await page.getByTestId('viewer').waitFor({ state: 'detached' });
     // The words of a caption rank its photo first (fused with CLIP, see README "Search").
@@ -382,6 +470,17 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     assert.ok(isRed(await meanColour(result.getByTestId('edit-original'))), 'the original is the red photo');
     const colour = await meanColour(result.getByTestId('edit-result-image'));
     assert.ok(isBlue(colour), `the result is blue: ${colour.map(Math.round).join(', ')}`);
+    // Large on the stage as well, over its original; the comparison's slider takes the arrow keys
+    // (and the viewer does not step to another photo with them).
+    const stage = page.getByTestId('edit-stage');
+    await stage.waitFor();
+    assert.ok(isBlue(await meanColour(stage.getByTestId('edit-stage-result'))), 'the stage shows the result');
+    const slider = stage.getByTestId('edit-compare-slider');
+    await slider.focus();
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await slider.inputValue(), '49');
+    assert.equal(await page.getByTestId('viewer').getAttribute('data-photo-id'), photoId);
+    await page.screenshot({ path: path.join(shots, '11b-edit-stage.png') });
     await page.locator(`[data-testid="edit-history-item"][data-edit-id="${editId}"]`).waitFor({ timeout: 10_000 });
     assert.match(await page.getByTestId('edit-history').innerText(), /blue/);
     assert.equal(fs.readdirSync(outputs).length, 1, 'one new file in the output folder');
@@ -538,6 +637,73 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     assert.equal(await page.getByTestId('viewer-faces').count(), 0, 'the toggle hides the boxes');
     await page.keyboard.press('Escape');
     await page.getByTestId('viewer').waitFor({ state: 'detached' });
+  });
+
+  it('makes an album from the sidebar, fills it from the selection, renames it; hides a look-alike copy from the duplicates review, and it leaves the library', async () => {
+    await page.getByTestId('nav-library').click();
+    await page.getByTestId('search-input').fill('');
+    // The colour photos' folder only: read long ago, so its count holds still while other folders are read.
+    const colourFolder = page.locator(`[data-testid="folder-item"][data-path="${photos}"] button`).first();
+    const gridCount = (count: number) => page.waitForFunction((n) => document.querySelector('[data-testid="grid"]')?.getAttribute('data-count') === String(n), count, { timeout: 30_000 });
+    await colourFolder.click();
+    await gridCount(16);
+
+    // A new album, named in the sidebar: it opens, empty, and says how to fill it.
+    await page.getByTestId('album-new').click();
+    await page.getByTestId('album-new-name').fill('Reds');
+    await page.getByTestId('album-new-create').click();
+    await page.locator('[data-testid="empty-state"][data-kind="album-empty"]').waitFor();
+    const albumId = await page.getByTestId('album-view').getAttribute('data-album-id');
+    const albumItem = page.locator(`[data-testid="album-item"][data-album-id="${albumId}"]`);
+    assert.match(await albumItem.innerText(), /Reds\s*0/);
+
+    // Two photos selected in the library (Ctrl+click) go into it from the selection bar.
+    await colourFolder.click();
+    await gridCount(16);
+    const cells = page.getByTestId('grid-cell');
+    const chosen = [await cells.nth(0).getAttribute('data-photo-id'), await cells.nth(1).getAttribute('data-photo-id')];
+    await cells.nth(0).click({ modifiers: ['Control'] });
+    await cells.nth(1).click({ modifiers: ['Control'] });
+    await page.getByTestId('selection-album').click();
+    await page.getByTestId(`menu-album-${albumId}`).click();
+    await page.waitForFunction((id) => document.querySelector(`[data-testid="album-item"][data-album-id="${id}"] .count`)?.textContent === '2', albumId, { timeout: 30_000 });
+    await page.getByTestId('selection-done').click();
+
+    // Opened from the sidebar: those two photos. Renamed in place.
+    await albumItem.click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="album-grid"]')?.getAttribute('data-count') === '2', undefined, { timeout: 30_000 });
+    const inAlbum = await page.getByTestId('album-photo').evaluateAll((items) => items.map((item) => item.getAttribute('data-photo-id')));
+    assert.deepEqual([...inAlbum].sort(), [...chosen].sort());
+    await page.getByTestId('album-title').fill('Red things');
+    await page.getByTestId('album-title').press('Enter');
+    await albumItem.getByText('Red things').waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('[data-testid="album-photo"] img')].every((img) => img.complete && img.naturalWidth > 0), undefined, { timeout: 30_000 });
+    await page.screenshot({ path: path.join(shots, '17-album.png') });
+
+    // The duplicates review: the fixture CLIP sees only the dominant colour, so each colour's two photos are look-alikes.
+    await page.getByTestId('nav-duplicates').click();
+    await page.getByTestId('dup-group').first().waitFor({ timeout: 60_000 });
+    assert.match(await page.getByTestId('dup-never').innerText(), /never deletes/);
+    const group = page.getByTestId('dup-group').filter({ has: page.getByTestId('dup-path').filter({ hasText: /[\\/]green-1\.jpg$/ }) });
+    const copies = await group.getByTestId('dup-copy').evaluateAll((items) =>
+      items.map((item) => ({ id: item.getAttribute('data-photo-id')!, kept: item.getAttribute('data-kept') === 'true', path: item.querySelector('[data-testid="dup-path"]')!.textContent! })),
+    );
+    assert.ok(copies.length >= 2, JSON.stringify(copies));
+    assert.equal(copies.filter((copy) => copy.kept).length, 1, 'one copy proposed to keep');
+    const others = copies.filter((copy) => !copy.kept);
+    const othersHere = others.filter((copy) => copy.path.startsWith(photos + path.sep));
+    assert.ok(othersHere.length >= 1, JSON.stringify(copies));
+    await group.getByTestId('dup-hide-others').click();
+    // Hidden copies stay listed, dimmed, with Unhide; their files stay on disk.
+    for (const copy of others) await group.locator(`[data-testid="dup-copy"][data-photo-id="${copy.id}"][data-hidden="true"]`).getByTestId('dup-unhide').waitFor();
+    for (const copy of copies) assert.ok(fs.existsSync(copy.path), `${copy.path} is still on disk`);
+    await group.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, '18-duplicates.png') });
+
+    // Gone from the library grid.
+    await colourFolder.click();
+    await gridCount(16 - othersHere.length);
+    for (const copy of othersHere) assert.equal(await page.locator(`[data-testid="grid-cell"][data-photo-id="${copy.id}"]`).count(), 0);
   });
 
   it('raised no errors in the page', () => {

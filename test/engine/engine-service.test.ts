@@ -102,15 +102,42 @@ describe('engine service', () => {
       if (typeof previous === 'number' && typeof current === 'number') assert.ok(previous >= current, 'newest first');
     }
     assert.ok(timeline.aspect.every((aspect) => Math.abs(aspect - 160 / 120) < 0.01), 'aspect of 160x120 photos');
-    for (const id of timeline.ids) {
+    // Each cell's accessible name: the file name, beside the contract's columns (not in its schema
+    // yet, so read from the raw answer: `call` reads answers through the schema, which drops it).
+    const raw = await service.handle('photos.timeline', {});
+    const names = raw.ok ? (raw.value as { names?: string[] }).names : undefined;
+    for (const [i, id] of timeline.ids.entries()) {
       const photo = (await call(service, 'photos.get', { id }));
       idOf.set(path.basename(photo.path), id);
+      assert.equal(names?.[i], path.basename(photo.path));
       assert.equal(photo.width, 160);
       assert.equal(photo.caption, null);
     }
     const folders = (await call(service, 'folders.list', {}));
     const one = (await call(service, 'photos.timeline', { folderId: folders[0]!.id }));
     assert.equal(one.ids.length, 17);
+  });
+
+  it("tells the grid which photos are marked (the cells' badges), and only those it shows", async () => {
+    const red = idOf.get('red-1.jpg')!;
+    const blue = idOf.get('blue-1.jpg')!;
+    await call(service, 'photos.mark', { photoIds: [red], rating: 4, favourite: true });
+    await call(service, 'photos.mark', { photoIds: [blue], label: 'blue' });
+    const all = await call(service, 'photos.timeline', {});
+    assert.deepEqual(
+      [...(all.marks ?? [])].sort((a, b) => a.id - b.id),
+      [
+        { id: red, favourite: true, rating: 4, rejected: false, label: null },
+        { id: blue, favourite: false, rating: 0, rejected: false, label: 'blue' },
+      ].sort((a, b) => a.id - b.id),
+    );
+    const rated = await call(service, 'photos.timeline', { filters: { minRating: 4 } });
+    assert.deepEqual(rated.ids, [red]);
+    assert.deepEqual(rated.marks, [{ id: red, favourite: true, rating: 4, rejected: false, label: null }]);
+    // Marks taken off again: nothing to show (and nothing left for the tests below).
+    await call(service, 'photos.mark', { photoIds: [red], rating: 0, favourite: false });
+    await call(service, 'photos.mark', { photoIds: [blue], label: null });
+    assert.deepEqual((await call(service, 'photos.timeline', {})).marks, []);
   });
 
   it('serves thumbnails, previews and originals by id only; TIFF originals come as JPEG', async () => {
@@ -135,6 +162,13 @@ describe('engine service', () => {
     assert.equal(search.model, 'clip-fixture');
     const red = [idOf.get('red-1.jpg'), idOf.get('red-2.jpg'), idOf.get('red-tiff.tiff')];
     assert.deepEqual(new Set(search.results.slice(0, 3).map((hit) => hit.id)), new Set(red), 'the three red photos first');
+    // What a screen reader calls a result: its file name (and its caption, which none has yet), read
+    // from the raw answer as above.
+    const raw = await service.handle('search.text', { query: 'red', limit: 5 });
+    const first = raw.ok ? (raw.value as { results: { id: number; name?: string; caption?: string }[] }).results[0] : undefined;
+    assert.ok(first && red.includes(first.id));
+    assert.match(first.name ?? '', /^red-(1\.jpg|2\.jpg|tiff\.tiff)$/);
+    assert.equal(first.caption, undefined);
     const similar = (await call(service, 'search.similar', { photoId: idOf.get('blue-1.jpg')!, limit: 3 }));
     assert.equal(similar.results[0]!.id, idOf.get('blue-2.jpg'));
     assert.ok(!similar.results.some((hit) => hit.id === idOf.get('blue-1.jpg')), 'itself excluded');

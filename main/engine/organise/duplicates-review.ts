@@ -36,7 +36,7 @@ export interface DuplicateGroup {
  * output clips the Laplacian's negative half. Copies are compared at the same thumbnail size, so a
  * larger original does not look sharper merely for its resolution.
  */
-export async function sharpnessOf(thumbnail: string): Promise<number | null> {
+async function sharpnessOf(thumbnail: string): Promise<number | null> {
   let data: Buffer;
   let width: number;
   let height: number;

@@ -44,10 +44,10 @@ function definedOnly(change: MarkChange): MarkChange {
 const NO_MARKS: Marks = { favourite: false, rating: 0, rejected: false, label: null, hidden: false };
 
 /** Keywords are short words a person typed; the bounds keep a hostile sidecar from filling the library. */
-export const MAX_KEYWORD_LENGTH = 200;
+const MAX_KEYWORD_LENGTH = 200;
 const MAX_KEYWORDS_PER_PHOTO = 500;
 
-export function cleanKeyword(keyword: string): string {
+function cleanKeyword(keyword: string): string {
   const clean = keyword.replace(/\s+/g, ' ').trim();
   if (!clean) throw new UsageError('a keyword cannot be empty');
   if (clean.length > MAX_KEYWORD_LENGTH) throw new UsageError(`a keyword is at most ${MAX_KEYWORD_LENGTH} characters`);

@@ -267,7 +267,7 @@ export function addToTagPathList(packet: Packet, array: Element, separator: stri
   return changed;
 }
 
-export function textItem(packet: Packet, context: Element, text: string): Element {
+function textItem(packet: Packet, context: Element, text: string): Element {
   const item = createElement(packet, context, XMP_NS.rdf, 'li', 'rdf');
   item.appendChild(packet.doc.createTextNode(text));
   return item;

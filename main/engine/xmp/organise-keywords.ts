@@ -27,12 +27,12 @@ function toPath(value: string, separator: string): string {
     .join(PATH);
 }
 
-export function leafOf(path: string): string {
+function leafOf(path: string): string {
   return path.slice(path.lastIndexOf(PATH) + 1);
 }
 
 /** Paths cleaned and without duplicates (compared like tags: NFC, without case). */
-export function cleanPaths(paths: readonly string[]): string[] {
+function cleanPaths(paths: readonly string[]): string[] {
   return cleanSubjects(paths.map((path) => toPath(path, PATH)));
 }
 

@@ -24,7 +24,7 @@ import { XMP_NS, type Packet, type PropertyHit, appendIndented, arrayOf, childEl
  * (digiKam's orange label, a custom Lightroom label text) is never dropped because Iris said null.
  */
 
-export { colourOfXmpLabel, xmpLabelOf, type ColourLabel } from './organise-values.js';
+export { colourOfXmpLabel } from './organise-values.js';
 
 export interface OrganiseXmp {
   /** 0..5 (0: the packet says "unrated"), null when it says nothing or nonsense. */

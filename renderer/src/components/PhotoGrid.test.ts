@@ -115,4 +115,22 @@ describe('PhotoGrid', () => {
     await waitFor(() => expect(image()?.getAttribute('src')).toContain('/media/thumb/3'), { timeout: 3000 });
     app.stop();
   });
+
+  it('calls each cell by its file name and day, and groups each month’s photos under the month’s name', async () => {
+    const photos = timeline(40);
+    // The engine's file names (beside the contract's columns): one per photo, in the timeline's order.
+    const named = { ...photos, names: photos.ids.map((id) => `IMG_${id}.jpg`) };
+    const app = new AppStore(fakeBackend().transport);
+    render(Harness, { props: { app, component: PhotoGrid, props: { timeline: groupByMonth(named), onOpen: vi.fn() } } });
+    const first = screen.getAllByTestId('grid-cell')[0]!;
+    expect(first.getAttribute('aria-label')).toBe('IMG_40.jpg, taken Jul 1, 2024');
+    // timeline(40) goes back an hour a photo from 1 July 2024: one photo in July, 39 in June.
+    const july = first.closest('[data-testid="month-group"]')!;
+    expect(july.getAttribute('role')).toBe('group');
+    expect(july.getAttribute('aria-label')).toBe('July 2024, 1 photo');
+    expect(july.querySelector('[data-testid="month-header"]')?.textContent).toContain('July 2024');
+    const june = screen.getAllByTestId('month-group')[1]!;
+    expect(june.getAttribute('aria-label')).toBe('June 2024, 39 photos');
+    expect(june.querySelectorAll('[data-testid="grid-cell"]').length).toBe(39);
+  });
 });

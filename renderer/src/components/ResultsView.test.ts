@@ -160,7 +160,7 @@ describe('filter chips taken from the query', () => {
   it('a chip clicked moves into the filters, where it can be edited: its words leave the query', async () => {
     const backend = await searchFor('beach in Paris 2019', {
       'search.text': (args) => ({ ...answer([3, 4], 2), chips: chipsFor(args) }),
-      'library.facets': () => ({ cameras: [{ name: 'Apple iPhone 12 Pro', count: 3 }], places: [{ name: 'France', count: 5, kind: 'country' }, { name: 'Paris', count: 2, kind: 'area' }], people: [] }),
+      'library.facets': () => ({ cameras: [{ name: 'Apple iPhone 12 Pro', count: 3 }], places: [{ name: 'France', count: 5, kind: 'country' }, { name: 'Paris', count: 2, kind: 'area' }], people: [], keywords: [] }),
     });
     await waitFor(() => expect(screen.getAllByTestId('query-chip')).toHaveLength(2));
     await fireEvent.click(screen.getAllByTestId('query-chip-edit')[1]!);
@@ -180,5 +180,53 @@ describe('filter chips taken from the query', () => {
     const camera = screen.getByTestId('filter-camera') as HTMLSelectElement;
     await fireEvent.change(camera, { target: { value: 'Apple iPhone 12 Pro' } });
     await waitFor(() => expect(backend.callsOf('search.text').at(-1)).toMatchObject({ camera: 'Apple iPhone 12 Pro', place: 'France' }));
+  });
+});
+
+describe('search results from the keyboard and for a screen reader', () => {
+  /** Lays the result cells out as a 3-column grid would draw them (jsdom draws nothing). */
+  function drawThreeAcross() {
+    screen.getAllByTestId('result-cell').forEach((cell, i) => {
+      cell.getBoundingClientRect = () => ({ top: Math.floor(i / 3) * 170, left: (i % 3) * 170, width: 160, height: 160 }) as DOMRect;
+    });
+  }
+
+  it('moves between results with the arrow keys, Home and End, holding one tab stop', async () => {
+    await searchFor('red', { 'search.text': () => answer([5, 9, 2, 7, 1, 3], 6) });
+    await waitFor(() => expect(shownIds()).toEqual([5, 9, 2, 7, 1, 3]));
+    drawThreeAcross();
+    const cells = screen.getAllByTestId('result-cell');
+    const focused = () => cells.indexOf(document.activeElement as HTMLElement);
+    expect(cells.map((cell) => cell.tabIndex)).toEqual([0, -1, -1, -1, -1, -1]);
+    cells[0]!.focus();
+    await fireEvent.keyDown(cells[0]!, { key: 'ArrowRight' });
+    expect(focused()).toBe(1);
+    expect(cells.map((cell) => cell.tabIndex)).toEqual([-1, 0, -1, -1, -1, -1]);
+    await fireEvent.keyDown(document.activeElement!, { key: 'ArrowDown' });
+    expect(focused()).toBe(4);
+    await fireEvent.keyDown(document.activeElement!, { key: 'ArrowDown' });
+    expect(focused()).toBe(4); // no row below
+    await fireEvent.keyDown(document.activeElement!, { key: 'ArrowUp' });
+    expect(focused()).toBe(1);
+    await fireEvent.keyDown(document.activeElement!, { key: 'End' });
+    expect(focused()).toBe(5);
+    await fireEvent.keyDown(document.activeElement!, { key: 'ArrowLeft' });
+    expect(focused()).toBe(4);
+    await fireEvent.keyDown(document.activeElement!, { key: 'Home' });
+    expect(focused()).toBe(0);
+  });
+
+  it('calls each result by its caption, else its file name, not "Search result N"', async () => {
+    const labelled = answer([5, 9, 2], 3);
+    labelled.results = [
+      { ...labelled.results[0]!, name: 'IMG_0005.jpg', caption: 'A red kite over the dunes' },
+      { ...labelled.results[1]!, name: 'IMG_0009.jpg' },
+      labelled.results[2]!, // an engine that sends neither
+    ] as CallResult<'search.text'>['results'];
+    await searchFor('red', { 'search.text': () => labelled });
+    await waitFor(() => expect(shownIds()).toEqual([5, 9, 2]));
+    // On the button itself: a thumbnail not loaded yet has no <img> to carry an alt.
+    const names = screen.getAllByTestId('result-cell').map((cell) => cell.getAttribute('aria-label'));
+    expect(names).toEqual(['A red kite over the dunes', 'IMG_0009.jpg', 'Search result 3']);
   });
 });

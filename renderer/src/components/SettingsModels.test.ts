@@ -1,6 +1,7 @@
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { AppStore } from '../lib/app.svelte.js';
+import { setLanguage } from '../lib/prefs.svelte.js';
 import type { ModelInfo } from '../lib/types.js';
 import { fakeBackend } from '../test/fake-api.js';
 import Harness from '../test/Harness.svelte';
@@ -89,6 +90,27 @@ describe('SettingsModels', () => {
     expect(details.textContent).toContain('Licence: MIT');
     expect(florence!.querySelector('.head')!.textContent).toContain('captions');
     expect(florence!.querySelector('.head')!.textContent).toContain('Installed');
+  });
+
+  it('describes catalog models in Chinese when the UI is in Chinese; a model the catalog does not list keeps its English', async () => {
+    const about = { languages: 'zh' as const, speed: 'medium' as const, imagenetZeroShot: null, retrieval: [], summary: 'For queries in Chinese: trained on Chinese captions; English queries work less well.', figuresSource: 'Chinese-CLIP' };
+    const backend = fakeBackend({
+      'models.list': () => [
+        model('chinese-clip-vit-b16', 'clip', 'Chinese-CLIP ViT-B/16 (OFA-Sys), ONNX fp32: Chinese queries', { about }),
+        model('someones-own-model', 'caption', 'A model from elsewhere'),
+      ],
+    });
+    const app = new AppStore(backend.transport);
+    setLanguage('zh-CN');
+    try {
+      render(Harness, { props: { app, component: SettingsModels, props: {} } });
+      const [chinese, other] = await screen.findAllByTestId('model-item');
+      expect(chinese!.querySelector('.title')!.textContent).toBe('Chinese-CLIP ViT-B/16（OFA-Sys），ONNX fp32：中文搜索');
+      expect(within(chinese!).getByTestId('model-about').textContent).toBe('适合中文搜索：用中文说明训练；英文搜索效果较差。');
+      expect(other!.querySelector('.title')!.textContent).toBe('A model from elsewhere');
+    } finally {
+      setLanguage('en');
+    }
   });
 
   it('asks the server for the sizes the catalog does not pin, once the list shows', async () => {

@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AppStore } from '../lib/app.svelte.js';
 import type { Caption, CallResult } from '../lib/types.js';
 import { deferred, fakeBackend, type Handlers } from '../test/fake-api.js';
@@ -61,6 +61,31 @@ describe('ViewerCaption', () => {
     await fireEvent.click(screen.getByTestId('caption-replace'));
     expect(backend.callsOf('captions.generate')[0]).toMatchObject({ replaceEdited: true });
     await waitFor(() => expect(screen.getByTestId('caption-text').textContent).toBe('A garden.'));
+  });
+
+  it('Esc in the "replace your own caption?" question dismisses the question only, never reaching the viewer', async () => {
+    const mine: Caption = { ...generated('Grandma’s garden'), model: 'person', edited: true };
+    const { backend } = mount({ 'captions.get': () => mine });
+    await screen.findByTestId('caption-meta');
+    await fireEvent.click(screen.getByTestId('caption-generate'));
+    const keep = screen.getByTestId('caption-keep-mine');
+    await waitFor(() => expect(document.activeElement).toBe(keep));
+    // The viewer closes on an Esc that reaches the window (unless it was marked handled).
+    const reachedWindow = vi.fn((event: KeyboardEvent) => event.defaultPrevented);
+    window.addEventListener('keydown', reachedWindow);
+    try {
+      await fireEvent.keyDown(keep, { key: 'Escape' });
+      expect(screen.queryByTestId('caption-replace-confirm')).toBeNull();
+      expect(reachedWindow).not.toHaveBeenCalled();
+      expect(document.activeElement).toBe(screen.getByTestId('caption-generate'));
+      expect(backend.callsOf('captions.generate')).toEqual([]);
+      // With no question open, Esc goes on to the viewer as before.
+      await fireEvent.keyDown(screen.getByTestId('caption-generate'), { key: 'Escape' });
+      expect(reachedWindow).toHaveBeenCalledTimes(1);
+      expect(reachedWindow.mock.results[0]!.value).toBe(false);
+    } finally {
+      window.removeEventListener('keydown', reachedWindow);
+    }
   });
 
   it('saves an edit as the user’s caption; a failed save keeps the draft', async () => {

@@ -9,10 +9,14 @@ import { throttle } from './timing.js';
 import { errorMessage } from './errors.js';
 import { formatBytes, formatPercent } from './format.js';
 import { locale, t } from './prefs.svelte.js';
+import { Organiser } from './organise.svelte.js';
+import { Selection } from './selection.svelte.js';
 import type { ConnectionState, Transport } from './transport.js';
-import type { CallArgs, Capabilities, EngineStateEvent, Folder, IrisApi, JobsStatus, LibraryStatus, MediaUrls, ProgressEvent } from './types.js';
+import type { CallArgs, CallResult, Capabilities, EngineStateEvent, Folder, IrisApi, JobsStatus, LibraryStatus, MediaUrls, ProgressEvent } from './types.js';
 
-export type View = 'library' | 'people' | 'map' | 'places' | 'activity' | 'settings';
+export type View = 'library' | 'people' | 'map' | 'places' | 'activity' | 'settings' | 'album' | 'duplicates';
+
+export type Album = CallResult<'albums.list'>[number];
 
 export interface ViewerState {
   /** The list the viewer steps through with ←/→ (the grid's order, the results' ranking…). */
@@ -66,6 +70,9 @@ export class AppStore {
   /** A Settings section to bring into view when Settings opens ("Install the model" → Models). */
   settingsSection = $state<string | null>(null);
   viewer = $state.raw<ViewerState | null>(null);
+  /** The albums, by name (the sidebar lists them), and the one the album view shows. */
+  albums = $state.raw<Album[]>([]);
+  albumId = $state<number | null>(null);
 
   connection = $state<ConnectionState>('open');
   engine = $state.raw<EngineStateEvent>({ state: 'ready', message: null });
@@ -76,6 +83,10 @@ export class AppStore {
   notices = $state.raw<Notice[]>([]);
   /** Bumped when new thumbnails were made, so cells whose thumbnail was missing ask again. */
   thumbGeneration = $state(0);
+  /** The photos picked in whichever grid shows (selection.svelte.ts). */
+  readonly selection = new Selection();
+  /** Marks, keywords, albums, hiding: every change to photos, and what the grid knows of their marks. */
+  readonly organise: Organiser = new Organiser(this);
 
   private timelineTicket = 0;
   private noticeId = 0;
@@ -165,7 +176,7 @@ export class AppStore {
       this.loadError = errorMessage(error);
       return;
     }
-    await Promise.all([this.loadTimeline(), this.loadJobs()]);
+    await Promise.all([this.loadTimeline(), this.loadJobs(), this.loadAlbums()]);
   }
 
   async loadStatus(): Promise<void> {
@@ -203,6 +214,7 @@ export class AppStore {
       if (ticket !== this.timelineTicket) return;
       this.timeline = groupByMonth(timeline);
       this.pending = new Set(timeline.pending);
+      this.organise.learnTimeline(timeline.marks);
       this.timelineError = null;
     } catch (error) {
       if (ticket !== this.timelineTicket) return;
@@ -287,6 +299,35 @@ export class AppStore {
       void this.loadJobs();
     } catch (error) {
       this.notify('error', errorMessage(error));
+    }
+  }
+
+  // ---- albums ----
+
+  async loadAlbums(): Promise<void> {
+    try {
+      this.albums = await this.api.call('albums.list', {});
+    } catch {
+      // Same as loadStatus: the last list stays.
+    }
+  }
+
+  openAlbum(id: number): void {
+    this.viewer = null;
+    this.albumId = id;
+    this.view = 'album';
+  }
+
+  /** A new album (with these photos, if given), listed at once; null when it failed (the error is shown). */
+  async createAlbum(name: string, photoIds: number[] = []): Promise<Album | null> {
+    try {
+      const album = await this.api.call('albums.create', { name, ...(photoIds.length > 0 ? { photoIds } : {}) });
+      this.albums = [...this.albums.filter((known) => known.id !== album.id), album].sort((a, b) => a.name.localeCompare(b.name));
+      void this.loadAlbums();
+      return album;
+    } catch (error) {
+      this.notify('error', errorMessage(error));
+      return null;
     }
   }
 

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 // Every component and module's source, as text: to check that each message key is used somewhere.
 const sources = import.meta.glob(['../**/*.svelte', '../**/*.ts', '!../**/*.test.ts', '!./i18n.ts'], { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 import { messages, placeholdersOf, resolveLocale, translate, type MessageKey } from './i18n.js';
+import catalog from '../../../models/catalog.json';
+
+const modelKey = (key: string) => /^model\.(description|about)\./.test(key);
 
 describe('i18n', () => {
   const en = messages.en;
@@ -17,8 +20,17 @@ describe('i18n', () => {
     // t(`search.language.${notice.language}`): the languages a notice can name.
     const built = ['search.language.zh', 'search.language.ja', 'search.language.ko'];
     expect(text).toContain('search.language.${');
-    const unused = (Object.keys(en) as MessageKey[]).filter((key) => !built.includes(key) && !text.includes(`'${key}'`) && !text.includes(`"${key}"`));
+    // modelText builds `model.description.<id>` and `model.about.<id>`: checked against the catalog below.
+    expect(text).toContain('model.${kind}.${id}');
+    const unused = (Object.keys(en) as MessageKey[]).filter((key) => !built.includes(key) && !modelKey(key) && !text.includes(`'${key}'`) && !text.includes(`"${key}"`));
     expect(unused).toEqual([]);
+  });
+
+  it('translates model descriptions only for models the catalog lists, and every catalog model has a description', () => {
+    const ids = catalog.models.map((model) => model.id);
+    const named = (Object.keys(en) as MessageKey[]).filter(modelKey).map((key) => key.replace(/^model\.(description|about)\./, ''));
+    expect(named.filter((id) => !ids.includes(id))).toEqual([]);
+    expect(ids.filter((id) => !(`model.description.${id}` in en))).toEqual([]);
   });
 
   it('has no empty string in either language', () => {

@@ -8,6 +8,7 @@ import { LatestOnly } from './latest.js';
 import { now, perf } from './perf.js';
 import { afterPaint } from './timing.js';
 import { errorMessage } from './errors.js';
+import type { ColourLabel } from './organise.svelte.js';
 import type { CallArgs, SearchResult } from './types.js';
 
 export interface SearchFilters {
@@ -22,6 +23,18 @@ export interface SearchFilters {
   place: string;
   /** A person's name (library.facets, or a query's chip) or ''. */
   person: string;
+  /** Only favourites (a heart; or the query's "favourites" chip). */
+  favourite: boolean;
+  /** Only photos with at least this many stars; 0: any. */
+  minRating: number;
+  /** A colour label, or '' for any. */
+  label: '' | ColourLabel;
+  /** A keyword (library.facets) or ''. */
+  keyword: string;
+  /** Rejected photos: shown with the rest (''), left out ('hide'), or the only ones shown ('only'). */
+  rejected: '' | 'hide' | 'only';
+  /** Only the photos hidden from the library (the way back to them: "Show again"). */
+  hidden: boolean;
 }
 
 /** What the engine calls each format (sharp's names), in the order the filter lists them. */
@@ -37,7 +50,7 @@ export const RESULT_LIMIT = 200;
 export const SEARCH_DEBOUNCE_MS = 200;
 
 export function emptyFilters(): SearchFilters {
-  return { folderId: null, after: '', before: '', formats: [], camera: '', place: '', person: '' };
+  return { folderId: null, after: '', before: '', formats: [], camera: '', place: '', person: '', favourite: false, minRating: 0, label: '', keyword: '', rejected: '', hidden: false };
 }
 
 type FilterFields = NonNullable<CallArgs<'photos.timeline'>['filters']>;
@@ -52,6 +65,12 @@ function filterFields(filters: SearchFilters): FilterFields {
   if (filters.camera) fields.camera = filters.camera;
   if (filters.place) fields.place = filters.place;
   if (filters.person) fields.person = filters.person;
+  if (filters.favourite) fields.favourite = true;
+  if (filters.minRating > 0) fields.minRating = filters.minRating;
+  if (filters.label) fields.label = filters.label;
+  if (filters.keyword) fields.keyword = filters.keyword;
+  if (filters.rejected) fields.rejected = filters.rejected === 'only';
+  if (filters.hidden) fields.hidden = true;
   return fields;
 }
 
@@ -81,6 +100,8 @@ export class SearchStore {
   literal = $state.raw<string[]>([]);
   /** Why each result matched (file name, folder, camera, caption, or what it shows), by photo id; empty for similar photos. */
   reasons = $state.raw<ReadonlyMap<number, MatchReason[]>>(new Map());
+  /** What a screen reader calls each result: its caption, else its file name (absent from an engine that does not send them). */
+  labels = $state.raw<ReadonlyMap<number, string>>(new Map());
   /** How many of `results` match (the engine's relevance cut); the rest show on demand. */
   relevant = $state(0);
   /** The person asked to see the ranked photos past the cut ("show more, less alike"). */
@@ -100,10 +121,23 @@ export class SearchStore {
   /** Ranked photos past the cut, not shown yet. */
   readonly hidden = $derived(this.results === null || this.showingAll ? 0 : this.results.length - this.relevant);
   readonly filtering = $derived(
-    this.filters.folderId !== null || this.filters.after !== '' || this.filters.before !== '' || this.filters.formats.length > 0 || this.filters.camera !== '' || this.filters.place !== '' || this.filters.person !== '',
+    this.filters.folderId !== null ||
+      this.filters.after !== '' ||
+      this.filters.before !== '' ||
+      this.filters.formats.length > 0 ||
+      this.filters.camera !== '' ||
+      this.filters.place !== '' ||
+      this.filters.person !== '' ||
+      this.filters.favourite ||
+      this.filters.minRating > 0 ||
+      this.filters.label !== '' ||
+      this.filters.keyword !== '' ||
+      this.filters.rejected !== '' ||
+      this.filters.hidden,
   );
 
   private readonly latest: LatestOnly<Request, SearchResult>;
+  private keepShowingAll = false;
 
   constructor(
     private readonly app: AppStore,
@@ -120,9 +154,12 @@ export class SearchStore {
         this.answered = describe(request);
         this.results = answer.results.map((result) => result.id);
         this.reasons = new Map(answer.results.map((result) => [result.id, result.why ?? []]));
+        this.labels = new Map(answer.results.map((result) => [result.id, resultLabel(result)]));
         this.chips = answer.chips ?? [];
         this.relevant = Math.min(answer.relevant, answer.results.length);
-        this.showingAll = false;
+        // A rerun after photos changed (refresh) keeps "show more" open; a new search starts cut.
+        this.showingAll = this.keepShowingAll && this.showingAll;
+        this.keepShowingAll = false;
         this.notice = answer.notice;
         this.model = answer.model;
         this.error = null;
@@ -137,6 +174,8 @@ export class SearchStore {
       },
       onPending: (pending) => (this.pending = pending),
     });
+    // Photos were marked, hidden, given keywords: the answer may no longer hold ("5 stars").
+    app.organise.onChange(() => this.refresh());
   }
 
   /** True when searching cannot work yet: the library's CLIP model is not installed. */
@@ -169,7 +208,17 @@ export class SearchStore {
    */
   editChip(chip: QueryChip): void {
     const change: Partial<SearchFilters> =
-      chip.kind === 'date' ? { after: chip.after, before: chip.before } : chip.kind === 'camera' ? { camera: chip.value } : chip.kind === 'place' ? { place: chip.value } : { person: chip.value };
+      chip.kind === 'date'
+        ? { after: chip.after, before: chip.before }
+        : chip.kind === 'camera'
+          ? { camera: chip.value }
+          : chip.kind === 'place'
+            ? { place: chip.value }
+            : chip.kind === 'person'
+              ? { person: chip.value }
+              : chip.kind === 'favourite'
+                ? { favourite: true }
+                : { minRating: chip.min };
     const words = chip.kind === 'date' ? chip.label : chip.words;
     const at = this.query.toLowerCase().indexOf(words.toLowerCase());
     if (at >= 0) this.query = `${this.query.slice(0, at)} ${this.query.slice(at + words.length)}`.replace(/\s+/g, ' ').trim();
@@ -216,12 +265,13 @@ export class SearchStore {
     this.run('now');
   }
 
-  /** Runs the current search again (the model was just installed, the engine is back). */
+  /** Runs the current search again (the model was just installed, the engine is back, photos were marked). */
   refresh(): void {
-    this.run('now');
+    this.run('now', true);
   }
 
-  private run(mode: 'debounced' | 'now'): void {
+  private run(mode: 'debounced' | 'now', keepShowingAll = false): void {
+    this.keepShowingAll = keepShowingAll;
     if (!this.active || this.modelMissing) {
       this.latest.cancel();
       this.results = null;
@@ -239,6 +289,15 @@ export class SearchStore {
 }
 
 export const [getSearch, setSearch] = createContext<SearchStore>();
+
+/**
+ * A result's caption, else its file name, else '' (the view then says "Search result N"). The
+ * engine sends `caption` and `name` beside the contract's fields, which do not list them yet.
+ */
+function resultLabel(result: SearchResult['results'][number] & { name?: unknown; caption?: unknown }): string {
+  if (typeof result.caption === 'string' && result.caption.trim()) return result.caption.trim();
+  return typeof result.name === 'string' ? result.name : '';
+}
 
 /** One reason a result matched, as search.text gives it. */
 export type MatchReason = NonNullable<SearchResult['results'][number]['why']>[number];

@@ -29,6 +29,8 @@ const UI_CALLS = [
   'people.list', 'people.update', 'people.merge', 'people.split', 'faces.ofPhoto', 'faces.assign', 'faces.draw', 'faces.status', 'faces.forget',
   'captions.status', 'captions.get', 'captions.textInPhoto', 'captions.generate', 'captions.readText', 'captions.save', 'captions.queue', 'ask.status', 'ask.send', 'streams.cancel',
   'conversations.list', 'conversations.get', 'conversations.delete', 'endpoint.setKey', 'edits.options', 'edits.edges', 'edits.run', 'edits.list',
+  'photos.mark', 'photos.hide', 'photos.keywords', 'photos.writeSidecars', 'photos.showInFolder', 'photos.export', 'photos.exportTo',
+  'albums.list', 'albums.create', 'albums.update', 'albums.delete', 'albums.add', 'albums.remove', 'albums.move', 'albums.photos', 'duplicates.groups',
 ] as const satisfies readonly UiCallName[];
 type MissingCalls = Exclude<UiCallName, (typeof UI_CALLS)[number]>;
 const everyCallListed: [MissingCalls] extends [never] ? true : MissingCalls = true;

@@ -85,6 +85,9 @@ export function photoDetail(id: number): CallResult<'photos.get'> {
     error: null,
     tags: [],
     caption: null,
+    marks: { favourite: false, rating: 0, rejected: false, label: null, hidden: false },
+    keywords: [],
+    albums: [],
   };
 }
 
@@ -102,7 +105,8 @@ const defaults: Handlers = {
   'models.recommended': () => ({ provider: 'cpu', gpu: false, models: [] }),
   'device.status': () => ({ setting: 'auto', resolvesTo: 'cpu', providers: [], lastRuntime: null }),
   'places.list': () => [],
-  'library.facets': () => ({ cameras: [], places: [], people: [] }),
+  'library.facets': () => ({ cameras: [], places: [], people: [], keywords: [] }),
+  'albums.list': () => [],
   'people.list': () => [],
   'faces.ofPhoto': () => [],
   'faces.status': () => ({ enabled: true, model: null, installed: false, reason: null, use: null, faces: 0, people: 0 }),
