@@ -54,6 +54,25 @@ const shownIds = () => screen.getAllByTestId('album-photo').map((el) => Number(e
 const cell = (id: number) => screen.getAllByTestId('album-photo').find((el) => el.dataset.photoId === String(id))!;
 
 describe('the album view', () => {
+  it('selects photos as every grid does: Ctrl-click, Shift-click range, Ctrl-A; a plain click then toggles instead of opening', async () => {
+    const backend = albumBackend({ ids: [11, 12, 13, 14] });
+    const app = mount(backend);
+    await waitFor(() => expect(shownIds()).toEqual([11, 12, 13, 14]));
+    const open = (id: number) => within(cell(id)).getByTestId('album-open');
+    await fireEvent.click(open(12), { ctrlKey: true });
+    await fireEvent.click(open(14), { shiftKey: true });
+    expect([...app.selection.ids].sort()).toEqual([12, 13, 14]);
+    expect(open(13).getAttribute('aria-selected')).toBe('true');
+    expect(open(11).getAttribute('aria-selected')).toBe('false');
+    await fireEvent.click(open(11));
+    expect(app.viewer).toBeNull();
+    expect([...app.selection.ids].sort()).toEqual([11, 12, 13, 14]);
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    expect(app.selection.ids.size).toBe(0);
+    await fireEvent.keyDown(window, { key: 'a', ctrlKey: true });
+    expect(app.selection.ids.size).toBe(4);
+  });
+
   it('shows the photos in the album order; renames in place; sorts by date; opens the viewer over the album order', async () => {
     const backend = albumBackend();
     const app = mount(backend);
