@@ -142,7 +142,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       stopping: () => this.stopRequested,
       moveWindowMs: options.moveWindowMs ?? 1500,
       // A read-only library takes nothing in.
-      sidecarSeen: options.readOnly ? undefined : (file) => this.organise.sidecarChanged(file),
+      sidecarSeen: options.readOnly ? undefined : (file, folderNames) => this.organise.sidecarChanged(file, folderNames),
     });
     this.clip = new ClipService({ db, store: this.store, tags: this.tags, captions: this.captionStore, photoText: this.photoText, modelsDir: this.modelsDir, device, onReport });
     this.captions = new CaptionService({ db, store: this.store, captions: this.captionStore, photoText: this.photoText, modelsDir: this.modelsDir, device, onReport, onCaption: (event) => this.emit('caption', event) });

@@ -419,6 +419,13 @@ export const migrations: readonly Migration[] = [
           signature  TEXT NOT NULL,
           read_at    INTEGER NOT NULL
         );
+        -- Each sidecar as it was when last read (size, mtime): a rescan passes an unchanged one with a
+        -- stat and this lookup, as it passes unchanged photos (locations.size, mtime_ms).
+        CREATE TABLE xmp_sidecars (
+          path     TEXT PRIMARY KEY,
+          size     INTEGER NOT NULL,
+          mtime_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
         -- Albums: Iris data only, they never change the files. sort 'date' (capture time, newest
         -- first) or 'manual' (album_photos.position).
         CREATE TABLE albums (

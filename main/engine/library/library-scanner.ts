@@ -37,8 +37,8 @@ export interface LibraryScannerDeps {
   stopping: () => boolean;
   /** How long the two halves of a move wait for each other, in ms. */
   moveWindowMs: number;
-  /** A scan saw this XMP sidecar: the photos it belongs to read it again if it changed. */
-  sidecarSeen?: (file: string) => Promise<unknown>;
+  /** A scan saw this XMP sidecar (with its folder's names): the photos it belongs to read it again if it changed. */
+  sidecarSeen?: (file: string, folderNames: readonly string[]) => Promise<unknown>;
 }
 
 /** Files hashed at once while scanning: enough to keep the disk busy, few enough to bound memory. */
@@ -147,11 +147,11 @@ export class LibraryScanner {
     for (const folder of folders) {
       const known = store.knownFiles(folder.id);
       const toRead: FoundFile[] = [];
-      const sidecars: string[] = [];
+      const sidecars: { file: string; folderNames: readonly string[] }[] = [];
       let folderError: string | null = null;
       for await (const batch of walkPhotos(folder.path, {
         exclude: [this.deps.layout.dir],
-        onSidecar: this.deps.sidecarSeen ? (file) => sidecars.push(file) : undefined,
+        onSidecar: this.deps.sidecarSeen ? (file, folderNames) => sidecars.push({ file, folderNames }) : undefined,
         onError: (where, error) => {
           if (where === folder.path) folderError = errorMessage(error);
           this.deps.onProblem({ scope: 'scan', path: where, message: errorMessage(error) });
@@ -174,9 +174,9 @@ export class LibraryScanner {
       }
       await this.readFiles(folder, toRead, summary);
       // Sidecars edited while Iris was not watching (a cheap stat each when unchanged).
-      for (const sidecar of sidecars) {
+      for (const { file, folderNames } of sidecars) {
         if (stopping()) break;
-        await this.deps.sidecarSeen?.(sidecar).catch((error: unknown) => this.deps.onProblem({ scope: 'xmp', path: sidecar, message: errorMessage(error) }));
+        await this.deps.sidecarSeen?.(file, folderNames).catch((error: unknown) => this.deps.onProblem({ scope: 'xmp', path: file, message: errorMessage(error) }));
       }
       store.markScanned(folder.id, folderError);
     }

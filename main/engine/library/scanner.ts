@@ -15,8 +15,8 @@ export interface WalkOptions {
   /** Folders never entered (the library's own folder when it sits inside a photo folder). */
   exclude?: readonly string[];
   onError?: (dir: string, error: Error) => void;
-  /** Called with each XMP sidecar found on the way (another app's stars and keywords: organise/xmp-import.ts). */
-  onSidecar?: (file: string) => void;
+  /** Called with each XMP sidecar found on the way (another app's stars and keywords: organise/xmp-import.ts), and its folder's names (one array per folder). */
+  onSidecar?: (file: string, folderNames: readonly string[]) => void;
 }
 
 /**
@@ -66,13 +66,14 @@ export async function* walkPhotos(root: string, options: WalkOptions = {}): Asyn
       continue;
     }
     const batch: FoundFile[] = [];
+    let names: string[] | undefined;
     for (const entry of entries) {
       if (isIgnoredName(entry.name)) continue;
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         if (!exclude.some((excluded) => isWithin(excluded, full))) stack.push(full);
       } else if (options.onSidecar && entry.isFile() && /\.xmp$/i.test(entry.name)) {
-        options.onSidecar(full);
+        options.onSidecar(full, (names ??= entries.map((candidate) => candidate.name)));
       } else if (isPhotoEntry(entry.name, entry)) {
         try {
           const stat = fs.statSync(full);

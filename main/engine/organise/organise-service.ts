@@ -1,3 +1,4 @@
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { CaptionStore } from '../captions/caption-store.js';
 import type { Db } from '../db/database.js';
@@ -12,6 +13,28 @@ import { type ExportOptions, type ExportResult, exportPhotos } from './export-ph
 import { OrganiseStore } from './organise-store.js';
 import { importPhotoXmp } from './xmp-import.js';
 import { type SidecarMarksResult, writeMarksToSidecars } from './sidecar-marks.js';
+
+/**
+ * A folder's names (sidecars aside) by lowercase name and by lowercase stem, built once per listing:
+ * a scan hands every sidecar of a folder the same listing, so matching is a lookup, not a pass over
+ * the folder for each sidecar.
+ */
+const listingIndex = new WeakMap<readonly string[], Map<string, string[]>>();
+
+function namesByStem(folderNames: readonly string[]): Map<string, string[]> {
+  let index = listingIndex.get(folderNames);
+  if (!index) {
+    index = new Map();
+    for (const name of folderNames) {
+      if (/\.xmp$/i.test(name)) continue;
+      const lower = name.toLowerCase();
+      const stem = lower.slice(0, lower.length - path.extname(lower).length);
+      for (const key of new Set([lower, stem])) index.set(key, [...(index.get(key) ?? []), name]);
+    }
+    listingIndex.set(folderNames, index);
+  }
+  return index;
+}
 
 interface OrganiseDeps {
   db: Db;
@@ -42,8 +65,8 @@ export class OrganiseService {
    * sidecars, and `embedded` from the file) when they are new or changed; a sidecar that cannot be
    * read is reported as a problem, and the photo is read all the same.
    */
-  async importXmp(photoId: number, photoPath: string, embedded: Uint8Array | undefined | 'unchanged'): Promise<boolean> {
-    const outcome = await importPhotoXmp({ marks: this.marks, captions: this.deps.captions }, photoId, photoPath, embedded);
+  async importXmp(photoId: number, photoPath: string, embedded: Uint8Array | undefined | 'unchanged', folderNames?: readonly string[]): Promise<boolean> {
+    const outcome = await importPhotoXmp({ marks: this.marks, captions: this.deps.captions }, photoId, photoPath, embedded, folderNames);
     for (const problem of outcome.problems) this.deps.onProblem({ scope: 'xmp', path: problem.path, message: problem.error });
     return outcome.applied;
   }
@@ -51,28 +74,31 @@ export class OrganiseService {
   /**
    * A sidecar appeared, changed or went (the watcher, or a scan that saw it): the photos it
    * belongs to (`photo.jpg` for `photo.jpg.xmp`; every `photo.*` for `photo.xmp`) read it again.
+   * One read at this size and time is passed with a stat and a lookup: a rescan meets every
+   * sidecar of the library. `folderNames`: its folder's listing, when the caller has it (a scan).
    * Returns how many photos took something from it.
    */
-  async sidecarChanged(sidecar: string): Promise<number> {
+  async sidecarChanged(sidecar: string, folderNames?: readonly string[]): Promise<number> {
+    const stat = await fsp.stat(sidecar).catch(() => undefined);
+    if (stat && this.marks.sidecarKnown(sidecar, stat.size, Math.round(stat.mtimeMs))) return 0;
+    if (!stat) this.marks.forgetSidecar(sidecar);
+    const names = folderNames ?? (await fsp.readdir(path.dirname(sidecar)).catch(() => []));
     let applied = 0;
-    for (const { photoId, path: photoPath } of this.photosOfSidecar(sidecar)) {
-      if (await this.importXmp(photoId, photoPath, 'unchanged')) applied++;
+    for (const { photoId, path: photoPath } of this.photosOfSidecar(sidecar, names)) {
+      if (await this.importXmp(photoId, photoPath, 'unchanged', names)) applied++;
     }
     return applied;
   }
 
-  private photosOfSidecar(sidecar: string): { photoId: number; path: string }[] {
-    const folder = path.dirname(sidecar);
+  /** The read photos a sidecar belongs to, found by name in its folder's listing (case aside, as sidecars are found). */
+  private photosOfSidecar(sidecar: string, folderNames: readonly string[]): { photoId: number; path: string }[] {
     const name = path.basename(sidecar);
     if (!/\.xmp$/i.test(name)) return [];
-    const subject = name.slice(0, -4);
-    const rows = this.deps.db
-      .prepare(`SELECT l.photo_id AS photoId, l.path FROM locations l JOIN photos p ON p.id = l.photo_id WHERE p.status = 'ok' AND l.path > ? AND l.path < ?`)
-      .all(folder + path.sep, folder + String.fromCharCode(path.sep.charCodeAt(0) + 1)) as { photoId: number; path: string }[];
-    return rows.filter((row) => {
-      if (path.dirname(row.path) !== folder) return false;
-      const base = path.basename(row.path).toLowerCase();
-      return base === subject.toLowerCase() || base.slice(0, base.length - path.extname(base).length) === subject.toLowerCase();
+    const folder = path.dirname(sidecar);
+    return (namesByStem(folderNames).get(name.slice(0, -4).toLowerCase()) ?? []).flatMap((photoName) => {
+      const file = path.join(folder, photoName);
+      const photoId = this.deps.store.knownFile(file)?.photoId;
+      return photoId !== undefined && this.deps.store.getPhoto(photoId)?.status === 'ok' ? [{ photoId, path: file }] : [];
     });
   }
 

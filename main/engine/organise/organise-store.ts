@@ -47,8 +47,14 @@ const NO_MARKS: Marks = { favourite: false, rating: 0, rejected: false, label: n
 const MAX_KEYWORD_LENGTH = 200;
 const MAX_KEYWORDS_PER_PHOTO = 500;
 
+/** A keyword as kept: runs of white space as one space, none at the ends. */
+function squeeze(keyword: string): string {
+  return keyword.replace(/\s+/g, ' ').trim();
+}
+
+/** A keyword a person typed, checked: a clear error rather than a keyword silently cut. */
 function cleanKeyword(keyword: string): string {
-  const clean = keyword.replace(/\s+/g, ' ').trim();
+  const clean = squeeze(keyword);
   if (!clean) throw new UsageError('a keyword cannot be empty');
   if (clean.length > MAX_KEYWORD_LENGTH) throw new UsageError(`a keyword is at most ${MAX_KEYWORD_LENGTH} characters`);
   return clean;
@@ -108,10 +114,6 @@ export class OrganiseStore {
     ).pluck().all() as number[];
   }
 
-  hiddenIds(): number[] {
-    return this.sql(`SELECT photo_id FROM photo_marks WHERE hidden_at IS NOT NULL ORDER BY photo_id`).pluck().all() as number[];
-  }
-
   keywordsOf(photoId: number): Keyword[] {
     return this.sql(`SELECT keyword, hierarchy FROM photo_keywords WHERE photo_id = ? ORDER BY keyword COLLATE NOCASE`).all(photoId) as Keyword[];
   }
@@ -130,7 +132,7 @@ export class OrganiseStore {
         for (const keyword of adding) touched += insert.run(keyword, source, id).changes;
         if (this.keywordCount(id) > MAX_KEYWORDS_PER_PHOTO) throw new UsageError(`a photo holds at most ${MAX_KEYWORDS_PER_PHOTO} keywords`);
         if (touched > 0) {
-          this.indexKeywords(id);
+          indexKeywords(this.db, id);
           changed++;
         }
       }
@@ -164,15 +166,12 @@ export class OrganiseStore {
       let count = this.keywordCount(photoId);
       for (const { keyword, hierarchy } of xmp.keywords) {
         if (count >= MAX_KEYWORDS_PER_PHOTO) break;
-        const clean = keyword.replace(/\s+/g, ' ').trim().slice(0, MAX_KEYWORD_LENGTH);
+        // Another app's keyword is kept, cut to length, rather than refused: the photo is not the place to argue.
+        const clean = squeeze(keyword).slice(0, MAX_KEYWORD_LENGTH);
         if (clean) count += insert.run(photoId, clean, hierarchy).changes > 0 ? 1 : 0;
       }
-      this.indexKeywords(photoId);
-      this.sql(`INSERT INTO xmp_reads (photo_id, signature, read_at) VALUES (?, ?, ?) ON CONFLICT (photo_id) DO UPDATE SET signature = excluded.signature, read_at = excluded.read_at`).run(
-        photoId,
-        signature,
-        Date.now(),
-      );
+      indexKeywords(this.db, photoId);
+      this.markXmpRead(photoId, signature);
     }).immediate();
   }
 
@@ -181,7 +180,22 @@ export class OrganiseStore {
     return (this.sql(`SELECT signature FROM xmp_reads WHERE photo_id = ?`).pluck().get(photoId) as string | undefined) ?? null;
   }
 
-  /** Records that the photo's XMP was read and held nothing (so it is not read again until it changes). */
+  /** Whether this sidecar was read at this size and time (an unchanged sidecar is not read again). */
+  sidecarKnown(sidecar: string, size: number, mtimeMs: number): boolean {
+    return this.sql(`SELECT 1 FROM xmp_sidecars WHERE path = ? AND size = ? AND mtime_ms = ?`).get(sidecar, size, mtimeMs) !== undefined;
+  }
+
+  /** Records sidecars as read, each with the size and time it had ([path, size, mtime ms]). */
+  noteSidecars(sidecars: readonly (readonly [string, number, number])[]): void {
+    const note = this.sql(`INSERT INTO xmp_sidecars (path, size, mtime_ms) VALUES (?, ?, ?) ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms`);
+    for (const [file, size, mtimeMs] of sidecars) note.run(file, size, mtimeMs);
+  }
+
+  forgetSidecar(sidecar: string): void {
+    this.sql(`DELETE FROM xmp_sidecars WHERE path = ?`).run(sidecar);
+  }
+
+  /** Records that the photo's XMP was read (with nothing new, or inside applyXmp), so it is not read again until it changes. */
   markXmpRead(photoId: number, signature: string): void {
     this.sql(`INSERT INTO xmp_reads (photo_id, signature, read_at) VALUES (?, ?, ?) ON CONFLICT (photo_id) DO UPDATE SET signature = excluded.signature, read_at = excluded.read_at`).run(
       photoId,
@@ -194,10 +208,6 @@ export class OrganiseStore {
     return this.sql(`SELECT count(*) FROM photo_keywords WHERE photo_id = ?`).pluck().get(photoId) as number;
   }
 
-  /** The photo's keywords as one row of the search index (rowid = photo id). */
-  private indexKeywords(photoId: number): void {
-    indexKeywords(this.db, photoId);
-  }
 }
 
 /** Writes a photo's keywords (and the words of their hierarchies) as its row of photo_keywords_fts. */

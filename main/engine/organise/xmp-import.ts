@@ -31,26 +31,38 @@ export interface XmpImportOutcome {
  * `embedded`: the packet from the photo's bytes (when the photo was just read), or 'unchanged' (a
  * sidecar changed on disk: the embedded packet is what was read before, and is not read again).
  */
-export async function importPhotoXmp(deps: XmpImportDeps, photoId: number, photoPath: string, embedded: Uint8Array | undefined | 'unchanged'): Promise<XmpImportOutcome> {
+export async function importPhotoXmp(
+  deps: XmpImportDeps,
+  photoId: number,
+  photoPath: string,
+  embedded: Uint8Array | undefined | 'unchanged',
+  /** The photo's folder's names, when the caller listed it already (a scan): else it is listed here, once. */
+  folderNames?: readonly string[],
+): Promise<XmpImportOutcome> {
+  const names = folderNames ?? (await fsp.readdir(path.dirname(photoPath)).catch(() => []));
   const previous = parseSignature(deps.marks.xmpSignature(photoId));
-  const sidecarStats = await statSidecars(photoPath);
+  const sidecarStats = await statSidecars(photoPath, names);
   const embeddedHash = embedded === 'unchanged' ? (previous?.embedded ?? null) : embedded && embedded.length > 0 ? createHash('sha256').update(embedded).digest('hex').slice(0, 16) : null;
   const signature = JSON.stringify({ sidecars: sidecarStats, embedded: embeddedHash });
   // Nothing changed since the last read: leave what the person set in Iris since then alone.
-  if (previous && JSON.stringify(previous) === signature) return { applied: false, problems: [] };
-  const { organise: sidecar, sidecars } = await readSidecarsFor(photoPath);
+  if (previous && JSON.stringify(previous) === signature) {
+    deps.marks.noteSidecars(sidecarStats);
+    return { applied: false, problems: [] };
+  }
+  const { organise: sidecar, sidecars } = await readSidecarsFor(photoPath, names);
   const problems = sidecars.flatMap((file) => (file.error ? [{ path: file.path, error: file.error }] : []));
   // Only what changed is applied: a sidecar edit does not re-apply the embedded packet's old values.
   const fromPhoto = embedded !== 'unchanged' && embeddedHash !== previous?.embedded ? embeddedXmpOf(embedded) : null;
   const fromSidecars = JSON.stringify(sidecarStats) !== JSON.stringify(previous?.sidecars ?? []) ? sidecar : null;
   const xmp = combineOrganise(fromPhoto, fromSidecars);
-  if (!xmp) {
+  if (xmp) {
+    deps.marks.applyXmp(photoId, { rating: xmp.rating, rejected: xmp.rejected, label: colourOfXmpLabel(xmp.label), keywords: keywordsOf(xmp) }, signature);
+    applyDescription(deps.captions, photoId, xmp.description);
+  } else {
     deps.marks.markXmpRead(photoId, signature);
-    return { applied: false, problems };
   }
-  deps.marks.applyXmp(photoId, { rating: xmp.rating, rejected: xmp.rejected, label: colourOfXmpLabel(xmp.label), keywords: keywordsOf(xmp) }, signature);
-  applyDescription(deps.captions, photoId, xmp.description);
-  return { applied: true, problems };
+  deps.marks.noteSidecars(sidecarStats);
+  return { applied: xmp !== null, problems };
 }
 
 interface Signature {
@@ -68,11 +80,10 @@ function parseSignature(text: string | null): Signature | null {
 }
 
 /** Each sidecar's path, size and time: cheap to compare on every scan, and what tells that one changed. */
-async function statSidecars(photoPath: string): Promise<[string, number, number][]> {
+async function statSidecars(photoPath: string, folderNames: readonly string[]): Promise<[string, number, number][]> {
   const folder = path.dirname(photoPath);
-  const names = sidecarNamesFor(path.basename(photoPath), await fsp.readdir(folder).catch(() => []));
   const stats: [string, number, number][] = [];
-  for (const name of names) {
+  for (const name of sidecarNamesFor(path.basename(photoPath), folderNames)) {
     const stat = await fsp.stat(path.join(folder, name)).catch(() => undefined);
     if (stat) stats.push([path.join(folder, name), stat.size, Math.round(stat.mtimeMs)]);
   }

@@ -317,7 +317,12 @@ function stemOf(name: string): string {
 function findName(folderNames: readonly string[], wanted: string): string | undefined {
   if (folderNames.includes(wanted)) return wanted;
   const lower = wanted.toLowerCase();
-  return [...folderNames].sort().find((name) => name.toLowerCase() === lower);
+  // The least of the case variants (what sorting the listing would pick first), in one pass: this
+  // runs for every photo read, and most have no sidecar, so a copy and sort of a big folder's
+  // listing each time would cost far more than the match.
+  let found: string | undefined;
+  for (const name of folderNames) if (name.toLowerCase() === lower && (found === undefined || name < found)) found = name;
+  return found;
 }
 
 /** Another file (not a sidecar) in the folder with the same stem, compared without case. */
