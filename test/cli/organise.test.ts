@@ -136,9 +136,13 @@ describe('organising photos (iris mark, keywords, albums, hide, duplicates --rev
     const shown = await json<{ photos: { path: string }[]; count: number }>('albums', 'show', String(album.id));
     assert.equal(shown.count, 3);
     await iris('albums', 'move', String(album.id), c, '--before', a);
-    const manual = await json<{ sort: string; photos: { path: string }[] }>('albums', 'show', String(album.id));
+    const manual = await json<{ sort: string; coverPhotoId: number; photos: { id: number; path: string }[] }>('albums', 'show', String(album.id));
     assert.equal(manual.sort, 'manual');
     assert.deepEqual(manual.photos.map((photo) => path.basename(photo.path)), [c, a, b].map((f) => path.basename(f)));
+    // No cover chosen: the album's first photo in its order; then the chosen one.
+    assert.equal(manual.coverPhotoId, manual.photos[0]!.id);
+    const covered = await json<{ coverPhotoId: number }>('albums', 'cover', String(album.id), b);
+    assert.equal(covered.coverPhotoId, manual.photos[2]!.id);
     assert.deepEqual(names(await json<Answer>('search', 'blue', '--album', String(album.id), '--relevant')), [path.basename(b)]);
     await iris('albums', 'remove', String(album.id), c);
     await iris('albums', 'rename', String(album.id), 'Keepers');

@@ -30,10 +30,16 @@ function cleanName(name: string): string {
   return clean;
 }
 
-/** Visible members of an album, in the album's order. */
-const ORDERED = (sort: AlbumSort) =>
-  `SELECT ap.photo_id FROM album_photos ap JOIN photos p ON p.id = ap.photo_id AND p.orphaned_at IS NULL WHERE ap.album_id = ?
+/** Visible members of an album, in the album's order (`album`: the SQL naming the album's id). */
+const ORDERED = (sort: AlbumSort, album = '?') =>
+  `SELECT ap.photo_id FROM album_photos ap JOIN photos p ON p.id = ap.photo_id AND p.orphaned_at IS NULL WHERE ap.album_id = ${album}
    ORDER BY ${sort === 'manual' ? 'ap.position, ap.added_at' : 'p.taken_at IS NULL, p.taken_at DESC, p.id DESC'}`;
+
+/** Albums with their counts and covers (the chosen photo, else the first in the album's order), in one query. */
+const ALBUMS = `SELECT a.id, a.name, a.sort, a.created_at AS createdAt, a.updated_at AS updatedAt,
+    (SELECT count(*) FROM album_photos ap JOIN photos p ON p.id = ap.photo_id AND p.orphaned_at IS NULL WHERE ap.album_id = a.id) AS count,
+    coalesce(a.cover_photo_id, CASE a.sort WHEN 'manual' THEN (${ORDERED('manual', 'a.id')} LIMIT 1) ELSE (${ORDERED('date', 'a.id')} LIMIT 1) END) AS coverPhotoId
+  FROM albums a`;
 
 export class AlbumStore {
   private readonly statements: StatementCache;
@@ -47,16 +53,11 @@ export class AlbumStore {
   }
 
   list(): Album[] {
-    const rows = this.sql(
-      `SELECT a.id, a.name, a.sort, a.cover_photo_id AS coverPhotoId, a.created_at AS createdAt, a.updated_at AS updatedAt,
-              (SELECT count(*) FROM album_photos ap JOIN photos p ON p.id = ap.photo_id AND p.orphaned_at IS NULL WHERE ap.album_id = a.id) AS count
-       FROM albums a ORDER BY a.name COLLATE NOCASE, a.id`,
-    ).all() as Album[];
-    return rows.map((album) => ({ ...album, coverPhotoId: album.coverPhotoId ?? this.photos(album.id, album.sort)[0] ?? null }));
+    return this.sql(`${ALBUMS} ORDER BY a.name COLLATE NOCASE, a.id`).all() as Album[];
   }
 
   get(id: number): Album {
-    const album = this.list().find((candidate) => candidate.id === id);
+    const album = this.sql(`${ALBUMS} WHERE a.id = ?`).get(id) as Album | undefined;
     if (!album) throw new NotFoundError(`no album ${id}`);
     return album;
   }

@@ -48,8 +48,7 @@ function searchOptions(context: HandlerContext, args: ParsedArgs<'search.text'> 
 
 /**
  * The UI gets ids and scores; paths stay in the engine (the viewer asks photos.get). Each result
- * also says what a screen reader should call it: its file name, and its caption when it has one
- * (`name`, `caption`: not in the contract's schema yet, so the UI reads them as optional).
+ * also says what a screen reader should call it: its file name, and its caption when it has one.
  */
 function scoresOnly(
   response: Omit<SearchResponse, 'results'> & { results: (SearchResponse['results'][number] & { why?: MatchReason[] })[]; notice?: CallResult<'search.text'>['notice'] },

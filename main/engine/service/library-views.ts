@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { CallResult } from '../../contract/contract.js';
 import type { Db } from '../db/database.js';
 import type { Engine } from '../engine.js';
+import type { ColourLabel } from '../organise/organise-store.js';
 import { HIDDEN_PHOTOS, type SearchFilters, filterQuery, hasFilters } from '../search/filters.js';
 
 /**
@@ -19,12 +20,10 @@ function wallClockMs(takenAt: string | null): number | null {
 
 /**
  * Every visible photo that is readable or still being read, newest first (no date last). Failed
- * photos are not in the grid: the Jobs panel lists them with their errors.
- *
- * `names` (not in the contract's schema yet, so optional for the UI): each photo's file name, the
- * grid's accessible label for a cell; the path itself stays in the engine.
+ * photos are not in the grid: the Jobs panel lists them with their errors. `names`: each photo's
+ * file name, the grid's accessible label for a cell (the path itself stays in the engine).
  */
-export function timeline(db: Db, folderId?: number, filters: SearchFilters = {}): CallResult<'photos.timeline'> & { names: string[] } {
+export function timeline(db: Db, folderId?: number, filters: SearchFilters = {}): CallResult<'photos.timeline'> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (folderId !== undefined) {
@@ -67,10 +66,10 @@ function timelineMarks(db: Db, ids: readonly number[]): NonNullable<CallResult<'
   const rows = db
     .prepare(`SELECT photo_id, favourite, rating, rejected, label FROM photo_marks WHERE favourite = 1 OR rating > 0 OR rejected = 1 OR label IS NOT NULL`)
     .raw()
-    .all() as [number, 0 | 1, number, 0 | 1, string | null][];
+    .all() as [number, 0 | 1, number, 0 | 1, ColourLabel | null][];
   return rows
     .filter(([id]) => shown.has(id))
-    .map(([id, favourite, rating, rejected, label]) => ({ id, favourite: favourite === 1, rating, rejected: rejected === 1, label: label as 'red' | 'yellow' | 'green' | 'blue' | 'purple' | null }));
+    .map(([id, favourite, rating, rejected, label]) => ({ id, favourite: favourite === 1, rating, rejected: rejected === 1, label }));
 }
 
 export function photoDetail(engine: Engine, id: number): CallResult<'photos.get'> {

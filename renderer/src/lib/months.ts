@@ -39,8 +39,7 @@ function monthKey(ms: number | null | undefined): number {
  * regrouped with a stable counting sort so each month appears once and "No date" comes last.
  */
 /** What grouping reads of a timeline (the engine's `pending` list is the grid's business). */
-// `names`: the engine sends file names beside the contract's columns (optional until the schema lists them).
-type DatedPhotos = Pick<Timeline, 'ids' | 'takenAt' | 'aspect'> & { names?: readonly string[] };
+type DatedPhotos = Pick<Timeline, 'ids' | 'takenAt' | 'aspect' | 'names'>;
 
 export function groupByMonth(timeline: DatedPhotos): GroupedTimeline {
   const { ids, takenAt, names } = timeline;

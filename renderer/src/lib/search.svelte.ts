@@ -290,13 +290,9 @@ export class SearchStore {
 
 export const [getSearch, setSearch] = createContext<SearchStore>();
 
-/**
- * A result's caption, else its file name, else '' (the view then says "Search result N"). The
- * engine sends `caption` and `name` beside the contract's fields, which do not list them yet.
- */
-function resultLabel(result: SearchResult['results'][number] & { name?: unknown; caption?: unknown }): string {
-  if (typeof result.caption === 'string' && result.caption.trim()) return result.caption.trim();
-  return typeof result.name === 'string' ? result.name : '';
+/** A result's caption, else its file name, else '' (the view then says "Search result N"). */
+function resultLabel(result: SearchResult['results'][number]): string {
+  return result.caption?.trim() || (result.name ?? '');
 }
 
 /** One reason a result matched, as search.text gives it. */
