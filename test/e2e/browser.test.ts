@@ -436,6 +436,32 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await page.getByTestId('captions-run').click();
     await page.waitForFunction(() => /\b16 of 16\b/.test(document.querySelector('[data-testid="captions-summary"]')?.textContent ?? ''), undefined, { timeout: 120_000 });
     await page.screenshot({ path: path.join(shots, '10-captions-batch.png') });
+    // Without leaving the page: the summary agrees with the finished batch, and a screen reader
+    // hears the end of it from the polite live region (the batch skips the caption a person wrote).
+    await page.waitForFunction(() => /^Captions written: (\d+) of \1$/.test(document.querySelector('[data-testid="captions-live"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
+    assert.equal(await page.getByTestId('captions-live').getAttribute('aria-live'), 'polite');
+    assert.match(await page.getByTestId('captions-summary').innerText(), /\b16 of 16\b/);
+  });
+
+  it('names photos for a screen reader: file name and date in the grid, each month a labelled group, results by their captions', async () => {
+    await page.getByTestId('nav-library').click();
+    await page.getByTestId('search-input').fill('');
+    await page.waitForFunction(() => document.querySelector('[data-testid="grid"]')?.getAttribute('data-count') === '16', undefined, { timeout: 30_000 });
+    const newest = page.getByTestId('month-group').first();
+    assert.equal(await newest.getAttribute('role'), 'group');
+    assert.equal(await newest.getAttribute('aria-label'), 'December 2024, 2 photos');
+    const cells = newest.getByTestId('grid-cell');
+    assert.equal(await cells.count(), 2, "the month's photos are inside its group");
+    for (const label of await cells.evaluateAll((items) => items.map((item) => item.getAttribute('aria-label') ?? ''))) {
+      assert.match(label, /^red-[12]\.jpg, taken Dec \d{1,2}, 2024$/);
+    }
+    // Results: each by its caption (the one a person wrote, the generated one), never "Search result N".
+    await page.getByTestId('search-input').fill('red');
+    await page.waitForFunction(() => document.querySelector('[data-testid="results"]')?.getAttribute('data-answered') === 'red', undefined, { timeout: 30_000 });
+    const labels = await page.getByTestId('result-cell').evaluateAll((items) => items.map((item) => item.getAttribute('aria-label') ?? ''));
+    assert.ok(labels.includes('Red kite over the dunes') && labels.includes(florenceBriefCaption('red')), JSON.stringify(labels));
+    assert.ok(labels.every((label) => label !== '' && !/^Search result/.test(label)), JSON.stringify(labels));
+    await page.getByTestId('search-input').fill('');
   });
 
   it('edits a red photo into a blue one with live progress, shows it beside the original and in the history', async () => {
@@ -704,6 +730,28 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     await colourFolder.click();
     await gridCount(16 - othersHere.length);
     for (const copy of othersHere) assert.equal(await page.locator(`[data-testid="grid-cell"][data-photo-id="${copy.id}"]`).count(), 0);
+  });
+
+  it('says in Chinese why a file could not be read, with the engine\'s own words one click away', async () => {
+    // A file named like a photo that is not one, dropped into a watched folder.
+    fs.writeFileSync(path.join(photos, 'not-a-photo.jpg'), 'just some text, not an image');
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('setting-language').selectOption('zh-CN');
+    await page.getByTestId('nav-activity').click();
+    const failure = page.getByTestId('jobs-failure').filter({ hasText: 'not-a-photo.jpg' });
+    await failure.waitFor({ timeout: 60_000 });
+    const text = failure.getByTestId('failure-text');
+    assert.equal(await text.getAttribute('data-kind'), 'failure.unsupported');
+    assert.match(await text.locator('.message').innerText(), /不是 Iris 能读取的照片格式/);
+    assert.ok(!/not a photo/.test(await text.locator('.message').innerText()), 'the message itself is not the English one');
+    // The engine's English stays under the toggle, for a bug report.
+    assert.equal(await text.getByTestId('failure-raw').isVisible(), false);
+    await text.locator('summary').click();
+    assert.match(await text.getByTestId('failure-raw').innerText(), /not a photo/);
+    await page.screenshot({ path: path.join(shots, '19-failure-zh.png') });
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('setting-language').selectOption('en');
+    fs.rmSync(path.join(photos, 'not-a-photo.jpg'));
   });
 
   it('raised no errors in the page', () => {
