@@ -36,6 +36,9 @@ function namesByStem(folderNames: readonly string[]): Map<string, string[]> {
   return index;
 }
 
+/** How many folder listings are kept for the photos being read (listing()). */
+const LISTINGS_KEPT = 32;
+
 interface OrganiseDeps {
   db: Db;
   captions: CaptionStore;
@@ -54,6 +57,8 @@ interface OrganiseDeps {
 export class OrganiseService {
   readonly marks: OrganiseStore;
   readonly albums: AlbumStore;
+  /** Recent folder listings, oldest first (listing()). */
+  private readonly listings = new Map<string, { version: string; names: readonly string[] }>();
 
   constructor(private readonly deps: OrganiseDeps) {
     this.marks = new OrganiseStore(deps.db);
@@ -66,7 +71,8 @@ export class OrganiseService {
    * read is reported as a problem, and the photo is read all the same.
    */
   async importXmp(photoId: number, photoPath: string, embedded: Uint8Array | undefined | 'unchanged', folderNames?: readonly string[]): Promise<boolean> {
-    const outcome = await importPhotoXmp({ marks: this.marks, captions: this.deps.captions }, photoId, photoPath, embedded, folderNames);
+    const names = folderNames ?? (await this.listing(path.dirname(photoPath)));
+    const outcome = await importPhotoXmp({ marks: this.marks, captions: this.deps.captions }, photoId, photoPath, embedded, names);
     for (const problem of outcome.problems) this.deps.onProblem({ scope: 'xmp', path: problem.path, message: problem.error });
     return outcome.applied;
   }
@@ -82,7 +88,7 @@ export class OrganiseService {
     const stat = await fsp.stat(sidecar).catch(() => undefined);
     if (stat && this.marks.sidecarKnown(sidecar, stat.size, Math.round(stat.mtimeMs))) return 0;
     if (!stat) this.marks.forgetSidecar(sidecar);
-    const names = folderNames ?? (await fsp.readdir(path.dirname(sidecar)).catch(() => []));
+    const names = folderNames ?? (await this.listing(path.dirname(sidecar)));
     let applied = 0;
     for (const { photoId, path: photoPath } of this.photosOfSidecar(sidecar, names)) {
       if (await this.importXmp(photoId, photoPath, 'unchanged', names)) applied++;
@@ -100,6 +106,27 @@ export class OrganiseService {
       const photoId = this.deps.store.knownFile(file)?.photoId;
       return photoId !== undefined && this.deps.store.getPhoto(photoId)?.status === 'ok' ? [{ photoId, path: file }] : [];
     });
+  }
+
+  /**
+   * A folder's names, listed again only when the folder changed (its mtime and ctime: adding,
+   * removing or renaming an entry sets them). Photos are read one after another, most from a few
+   * big folders: listing a 10,000-file folder for each of its photos made the first index of one
+   * quadratic. A file system with coarse folder times (FAT: 2 s) may hide a sidecar made in the same
+   * moment from a photo being read; the scan and the watcher then read that sidecar.
+   */
+  private async listing(folder: string): Promise<readonly string[]> {
+    const stat = await fsp.stat(folder).catch(() => undefined);
+    if (!stat) return [];
+    const version = `${stat.mtimeMs}:${stat.ctimeMs}`;
+    const cached = this.listings.get(folder);
+    if (cached?.version === version) return cached.names;
+    const names = await fsp.readdir(folder).catch(() => [] as string[]);
+    this.listings.delete(folder);
+    this.listings.set(folder, { version, names });
+    // A few folders at a time are being read: keep the latest, not every folder ever seen.
+    if (this.listings.size > LISTINGS_KEPT) this.listings.delete(this.listings.keys().next().value!);
+    return names;
   }
 
   duplicates(options: { threshold?: number; includeHidden?: boolean } = {}): Promise<{ threshold: number; groups: DuplicateGroup[] }> {

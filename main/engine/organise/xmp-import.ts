@@ -36,13 +36,14 @@ export async function importPhotoXmp(
   photoId: number,
   photoPath: string,
   embedded: Uint8Array | undefined | 'unchanged',
-  /** The photo's folder's names, when the caller listed it already (a scan): else it is listed here, once. */
-  folderNames?: readonly string[],
+  /** The photo's folder's names (the same array for every photo of a folder, so sidecars are found by lookup). */
+  names: readonly string[],
 ): Promise<XmpImportOutcome> {
-  const names = folderNames ?? (await fsp.readdir(path.dirname(photoPath)).catch(() => []));
   const previous = parseSignature(deps.marks.xmpSignature(photoId));
   const sidecarStats = await statSidecars(photoPath, names);
   const embeddedHash = embedded === 'unchanged' ? (previous?.embedded ?? null) : embedded && embedded.length > 0 ? createHash('sha256').update(embedded).digest('hex').slice(0, 16) : null;
+  // Most photos have no XMP at all: nothing to read and nothing to record (no write per photo read).
+  if (!previous && sidecarStats.length === 0 && embeddedHash === null) return { applied: false, problems: [] };
   const signature = JSON.stringify({ sidecars: sidecarStats, embedded: embeddedHash });
   // Nothing changed since the last read: leave what the person set in Iris since then alone.
   if (previous && JSON.stringify(previous) === signature) {

@@ -315,14 +315,30 @@ function stemOf(name: string): string {
 
 /** The exact name when present, else one that differs only in case (sorted, so the pick is stable). */
 function findName(folderNames: readonly string[], wanted: string): string | undefined {
-  if (folderNames.includes(wanted)) return wanted;
-  const lower = wanted.toLowerCase();
-  // The least of the case variants (what sorting the listing would pick first), in one pass: this
-  // runs for every photo read, and most have no sidecar, so a copy and sort of a big folder's
-  // listing each time would cost far more than the match.
-  let found: string | undefined;
-  for (const name of folderNames) if (name.toLowerCase() === lower && (found === undefined || name < found)) found = name;
-  return found;
+  const { exact, byLowerCase } = nameIndex(folderNames);
+  return exact.has(wanted) ? wanted : byLowerCase.get(wanted.toLowerCase());
+}
+
+/**
+ * A listing's names, exact and by lower case (the least of the case variants: what sorting the
+ * listing would pick first), built once per listing: every photo read looks for its sidecars, and
+ * a caller that lists a big folder once and hands the same array to each of its photos (a scan, the
+ * organise service's listing cache) must not pay a pass over the folder per photo.
+ */
+const nameIndexes = new WeakMap<readonly string[], { exact: Set<string>; byLowerCase: Map<string, string> }>();
+
+function nameIndex(folderNames: readonly string[]): { exact: Set<string>; byLowerCase: Map<string, string> } {
+  let index = nameIndexes.get(folderNames);
+  if (!index) {
+    index = { exact: new Set(folderNames), byLowerCase: new Map() };
+    for (const name of folderNames) {
+      const lower = name.toLowerCase();
+      const known = index.byLowerCase.get(lower);
+      if (known === undefined || name < known) index.byLowerCase.set(lower, name);
+    }
+    nameIndexes.set(folderNames, index);
+  }
+  return index;
 }
 
 /** Another file (not a sidecar) in the folder with the same stem, compared without case. */
