@@ -13,6 +13,16 @@ import { mulberry32 } from '../../main/engine/random.js';
  * For benchmarks of the UI at 100k photos, where indexing real files would take an hour. The
  * photo files themselves do not exist: never start a scan or watcher on it (it would forget them).
  */
+/** CSS hsl() as 8-bit RGB (hue in degrees, saturation and lightness in [0, 1]). */
+function hslToRgb(hue: number, saturation: number, lightness: number): [number, number, number] {
+  const chroma = (1 - Math.abs(2 * lightness - 1)) * saturation;
+  const part = (n: number) => {
+    const k = (n + hue / 30) % 12;
+    return Math.round(255 * (lightness - chroma / 2 * Math.max(-1, Math.min(k - 3, 9 - k, 1))));
+  };
+  return [part(0), part(8), part(4)];
+}
+
 export async function syntheticLibrary(libraryDir: string, modelsDir: string, count: number, options: { modelId?: string; dim?: number; seed?: number } = {}): Promise<Engine> {
   const random = mulberry32(options.seed ?? 1);
   const engine = Engine.open({ libraryDir, modelsDir });
@@ -24,10 +34,19 @@ export async function syntheticLibrary(libraryDir: string, modelsDir: string, co
   for (let t = 0; t < 48; t++) {
     const file = path.join(libraryDir, 'templates', `${t}.webp`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Drawn as raw pixels: the engine's image policy (image-policy.ts) blocks sharp's SVG loader.
     const hue = (t * 47) % 360;
-    const background = `hsl(${hue}, 60%, ${35 + (t % 4) * 10}%)`;
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="256" height="192"><rect width="256" height="192" fill="${background}"/><circle cx="${60 + t * 3}" cy="90" r="40" fill="hsl(${(hue + 180) % 360}, 70%, 60%)"/></svg>`;
-    await sharp(Buffer.from(svg)).webp({ quality: 70 }).toFile(file);
+    const [width, height] = [256, 192];
+    const background = hslToRgb(hue, 0.6, 0.35 + (t % 4) * 0.1);
+    const circle = hslToRgb((hue + 180) % 360, 0.7, 0.6);
+    const pixels = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const inside = (x - (60 + t * 3)) ** 2 + (y - 90) ** 2 <= 40 ** 2;
+        pixels.set(inside ? circle : background, (y * width + x) * 3);
+      }
+    }
+    await sharp(pixels, { raw: { width, height, channels: 3 } }).webp({ quality: 70 }).toFile(file);
     templates.push(file);
   }
 

@@ -49,14 +49,6 @@ describe('groupByMonth', () => {
     expect(Array.from(grouped.ids)).toEqual([1, 3, 2]);
   });
 
-  it('keeps each file name with its photo when it regroups', () => {
-    const march = Date.UTC(2024, 2, 5);
-    const may = Date.UTC(2024, 4, 5);
-    const grouped = groupByMonth({ ids: [1, 2, 3], takenAt: [march, may, null], aspect: [1, 1, 1], names: ['a.jpg', 'b.jpg', 'c.jpg'] });
-    expect(Array.from(grouped.ids)).toEqual([2, 1, 3]);
-    expect(Array.from(grouped.names!)).toEqual(['b.jpg', 'a.jpg', 'c.jpg']);
-  });
-
   it('handles an empty library and a library with only undated photos', () => {
     expect(groupByMonth({ ids: [], takenAt: [], aspect: [] }).groups).toEqual([]);
     expect(groupByMonth({ ids: [1, 2], takenAt: [null, null], aspect: [1, 1] }).groups).toEqual([{ year: null, month: null, start: 0, count: 2 }]);

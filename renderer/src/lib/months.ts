@@ -18,8 +18,6 @@ export interface GroupedTimeline {
   ids: ArrayLike<number>;
   /** Capture time per position in `ids` (epoch ms), null when unknown. */
   takenAt: ArrayLike<number | null>;
-  /** File name per position in `ids` (the cells' accessible names); absent from an engine that does not send them. */
-  names?: ArrayLike<string>;
   groups: MonthGroup[];
 }
 
@@ -39,10 +37,10 @@ function monthKey(ms: number | null | undefined): number {
  * regrouped with a stable counting sort so each month appears once and "No date" comes last.
  */
 /** What grouping reads of a timeline (the engine's `pending` list is the grid's business). */
-type DatedPhotos = Pick<Timeline, 'ids' | 'takenAt' | 'aspect' | 'names'>;
+type DatedPhotos = Pick<Timeline, 'ids' | 'takenAt' | 'aspect'>;
 
 export function groupByMonth(timeline: DatedPhotos): GroupedTimeline {
-  const { ids, takenAt, names } = timeline;
+  const { ids, takenAt } = timeline;
   const n = ids.length;
   const keys = new Int32Array(n);
   // Only build a Date when a photo falls outside the current month's [lo, hi) range: photos come
@@ -79,7 +77,7 @@ export function groupByMonth(timeline: DatedPhotos): GroupedTimeline {
     runs.push(groupFor(key, i, j - i));
     i = j;
   }
-  if (ordered) return { ids, takenAt, ...(names ? { names } : {}), groups: runs };
+  if (ordered) return { ids, takenAt, groups: runs };
   return regroup(timeline, keys);
 }
 
@@ -107,14 +105,12 @@ function regroup(timeline: DatedPhotos, keys: Int32Array): GroupedTimeline {
   }
   const ids = new Array<number>(keys.length);
   const takenAt = new Array<number | null>(keys.length);
-  const names = timeline.names ? new Array<string>(keys.length) : undefined;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const at = offsets.get(key)!;
     offsets.set(key, at + 1);
     ids[at] = timeline.ids[i]!;
     takenAt[at] = timeline.takenAt[i] ?? null;
-    if (names) names[at] = timeline.names![i] ?? '';
   }
-  return { ids, takenAt, ...(names ? { names } : {}), groups };
+  return { ids, takenAt, groups };
 }
