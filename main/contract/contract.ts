@@ -114,8 +114,6 @@ const TimelineSchema = z.object({
    * of asking for one (and asks when a later timeline no longer lists them).
    */
   pending: z.array(z.number().int()),
-  /** Each photo's file name ('' when it has none), for screen readers: a cell is named by it. */
-  names: z.array(z.string()).optional(),
   /**
    * The photos among `ids` with a heart, stars, reject or a colour label (only those), for the
    * grid's badges; absent from an older engine.
@@ -467,6 +465,12 @@ export const calls = {
     handledBy: 'engine',
     args: z.strictObject({ folderId: z.number().int().positive().optional(), filters: z.strictObject(PhotoFilterFields).optional() }),
     result: TimelineSchema,
+  }),
+  'photos.names': call({
+    description: "Photos' file names ('' for a photo with no file now), in the order asked: what a screen reader calls a grid cell. Asked after the grid is painted, for the photos the window does not know yet.",
+    handledBy: 'engine',
+    args: z.strictObject({ ids: z.array(PhotoId).max(200_000) }),
+    result: z.object({ names: z.array(z.string()) }),
   }),
   'photos.get': call({ description: 'One photo: metadata, tags, caption.', handledBy: 'engine', args: z.strictObject({ id: PhotoId }), result: PhotoDetailSchema }),
   'search.text': call({

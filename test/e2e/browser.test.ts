@@ -452,6 +452,8 @@ describe('the app in Chromium against iris serve', { skip: skip ?? false }, () =
     assert.equal(await newest.getAttribute('aria-label'), 'December 2024, 2 photos');
     const cells = newest.getByTestId('grid-cell');
     assert.equal(await cells.count(), 2, "the month's photos are inside its group");
+    // The names come after the grid is painted (photos.names).
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="month-group"]')][0]?.querySelectorAll('[data-testid="grid-cell"][aria-label^="red-"]').length === 2, undefined, { timeout: 30_000 });
     for (const label of await cells.evaluateAll((items) => items.map((item) => item.getAttribute('aria-label') ?? ''))) {
       assert.match(label, /^red-[12]\.jpg, taken Dec \d{1,2}, 2024$/);
     }

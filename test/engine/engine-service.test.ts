@@ -102,8 +102,9 @@ describe('engine service', () => {
       if (typeof previous === 'number' && typeof current === 'number') assert.ok(previous >= current, 'newest first');
     }
     assert.ok(timeline.aspect.every((aspect) => Math.abs(aspect - 160 / 120) < 0.01), 'aspect of 160x120 photos');
-    // Each cell's accessible name: the file name.
-    const names = timeline.names;
+    // Each cell's accessible name: the file name (photos.names, asked after the grid is painted).
+    const { names } = await call(service, 'photos.names', { ids: timeline.ids });
+    assert.equal(names.length, timeline.ids.length);
     for (const [i, id] of timeline.ids.entries()) {
       const photo = (await call(service, 'photos.get', { id }));
       idOf.set(path.basename(photo.path), id);

@@ -10,7 +10,7 @@ import type { MatchReason } from '../search/text-search.js';
 import type { SearchFilters } from '../search/filters.js';
 import { irisVersion } from '../../version.js';
 import { libraryFacets } from '../search/library-words.js';
-import { jobKindCounts, photoDetail, recentFailures, timeline } from './library-views.js';
+import { jobKindCounts, photoDetail, photoNames, recentFailures, timeline } from './library-views.js';
 import { readMedia } from './media.js';
 import { captionAskHandlers } from './caption-ask-handlers.js';
 import { peopleHandlers } from './people-handlers.js';
@@ -101,6 +101,7 @@ export function engineHandlers(context: HandlerContext): EngineHandlers {
     'folders.remove': ({ folderId }) => context.removeFolder(folderId),
     'photos.timeline': ({ folderId, filters }) => timeline(engine.database, folderId, filters && photoFilters(context, filters)),
     'photos.get': ({ id }) => photoDetail(engine, id),
+    'photos.names': ({ ids }) => ({ names: photoNames(engine.database, ids) }),
     // The same search as `iris search`: CLIP, fused with caption matches when there are any.
     'search.text': async (args) => {
       const answer = await engine.clip.search(args.query, { ...searchOptions(context, args), chips: args.chips, literal: args.literal });

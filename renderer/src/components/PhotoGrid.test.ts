@@ -116,12 +116,25 @@ describe('PhotoGrid', () => {
     app.stop();
   });
 
+  it('asks for the file names after the timeline, and only for the photos it does not know', async () => {
+    let photos = timeline(3);
+    const backend = fakeBackend({ 'photos.timeline': () => photos });
+    const app = new AppStore(backend.transport);
+    await app.loadTimeline();
+    await waitFor(() => expect(app.photoNames.get(3)).toBe('IMG_3.jpg'));
+    photos = timeline(5);
+    await app.loadTimeline();
+    await waitFor(() => expect(app.photoNames.size).toBe(5));
+    const asked = backend.calls.filter((call) => call.name === 'photos.names').map((call) => [...(call.args as { ids: number[] }).ids].sort());
+    expect(asked).toEqual([[1, 2, 3], [4, 5]]);
+  });
+
   it('calls each cell by its file name and day, and groups each month’s photos under the month’s name', async () => {
     const photos = timeline(40);
-    // The engine's file names (beside the contract's columns): one per photo, in the timeline's order.
-    const named = { ...photos, names: photos.ids.map((id) => `IMG_${id}.jpg`) };
+    // The file names, as photos.names answered them once the grid was painted.
     const app = new AppStore(fakeBackend().transport);
-    render(Harness, { props: { app, component: PhotoGrid, props: { timeline: groupByMonth(named), onOpen: vi.fn() } } });
+    app.photoNames = new Map(Array.from(photos.ids, (id) => [id, `IMG_${id}.jpg`]));
+    render(Harness, { props: { app, component: PhotoGrid, props: { timeline: groupByMonth(photos), onOpen: vi.fn() } } });
     const first = screen.getAllByTestId('grid-cell')[0]!;
     expect(first.getAttribute('aria-label')).toBe('IMG_40.jpg, taken Jul 1, 2024');
     // timeline(40) goes back an hour a photo from 1 July 2024: one photo in July, 39 in June.

@@ -62,6 +62,12 @@ export class AppStore {
   /** Photos still being read: no thumbnail to ask for yet (the cell shows its placeholder). */
   pending = $state.raw<ReadonlySet<number>>(new Set());
   timelineError = $state<string | null>(null);
+  /**
+   * File names by photo id: what a screen reader calls a grid cell. Asked after the grid is painted
+   * (photos.names), and only for the photos not known yet, so a timeline reload while indexing does
+   * not send 100,000 names again. A photo's entry goes when a file event names it (moved, changed).
+   */
+  photoNames = $state.raw<ReadonlyMap<number, string>>(new Map());
   folderFilter = $state<number | null>(null);
   /** The search filters, which narrow the grid too while there is no query (null: none). */
   browseFilters = $state.raw<CallArgs<'photos.timeline'>['filters'] | null>(null);
@@ -121,7 +127,12 @@ export class AppStore {
         // Events were missed while the socket was down: reload what the screen shows.
         if (state === 'open' && wasDown) void this.reload();
       }),
-      on('photo', () => {
+      on('photo', (event) => {
+        if (event.photoId !== null && this.photoNames.has(event.photoId)) {
+          const names = new Map(this.photoNames);
+          names.delete(event.photoId);
+          this.photoNames = names;
+        }
         this.refreshTimelineSoon();
         this.refreshStatusSoon();
       }),
@@ -216,9 +227,25 @@ export class AppStore {
       this.pending = new Set(timeline.pending);
       this.organise.learnTimeline(timeline.marks);
       this.timelineError = null;
+      void this.loadNames(timeline.ids, ticket);
     } catch (error) {
       if (ticket !== this.timelineTicket) return;
       this.timelineError = errorMessage(error);
+    }
+  }
+
+  /** The file names of the timeline's photos not known yet (after the grid is painted: labels only). */
+  private async loadNames(ids: readonly number[], ticket: number): Promise<void> {
+    const unknown = ids.filter((id) => !this.photoNames.has(id));
+    if (unknown.length === 0) return;
+    try {
+      const { names } = await this.api.call('photos.names', { ids: unknown });
+      if (ticket !== this.timelineTicket) return;
+      const next = new Map(this.photoNames);
+      unknown.forEach((id, i) => next.set(id, names[i] ?? ''));
+      this.photoNames = next;
+    } catch {
+      // Labels only: the cells keep their day until the next timeline asks again.
     }
   }
 

@@ -44,7 +44,7 @@ export class Selection {
     return this.ids.has(id);
   }
 
-  /** The selection as a list, in the order of the view where it can be (for calls that take ids). */
+  /** The selection as a list, in the order the photos were picked (for calls that take ids). */
   list(): number[] {
     return [...this.ids];
   }

@@ -24,7 +24,7 @@ export interface Transport {
  */
 const UI_CALLS = [
   'app.capabilities', 'app.openExternal', 'library.status', 'library.rescan', 'folders.list', 'folders.choose', 'folders.add',
-  'folders.remove', 'photos.timeline', 'photos.get', 'search.text', 'search.similar', 'tags.zeroShot', 'jobs.status', 'jobs.pause',
+  'folders.remove', 'photos.timeline', 'photos.names', 'photos.get', 'search.text', 'search.similar', 'tags.zeroShot', 'jobs.status', 'jobs.pause',
   'jobs.resume', 'settings.list', 'settings.set', 'settings.chooseOutputFolder', 'device.status', 'models.list', 'models.learnSizes', 'models.pause', 'models.recommended', 'models.install', 'models.verify', 'map.layout', 'places.list', 'library.facets',
   'people.list', 'people.update', 'people.merge', 'people.split', 'faces.ofPhoto', 'faces.assign', 'faces.draw', 'faces.status', 'faces.forget',
   'captions.status', 'captions.get', 'captions.textInPhoto', 'captions.generate', 'captions.readText', 'captions.save', 'captions.queue', 'ask.status', 'ask.send', 'streams.cancel',

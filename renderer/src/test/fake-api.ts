@@ -96,6 +96,7 @@ const defaults: Handlers = {
   'library.status': () => libraryStatus(),
   'folders.list': () => [],
   'photos.timeline': () => timeline(0),
+  'photos.names': ({ ids }) => ({ names: ids.map((id) => `IMG_${id}.jpg`) }),
   'jobs.status': () => ({ paused: false, running: false, kinds: [], failures: [] }),
   'photos.get': ({ id }) => photoDetail(id),
   'search.text': () => ({ model: 'clip-vit-b32', results: [], relevant: 0, cutoff: null, notice: null, timings: { encode_ms: 1, search_ms: 1 } }),
